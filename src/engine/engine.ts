@@ -1,0 +1,53 @@
+import type { GuestError } from "../errors.ts";
+import type { RunLimits } from "../limits/run-limits.ts";
+
+/** One run: code in a canonical language, its JSON input, and effective limits. */
+export interface RunJob {
+  /** Canonical language name (aliases are resolved before a job reaches an engine). */
+  language: string;
+  code: string;
+  /** The input as JSON text; the guest receives it parsed. */
+  inputJson: string;
+  limits: RunLimits;
+}
+
+/** What a run consumed. `null` where the count was lost (a worker killed by the watchdog). */
+export interface Usage {
+  fuel: number | null;
+  memoryBytes: number | null;
+  wallMs: number;
+}
+
+interface Captured {
+  stdout: string;
+  stderr: string;
+  usage: Usage;
+}
+
+/** A run's result. A guest failure is data, never an exception. */
+export type RunOutcome = ({ ok: true; result: unknown } | { ok: false; error: GuestError }) & Captured;
+
+/** A language as `GET /v1/languages` lists it. */
+export interface LanguageInfo {
+  name: string;
+  version: string;
+  aliases: readonly string[];
+  engine: string;
+}
+
+export interface RunOptions {
+  /** Called with the fuel used so far each time the engine polls its meter. */
+  onFuel?: (used: number) => void;
+}
+
+/**
+ * A way of running guest code. One implementation per engine (QuickJS, component);
+ * adapters may wrap an engine (the Node worker pool) behind the same interface.
+ * `run` resolves with an outcome for anything the guest did; it rejects only on host bugs.
+ */
+export interface Engine extends Disposable {
+  readonly name: string;
+  readonly languages: readonly LanguageInfo[];
+  run(job: RunJob, options?: RunOptions): Promise<RunOutcome>;
+  dispose(): void;
+}

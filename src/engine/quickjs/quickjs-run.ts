@@ -1,0 +1,266 @@
+import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from "quickjs-emscripten-core";
+import type { GuestError, TrapReason } from "../../errors.ts";
+import { Deadline } from "../../limits/deadline.ts";
+import { FuelMeter } from "../../limits/fuel.ts";
+import { isNearCap } from "../../limits/memory.ts";
+import { OutputBuffer, utf8Length } from "../../limits/output.ts";
+import type { RunJob, RunOptions, RunOutcome } from "../engine.ts";
+import { GUEST_PRELUDE } from "./guest-prelude.ts";
+import type { PreparedSource } from "./prepare-source.ts";
+import type { QuickJSInstance } from "./quickjs-instance.ts";
+
+/** QuickJS's own stack check must fire before V8's native stack overflows (measured safe up to 384 KiB). */
+const MAX_STACK_BYTES = 256 * 1024;
+const SCRIPT_NAME = "script.js";
+
+type Settled = { value: QuickJSHandle } | { error: QuickJSHandle } | { pending: true };
+
+/**
+ * A SyntaxError raised while parsing the script itself: every frame of its stack is a bare
+ * `script.js:line:col` location. Runtime SyntaxErrors (JSON.parse, eval) have a calling frame.
+ */
+function isParseError(d: Described): boolean {
+  if (d.name !== "SyntaxError" || !d.stack) return false;
+  const frames = d.stack.split("\n").filter((line) => line.trim());
+  return frames.length > 0 && frames.every((line) => new RegExp(`^\\s*at ${SCRIPT_NAME}:\\d+:\\d+$`).test(line));
+}
+
+const errorOf = (settled: Settled): QuickJSHandle | undefined => ("error" in settled ? settled.error : undefined);
+
+interface Described {
+  name?: string;
+  message: string;
+  stack?: string;
+  line?: number;
+  column?: number;
+}
+
+/**
+ * One run of guest code on a fresh runtime and context inside a QuickJS instance.
+ * The run owns every handle it creates and frees them all on dispose.
+ */
+export class QuickJSRun implements Disposable {
+  readonly #instance: QuickJSInstance;
+  readonly #job: RunJob;
+  readonly #rt: QuickJSRuntime;
+  readonly #ctx: QuickJSContext;
+  readonly #handles: QuickJSHandle[] = [];
+  readonly #fuel: FuelMeter;
+  readonly #deadline: Deadline;
+  readonly #output: OutputBuffer;
+  #trap: TrapReason | undefined;
+
+  constructor(instance: QuickJSInstance, job: RunJob, options: RunOptions = {}) {
+    this.#instance = instance;
+    this.#job = job;
+    this.#fuel = new FuelMeter(job.limits.fuel);
+    this.#deadline = new Deadline(job.limits.timeoutMs);
+    this.#output = new OutputBuffer(job.limits.maxOutputBytes);
+    this.#rt = instance.module.newRuntime();
+    this.#rt.setMaxStackSize(MAX_STACK_BYTES);
+    // Not a bound (QuickJS counts ~8 bytes per block here); it makes single huge allocations fail early.
+    this.#rt.setMemoryLimit(Math.floor((job.limits.memoryMb * 1024 * 1024) / 2));
+    this.#rt.setModuleLoader((name) => ({ error: new Error(`Cannot find module '${name}'`) }));
+    this.#rt.setInterruptHandler(() => {
+      if (this.#trap) return true;
+      if (this.#fuel.burn()) return this.#stop("fuel_exhausted");
+      options.onFuel?.(this.#fuel.used);
+      if (this.#deadline.expired()) return this.#stop("timeout");
+      return false;
+    });
+    this.#ctx = this.#rt.newContext();
+  }
+
+  /** Evaluates the prepared source, calls its entry point and settles the result. */
+  async execute(source: PreparedSource): Promise<RunOutcome> {
+    const api = this.#installPrelude();
+    const evaluated = this.#ctx.evalCode(source.code, SCRIPT_NAME, { type: source.kind === "module" ? "module" : "global" });
+    if (evaluated.error) return this.#fail(this.#own(evaluated.error), api);
+    let namespace = this.#ctx.undefined;
+    if (source.kind === "module") {
+      const settled = this.#settle(this.#own(evaluated.value), api.tick);
+      if (!("value" in settled)) return this.#fail(errorOf(settled), api);
+      namespace = settled.value;
+    } else {
+      this.#own(evaluated.value);
+    }
+
+    const ctxJson = JSON.stringify({ language: this.#job.language, limits: this.#publicLimits() });
+    const promise = this.#call(api.invoke, [namespace, this.#string(this.#job.inputJson), this.#string(ctxJson)]);
+    if ("error" in promise) return this.#fail(promise.error, api);
+    const settled = this.#settle(promise.value, api.tick);
+    if (!("value" in settled)) return this.#fail(errorOf(settled), api);
+    const json = this.#ctx.getString(this.#own(this.#ctx.getProp(settled.value, "json")));
+    if (this.#ctx.dump(this.#own(this.#ctx.getProp(settled.value, "drain")))) {
+      const drained = this.#settle(undefined, api.tick);
+      if (!("value" in drained)) return this.#fail(errorOf(drained), api);
+    }
+    return this.#succeed(json);
+  }
+
+  #installPrelude(): { invoke: QuickJSHandle; tick: QuickJSHandle; describe: QuickJSHandle } {
+    const write = this.#own(
+      this.#ctx.newFunction("write", (streamHandle, textHandle) => {
+        const stream = this.#ctx.getNumber(streamHandle) === 1 ? "stderr" : "stdout";
+        if (!this.#output.write(stream, this.#ctx.getString(textHandle))) this.#stop("output_limit");
+      }),
+    );
+    const factory = this.#ctx.unwrapResult(this.#ctx.evalCode(GUEST_PRELUDE, "kiln:prelude", { type: "global" }));
+    const api = this.#own(this.#ctx.unwrapResult(this.#ctx.callFunction(this.#own(factory), this.#ctx.undefined, write)));
+    return {
+      invoke: this.#own(this.#ctx.getProp(api, "invoke")),
+      tick: this.#own(this.#ctx.getProp(api, "tick")),
+      describe: this.#own(this.#ctx.getProp(api, "describe")),
+    };
+  }
+
+  /**
+   * Drives the job queue and the virtual timers until `promise` settles. When nothing is
+   * left that could settle it (a callback that is never called), the run ends as a timeout.
+   * Without a promise it drains: it runs until no job or timer is left.
+   */
+  #settle(promise: QuickJSHandle | undefined, tick: QuickJSHandle): Settled {
+    for (;;) {
+      if (this.#trap) return { pending: true };
+      if (promise) {
+        const state = this.#ctx.getPromiseState(promise);
+        if (state.type === "fulfilled") return { value: state.notAPromise ? promise : this.#own(state.value) };
+        if (state.type === "rejected") return { error: this.#own(state.error) };
+      }
+      if (this.#rt.hasPendingJob()) {
+        const jobs = this.#rt.executePendingJobs();
+        if (jobs.error) return { error: this.#own(jobs.error) };
+        continue;
+      }
+      if (this.#deadline.expired()) {
+        this.#stop("timeout");
+        continue;
+      }
+      const fired = this.#call(tick, []);
+      if ("error" in fired) return fired;
+      if (this.#ctx.typeof(fired.value) !== "boolean" || !this.#ctx.dump(fired.value)) {
+        if (!promise) return { value: this.#ctx.undefined };
+        this.#stop("timeout", "The run never finished: its promise is pending with nothing left to run (was the callback called?)");
+        return { pending: true };
+      }
+      if (this.#fuel.burn()) this.#stop("fuel_exhausted");
+    }
+  }
+
+  #call(fn: QuickJSHandle, args: QuickJSHandle[]): { value: QuickJSHandle } | { error: QuickJSHandle } {
+    const r = this.#ctx.callFunction(fn, this.#ctx.undefined, ...args);
+    return r.error ? { error: this.#own(r.error) } : { value: this.#own(r.value) };
+  }
+
+  #string(text: string): QuickJSHandle {
+    return this.#own(this.#ctx.newString(text));
+  }
+
+  #own<T extends QuickJSHandle>(handle: T): T {
+    this.#handles.push(handle);
+    return handle;
+  }
+
+  #trapMessage: string | undefined;
+  #stop(reason: TrapReason, message?: string): true {
+    if (!this.#trap) {
+      this.#trap = reason;
+      this.#trapMessage = message;
+    }
+    return true;
+  }
+
+  #succeed(json: string): RunOutcome {
+    if (utf8Length(json) > this.#job.limits.maxResultBytes) {
+      this.#stop("output_limit", `The result is larger than ${this.#job.limits.maxResultBytes} bytes`);
+      return this.#outcome({ ok: false, error: this.#trapError() });
+    }
+    let result: unknown;
+    try {
+      result = JSON.parse(json);
+    } catch {
+      // Only a host call that failed near the memory cap yields text that is not JSON.
+      this.#stop("memory_exhausted");
+      return this.#outcome({ ok: false, error: this.#trapError() });
+    }
+    return this.#outcome({ ok: true, result });
+  }
+
+  #fail(handle: QuickJSHandle | undefined, api: { describe: QuickJSHandle }): RunOutcome {
+    const described = handle && !this.#trap ? this.#describe(handle, api.describe) : undefined;
+    if (!this.#trap) {
+      if (described?.name === "InternalError" && described.message === "out of memory") this.#stop("memory_exhausted");
+      else if (!described && isNearCap(this.#instance.memory, this.#job.limits.memoryMb)) this.#stop("memory_exhausted");
+      else if (described?.name === "InternalError" && described.message === "interrupted") this.#stop("timeout");
+    }
+    if (this.#trap) return this.#outcome({ ok: false, error: this.#trapError() });
+    const d = described ?? { message: "The script failed with an error that could not be described" };
+    const kind = isParseError(d) ? "syntax_error" : "guest_error";
+    const error: GuestError = {
+      code: kind,
+      message: d.name ? `${d.name}: ${d.message}` : d.message,
+    };
+    if (kind === "syntax_error") {
+      const where = /:(\d+):(\d+)/.exec(d.stack ?? "");
+      error.line = d.line ?? (where ? Number(where[1]) : undefined);
+      error.column = where ? Number(where[2]) : undefined;
+      if (error.line !== undefined) error.message += ` (line ${error.line}${error.column ? `, column ${error.column}` : ""})`;
+    } else if (d.stack) {
+      const stack = d.stack.split("\n").filter((line) => !line.includes("kiln:prelude")).join("\n");
+      if (stack.trim()) error.stack = stack;
+    }
+    return this.#outcome({ ok: false, error });
+  }
+
+  #describe(handle: QuickJSHandle, describe: QuickJSHandle): Described | undefined {
+    const r = this.#call(describe, [handle]);
+    if ("error" in r || this.#ctx.typeof(r.value) !== "string") return undefined;
+    try {
+      return JSON.parse(this.#ctx.getString(r.value)) as Described;
+    } catch {
+      return undefined;
+    }
+  }
+
+  #trapError(): GuestError {
+    const reason = this.#trap!;
+    const { fuel, memoryMb, timeoutMs, maxOutputBytes } = this.#job.limits;
+    const defaults: Record<TrapReason, string> = {
+      fuel_exhausted: `The script used all of its fuel (${fuel} units)`,
+      memory_exhausted: `The script reached its memory cap (${memoryMb} MiB)`,
+      timeout: `The script ran past its deadline (${timeoutMs} ms)`,
+      output_limit: `The script's output passed its cap (${maxOutputBytes} bytes)`,
+    };
+    return { code: reason, message: this.#trapMessage ?? defaults[reason] };
+  }
+
+  #publicLimits() {
+    const { fuel, memoryMb, timeoutMs } = this.#job.limits;
+    return { fuel, memoryMb, timeoutMs };
+  }
+
+  #outcome(result: { ok: true; result: unknown } | { ok: false; error: GuestError }): RunOutcome {
+    return {
+      ...result,
+      stdout: this.#output.stdout,
+      stderr: this.#output.stderr,
+      usage: { fuel: this.#fuel.used, memoryBytes: this.#instance.memory.buffer.byteLength, wallMs: this.#deadline.elapsedMs() },
+    };
+  }
+
+  /** Frees every handle, the context and the runtime. An exception here poisons the instance. */
+  dispose(): void {
+    try {
+      for (const handle of this.#handles.reverse()) if (handle.alive) handle.dispose();
+      this.#ctx.dispose();
+      this.#rt.dispose();
+    } catch (e) {
+      this.#instance.poison();
+      throw e;
+    }
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}

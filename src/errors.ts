@@ -1,0 +1,65 @@
+/**
+ * Every error Kiln knows about, in one place.
+ *
+ * Three kinds of outcome are kept apart:
+ * - `RequestError`: the caller sent something wrong. Mapped to a 4xx by the app's one `onError`.
+ * - `TrapReason` / `GuestErrorCode`: the guest failed. Returned as data (`ok:false`), never thrown to HTTP.
+ * - anything else thrown is a host bug: a logged 500.
+ */
+
+/** Why a run was stopped by the host. A closed list. */
+export const TRAP_REASONS = ["fuel_exhausted", "memory_exhausted", "timeout", "output_limit"] as const;
+export type TrapReason = (typeof TRAP_REASONS)[number];
+
+/** The closed set of `error.code` values a failed run can carry. */
+export type GuestErrorCode = "syntax_error" | "guest_error" | TrapReason;
+
+/** A failed run, as returned to the caller inside `{ok:false, error}`. */
+export interface GuestError {
+  code: GuestErrorCode;
+  message: string;
+  stack?: string;
+  line?: number;
+  column?: number;
+}
+
+/** The stable machine-readable codes of request errors. */
+export type RequestErrorCode =
+  | "invalid_json"
+  | "invalid_request"
+  | "unsupported_language"
+  | "payload_too_large"
+  | "not_found"
+  | "overloaded";
+
+const STATUS: Record<RequestErrorCode, 400 | 404 | 413 | 503> = {
+  invalid_json: 400,
+  invalid_request: 400,
+  unsupported_language: 400,
+  payload_too_large: 413,
+  not_found: 404,
+  overloaded: 503,
+};
+
+/** The caller's request cannot be served as sent. */
+export class RequestError extends Error {
+  override readonly name = "RequestError";
+  readonly status: 400 | 404 | 413 | 503;
+  constructor(
+    readonly code: RequestErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.status = STATUS[code];
+  }
+}
+
+/** Thrown by a sandbox when its instance is unusable; the owner must discard it. */
+export class InstancePoisonedError extends Error {
+  override readonly name = "InstancePoisonedError";
+}
+
+/** Thrown when something is used after `dispose()`. */
+export class DisposedError extends Error {
+  override readonly name = "DisposedError";
+}

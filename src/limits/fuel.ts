@@ -1,0 +1,25 @@
+/**
+ * Fuel: a deterministic instruction budget.
+ *
+ * One unit is one poll of the engine's interrupt hook. For QuickJS that is about 10,000
+ * interpreter ticks (roughly 5,000 iterations of a simple loop). The same code and input
+ * from the same starting state always burn the same fuel.
+ */
+export class FuelMeter {
+  #used = 0;
+  constructor(readonly budget: number) {}
+
+  /** Burns `units` and tells whether the budget is now exceeded. */
+  burn(units = 1): boolean {
+    this.#used += units;
+    return this.#used > this.budget;
+  }
+
+  get used(): number {
+    return this.#used;
+  }
+
+  get exhausted(): boolean {
+    return this.#used > this.budget;
+  }
+}
