@@ -32,7 +32,12 @@ export class QuickJSEngine implements Engine {
 
   constructor(options: QuickJSEngineOptions) {
     this.#options = { recycleBytes: 32 << 20, idlePerCap: 2, ...options };
-    this.languages = options.runtime.languages.map((l) => ({ ...l, engine: this.name }));
+    this.languages = QuickJSEngine.languagesOf(options.runtime);
+  }
+
+  /** The languages a QuickJS runtime descriptor serves, as `GET /v1/languages` lists them. */
+  static languagesOf(runtime: QuickJSRuntimeDescriptor): LanguageInfo[] {
+    return runtime.languages.map((l) => ({ ...l, engine: "quickjs" }));
   }
 
   async run(job: RunJob, options: RunOptions = {}): Promise<RunOutcome> {

@@ -1,0 +1,167 @@
+import { Worker } from "node:worker_threads";
+import type { Engine, LanguageInfo, RunJob, RunOutcome } from "../../engine/engine.ts";
+import { DisposedError, RequestError } from "../../errors.ts";
+import type { WorkerReply } from "./run-worker.ts";
+
+export interface WorkerPoolOptions {
+  /** Worker threads, each running one job at a time. */
+  size: number;
+  /** Jobs that may wait for a free worker; beyond that `run` rejects with `overloaded`. */
+  maxQueue: number;
+  /** The QuickJS wasm, compiled once and shared with every worker. */
+  wasmModule: WebAssembly.Module;
+  languages: readonly LanguageInfo[];
+  /** How long past a job's deadline the watchdog waits before it kills the worker. Default 250 ms. */
+  graceMs?: number;
+}
+
+interface Task {
+  job: RunJob;
+  resolve(outcome: RunOutcome): void;
+  reject(error: Error): void;
+}
+
+interface Slot {
+  worker: Worker;
+  fuel: Int32Array;
+  ready: boolean;
+  /** Set when the watchdog terminated it; its exit is expected. */
+  killed?: boolean;
+  task?: Task & { id: number; startedAt: number; watchdog: ReturnType<typeof setTimeout> };
+}
+
+const WORKER_URL = new URL("./run-worker-entry.mjs", import.meta.url);
+
+/**
+ * The Node adapter's engine: QuickJS engines in worker threads behind the same `Engine` interface.
+ * Native builtins (JSON.parse, String.prototype.repeat…) never poll the fuel meter, so a
+ * watchdog terminates any worker whose run passes its deadline and starts a fresh one.
+ */
+export class WorkerPoolEngine implements Engine {
+  readonly name = "quickjs-workers";
+  readonly languages: readonly LanguageInfo[];
+  readonly #options: Required<WorkerPoolOptions>;
+  readonly #slots = new Set<Slot>();
+  readonly #queue: Task[] = [];
+  readonly #exits = new Set<Promise<void>>();
+  #nextId = 1;
+  #failedStarts = 0;
+  #disposed = false;
+
+  constructor(options: WorkerPoolOptions) {
+    this.#options = { graceMs: 250, ...options };
+    this.languages = options.languages;
+    for (let i = 0; i < options.size; i++) this.#spawn();
+  }
+
+  run(job: RunJob): Promise<RunOutcome> {
+    if (this.#disposed) return Promise.reject(new DisposedError("the worker pool was disposed"));
+    if (this.#queue.length >= this.#options.maxQueue) {
+      return Promise.reject(new RequestError("overloaded", "Too many runs are waiting; try again later"));
+    }
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ job, resolve, reject });
+      this.#dispatch();
+    });
+  }
+
+  /** Worker threads alive now; tests use it to check that none leak. */
+  get threads(): number {
+    return this.#slots.size;
+  }
+
+  #spawn(): void {
+    const fuel = new SharedArrayBuffer(4);
+    const worker = new Worker(WORKER_URL, {
+      workerData: { wasmModule: this.#options.wasmModule, fuel },
+      stdout: false,
+      stderr: false,
+    });
+    const slot: Slot = { worker, fuel: new Int32Array(fuel), ready: false };
+    this.#slots.add(slot);
+    const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
+    this.#exits.add(exited);
+    void exited.then(() => {
+      this.#exits.delete(exited);
+      this.#slots.delete(slot);
+      if (slot.task) this.#finish(slot, { hostError: "a worker thread exited while running a job" });
+      // A worker that dies before it is ready will not do better on retry: stop after a few.
+      this.#failedStarts = slot.ready || slot.killed ? 0 : this.#failedStarts + 1;
+      if (this.#disposed) return;
+      if (this.#failedStarts < 3) this.#spawn();
+      else for (const task of this.#queue.splice(0)) task.reject(new Error("worker threads fail to start"));
+    });
+    worker.on("error", (err) => console.error("kiln: worker thread error", err));
+    worker.on("message", (message: WorkerReply | { ready: true }) => {
+      if ("ready" in message) {
+        slot.ready = true;
+        this.#dispatch();
+        return;
+      }
+      if (slot.task?.id === message.id) this.#finish(slot, message);
+      this.#dispatch();
+    });
+  }
+
+  #dispatch(): void {
+    for (const slot of this.#slots) {
+      if (!this.#queue.length) return;
+      if (!slot.ready || slot.task) continue;
+      const task = this.#queue.shift()!;
+      const id = this.#nextId++;
+      const watchdog = setTimeout(() => this.#kill(slot), task.job.limits.timeoutMs + this.#options.graceMs);
+      slot.task = { ...task, id, startedAt: Date.now(), watchdog };
+      slot.worker.postMessage({ id, job: task.job });
+    }
+  }
+
+  /** The deadline passed inside a native call: end the run as a timeout and replace the worker. */
+  #kill(slot: Slot): void {
+    const task = slot.task;
+    if (!task) return;
+    const { timeoutMs } = task.job.limits;
+    this.#finish(slot, {
+      outcome: {
+        ok: false,
+        error: { code: "timeout", message: `The script ran past its deadline (${timeoutMs} ms); its worker was stopped` },
+        stdout: "",
+        stderr: "",
+        usage: { fuel: Atomics.load(slot.fuel, 0), memoryBytes: null, wallMs: Date.now() - task.startedAt },
+      },
+    });
+    slot.ready = false;
+    slot.killed = true;
+    void slot.worker.terminate();
+  }
+
+  #finish(slot: Slot, reply: { outcome: RunOutcome } | { hostError: string }): void {
+    const task = slot.task;
+    if (!task) return;
+    slot.task = undefined;
+    clearTimeout(task.watchdog);
+    if ("outcome" in reply) task.resolve(reply.outcome);
+    else task.reject(new Error(`worker: ${reply.hostError}`));
+  }
+
+  /** Stops every worker and rejects waiting jobs. */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    for (const task of this.#queue.splice(0)) task.reject(new DisposedError("the worker pool was disposed"));
+    for (const slot of this.#slots) void slot.worker.terminate();
+  }
+
+  /** Disposes and waits until every worker thread has exited. */
+  async close(): Promise<void> {
+    this.dispose();
+    await Promise.all([...this.#exits]);
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}

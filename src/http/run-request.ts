@@ -1,0 +1,59 @@
+import type { Config } from "../config.ts";
+import { RequestError } from "../errors.ts";
+import type { RequestedLimits } from "../limits/run-limits.ts";
+import { utf8Length } from "../limits/output.ts";
+
+/** A validated `POST /v1/run` body. */
+export interface RunRequest {
+  language: string;
+  code: string;
+  inputJson: string;
+  limits?: RequestedLimits;
+}
+
+const LIMIT_KEYS = ["fuel", "memoryMb", "timeoutMs"] as const;
+
+/** Parses and validates a run request body, throwing a `RequestError` for anything malformed. */
+export function parseRunRequest(text: string, config: Config): RunRequest {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new RequestError("invalid_json", "The request body is not valid JSON");
+  }
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw new RequestError("invalid_request", "The request body must be a JSON object");
+  }
+  const { language, code, input, limits } = body as Record<string, unknown>;
+  if (typeof language !== "string" || language === "") {
+    throw new RequestError("invalid_request", "'language' is required and must be a non-empty string");
+  }
+  if (typeof code !== "string") throw new RequestError("invalid_request", "'code' is required and must be a string");
+  if (utf8Length(code) > config.maxCodeBytes) {
+    throw new RequestError("payload_too_large", `'code' is larger than ${config.maxCodeBytes} bytes`);
+  }
+  const inputJson = JSON.stringify(input ?? null);
+  if (utf8Length(inputJson) > config.maxInputBytes) {
+    throw new RequestError("payload_too_large", `'input' is larger than ${config.maxInputBytes} bytes`);
+  }
+  return { language, code, inputJson, limits: parseLimits(limits) };
+}
+
+function parseLimits(limits: unknown): RequestedLimits | undefined {
+  if (limits === undefined || limits === null) return undefined;
+  if (typeof limits !== "object" || Array.isArray(limits)) {
+    throw new RequestError("invalid_request", "'limits' must be an object");
+  }
+  const out: RequestedLimits = {};
+  for (const [key, value] of Object.entries(limits)) {
+    if (!(LIMIT_KEYS as readonly string[]).includes(key)) {
+      throw new RequestError("invalid_request", `Unknown limit '${key}'; known: ${LIMIT_KEYS.join(", ")}`);
+    }
+    if (value === undefined || value === null) continue;
+    if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
+      throw new RequestError("invalid_request", `'limits.${key}' must be a positive integer`);
+    }
+    out[key as (typeof LIMIT_KEYS)[number]] = value;
+  }
+  return out;
+}
