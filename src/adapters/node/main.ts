@@ -22,6 +22,7 @@ const engine = new WorkerPoolEngine({
   wasmModule,
   languages: QuickJSEngine.languagesOf(runtime),
 });
+await engine.ready();
 const app = createApp({ config, engines: [engine] });
 const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
   console.log(`kiln listening on http://${info.address}:${info.port}`);

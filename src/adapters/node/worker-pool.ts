@@ -65,6 +65,14 @@ export class WorkerPoolEngine implements Engine {
     });
   }
 
+  /** Resolves once every worker has loaded its engine. Runs submitted earlier simply wait. */
+  ready(): Promise<void> {
+    return new Promise((resolve) => {
+      const check = () => ([...this.#slots].every((s) => s.ready) || this.#disposed ? resolve() : setTimeout(check, 10));
+      check();
+    });
+  }
+
   /** Worker threads alive now; tests use it to check that none leak. */
   get threads(): number {
     return this.#slots.size;

@@ -7,6 +7,9 @@
 export const GUEST_PRELUDE = String.raw`(function (write) {
   "use strict";
   const g = globalThis;
+  // Captured before user code runs, so a script that replaces them cannot forge what the host reads.
+  const { stringify, parse } = JSON;
+  const { assign } = Object;
   const MAX_DEPTH = 2;
 
   const quote = (s) => "'" + s.replace(/\\/g, "\\\\").replace(/'/g, "\\'").replace(/\n/g, "\\n") + "'";
@@ -84,8 +87,8 @@ export const GUEST_PRELUDE = String.raw`(function (write) {
     ? new Promise((resolve, reject) => fn(ctx, (e, v) => (e != null ? reject(e) : resolve(v))))
     : fn(input, ctx);
   const invoke = async (namespace, inputJson, ctxJson) => {
-    const input = JSON.parse(inputJson);
-    const ctx = Object.assign(JSON.parse(ctxJson), { data: input, body: input });
+    const input = parse(inputJson);
+    const ctx = assign(parse(ctxJson), { data: input, body: input });
     let value = null, entry = true;
     if (namespace) {
       const d = namespace.default;
@@ -96,7 +99,7 @@ export const GUEST_PRELUDE = String.raw`(function (write) {
       value = await call(cjs.exports, input, ctx);
     } else entry = false;
     let json;
-    try { json = JSON.stringify(value); } catch (e) {
+    try { json = stringify(value); } catch (e) {
       throw new TypeError("The result is not JSON-serialisable: " + (e && e.message));
     }
     // A plain script has no entry point: like a process, it runs until no job or timer is left.
@@ -109,9 +112,9 @@ export const GUEST_PRELUDE = String.raw`(function (write) {
       if (typeof e.stack === "string" && e.stack) d.stack = e.stack;
       if (typeof e.lineNumber === "number") d.line = e.lineNumber;
       if (typeof e.columnNumber === "number") d.column = e.columnNumber;
-      return JSON.stringify(d);
+      return stringify(d);
     }
-    return JSON.stringify({ message: "Uncaught " + inspect(e, 1, []) });
+    return stringify({ message: "Uncaught " + inspect(e, 1, []) });
   };
 
   return { invoke, tick, describe };

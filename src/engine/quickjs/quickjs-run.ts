@@ -74,10 +74,19 @@ export class QuickJSRun implements Disposable {
   /** Evaluates the prepared source, calls its entry point and settles the result. */
   async execute(source: PreparedSource): Promise<RunOutcome> {
     const api = this.#installPrelude();
-    const evaluated = this.#ctx.evalCode(source.code, SCRIPT_NAME, { type: source.kind === "module" ? "module" : "global" });
+    let kind = source.kind;
+    let evaluated = this.#evaluate(source.code, kind);
+    // The line-based guess missed an import/export in mid-line: nothing ran yet, so parse again as a module.
+    if (evaluated.error && kind === "script" && /\b(?:import|export)\b/.test(source.code)) {
+      const described = this.#describe(this.#own(evaluated.error), api.describe);
+      if (described && isParseError(described)) {
+        kind = "module";
+        evaluated = this.#evaluate(source.code, kind);
+      }
+    }
     if (evaluated.error) return this.#fail(this.#own(evaluated.error), api);
     let namespace = this.#ctx.undefined;
-    if (source.kind === "module") {
+    if (kind === "module") {
       const settled = this.#settle(this.#own(evaluated.value), api.tick);
       if (!("value" in settled)) return this.#fail(errorOf(settled), api);
       namespace = settled.value;
@@ -96,6 +105,10 @@ export class QuickJSRun implements Disposable {
       if (!("value" in drained)) return this.#fail(errorOf(drained), api);
     }
     return this.#succeed(json);
+  }
+
+  #evaluate(code: string, kind: PreparedSource["kind"]) {
+    return this.#ctx.evalCode(code, SCRIPT_NAME, { type: kind === "module" ? "module" : "global" });
   }
 
   #installPrelude(): { invoke: QuickJSHandle; tick: QuickJSHandle; describe: QuickJSHandle } {
@@ -179,9 +192,13 @@ export class QuickJSRun implements Disposable {
     try {
       result = JSON.parse(json);
     } catch {
-      // Only a host call that failed near the memory cap yields text that is not JSON.
-      this.#stop("memory_exhausted");
-      return this.#outcome({ ok: false, error: this.#trapError() });
+      // The guest's JSON.stringify was captured before its code ran; unreadable text means a
+      // host call failed near the memory cap.
+      if (isNearCap(this.#instance.memory, this.#job.limits.memoryMb)) {
+        this.#stop("memory_exhausted");
+        return this.#outcome({ ok: false, error: this.#trapError() });
+      }
+      throw new Error("the guest's result could not be read as JSON");
     }
     return this.#outcome({ ok: true, result });
   }

@@ -1,0 +1,57 @@
+import { afterEach, describe, expect, it } from "vitest";
+import type { WorkerPoolEngine } from "../../../src/adapters/node/worker-pool.ts";
+import { RequestError } from "../../../src/errors.ts";
+import { job, workerPool } from "../../helpers/fixtures.ts";
+
+let pool: WorkerPoolEngine | undefined;
+afterEach(async () => {
+  await pool?.close();
+  expect(pool?.threads ?? 0).toBe(0);
+  pool = undefined;
+});
+
+const slowNative = "JSON.parse('[' + '1,'.repeat(2e7) + '1]')";
+
+describe("WorkerPoolEngine", () => {
+  it("kills a worker stuck in a native call at its deadline and replaces it", async () => {
+    pool = await workerPool({ size: 1 });
+    const out = await pool.run(job("javascript", slowNative, { limits: { memoryMb: 256, timeoutMs: 300 } }));
+    expect(out).toMatchObject({ ok: false, error: { code: "timeout" }, usage: { memoryBytes: null } });
+    expect(out.usage.fuel).toEqual(expect.any(Number));
+    const next = await pool.run(job("javascript", "export default () => 'alive'"));
+    expect(next).toMatchObject({ ok: true, result: "alive" });
+    expect(pool.threads).toBe(1);
+  });
+
+  it("keeps other requests unaffected while one worker is killed", async () => {
+    pool = await workerPool({ size: 2 });
+    const stuck = pool.run(job("javascript", slowNative, { limits: { memoryMb: 256, timeoutMs: 500 } }));
+    const others = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => pool!.run(job("javascript", "export default (n) => n * 2", { input: i }))),
+    );
+    others.forEach((o, i) => expect(o).toMatchObject({ ok: true, result: i * 2 }));
+    expect(await stuck).toMatchObject({ ok: false, error: { code: "timeout" } });
+  });
+
+  it("rejects with overloaded when the queue is full", async () => {
+    pool = await workerPool({ size: 1, maxQueue: 1 });
+    await pool.ready();
+    const spin = () => pool!.run(job("javascript", "while (true) {}", { limits: { fuel: 300 } }));
+    const first = spin();
+    const second = spin();
+    const third = spin();
+    await expect(third).rejects.toSatisfy((e) => e instanceof RequestError && e.code === "overloaded");
+    expect(await first).toMatchObject({ error: { code: "fuel_exhausted" } });
+    expect(await second).toMatchObject({ error: { code: "fuel_exhausted" } });
+  });
+
+  it("rejects queued jobs and stops every thread on close", async () => {
+    pool = await workerPool({ size: 1 });
+    const running = pool.run(job("javascript", "while (true) {}", { limits: { fuel: 300 } }));
+    const queued = pool.run(job("javascript", "1"));
+    await pool.close();
+    await expect(queued).rejects.toThrow(/disposed/);
+    await expect(running).rejects.toThrow();
+    expect(pool.threads).toBe(0);
+  });
+});

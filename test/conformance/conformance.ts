@@ -1,0 +1,113 @@
+/**
+ * The shared conformance suite: the same behaviours, checked for every language on every engine.
+ * A language plugs in by giving its snippet for each case; later engines (components) add theirs.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Engine } from "../../src/engine/engine.ts";
+import { job } from "../helpers/fixtures.ts";
+
+export interface LanguageSnippets {
+  /** Doubles `input.n`. */
+  handler: string;
+  /** Prints "hello" to stdout and "oops" to stderr, no entry point. */
+  print: string;
+  /** Throws an error whose message contains "boom". */
+  throws: string;
+  /** Fails to parse on line 2. */
+  syntax: string;
+  /** Loops forever. */
+  spin: string;
+  /** Allocates without bound. */
+  hog: string;
+  /** Prints without bound. */
+  chatter: string;
+}
+
+export const SNIPPETS: Record<string, LanguageSnippets> = {
+  javascript: {
+    handler: "export default (input) => input.n * 2",
+    print: "console.log('hello'); console.error('oops')",
+    throws: "export default () => { throw new Error('boom') }",
+    syntax: "const a = 1;\nconst = 2;",
+    spin: "while (true) {}",
+    hog: "const a = []; for (;;) a.push({ i: a.length, s: 'x' + a.length })",
+    chatter: "for (;;) console.log('la la la la la la la la')",
+  },
+  typescript: {
+    handler: "export default (input: { n: number }): number => input.n * 2",
+    print: "const greeting: string = 'hello'; console.log(greeting); console.error('oops')",
+    throws: "export default (): never => { throw new Error('boom') }",
+    syntax: "const a: number = 1;\nconst b: number = ;",
+    spin: "let i: number = 0; while (true) { i++ }",
+    hog: "const a: object[] = []; for (;;) a.push({ i: a.length, s: 'x' + a.length })",
+    chatter: "for (;;) console.log('la la la la la la la la' as string)",
+  },
+};
+
+/** Registers the conformance suite for `languages` against the engine `make` returns. */
+export function conformance(name: string, make: () => Promise<Engine>, languages: string[] = Object.keys(SNIPPETS)) {
+  describe(`conformance: ${name}`, () => {
+    let engine: Engine;
+    beforeAll(async () => {
+      engine = await make();
+    });
+    afterAll(() => engine.dispose());
+    const run = (language: string, code: string, options?: Parameters<typeof job>[2]) =>
+      engine.run(job(language, code, options));
+
+    for (const language of languages) {
+      const s = SNIPPETS[language]!;
+      describe(language, () => {
+        it("returns the entry point's result", async () => {
+          const out = await run(language, s.handler, { input: { n: 21 } });
+          expect(out).toMatchObject({ ok: true, result: 42, stdout: "", stderr: "" });
+          expect(out.usage.fuel).toBeGreaterThan(0);
+          expect(out.usage.memoryBytes).toBeGreaterThan(0);
+          expect(out.usage.wallMs).toBeGreaterThanOrEqual(0);
+        });
+
+        it("captures stdout and stderr of a plain script", async () => {
+          const out = await run(language, s.print);
+          expect(out).toMatchObject({ ok: true, result: null, stdout: "hello\n", stderr: "oops\n" });
+        });
+
+        it("returns a thrown error as data", async () => {
+          const out = await run(language, s.throws);
+          expect(out.ok).toBe(false);
+          if (!out.ok) {
+            expect(out.error.code).toBe("guest_error");
+            expect(out.error.message).toContain("boom");
+          }
+        });
+
+        it("reports a syntax error with its line", async () => {
+          const out = await run(language, s.syntax);
+          expect(out).toMatchObject({ ok: false, error: { code: "syntax_error", line: 2 } });
+        });
+
+        it("stops an endless loop with fuel_exhausted", async () => {
+          const out = await run(language, s.spin, { limits: { fuel: 200 } });
+          expect(out).toMatchObject({ ok: false, error: { code: "fuel_exhausted" } });
+          expect(out.usage.fuel).toBe(201);
+        });
+
+        it("stops unbounded allocation with memory_exhausted", async () => {
+          const out = await run(language, s.hog, { limits: { memoryMb: 32 } });
+          expect(out).toMatchObject({ ok: false, error: { code: "memory_exhausted" } });
+        });
+
+        it("stops unbounded output with output_limit", async () => {
+          const out = await run(language, s.chatter);
+          expect(out).toMatchObject({ ok: false, error: { code: "output_limit" } });
+          expect(out.stdout.length).toBeGreaterThan(0);
+        });
+
+        it("runs a benign script after the hostile ones", async () => {
+          const out = await run(language, s.handler, { input: { n: 2 } });
+          expect(out).toMatchObject({ ok: true, result: 4 });
+        });
+      });
+    }
+
+  });
+}

@@ -1,0 +1,187 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { QuickJSEngine } from "../../../src/engine/quickjs/quickjs-engine.ts";
+import { coreEngine, job } from "../../helpers/fixtures.ts";
+
+let engine: QuickJSEngine;
+beforeAll(async () => {
+  engine = await coreEngine();
+});
+afterAll(() => engine.dispose());
+
+const js = (code: string, options?: Parameters<typeof job>[2]) => engine.run(job("javascript", code, options));
+
+describe("entry points", () => {
+  it("calls an ES module default export with (input, ctx)", async () => {
+    const out = await js("export default (input, ctx) => ({ sum: input.a + 1, limits: ctx.limits })", {
+      input: { a: 41 },
+      limits: { fuel: 1234 },
+    });
+    expect(out).toMatchObject({ ok: true, result: { sum: 42, limits: { fuel: 1234 } } });
+  });
+
+  it("awaits an async default export", async () => {
+    const out = await js("export default async (x) => { await null; return x * 3 }", { input: 5 });
+    expect(out).toMatchObject({ ok: true, result: 15 });
+  });
+
+  it("returns a non-function default export as the result", async () => {
+    expect(await js("export default { a: [1, 'two'] }")).toMatchObject({ ok: true, result: { a: [1, "two"] } });
+  });
+
+  it("supports top-level await in modules", async () => {
+    const out = await js("const v = await Promise.resolve(7);\nexport default () => v");
+    expect(out).toMatchObject({ ok: true, result: 7 });
+  });
+
+  it("calls a webtask-style module.exports = function (ctx, cb)", async () => {
+    const out = await js("module.exports = function (ctx, cb) { cb(null, { got: ctx.data.q }) }", { input: { q: "x" } });
+    expect(out).toMatchObject({ ok: true, result: { got: "x" } });
+  });
+
+  it("treats cb(err) as a guest error", async () => {
+    const out = await js("module.exports = function (ctx, cb) { cb(new Error('denied')) }");
+    expect(out).toMatchObject({ ok: false, error: { code: "guest_error", message: "Error: denied" } });
+  });
+
+  it("ends a never-called callback as a timeout, without waiting for the deadline", async () => {
+    const out = await js("module.exports = function (ctx, cb) { /* forgot cb */ }", { limits: { timeoutMs: 30_000 } });
+    expect(out).toMatchObject({ ok: false, error: { code: "timeout" } });
+    expect(out.usage.wallMs).toBeLessThan(30_000);
+  });
+
+  it("calls a one-argument module.exports function with the input", async () => {
+    expect(await js("module.exports = (input) => input + 1", { input: 1 })).toMatchObject({ ok: true, result: 2 });
+  });
+
+  it("runs a plain script to completion, timers included, with result null", async () => {
+    const out = await js("setTimeout(() => console.log('later'), 1000); console.log('now')");
+    expect(out).toMatchObject({ ok: true, result: null, stdout: "now\nlater\n" });
+  });
+
+  it("runs timers on a virtual clock, in order", async () => {
+    const out = await js(`export default async () => {
+      const seen = [];
+      await new Promise((r) => { setTimeout(() => seen.push('b'), 20); setTimeout(() => { seen.push('c'); r() }, 30); setTimeout(() => seen.push('a'), 10) });
+      return seen.join('') }`);
+    expect(out).toMatchObject({ ok: true, result: "abc" });
+  });
+
+  it("stops an endless setInterval with fuel", async () => {
+    const out = await js("setInterval(() => {}, 1)", { limits: { fuel: 100 } });
+    expect(out).toMatchObject({ ok: false, error: { code: "fuel_exhausted" } });
+  });
+});
+
+describe("results and errors", () => {
+  it("rejects a result that is not JSON-serialisable", async () => {
+    const out = await js("export default () => 10n");
+    expect(out).toMatchObject({ ok: false, error: { code: "guest_error" } });
+    if (!out.ok) expect(out.error.message).toContain("JSON-serialisable");
+  });
+
+  it("maps undefined to null", async () => {
+    expect(await js("export default () => undefined")).toMatchObject({ ok: true, result: null });
+  });
+
+  it("includes a stack without Kiln's own frames", async () => {
+    const out = await js("function inner() { throw new RangeError('deep') }\nexport default () => inner()");
+    expect(out.ok).toBe(false);
+    if (!out.ok) {
+      expect(out.error.message).toBe("RangeError: deep");
+      expect(out.error.stack).toContain("script.js:1");
+      expect(out.error.stack).not.toContain("kiln:prelude");
+    }
+  });
+
+  it("describes a thrown non-Error value", async () => {
+    expect(await js("throw 'plain'")).toMatchObject({ ok: false, error: { code: "guest_error", message: "Uncaught 'plain'" } });
+  });
+
+  it("keeps runtime SyntaxErrors (JSON.parse) as guest errors", async () => {
+    expect(await js("JSON.parse('{')")).toMatchObject({ ok: false, error: { code: "guest_error" } });
+  });
+
+  it("gives a TypeScript syntax error its line and treats type errors as fine", async () => {
+    const bad = await engine.run(job("typescript", "let a: number = 1\nlet b: = 2"));
+    expect(bad).toMatchObject({ ok: false, error: { code: "syntax_error", line: 2 } });
+    const mistyped = await engine.run(job("typescript", "const n: string = 5 as any as number; export default () => n"));
+    expect(mistyped).toMatchObject({ ok: true, result: 5 });
+  });
+
+  it("caps the result size", async () => {
+    const out = await js("export default () => 'x'.repeat(2 * 1024 * 1024)");
+    expect(out).toMatchObject({ ok: false, error: { code: "output_limit" } });
+  });
+
+  it("formats console arguments", async () => {
+    const out = await js("console.log('a', 1, { b: [1, { c: null }] }, [undefined], new Map([[1, 2]]))");
+    expect(out.stdout).toBe("a 1 { b: [ 1, { c: null } ] } [ undefined ] Map(1) { 1 => 2 }\n");
+  });
+});
+
+describe("limits", () => {
+  it("reports the same fuel for the same code and input over 20 runs", async () => {
+    const code = "export default (n) => { let s = 0; for (let i = 0; i < n; i++) s += i % 7; return s }";
+    const fuel = new Set<number | null>();
+    for (let i = 0; i < 20; i++) fuel.add((await js(code, { input: 200_000 })).usage.fuel);
+    expect(fuel.size).toBe(1);
+    expect([...fuel][0]).toBeGreaterThan(10);
+  });
+
+  it("turns deep recursion into a catchable guest error", async () => {
+    const out = await js("function f(n) { return f(n + 1) + 1 }\nexport default () => { try { f(0) } catch (e) { return String(e) } }");
+    expect(out).toMatchObject({ ok: true, result: "InternalError: stack overflow" });
+    expect(await js("function f(n) { return f(n + 1) + 1 } f(0)")).toMatchObject({ ok: false, error: { code: "guest_error" } });
+  });
+
+  it("lets a guest catch one oversized allocation and carry on", async () => {
+    const out = await js("export default () => { try { 'x'.repeat(1e9) } catch (e) { return String(e) } }");
+    expect(out).toMatchObject({ ok: true, result: "InternalError: out of memory" });
+  });
+
+  it("ends an uncaught allocation failure as memory_exhausted", async () => {
+    expect(await js("'x'.repeat(1e9)")).toMatchObject({ ok: false, error: { code: "memory_exhausted" } });
+    expect(await js("new Array(3e7).fill(0)", { limits: { memoryMb: 64 } })).toMatchObject({ ok: false, error: { code: "memory_exhausted" } });
+  });
+
+  it("stops at the deadline when fuel is plentiful", async () => {
+    const out = await js("while (true) {}", { limits: { fuel: 10_000_000, timeoutMs: 200 } });
+    expect(out).toMatchObject({ ok: false, error: { code: "timeout" } });
+  });
+});
+
+describe("isolation", () => {
+  it("starts every run clean: globals, prototypes and module state do not carry over", async () => {
+    await js("globalThis.leak = 1; Object.prototype.polluted = true; Array.prototype.push = () => 0; console.log = null");
+    const out = await js("export default () => [typeof leak, ({}).polluted, [].push(1), typeof console.log]");
+    expect(out).toMatchObject({ ok: true, result: ["undefined", null, 1, "function"] });
+  });
+
+  it("exposes no host objects", async () => {
+    const out = await js(`export default () => [typeof process, typeof require, typeof fetch, typeof XMLHttpRequest,
+      typeof WebAssembly, typeof std, typeof os, typeof Deno, typeof Bun, typeof __kiln, typeof write]`);
+    expect(out).toMatchObject({ ok: true, result: Array(11).fill("undefined") });
+  });
+
+  it("refuses module imports", async () => {
+    const out = await js("import fs from 'node:fs'; export default () => typeof fs");
+    expect(out).toMatchObject({ ok: false, error: { code: "guest_error" } });
+  });
+
+  it("drops instances that grew, so wasm memory does not pile up", async () => {
+    for (let i = 0; i < 3; i++) {
+      await js("const a = []; for (;;) a.push({ i: a.length })", { limits: { memoryMb: 48 } });
+      expect((await js("export default () => 1", { limits: { memoryMb: 48 } })).ok).toBe(true);
+    }
+    expect(engine.liveInstances).toBeLessThanOrEqual(3);
+  });
+
+  it("frees every instance on dispose", async () => {
+    const own = await coreEngine();
+    await own.run(job("javascript", "export default () => 1"));
+    expect(own.liveInstances).toBe(1);
+    own.dispose();
+    expect(own.liveInstances).toBe(0);
+    await expect(own.run(job("javascript", "1"))).rejects.toThrow(/disposed/);
+  });
+});
