@@ -15,8 +15,9 @@ export class FuelMeter {
     return this.#used > this.budget;
   }
 
+  /** Fuel used, at most the budget (the poll that finds it exceeded is not counted). */
   get used(): number {
-    return this.#used;
+    return Math.min(this.#used, this.budget);
   }
 
   get exhausted(): boolean {

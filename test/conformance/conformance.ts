@@ -88,7 +88,7 @@ export function conformance(name: string, make: () => Promise<Engine>, languages
         it("stops an endless loop with fuel_exhausted", async () => {
           const out = await run(language, s.spin, { limits: { fuel: 200 } });
           expect(out).toMatchObject({ ok: false, error: { code: "fuel_exhausted" } });
-          expect(out.usage.fuel).toBe(201);
+          expect(out.usage.fuel).toBe(200);
         });
 
         it("stops unbounded allocation with memory_exhausted", async () => {

@@ -47,11 +47,12 @@ describe("WorkerPoolEngine", () => {
 
   it("rejects queued jobs and stops every thread on close", async () => {
     pool = await workerPool({ size: 1 });
-    const running = pool.run(job("javascript", "while (true) {}", { limits: { fuel: 300 } }));
-    const queued = pool.run(job("javascript", "1"));
+    await pool.ready();
+    const running = expect(pool.run(job("javascript", "while (true) {}", { limits: { fuel: 100_000 } }))).rejects.toThrow(/exited/);
+    const queued = expect(pool.run(job("javascript", "1"))).rejects.toThrow(/disposed/);
     await pool.close();
-    await expect(queued).rejects.toThrow(/disposed/);
-    await expect(running).rejects.toThrow();
+    await queued;
+    await running;
     expect(pool.threads).toBe(0);
   });
 });

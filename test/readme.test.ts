@@ -1,0 +1,56 @@
+/** The README's examples, run against a real server started the way `npm start` starts it. */
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const run = promisify(execFile);
+const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+const blocks = [...readme.matchAll(/```(\w*)\n([\s\S]*?)```/g)].map((m) => ({ lang: m[1]!, body: m[2]!.trim() }));
+const examples = blocks.flatMap((b, i) => {
+  const next = blocks[i + 1];
+  return b.lang === "sh" && b.body.startsWith("curl") && next?.lang === "json" ? [{ command: b.body, expected: next.body }] : [];
+});
+
+let server: ChildProcess;
+let base = "";
+beforeAll(async () => {
+  server = spawn(process.execPath, ["--import", "tsx", "src/adapters/node/main.ts"], {
+    env: { ...process.env, PORT: "0", KILN_HOST: "127.0.0.1" },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  base = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    server.stdout!.on("data", (chunk) => {
+      out += chunk;
+      const m = /listening on http:\/\/[^:]+:(\d+)/.exec(out);
+      if (m) resolve(`127.0.0.1:${m[1]}`);
+    });
+    server.once("exit", (code) => reject(new Error(`server exited with ${code}: ${out}`)));
+  });
+});
+afterAll(() => {
+  server?.kill("SIGTERM");
+});
+
+/** Compares a response with the README's, letting timing and memory size vary. */
+function normalise(value: any): any {
+  if (value?.usage) {
+    expect(value.usage.wallMs).toEqual(expect.any(Number));
+    value.usage.wallMs = "any";
+    value.usage.memoryBytes = typeof value.usage.memoryBytes;
+  }
+  return value;
+}
+
+describe("README examples", () => {
+  it("has examples to run", () => {
+    expect(examples.length).toBeGreaterThanOrEqual(6);
+  });
+  for (const { command, expected } of examples) {
+    it(command.split("\n")[1]?.trim().slice(0, 90) ?? command, async () => {
+      const { stdout } = await run("sh", ["-c", command.replaceAll("localhost:8080", base)]);
+      expect(normalise(JSON.parse(stdout))).toEqual(normalise(JSON.parse(expected)));
+    });
+  }
+});
