@@ -5,6 +5,7 @@ import { FuelMeter } from "../../limits/fuel.ts";
 import { isNearCap } from "../../limits/memory.ts";
 import { OutputBuffer, utf8Length } from "../../limits/output.ts";
 import type { RunJob, RunOptions, RunOutcome } from "../engine.ts";
+import { GUEST_GLOBALS } from "./guest-globals.ts";
 import { GUEST_PRELUDE } from "./guest-prelude.ts";
 import type { PreparedSource } from "./prepare-source.ts";
 import type { QuickJSInstance } from "./quickjs-instance.ts";
@@ -119,7 +120,11 @@ export class QuickJSRun implements Disposable {
       }),
     );
     const factory = this.#ctx.unwrapResult(this.#ctx.evalCode(GUEST_PRELUDE, "kiln:prelude", { type: "global" }));
-    const api = this.#own(this.#ctx.unwrapResult(this.#ctx.callFunction(this.#own(factory), this.#ctx.undefined, write)));
+    // Compiled inside the guest only when the script first touches console or a timer.
+    const loadGlobals = this.#own(
+      this.#ctx.newFunction("loadGlobals", () => this.#ctx.evalCode(GUEST_GLOBALS, "kiln:globals", { type: "global" })),
+    );
+    const api = this.#own(this.#ctx.unwrapResult(this.#ctx.callFunction(this.#own(factory), this.#ctx.undefined, write, loadGlobals)));
     return {
       invoke: this.#own(this.#ctx.getProp(api, "invoke")),
       tick: this.#own(this.#ctx.getProp(api, "tick")),
@@ -223,7 +228,7 @@ export class QuickJSRun implements Disposable {
       error.column = where ? Number(where[2]) : undefined;
       if (error.line !== undefined) error.message += ` (line ${error.line}${error.column ? `, column ${error.column}` : ""})`;
     } else if (d.stack) {
-      const stack = d.stack.split("\n").filter((line) => !line.includes("kiln:prelude")).join("\n");
+      const stack = d.stack.split("\n").filter((line) => !line.includes("(kiln:")).join("\n");
       if (stack.trim()) error.stack = stack;
     }
     return this.#outcome({ ok: false, error });
