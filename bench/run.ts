@@ -44,7 +44,13 @@ const wasmModule = await loadArtifact(defaultRuntimes.quickjs.artifact);
 
 // 1. In process: one fresh, isolated run, against the raw library floor and node:vm (not a sandbox).
 const engine = createQuickJSEngine(wasmModule);
-const job = { language: "javascript", code: CODE, inputJson: "null", limits: resolveLimits(undefined, config) };
+const job = {
+  language: "javascript",
+  code: CODE,
+  inputJson: "null",
+  limits: resolveLimits(undefined, config),
+  host: { grants: { secrets: {} }, limits: config.hostLimits },
+};
 const kiln = await time(N, async () => {
   const out = await engine.run(job);
   if (!out.ok) throw new Error(JSON.stringify(out));

@@ -5,6 +5,7 @@ import type { Engine } from "./engine/engine.ts";
 import { RequestError } from "./errors.ts";
 import { createOnError, type Logger } from "./http/on-error.ts";
 import { parseRunRequest } from "./http/run-request.ts";
+import { resolveGrants } from "./host/grants.ts";
 import { LanguageRegistry } from "./languages/language-registry.ts";
 import { resolveLimits } from "./limits/run-limits.ts";
 
@@ -41,6 +42,7 @@ export function createApp(deps: AppDependencies): Hono {
         code: request.code,
         inputJson: request.inputJson,
         limits: resolveLimits(request.limits, config),
+        host: { grants: resolveGrants(request.grants, config.grants), limits: config.hostLimits },
       });
       return c.json(outcome);
     },

@@ -1,3 +1,6 @@
+import type { ServerGrants } from "./host/grants.ts";
+import type { HostLimits } from "./host/host-limits.ts";
+
 /**
  * Server configuration. Every value has an embedded default and an environment variable;
  * the core reads the variables from a plain record so it never touches `process`.
@@ -30,6 +33,12 @@ export interface Config {
   workers: number;
   /** Runs that may wait for a free sandbox before requests get `overloaded`. */
   maxQueue: number;
+  /** Caps on host calls per run. */
+  hostLimits: HostLimits;
+  /** The most any run may be granted. */
+  grants: ServerGrants;
+  /** The SQLite file behind `kv` on Node. */
+  kvPath: string;
 }
 
 /** Smallest memory cap a run may ask for: QuickJS's linear memory starts at 16 MiB. */
@@ -50,6 +59,18 @@ const VARS: Record<string, [string, number]> = {
   maxBodyBytes: ["KILN_MAX_BODY_BYTES", 2 << 20],
   workers: ["KILN_WORKERS", 2],
   maxQueue: ["KILN_MAX_QUEUE", 1_000],
+  logMaxEntries: ["KILN_LOG_MAX_ENTRIES", 1_000],
+  logMaxBytes: ["KILN_LOG_MAX_BYTES", 256 << 10],
+  kvMaxKeyBytes: ["KILN_KV_MAX_KEY_BYTES", 512],
+  kvMaxValueBytes: ["KILN_KV_MAX_VALUE_BYTES", 64 << 10],
+  kvMaxKeys: ["KILN_KV_MAX_KEYS", 10_000],
+  kvMaxCalls: ["KILN_KV_MAX_CALLS", 1_000],
+  kvMaxList: ["KILN_KV_MAX_LIST", 1_000],
+  httpMaxCalls: ["KILN_HTTP_MAX_CALLS", 20],
+  httpTimeoutMs: ["KILN_HTTP_TIMEOUT_MS", 5_000],
+  httpMaxRequestBytes: ["KILN_HTTP_MAX_REQUEST_BYTES", 1 << 20],
+  httpMaxResponseBytes: ["KILN_HTTP_MAX_RESPONSE_BYTES", 1 << 20],
+  httpMaxRedirects: ["KILN_HTTP_MAX_REDIRECTS", 5],
 };
 
 /** Reads the configuration from environment-like variables, validating every number. */
@@ -85,5 +106,47 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
     maxBodyBytes: n("maxBodyBytes"),
     workers: Math.max(1, n("workers")),
     maxQueue: n("maxQueue"),
+    hostLimits: {
+      logMaxEntries: n("logMaxEntries"),
+      logMaxBytes: n("logMaxBytes"),
+      kvMaxKeyBytes: n("kvMaxKeyBytes"),
+      kvMaxValueBytes: n("kvMaxValueBytes"),
+      kvMaxKeys: n("kvMaxKeys"),
+      kvMaxCalls: n("kvMaxCalls"),
+      kvMaxList: n("kvMaxList"),
+      httpMaxCalls: n("httpMaxCalls"),
+      httpTimeoutMs: n("httpTimeoutMs"),
+      httpMaxRequestBytes: n("httpMaxRequestBytes"),
+      httpMaxResponseBytes: n("httpMaxResponseBytes"),
+      httpMaxRedirects: n("httpMaxRedirects"),
+      httpAllowPrivate: /^(1|true|yes)$/i.test(env.KILN_HTTP_ALLOW_PRIVATE ?? ""),
+    },
+    grants: loadServerGrants(env),
+    kvPath: env.KILN_KV_PATH || ".kiln/kv.sqlite",
   };
+}
+
+/** `KILN_GRANTS` (JSON: `{kv: {namespaces}, http: {allow}}`) and `KILN_SECRETS` (JSON: name → value). */
+function loadServerGrants(env: Record<string, string | undefined>): ServerGrants {
+  const json = (name: string, fallback: unknown): any => {
+    const raw = env[name];
+    if (!raw) return fallback;
+    try {
+      return JSON.parse(raw);
+    } catch {
+      throw new Error(`config: ${name} must be JSON`);
+    }
+  };
+  const grants = json("KILN_GRANTS", {});
+  const secrets = json("KILN_SECRETS", {});
+  const strings = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === "string");
+  const namespaces = grants.kv?.namespaces ?? ["*"];
+  const allow = grants.http?.allow ?? [];
+  if (!strings(namespaces) || !strings(allow)) {
+    throw new Error("config: KILN_GRANTS must look like {\"kv\":{\"namespaces\":[\"*\"]},\"http\":{\"allow\":[\"api.example.com\"]}}");
+  }
+  if (typeof secrets !== "object" || secrets === null || !Object.values(secrets).every((v) => typeof v === "string")) {
+    throw new Error("config: KILN_SECRETS must be a JSON object of name to string value");
+  }
+  return { kv: { namespaces }, http: { allow }, secrets };
 }

@@ -27,14 +27,16 @@ export interface GuestError {
 export type RequestErrorCode =
   | "invalid_json"
   | "invalid_request"
+  | "grant_denied"
   | "unsupported_language"
   | "payload_too_large"
   | "not_found"
   | "overloaded";
 
-const STATUS: Record<RequestErrorCode, 400 | 404 | 413 | 503> = {
+const STATUS: Record<RequestErrorCode, 400 | 403 | 404 | 413 | 503> = {
   invalid_json: 400,
   invalid_request: 400,
+  grant_denied: 403,
   unsupported_language: 400,
   payload_too_large: 413,
   not_found: 404,
@@ -44,13 +46,30 @@ const STATUS: Record<RequestErrorCode, 400 | 404 | 413 | 503> = {
 /** The caller's request cannot be served as sent. */
 export class RequestError extends Error {
   override readonly name = "RequestError";
-  readonly status: 400 | 404 | 413 | 503;
+  readonly status: 400 | 403 | 404 | 413 | 503;
   constructor(
     readonly code: RequestErrorCode,
     message: string,
   ) {
     super(message);
     this.status = STATUS[code];
+  }
+}
+
+/**
+ * Why a host call failed, mirroring the WIT `host-error` variant (wit/types.wit). The guest sees an
+ * error with this `code`; the run goes on. Messages never contain secret values.
+ */
+export type HostErrorCode = "capability_denied" | "limit_exceeded" | "invalid_argument" | "failed";
+
+/** A host call the guest made was refused or failed. Returned to the guest, never to HTTP. */
+export class HostCallError extends Error {
+  override readonly name = "HostCallError";
+  constructor(
+    readonly code: HostErrorCode,
+    message: string,
+  ) {
+    super(message);
   }
 }
 

@@ -1,4 +1,7 @@
 import type { GuestError } from "../errors.ts";
+import type { RunGrants } from "../host/grants.ts";
+import type { HostLimits } from "../host/host-limits.ts";
+import type { LogEntry } from "../host/log.ts";
 import type { RunLimits } from "../limits/run-limits.ts";
 
 /** One run: code in a canonical language, its JSON input, and effective limits. */
@@ -9,6 +12,8 @@ export interface RunJob {
   /** The input as JSON text; the guest receives it parsed. */
   inputJson: string;
   limits: RunLimits;
+  /** What the run may reach through the WIT host interfaces, and the caps on those calls. */
+  host: { grants: RunGrants; limits: HostLimits };
 }
 
 /** What a run consumed. `null` where the count was lost (a worker killed by the watchdog). */
@@ -21,6 +26,8 @@ export interface Usage {
 interface Captured {
   stdout: string;
   stderr: string;
+  /** The run's `log` stream, kept apart from stdout and stderr. */
+  logs: LogEntry[];
   usage: Usage;
 }
 

@@ -1,5 +1,6 @@
 import type { Config } from "../config.ts";
 import { RequestError } from "../errors.ts";
+import { parseRequestedGrants, type RequestedGrants } from "../host/grants.ts";
 import type { RequestedLimits } from "../limits/run-limits.ts";
 import { utf8Length } from "../limits/output.ts";
 
@@ -9,6 +10,7 @@ export interface RunRequest {
   code: string;
   inputJson: string;
   limits?: RequestedLimits;
+  grants: RequestedGrants;
 }
 
 const LIMIT_KEYS = ["fuel", "memoryMb", "timeoutMs"] as const;
@@ -24,7 +26,7 @@ export function parseRunRequest(text: string, config: Config): RunRequest {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     throw new RequestError("invalid_request", "The request body must be a JSON object");
   }
-  const { language, code, input, limits } = body as Record<string, unknown>;
+  const { language, code, input, limits, grants } = body as Record<string, unknown>;
   if (typeof language !== "string" || language === "") {
     throw new RequestError("invalid_request", "'language' is required and must be a non-empty string");
   }
@@ -36,7 +38,7 @@ export function parseRunRequest(text: string, config: Config): RunRequest {
   if (utf8Length(inputJson) > config.maxInputBytes) {
     throw new RequestError("payload_too_large", `'input' is larger than ${config.maxInputBytes} bytes`);
   }
-  return { language, code, inputJson, limits: parseLimits(limits) };
+  return { language, code, inputJson, limits: parseLimits(limits), grants: parseRequestedGrants(grants) };
 }
 
 function parseLimits(limits: unknown): RequestedLimits | undefined {

@@ -4,6 +4,7 @@ import { createApp } from "../../src/app.ts";
 import { loadConfig, type Config } from "../../src/config.ts";
 import { createQuickJSEngine, defaultRuntimes } from "../../src/default-engines.ts";
 import type { Engine, RunJob } from "../../src/engine/engine.ts";
+import type { RunGrants } from "../../src/host/grants.ts";
 import { QuickJSEngine } from "../../src/engine/quickjs/quickjs-engine.ts";
 import { resolveLimits, type RequestedLimits } from "../../src/limits/run-limits.ts";
 
@@ -16,12 +17,13 @@ export function quickjsWasm(): Promise<WebAssembly.Module> {
 export const testConfig: Config = loadConfig({});
 
 /** A job for `language` with the server defaults, overridden by `limits`. */
-export function job(language: string, code: string, options: { input?: unknown; limits?: RequestedLimits } = {}): RunJob {
+export function job(language: string, code: string, options: { input?: unknown; limits?: RequestedLimits; grants?: RunGrants } = {}): RunJob {
   return {
     language,
     code,
     inputJson: JSON.stringify(options.input ?? null),
     limits: resolveLimits(options.limits, testConfig),
+    host: { grants: options.grants ?? { secrets: {} }, limits: testConfig.hostLimits },
   };
 }
 

@@ -22,6 +22,7 @@ describe("POST /v1/run", () => {
       result: 42,
       stdout: "",
       stderr: "",
+      logs: [],
       usage: { fuel: expect.any(Number), memoryBytes: expect.any(Number), wallMs: expect.any(Number) },
     });
   });

@@ -134,6 +134,7 @@ export class WorkerPoolEngine implements Engine {
         error: { code: "timeout", message: `The script ran past its deadline (${timeoutMs} ms); its worker was stopped` },
         stdout: "",
         stderr: "",
+        logs: [],
         usage: { fuel: Atomics.load(slot.fuel, 0), memoryBytes: null, wallMs: Date.now() - task.startedAt },
       },
     });

@@ -1,6 +1,7 @@
 import { DisposedError } from "../../errors.ts";
 import { isNearCap } from "../../limits/memory.ts";
 import type { QuickJSRuntimeDescriptor } from "../../../runtimes/quickjs.ts";
+import type { HostServices } from "../../host/run-host.ts";
 import type { Engine, LanguageInfo, RunJob, RunOptions, RunOutcome } from "../engine.ts";
 import { prepareSource } from "./prepare-source.ts";
 import { QuickJSInstance } from "./quickjs-instance.ts";
@@ -15,6 +16,8 @@ export interface QuickJSEngineOptions {
   recycleBytes?: number;
   /** Idle instances kept per memory cap. Default 2. */
   idlePerCap?: number;
+  /** Storage and network behind the WIT host interfaces. Without them kv and http are never granted. */
+  services?: HostServices;
 }
 
 /**
@@ -31,7 +34,7 @@ export class QuickJSEngine implements Engine {
   #disposed = false;
 
   constructor(options: QuickJSEngineOptions) {
-    this.#options = { recycleBytes: 32 << 20, idlePerCap: 2, ...options };
+    this.#options = { recycleBytes: 32 << 20, idlePerCap: 2, services: {}, ...options };
     this.languages = QuickJSEngine.languagesOf(options.runtime);
   }
 
@@ -45,11 +48,11 @@ export class QuickJSEngine implements Engine {
     const started = Date.now();
     const source = prepareSource(job.language, job.code);
     if ("error" in source) {
-      return { ok: false, error: source.error, stdout: "", stderr: "", usage: { fuel: 0, memoryBytes: 0, wallMs: Date.now() - started } };
+      return { ok: false, error: source.error, stdout: "", stderr: "", logs: [], usage: { fuel: 0, memoryBytes: 0, wallMs: Date.now() - started } };
     }
     const instance = await this.#acquire(job.limits.memoryMb);
     try {
-      const run = new QuickJSRun(instance, job, options);
+      const run = new QuickJSRun(instance, job, { ...options, services: this.#options.services });
       try {
         return await run.execute(source);
       } finally {
@@ -60,7 +63,7 @@ export class QuickJSEngine implements Engine {
       instance.poison();
       if (isNearCap(instance.memory, job.limits.memoryMb)) {
         const message = `The script reached its memory cap (${job.limits.memoryMb} MiB)`;
-        return { ok: false, error: { code: "memory_exhausted", message }, stdout: "", stderr: "", usage: { fuel: null, memoryBytes: instance.memory.buffer.byteLength, wallMs: Date.now() - started } };
+        return { ok: false, error: { code: "memory_exhausted", message }, stdout: "", stderr: "", logs: [], usage: { fuel: null, memoryBytes: instance.memory.buffer.byteLength, wallMs: Date.now() - started } };
       }
       throw e;
     } finally {

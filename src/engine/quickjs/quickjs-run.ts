@@ -4,7 +4,10 @@ import { Deadline } from "../../limits/deadline.ts";
 import { FuelMeter } from "../../limits/fuel.ts";
 import { isNearCap } from "../../limits/memory.ts";
 import { OutputBuffer, utf8Length } from "../../limits/output.ts";
+import { RunHost, type HostServices } from "../../host/run-host.ts";
 import type { RunJob, RunOptions, RunOutcome } from "../engine.ts";
+import { GUEST_KILN_MODULE } from "./guest-kiln.ts";
+import { QuickJSBridge } from "./quickjs-bridge.ts";
 import { GUEST_GLOBALS } from "./guest-globals.ts";
 import { GUEST_PRELUDE } from "./guest-prelude.ts";
 import type { PreparedSource } from "./prepare-source.ts";
@@ -49,11 +52,14 @@ export class QuickJSRun implements Disposable {
   readonly #fuel: FuelMeter;
   readonly #deadline: Deadline;
   readonly #output: OutputBuffer;
+  readonly #host: RunHost;
+  #bridge: QuickJSBridge | undefined;
   #trap: TrapReason | undefined;
 
-  constructor(instance: QuickJSInstance, job: RunJob, options: RunOptions = {}) {
+  constructor(instance: QuickJSInstance, job: RunJob, options: RunOptions & { services?: HostServices } = {}) {
     this.#instance = instance;
     this.#job = job;
+    this.#host = new RunHost({ ...job.host, services: options.services ?? {} });
     this.#fuel = new FuelMeter(job.limits.fuel);
     this.#deadline = new Deadline(job.limits.timeoutMs);
     this.#output = new OutputBuffer(job.limits.maxOutputBytes);
@@ -61,7 +67,7 @@ export class QuickJSRun implements Disposable {
     this.#rt.setMaxStackSize(MAX_STACK_BYTES);
     // Not a bound (QuickJS counts ~8 bytes per block here); it makes single huge allocations fail early.
     this.#rt.setMemoryLimit(Math.floor((job.limits.memoryMb * 1024 * 1024) / 2));
-    this.#rt.setModuleLoader((name) => ({ error: new Error(`Cannot find module '${name}'`) }));
+    this.#rt.setModuleLoader((name) => (name === "kiln" ? GUEST_KILN_MODULE : { error: new Error(`Cannot find module '${name}'`) }));
     this.#rt.setInterruptHandler(() => {
       if (this.#trap) return true;
       if (this.#fuel.burn()) return this.#stop("fuel_exhausted");
@@ -88,7 +94,7 @@ export class QuickJSRun implements Disposable {
     if (evaluated.error) return this.#fail(this.#own(evaluated.error), api);
     let namespace = this.#ctx.undefined;
     if (kind === "module") {
-      const settled = this.#settle(this.#own(evaluated.value), api.tick);
+      const settled = await this.#settle(this.#own(evaluated.value), api.tick);
       if (!("value" in settled)) return this.#fail(errorOf(settled), api);
       namespace = settled.value;
     } else {
@@ -98,11 +104,11 @@ export class QuickJSRun implements Disposable {
     const ctxJson = JSON.stringify({ language: this.#job.language, limits: this.#publicLimits() });
     const promise = this.#call(api.invoke, [namespace, this.#string(this.#job.inputJson), this.#string(ctxJson)]);
     if ("error" in promise) return this.#fail(promise.error, api);
-    const settled = this.#settle(promise.value, api.tick);
+    const settled = await this.#settle(promise.value, api.tick);
     if (!("value" in settled)) return this.#fail(errorOf(settled), api);
     const json = this.#ctx.getString(this.#own(this.#ctx.getProp(settled.value, "json")));
     if (this.#ctx.dump(this.#own(this.#ctx.getProp(settled.value, "drain")))) {
-      const drained = this.#settle(undefined, api.tick);
+      const drained = await this.#settle(undefined, api.tick);
       if (!("value" in drained)) return this.#fail(errorOf(drained), api);
     }
     return this.#succeed(json);
@@ -124,7 +130,10 @@ export class QuickJSRun implements Disposable {
     const loadGlobals = this.#own(
       this.#ctx.newFunction("loadGlobals", () => this.#ctx.evalCode(GUEST_GLOBALS, "kiln:globals", { type: "global" })),
     );
-    const api = this.#own(this.#ctx.unwrapResult(this.#ctx.callFunction(this.#own(factory), this.#ctx.undefined, write, loadGlobals)));
+    const { limits } = this.#job.host;
+    this.#bridge = new QuickJSBridge(this.#ctx, this.#host, { maxArgsBytes: limits.httpMaxRequestBytes + limits.kvMaxValueBytes + 65_536 });
+    const args = [write, loadGlobals, this.#bridge.handle];
+    const api = this.#own(this.#ctx.unwrapResult(this.#ctx.callFunction(this.#own(factory), this.#ctx.undefined, ...args)));
     return {
       invoke: this.#own(this.#ctx.getProp(api, "invoke")),
       tick: this.#own(this.#ctx.getProp(api, "tick")),
@@ -137,7 +146,7 @@ export class QuickJSRun implements Disposable {
    * left that could settle it (a callback that is never called), the run ends as a timeout.
    * Without a promise it drains: it runs until no job or timer is left.
    */
-  #settle(promise: QuickJSHandle | undefined, tick: QuickJSHandle): Settled {
+  async #settle(promise: QuickJSHandle | undefined, tick: QuickJSHandle): Promise<Settled> {
     for (;;) {
       if (this.#trap) return { pending: true };
       if (promise) {
@@ -154,6 +163,11 @@ export class QuickJSRun implements Disposable {
         this.#stop("timeout");
         continue;
       }
+      if (this.#bridge?.pending) {
+        // Waiting on the host burns no fuel but counts toward the deadline.
+        await this.#waitForHost();
+        continue;
+      }
       const fired = this.#call(tick, []);
       if ("error" in fired) return fired;
       if (this.#ctx.typeof(fired.value) !== "boolean" || !this.#ctx.dump(fired.value)) {
@@ -163,6 +177,13 @@ export class QuickJSRun implements Disposable {
       }
       if (this.#fuel.burn()) this.#stop("fuel_exhausted");
     }
+  }
+
+  async #waitForHost(): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, this.#deadline.at - Date.now()) + 1)));
+    await Promise.race([this.#bridge!.waitForAny(), deadline]);
+    clearTimeout(timer);
   }
 
   #call(fn: QuickJSHandle, args: QuickJSHandle[]): { value: QuickJSHandle } | { error: QuickJSHandle } {
@@ -266,6 +287,7 @@ export class QuickJSRun implements Disposable {
       ...result,
       stdout: this.#output.stdout,
       stderr: this.#output.stderr,
+      logs: this.#host.logs,
       usage: { fuel: this.#fuel.used, memoryBytes: this.#instance.memory.buffer.byteLength, wallMs: this.#deadline.elapsedMs() },
     };
   }
@@ -273,6 +295,8 @@ export class QuickJSRun implements Disposable {
   /** Frees every handle, the context and the runtime. An exception here poisons the instance. */
   dispose(): void {
     try {
+      this.#host.dispose();
+      this.#bridge?.dispose();
       for (const handle of this.#handles.reverse()) if (handle.alive) handle.dispose();
       this.#ctx.dispose();
       this.#rt.dispose();

@@ -1,0 +1,108 @@
+import { HostCallError } from "../errors.ts";
+import type { RunGrants } from "./grants.ts";
+import type { HostLimits } from "./host-limits.ts";
+import { createHttpHost } from "./http.ts";
+import type { HttpTransport } from "./http-transport.ts";
+import { createKvHost } from "./kv.ts";
+import type { KvStore } from "./kv-store.ts";
+import { createLogHost, type LogEntry } from "./log.ts";
+import { createRedactor, createSecretsHost } from "./secrets.ts";
+import { SIGNATURES, type HttpRequest, type KilnImports, type ParamType } from "./wit.ts";
+
+/** What an engine is given to serve host calls: storage and network, per process or worker. */
+export interface HostServices {
+  kv?: KvStore;
+  http?: HttpTransport;
+}
+
+const LEVELS = new Set(["debug", "info", "warn", "error"]);
+
+/**
+ * The host side of one run: the WIT interfaces bound to that run's grants and caps. Engines pass
+ * it plain data only (arguments decoded from JSON) and get plain data back.
+ */
+export class RunHost implements Disposable {
+  readonly #imports: Partial<KilnImports>;
+  readonly #logs: LogEntry[];
+  readonly #abort = new AbortController();
+  readonly redact: (text: string) => string;
+
+  constructor(options: { grants: RunGrants; limits: HostLimits; services: HostServices }) {
+    const { grants, limits, services } = options;
+    const log = createLogHost(limits);
+    this.#logs = log.entries;
+    this.redact = createRedactor(grants.secrets);
+    this.#imports = {
+      log,
+      kv: grants.kv && services.kv ? createKvHost(services.kv, { namespace: grants.kv.namespace, limits }) : undefined,
+      http: grants.http && services.http ? createHttpHost(services.http, { allow: grants.http.allow, limits, signal: this.#abort.signal }) : undefined,
+      secrets: Object.keys(grants.secrets).length ? createSecretsHost(grants.secrets) : undefined,
+    };
+  }
+
+  /** The run's log stream so far. */
+  get logs(): LogEntry[] {
+    return this.#logs;
+  }
+
+  /** Whether a function is async (the guest gets a promise) — from the WIT signatures. */
+  static isAsync(iface: string, fn: string): boolean {
+    return (SIGNATURES as any)[iface]?.[fn]?.async === true;
+  }
+
+  /** Calls `iface.fn` with arguments checked against its WIT signature. Throws `HostCallError`. */
+  call(iface: string, fn: string, args: unknown[]): unknown {
+    if (this.#abort.signal.aborted) throw new HostCallError("failed", "the run has ended");
+    const signature = Object.hasOwn(SIGNATURES, iface) ? (SIGNATURES as any)[iface][fn] : undefined;
+    if (!signature || !Object.hasOwn((SIGNATURES as any)[iface], fn)) throw new HostCallError("invalid_argument", `no host function ${iface}.${fn}`);
+    const impl = this.#imports[iface as keyof KilnImports] as any;
+    if (!impl) throw new HostCallError("capability_denied", `capability_denied: ${iface} is not granted to this run`);
+    const params = signature.params as readonly ParamType[];
+    if (args.length > params.length) throw new HostCallError("invalid_argument", `${iface}.${fn} takes ${params.length} arguments`);
+    return impl[fn](...params.map((type, i) => checkParam(type, args[i], `${iface}.${fn} argument ${i + 1}`)));
+  }
+
+  /** Ends the run's host side: in-flight requests are aborted and later calls refused. */
+  dispose(): void {
+    this.#abort.abort();
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}
+
+function checkParam(type: ParamType, value: unknown, where: string): unknown {
+  const bad = (expected: string) => new HostCallError("invalid_argument", `${where} must be ${expected}`);
+  switch (type) {
+    case "string":
+      if (typeof value !== "string") throw bad("a string");
+      return value;
+    case "level":
+      if (typeof value !== "string" || !LEVELS.has(value)) throw bad("one of debug, info, warn, error");
+      return value;
+    case "u32?":
+    case "u64?": {
+      if (value === undefined || value === null) return null;
+      const max = type === "u32?" ? 2 ** 32 - 1 : Number.MAX_SAFE_INTEGER;
+      if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > max) throw bad("a non-negative integer or null");
+      return value;
+    }
+    case "request":
+      return checkRequest(value, bad);
+  }
+}
+
+/** A request record; a bare URL string is accepted as a GET. */
+function checkRequest(value: unknown, bad: (expected: string) => HostCallError): HttpRequest {
+  if (typeof value === "string") return { method: "GET", url: value, headers: [], body: null };
+  if (typeof value !== "object" || value === null) throw bad("a request {method, url, headers, body}");
+  const { method = "GET", url, headers = [], body = null } = value as Record<string, unknown>;
+  if (typeof method !== "string" || typeof url !== "string") throw bad("a request with a string method and url");
+  const pairs = Array.isArray(headers) ? headers : typeof headers === "object" && headers ? Object.entries(headers) : undefined;
+  if (!pairs || !pairs.every((p) => Array.isArray(p) && p.length === 2 && typeof p[0] === "string" && typeof p[1] === "string")) {
+    throw bad("a request whose headers are [name, value] string pairs");
+  }
+  if (body !== null && typeof body !== "string") throw bad("a request whose body is a string or null");
+  return { method, url, headers: pairs as [string, string][], body };
+}
