@@ -72,6 +72,7 @@ const pool = new WorkerPoolEngine({
   maxQueue: config.maxQueue,
   wasmModule,
   languages: QuickJSEngine.languagesOf(defaultRuntimes.quickjs),
+  kvPath: ":memory:",
 });
 await pool.ready();
 const app = createApp({ config, engines: [pool] });

@@ -31,13 +31,14 @@ export async function coreEngine(): Promise<QuickJSEngine> {
   return createQuickJSEngine(await quickjsWasm());
 }
 
-export async function workerPool(options: { size?: number; maxQueue?: number } = {}): Promise<WorkerPoolEngine> {
+export async function workerPool(options: { size?: number; maxQueue?: number; kvPath?: string } = {}): Promise<WorkerPoolEngine> {
   const wasmModule = await quickjsWasm();
   return new WorkerPoolEngine({
     size: options.size ?? 2,
     maxQueue: options.maxQueue ?? 1000,
     wasmModule,
     languages: QuickJSEngine.languagesOf(defaultRuntimes.quickjs),
+    kvPath: options.kvPath ?? ":memory:",
   });
 }
 

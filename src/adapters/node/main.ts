@@ -21,6 +21,7 @@ const engine = new WorkerPoolEngine({
   maxQueue: config.maxQueue,
   wasmModule,
   languages: QuickJSEngine.languagesOf(runtime),
+  kvPath: config.kvPath,
 });
 await engine.ready();
 const app = createApp({ config, engines: [engine] });

@@ -1,7 +1,7 @@
 import { Worker } from "node:worker_threads";
 import type { Engine, LanguageInfo, RunJob, RunOutcome } from "../../engine/engine.ts";
 import { DisposedError, RequestError } from "../../errors.ts";
-import type { WorkerReply } from "./run-worker.ts";
+import type { WorkerInit, WorkerReply } from "./run-worker.ts";
 
 export interface WorkerPoolOptions {
   /** Worker threads, each running one job at a time. */
@@ -11,6 +11,8 @@ export interface WorkerPoolOptions {
   /** The QuickJS wasm, compiled once and shared with every worker. */
   wasmModule: WebAssembly.Module;
   languages: readonly LanguageInfo[];
+  /** The SQLite file behind `kv`. */
+  kvPath: string;
   /** How long past a job's deadline the watchdog waits before it kills the worker. Default 250 ms. */
   graceMs?: number;
 }
@@ -81,7 +83,7 @@ export class WorkerPoolEngine implements Engine {
   #spawn(): void {
     const fuel = new SharedArrayBuffer(4);
     const worker = new Worker(WORKER_URL, {
-      workerData: { wasmModule: this.#options.wasmModule, fuel },
+      workerData: { wasmModule: this.#options.wasmModule, fuel, kvPath: this.#options.kvPath } satisfies WorkerInit,
       stdout: false,
       stderr: false,
     });
