@@ -56,7 +56,7 @@ export class RunHost implements Disposable {
     const signature = Object.hasOwn(SIGNATURES, iface) ? (SIGNATURES as any)[iface][fn] : undefined;
     if (!signature || !Object.hasOwn((SIGNATURES as any)[iface], fn)) throw new HostCallError("invalid_argument", `no host function ${iface}.${fn}`);
     const impl = this.#imports[iface as keyof KilnImports] as any;
-    if (!impl) throw new HostCallError("capability_denied", `capability_denied: ${iface} is not granted to this run`);
+    if (!impl) throw new HostCallError("capability_denied", `${iface} is not granted to this run`);
     const params = signature.params as readonly ParamType[];
     if (args.length > params.length) throw new HostCallError("invalid_argument", `${iface}.${fn} takes ${params.length} arguments`);
     return impl[fn](...params.map((type, i) => checkParam(type, args[i], `${iface}.${fn} argument ${i + 1}`)));
