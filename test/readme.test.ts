@@ -1,6 +1,8 @@
 /** The README's examples, run against a real server started the way `npm start` starts it. */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -14,9 +16,10 @@ const examples = blocks.flatMap((b, i) => {
 
 let server: ChildProcess;
 let base = "";
+const dataDir = mkdtempSync(join(tmpdir(), "kiln-readme-"));
 beforeAll(async () => {
   server = spawn(process.execPath, ["--import", "tsx", "src/adapters/node/main.ts"], {
-    env: { ...process.env, PORT: "0", KILN_HOST: "127.0.0.1" },
+    env: { ...process.env, PORT: "0", KILN_HOST: "127.0.0.1", KILN_KV_PATH: join(dataDir, "kv.sqlite") },
     stdio: ["ignore", "pipe", "inherit"],
   });
   base = await new Promise<string>((resolve, reject) => {
@@ -31,6 +34,7 @@ beforeAll(async () => {
 });
 afterAll(() => {
   server?.kill("SIGTERM");
+  rmSync(dataDir, { recursive: true, force: true });
 });
 
 /** Compares a response with the README's, letting timing and memory size vary. */

@@ -40,6 +40,7 @@ beforeAll(async () => {
     if (req.url === "/hello") return send(200, JSON.stringify({ hello: "from target" }), { "content-type": "application/json" });
     if (req.url === "/big") return send(200, "x".repeat(300_000));
     if (req.url === "/redirect-out") return send(302, "", { location: "http://unlisted.example.test/steal" });
+    if (req.url === "/slow") return void setTimeout(() => send(200, "late"), 300);
     if (req.url === "/redirect-in") return send(302, "", { location: "/hello" });
     if (req.url === "/echo") {
       let body = "";
@@ -180,6 +181,16 @@ describe("http", () => {
   it("cuts off an oversized response with a clear error", async () => {
     const { body } = await run(open, tryFetch(`http://${local()}/big`), { http: { allow: [local()] } });
     expect(body.result).toMatchObject({ code: "limit_exceeded", message: expect.stringContaining("larger than 100000 bytes") });
+  });
+
+  it("burns no fuel while waiting on the host, but counts the wait toward the deadline", async () => {
+    const waited = await open.post({ language: "javascript", code: tryFetch(`http://${local()}/slow`), grants: { http: { allow: [local()] } }, limits: { fuel: 5 } });
+    expect(waited.body).toMatchObject({ ok: true, result: { status: 200, body: "late" } });
+    expect(waited.body.usage.fuel).toBeLessThanOrEqual(5);
+    expect(waited.body.usage.wallMs).toBeGreaterThanOrEqual(250);
+    const late = await open.post({ language: "javascript", code: tryFetch(`http://${local()}/slow`), grants: { http: { allow: [local()] } }, limits: { timeoutMs: 100 } });
+    expect(late.body).toMatchObject({ ok: false, error: { code: "timeout" } });
+    await expectClean();
   });
 
   it("caps calls per run", async () => {
