@@ -1,0 +1,15 @@
+/** Kiln on Bun: `bun src/adapters/bun/main.ts`. */
+import { defaultRuntimes } from "../../default-engines.ts";
+import { createInProcessApp } from "../../in-process-app.ts";
+
+declare const Bun: {
+  env: Record<string, string | undefined>;
+  resolveSync(specifier: string, from: string): string;
+  file(path: string): { arrayBuffer(): Promise<ArrayBuffer> };
+  serve(options: { port: number; hostname: string; fetch: (req: Request) => Response | Promise<Response> }): { hostname: string; port: number };
+};
+
+const wasm = await Bun.file(Bun.resolveSync(defaultRuntimes.quickjs.artifact, (import.meta as ImportMeta & { dir: string }).dir)).arrayBuffer();
+const { app, port, host } = createInProcessApp({ wasmModule: new WebAssembly.Module(wasm), env: Bun.env });
+const server = Bun.serve({ port, hostname: host, fetch: app.fetch });
+console.log(`kiln listening on http://${server.hostname}:${server.port}`);
