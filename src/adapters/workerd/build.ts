@@ -24,6 +24,7 @@ await build({
   loader: { ".wasm": "copy" },
   assetNames: "[name]",
   logLevel: "warning",
+  external: ["cloudflare:*"],
   plugins: [
     {
       name: "kiln-runtime-artifacts",

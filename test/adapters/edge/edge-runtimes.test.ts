@@ -4,7 +4,10 @@
  * Also `npm run test:edge`.
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { conformance } from "../../conformance/conformance.ts";
 import { httpEngine } from "../../helpers/http-engine.ts";
@@ -37,35 +40,48 @@ async function waitHealthy(base: string, child: ChildProcess, log: () => string)
   throw new Error(`never became healthy: ${log()}`);
 }
 
+const kvDir = mkdtempSync(join(tmpdir(), "kiln-workerd-kv-"));
 const targets: Record<string, (port: number) => [string, string[], Record<string, string>]> = {
-  workerd: (port) => [bin("workerd"), ["serve", "dist/workerd/config.capnp", "--socket-addr", `http=127.0.0.1:${port}`], {}],
+  workerd: (port) => [bin("workerd"), ["serve", "dist/workerd/config.capnp", "--socket-addr", `http=127.0.0.1:${port}`, "--directory-path", `kv-disk=${kvDir}`], {}],
   deno: (port) => [bin("deno"), ["run", "--allow-net", "--allow-read", "--allow-env", "src/adapters/deno/main.ts"], { PORT: String(port), KILN_HOST: "127.0.0.1" }],
   bun: (port) => [bin("bun"), ["src/adapters/bun/main.ts"], { PORT: String(port), KILN_HOST: "127.0.0.1" }],
 };
 
 const bases: Record<string, string> = {};
-const children: ChildProcess[] = [];
+const children: Record<string, ChildProcess> = {};
+
+async function boot(name: string): Promise<void> {
+  const port = await freePort();
+  const [command, args, env] = targets[name]!(port);
+  let output = "";
+  const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+  child.stdout!.on("data", (d) => (output += d));
+  child.stderr!.on("data", (d) => (output += d));
+  children[name] = child;
+  bases[name] = `http://127.0.0.1:${port}`;
+  await waitHealthy(bases[name]!, child, () => output);
+}
+
+function stop(name: string): Promise<void> {
+  const child = children[name]!;
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once("exit", () => resolve());
+    child.kill("SIGKILL");
+  });
+}
 
 beforeAll(async () => {
   execFileSync(process.execPath, ["--import", "tsx", "src/adapters/workerd/build.ts"], { cwd: ROOT, stdio: "pipe" });
-  await Promise.all(
-    Object.entries(targets).map(async ([name, make]) => {
-      const port = await freePort();
-      const [command, args, env] = make(port);
-      let output = "";
-      const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
-      child.stdout!.on("data", (d) => (output += d));
-      child.stderr!.on("data", (d) => (output += d));
-      children.push(child);
-      bases[name] = `http://127.0.0.1:${port}`;
-      await waitHealthy(bases[name]!, child, () => output);
-    }),
-  );
+  await Promise.all(Object.keys(targets).map(boot));
 }, 120_000);
 
-afterAll(() => {
-  for (const child of children) child.kill("SIGKILL");
+afterAll(async () => {
+  await Promise.all(Object.keys(children).map(stop));
+  rmSync(kvDir, { recursive: true, force: true });
 });
+
+const post = (name: string, body: unknown) => fetch(`${bases[name]}/v1/run`, { method: "POST", body: JSON.stringify(body) }).then((r) => r.json());
 
 for (const name of Object.keys(targets)) {
   conformance(`${name} over HTTP`, async () => httpEngine(bases[name]!), ["javascript", "typescript"]);
@@ -82,10 +98,27 @@ for (const name of Object.keys(targets)) {
       expect(body.languages.map((l) => l.name)).toEqual(["javascript", "typescript"]);
     });
 
-    it("serves kv from its in-memory store", async () => {
-      const code = `import { kv } from "kiln"; export default async () => { await kv.set("k", "v", null); return kv.get("k") }`;
-      const res = await fetch(`${bases[name]}/v1/run`, { method: "POST", body: JSON.stringify({ language: "js", code, grants: { kv: { namespace: "edge" } } }) });
-      expect(await res.json()).toMatchObject({ ok: true, result: "v" });
+    it("serves kv, one namespace apart from another", async () => {
+      const set = `import { kv } from "kiln"; export default async () => { await kv.set("k", "v", null); return [await kv.get("k"), await kv.list("", 10)] }`;
+      expect(await post(name, { language: "js", code: set, grants: { kv: { namespace: "edge" } } })).toMatchObject({ ok: true, result: ["v", ["k"]] });
+      const other = `import { kv } from "kiln"; export default () => kv.get("k")`;
+      expect(await post(name, { language: "js", code: other, grants: { kv: { namespace: "elsewhere" } } })).toMatchObject({ ok: true, result: null });
+    });
+
+    it("does not grant http", async () => {
+      const code = `import { http } from "kiln"; export default async () => { try { await http.fetch("https://example.com/") } catch (e) { return e.code } }`;
+      expect(await post(name, { language: "js", code })).toMatchObject({ ok: true, result: "capability_denied" });
+      expect(await post(name, { language: "js", code, grants: { http: { allow: ["example.com"] } } })).toMatchObject({ error: { code: "grant_denied" } });
     });
   });
 }
+
+describe("workerd: kv in SQLite-backed Durable Objects", () => {
+  it("keeps kv across a restart of workerd", async () => {
+    const code = `import { kv } from "kiln"; export default async (input) => { if (input) await kv.set("durable", input, null); return kv.get("durable") }`;
+    expect(await post("workerd", { language: "js", code, input: "kept", grants: { kv: { namespace: "restart" } } })).toMatchObject({ result: "kept" });
+    await stop("workerd");
+    await boot("workerd");
+    expect(await post("workerd", { language: "js", code, grants: { kv: { namespace: "restart" } } })).toMatchObject({ ok: true, result: "kept" });
+  });
+});
