@@ -1,0 +1,86 @@
+import type { PlatformStore, ScriptSpec, ScriptSummary, ScriptVersion, Tenant } from "./platform-store.ts";
+
+interface Script {
+  versions: ScriptVersion[];
+  active: number;
+}
+
+/** A `PlatformStore` in memory: nothing survives the process. */
+export class MemoryPlatformStore implements PlatformStore {
+  readonly #tenants = new Map<string, Tenant>();
+  readonly #secrets = new Map<string, Map<string, string>>();
+  readonly #scripts = new Map<string, Map<string, Script>>();
+  readonly #meta = new Map<string, string>();
+
+  async createTenant(tenant: Tenant) {
+    this.#tenants.set(tenant.id, structuredClone(tenant));
+  }
+  async getTenant(id: string) {
+    return structuredClone(this.#tenants.get(id));
+  }
+  async findTenantByName(name: string) {
+    return structuredClone([...this.#tenants.values()].find((t) => t.name === name));
+  }
+
+  async putSecret(tenantId: string, name: string, sealed: string) {
+    const secrets = this.#secrets.get(tenantId) ?? new Map<string, string>();
+    secrets.set(name, sealed);
+    this.#secrets.set(tenantId, secrets);
+  }
+  async deleteSecret(tenantId: string, name: string) {
+    return this.#secrets.get(tenantId)?.delete(name) ?? false;
+  }
+  async getSecrets(tenantId: string) {
+    return Object.fromEntries(this.#secrets.get(tenantId) ?? []);
+  }
+
+  async deployScript(tenantId: string, name: string, spec: ScriptSpec): Promise<ScriptVersion> {
+    const scripts = this.#scripts.get(tenantId) ?? new Map<string, Script>();
+    const script = scripts.get(name) ?? { versions: [], active: 0 };
+    const version: ScriptVersion = { ...structuredClone(spec), name, version: script.versions.length + 1, createdAt: Date.now() };
+    script.versions.push(version);
+    script.active = version.version;
+    scripts.set(name, script);
+    this.#scripts.set(tenantId, scripts);
+    return structuredClone(version);
+  }
+  async getActiveScript(tenantId: string, name: string) {
+    const script = this.#scripts.get(tenantId)?.get(name);
+    return script && structuredClone(script.versions[script.active - 1]);
+  }
+  async getScriptVersion(tenantId: string, name: string, version: number) {
+    return structuredClone(this.#scripts.get(tenantId)?.get(name)?.versions[version - 1]);
+  }
+  async listScripts(tenantId: string): Promise<ScriptSummary[]> {
+    return [...(this.#scripts.get(tenantId) ?? [])]
+      .map(([name, s]) => {
+        const active = s.versions[s.active - 1]!;
+        const latest = s.versions[s.versions.length - 1]!;
+        return { name, activeVersion: s.active, latestVersion: latest.version, language: active.language, updatedAt: latest.createdAt };
+      })
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+  async listVersions(tenantId: string, name: string) {
+    return structuredClone(this.#scripts.get(tenantId)?.get(name)?.versions ?? []);
+  }
+  async activateVersion(tenantId: string, name: string, version: number) {
+    const script = this.#scripts.get(tenantId)?.get(name);
+    if (!script || !script.versions[version - 1]) return false;
+    script.active = version;
+    return true;
+  }
+  async deleteScript(tenantId: string, name: string) {
+    return this.#scripts.get(tenantId)?.delete(name) ?? false;
+  }
+
+  async getMeta(key: string) {
+    return this.#meta.get(key);
+  }
+  async setMetaIfAbsent(key: string, value: string) {
+    if (!this.#meta.has(key)) this.#meta.set(key, value);
+    return this.#meta.get(key)!;
+  }
+
+  dispose(): void {}
+  [Symbol.dispose](): void {}
+}

@@ -1,0 +1,74 @@
+/**
+ * Durable platform state: tenants, their encrypted secrets, and deployed scripts with every version.
+ * Every call about a tenant's data takes the tenant id from the caller's verified token, so no id a
+ * caller guesses reaches another tenant's rows. Node keeps it in SQLite; `MemoryPlatformStore` serves
+ * where there is no file system.
+ */
+import type { RequestedGrants } from "../host/grants.ts";
+import type { RequestedLimits } from "../limits/run-limits.ts";
+
+/** What a tenant's scripts may be granted at most. */
+export interface TenantGrants {
+  /** Host patterns the tenant's runs may be granted. */
+  httpAllow: string[];
+  /** Live keys per kv namespace. */
+  kvMaxKeys: number;
+}
+
+export interface Tenant {
+  id: string;
+  name: string;
+  grants: TenantGrants;
+  createdAt: number;
+}
+
+/** What a deploy stores, besides the code. */
+export interface ScriptSpec {
+  language: string;
+  code: string;
+  grants: RequestedGrants;
+  limits?: RequestedLimits;
+}
+
+export interface ScriptVersion extends ScriptSpec {
+  name: string;
+  version: number;
+  createdAt: number;
+}
+
+export interface ScriptSummary {
+  name: string;
+  activeVersion: number;
+  latestVersion: number;
+  language: string;
+  updatedAt: number;
+}
+
+export interface PlatformStore extends Disposable {
+  createTenant(tenant: Tenant): Promise<void>;
+  getTenant(id: string): Promise<Tenant | undefined>;
+  findTenantByName(name: string): Promise<Tenant | undefined>;
+
+  /** Stores a secret already encrypted by the caller. */
+  putSecret(tenantId: string, name: string, sealed: string): Promise<void>;
+  deleteSecret(tenantId: string, name: string): Promise<boolean>;
+  /** Sealed secrets by name. */
+  getSecrets(tenantId: string): Promise<Record<string, string>>;
+
+  /** Stores a new version (the previous latest + 1) and makes it active, in one transaction. */
+  deployScript(tenantId: string, name: string, spec: ScriptSpec): Promise<ScriptVersion>;
+  /** The active version, which every new invocation runs. */
+  getActiveScript(tenantId: string, name: string): Promise<ScriptVersion | undefined>;
+  getScriptVersion(tenantId: string, name: string, version: number): Promise<ScriptVersion | undefined>;
+  listScripts(tenantId: string): Promise<ScriptSummary[]>;
+  listVersions(tenantId: string, name: string): Promise<ScriptVersion[]>;
+  /** Makes an existing version active again; false when there is no such version. */
+  activateVersion(tenantId: string, name: string, version: number): Promise<boolean>;
+  deleteScript(tenantId: string, name: string): Promise<boolean>;
+
+  /** Server-wide settings that must survive restarts (generated dev keys). */
+  getMeta(key: string): Promise<string | undefined>;
+  setMetaIfAbsent(key: string, value: string): Promise<string>;
+
+  dispose(): void;
+}

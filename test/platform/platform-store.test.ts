@@ -1,0 +1,84 @@
+/** Every PlatformStore behaves the same: the in-memory one and the SQLite one. */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { SqlitePlatformStore } from "../../src/adapters/node/sqlite-platform-store.ts";
+import { MemoryPlatformStore } from "../../src/platform/memory-platform-store.ts";
+import type { PlatformStore } from "../../src/platform/platform-store.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "kiln-platform-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const stores: [string, () => PlatformStore][] = [
+  ["MemoryPlatformStore", () => new MemoryPlatformStore()],
+  ["SqlitePlatformStore", () => new SqlitePlatformStore(join(dir, `${Math.random()}.sqlite`))],
+];
+const tenant = (id: string) => ({ id, name: `name-${id}`, grants: { httpAllow: ["api.example.com"], kvMaxKeys: 10 }, createdAt: 1 });
+const spec = (code: string) => ({ language: "javascript", code, grants: {} });
+
+for (const [name, make] of stores) {
+  describe(name, () => {
+    it("creates and finds tenants", async () => {
+      using store = make();
+      await store.createTenant(tenant("a"));
+      expect(await store.getTenant("a")).toEqual(tenant("a"));
+      expect(await store.findTenantByName("name-a")).toEqual(tenant("a"));
+      expect(await store.getTenant("b")).toBeUndefined();
+    });
+
+    it("deploys versions, activates the latest, rolls back and deletes", async () => {
+      using store = make();
+      const v1 = await store.deployScript("a", "hook", spec("v1"));
+      const v2 = await store.deployScript("a", "hook", { ...spec("v2"), limits: { fuel: 5 } });
+      expect([v1.version, v2.version]).toEqual([1, 2]);
+      expect((await store.getActiveScript("a", "hook"))?.code).toBe("v2");
+      expect((await store.getActiveScript("a", "hook"))?.limits).toEqual({ fuel: 5 });
+      expect(await store.activateVersion("a", "hook", 1)).toBe(true);
+      expect(await store.activateVersion("a", "hook", 9)).toBe(false);
+      expect((await store.getActiveScript("a", "hook"))?.code).toBe("v1");
+      expect(await store.listScripts("a")).toEqual([{ name: "hook", activeVersion: 1, latestVersion: 2, language: "javascript", updatedAt: expect.any(Number) }]);
+      expect((await store.listVersions("a", "hook")).map((v) => v.code)).toEqual(["v1", "v2"]);
+      expect((await store.getScriptVersion("a", "hook", 2))?.code).toBe("v2");
+      const v3 = await store.deployScript("a", "hook", spec("v3"));
+      expect(v3.version).toBe(3);
+      expect(await store.deleteScript("a", "hook")).toBe(true);
+      expect(await store.getActiveScript("a", "hook")).toBeUndefined();
+      expect(await store.listVersions("a", "hook")).toEqual([]);
+    });
+
+    it("keeps tenants' scripts and secrets apart", async () => {
+      using store = make();
+      await store.deployScript("a", "hook", spec("a's"));
+      await store.putSecret("a", "KEY", "sealed-a");
+      expect(await store.getActiveScript("b", "hook")).toBeUndefined();
+      expect(await store.listScripts("b")).toEqual([]);
+      expect(await store.activateVersion("b", "hook", 1)).toBe(false);
+      expect(await store.deleteScript("b", "hook")).toBe(false);
+      expect(await store.getSecrets("b")).toEqual({});
+      expect(await store.deleteSecret("b", "KEY")).toBe(false);
+      expect(await store.getSecrets("a")).toEqual({ KEY: "sealed-a" });
+    });
+
+    it("sets meta once", async () => {
+      using store = make();
+      expect(await store.setMetaIfAbsent("k", "first")).toBe("first");
+      expect(await store.setMetaIfAbsent("k", "second")).toBe("first");
+      expect(await store.getMeta("k")).toBe("first");
+    });
+  });
+}
+
+describe("SqlitePlatformStore", () => {
+  it("keeps everything across reopening the file", async () => {
+    const path = join(dir, "reopen.sqlite");
+    {
+      using store = new SqlitePlatformStore(path);
+      await store.createTenant(tenant("a"));
+      await store.deployScript("a", "hook", spec("kept"));
+    }
+    using again = new SqlitePlatformStore(path);
+    expect((await again.getActiveScript("a", "hook"))?.code).toBe("kept");
+    expect(await again.getTenant("a")).toEqual(tenant("a"));
+  });
+});
