@@ -27,16 +27,26 @@ export interface GuestError {
 export type RequestErrorCode =
   | "invalid_json"
   | "invalid_request"
+  | "invalid_script"
+  | "unauthorized"
+  | "forbidden"
   | "grant_denied"
   | "unsupported_language"
   | "payload_too_large"
   | "not_found"
+  | "conflict"
   | "overloaded";
 
-const STATUS: Record<RequestErrorCode, 400 | 403 | 404 | 413 | 503> = {
+type Status = 400 | 401 | 403 | 404 | 409 | 413 | 503;
+
+const STATUS: Record<RequestErrorCode, Status> = {
   invalid_json: 400,
   invalid_request: 400,
+  invalid_script: 400,
+  unauthorized: 401,
+  forbidden: 403,
   grant_denied: 403,
+  conflict: 409,
   unsupported_language: 400,
   payload_too_large: 413,
   not_found: 404,
@@ -46,7 +56,7 @@ const STATUS: Record<RequestErrorCode, 400 | 403 | 404 | 413 | 503> = {
 /** The caller's request cannot be served as sent. */
 export class RequestError extends Error {
   override readonly name = "RequestError";
-  readonly status: 400 | 403 | 404 | 413 | 503;
+  readonly status: Status;
   constructor(
     readonly code: RequestErrorCode,
     message: string,
