@@ -13,6 +13,8 @@ import variant from "@jitl/quickjs-wasmfile-release-sync";
 import { loadArtifact } from "../src/adapters/node/load-artifact.ts";
 import { WorkerPoolEngine } from "../src/adapters/node/worker-pool.ts";
 import { createApp } from "../src/app.ts";
+import { createPlatform, devBootstrap } from "../src/platform/create-platform.ts";
+import { MemoryPlatformStore } from "../src/platform/memory-platform-store.ts";
 import { loadConfig } from "../src/config.ts";
 import { createQuickJSEngine, defaultRuntimes } from "../src/default-engines.ts";
 import { QuickJSEngine } from "../src/engine/quickjs/quickjs-engine.ts";
@@ -75,13 +77,16 @@ const pool = new WorkerPoolEngine({
   kvPath: ":memory:",
 });
 await pool.ready();
-const app = createApp({ config, engines: [pool] });
+const platform = await createPlatform({ config, store: new MemoryPlatformStore() });
+const boot = (await devBootstrap(platform, config))!;
+const app = createApp({ config, engines: [pool], platform });
 const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" });
 await new Promise((r) => server.once("listening", r));
 const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 const cannon = (opts: autocannon.Options) => autocannon({ connections: 10, duration: DURATION, ...opts });
 const body = JSON.stringify({ language: "javascript", code: CODE });
-const run = await cannon({ url: `${url}/v1/run`, method: "POST", headers: { "content-type": "application/json" }, body });
+const headers = { "content-type": "application/json", authorization: `Bearer ${boot.tenantToken}` };
+const run = await cannon({ url: `${url}/v1/run`, method: "POST", headers, body });
 const health = await cannon({ url: `${url}/healthz` });
 server.close();
 await pool.close();

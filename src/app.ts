@@ -3,49 +3,42 @@ import { bodyLimit } from "hono/body-limit";
 import type { Config } from "./config.ts";
 import type { Engine } from "./engine/engine.ts";
 import { RequestError } from "./errors.ts";
+import { authenticate, type KilnEnv } from "./http/authenticate.ts";
 import { createOnError, type Logger } from "./http/on-error.ts";
-import { parseRunRequest } from "./http/run-request.ts";
-import { resolveGrants } from "./host/grants.ts";
+import { logRoutes } from "./http/routes/log-routes.ts";
+import { runRoutes } from "./http/routes/run-routes.ts";
+import { scriptRoutes } from "./http/routes/script-routes.ts";
+import { secretRoutes } from "./http/routes/secret-routes.ts";
+import { tenantRoutes } from "./http/routes/tenant-routes.ts";
 import { LanguageRegistry } from "./languages/language-registry.ts";
-import { resolveLimits } from "./limits/run-limits.ts";
+import type { Platform } from "./platform/platform.ts";
 
 export interface AppDependencies {
   config: Config;
   engines: readonly Engine[];
+  platform: Platform;
   logger?: Logger;
 }
 
-/** Builds the Kiln HTTP app. It speaks only Web standards; adapters serve it. */
-export function createApp(deps: AppDependencies): Hono {
-  const { config } = deps;
-  const languages = new LanguageRegistry(deps.engines);
-  const app = new Hono();
+/** Builds the Kiln HTTP app. It speaks only Web standards; adapters serve it. Every /v1 route needs a bearer token. */
+export function createApp(deps: AppDependencies): Hono<KilnEnv> {
+  const { config, platform } = deps;
+  const ctx = { config, platform, languages: new LanguageRegistry(deps.engines) };
+  const app = new Hono<KilnEnv>();
   app.onError(createOnError(deps.logger ?? console));
   app.notFound((c) => c.json({ error: { code: "not_found", message: `No route for ${c.req.method} ${c.req.path}` } }, 404));
 
   app.get("/healthz", (c) => c.json({ status: "ok" }));
-  app.get("/v1/languages", (c) => c.json({ languages: languages.list() }));
-
-  app.post(
-    "/v1/run",
+  app.use(
+    "/v1/*",
     bodyLimit({
       maxSize: config.maxBodyBytes,
       onError: () => {
         throw new RequestError("payload_too_large", `The request body is larger than ${config.maxBodyBytes} bytes`);
       },
     }),
-    async (c) => {
-      const request = parseRunRequest(await c.req.text(), config);
-      const { info, engine } = languages.resolve(request.language);
-      const outcome = await engine.run({
-        language: info.name,
-        code: request.code,
-        inputJson: request.inputJson,
-        limits: resolveLimits(request.limits, config),
-        host: { grants: resolveGrants(request.grants, config.grants), limits: config.hostLimits },
-      });
-      return c.json(outcome);
-    },
+    authenticate(platform),
   );
+  for (const routes of [runRoutes, scriptRoutes, secretRoutes, tenantRoutes, logRoutes]) app.route("/v1", routes(ctx));
   return app;
 }

@@ -37,8 +37,19 @@ export interface Config {
   hostLimits: HostLimits;
   /** The most any run may be granted. */
   grants: ServerGrants;
-  /** The SQLite file behind `kv` on Node. */
-  kvPath: string;
+  /** The SQLite file on Node: tenants, scripts, secrets and `kv`. */
+  dbPath: string;
+  /** `production` refuses to start without configured keys; anything else is dev mode. */
+  mode: "production" | "dev";
+  /** The admin bearer token (`KILN_ADMIN_TOKEN`); in dev mode one is generated when unset. */
+  adminToken?: string;
+  /** Signs tenant tokens (`KILN_JWT_KEY`, 32+ characters). */
+  jwtKey?: string;
+  /** Encrypts secrets at rest (`KILN_SECRET_KEY`, 32+ characters). */
+  secretKey?: string;
+  /** Lifetime of issued tenant tokens. */
+  tokenTtlSeconds: number;
+  rate: { tenantPerMinute: number; scriptPerMinute: number; quarantineThreshold: number; quarantineWindowMs: number };
 }
 
 /** Smallest memory cap a run may ask for: QuickJS's linear memory starts at 16 MiB. */
@@ -71,6 +82,11 @@ const VARS: Record<string, [string, number]> = {
   httpMaxRequestBytes: ["KILN_HTTP_MAX_REQUEST_BYTES", 1 << 20],
   httpMaxResponseBytes: ["KILN_HTTP_MAX_RESPONSE_BYTES", 1 << 20],
   httpMaxRedirects: ["KILN_HTTP_MAX_REDIRECTS", 5],
+  tokenTtlSeconds: ["KILN_TOKEN_TTL_SECONDS", 30 * 24 * 3600],
+  tenantPerMinute: ["KILN_RATE_TENANT_PER_MINUTE", 6_000],
+  scriptPerMinute: ["KILN_RATE_SCRIPT_PER_MINUTE", 3_000],
+  quarantineThreshold: ["KILN_QUARANTINE_THRESHOLD", 10],
+  quarantineWindowMs: ["KILN_QUARANTINE_WINDOW_MS", 60_000],
 };
 
 /** Reads the configuration from environment-like variables, validating every number. */
@@ -122,7 +138,18 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
       httpAllowPrivate: /^(1|true|yes)$/i.test(env.KILN_HTTP_ALLOW_PRIVATE ?? ""),
     },
     grants: loadServerGrants(env),
-    kvPath: env.KILN_KV_PATH || ".kiln/kv.sqlite",
+    dbPath: env.KILN_DB_PATH || ".kiln/kiln.sqlite",
+    mode: env.KILN_ENV === "production" ? "production" : "dev",
+    adminToken: env.KILN_ADMIN_TOKEN || undefined,
+    jwtKey: env.KILN_JWT_KEY || undefined,
+    secretKey: env.KILN_SECRET_KEY || undefined,
+    tokenTtlSeconds: Math.max(60, n("tokenTtlSeconds")),
+    rate: {
+      tenantPerMinute: n("tenantPerMinute"),
+      scriptPerMinute: n("scriptPerMinute"),
+      quarantineThreshold: Math.max(1, n("quarantineThreshold")),
+      quarantineWindowMs: n("quarantineWindowMs"),
+    },
   };
 }
 

@@ -35,9 +35,11 @@ export type RequestErrorCode =
   | "payload_too_large"
   | "not_found"
   | "conflict"
+  | "quarantined"
+  | "rate_limited"
   | "overloaded";
 
-type Status = 400 | 401 | 403 | 404 | 409 | 413 | 503;
+type Status = 400 | 401 | 403 | 404 | 409 | 413 | 423 | 429 | 503;
 
 const STATUS: Record<RequestErrorCode, Status> = {
   invalid_json: 400,
@@ -47,6 +49,8 @@ const STATUS: Record<RequestErrorCode, Status> = {
   forbidden: 403,
   grant_denied: 403,
   conflict: 409,
+  quarantined: 423,
+  rate_limited: 429,
   unsupported_language: 400,
   payload_too_large: 413,
   not_found: 404,
@@ -60,6 +64,8 @@ export class RequestError extends Error {
   constructor(
     readonly code: RequestErrorCode,
     message: string,
+    /** Seconds after which a retry may succeed (429, 423, 503). */
+    readonly retryAfter?: number,
   ) {
     super(message);
     this.status = STATUS[code];

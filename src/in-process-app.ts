@@ -1,5 +1,9 @@
 import type { Hono } from "hono";
 import { createApp } from "./app.ts";
+import type { KilnEnv } from "./http/authenticate.ts";
+import { createPlatform, devBootstrap } from "./platform/create-platform.ts";
+import { MemoryPlatformStore } from "./platform/memory-platform-store.ts";
+import type { PlatformStore } from "./platform/platform-store.ts";
 import { loadConfig } from "./config.ts";
 import { createQuickJSEngine } from "./default-engines.ts";
 import type { Engine } from "./engine/engine.ts";
@@ -10,15 +14,20 @@ import { MemoryKvStore, type KvStore } from "./host/kv-store.ts";
  * The app with its engine in the same thread: how Kiln runs on edge runtimes (workerd, Deno, Bun),
  * where there are no worker threads. Deadlines are checked at every fuel poll; a native built-in
  * that never polls is bounded only by the memory cap and the platform's own CPU limit.
- * `kv` uses an in-memory store unless another is given; `http` is granted only with a transport.
+ * `kv` and the platform (tenants, scripts) use in-memory stores unless others are given; `http` is
+ * granted only with a transport. In dev mode it logs the admin and dev-tenant tokens once.
  */
-export function createInProcessApp(options: {
+export async function createInProcessApp(options: {
   wasmModule: WebAssembly.Module;
   env: Record<string, string | undefined>;
   kv?: KvStore;
+  store?: PlatformStore;
   http?: HttpTransport;
-}): { app: Hono; engine: Engine; port: number; host: string } {
+}): Promise<{ app: Hono<KilnEnv>; engine: Engine; port: number; host: string }> {
   const config = loadConfig(options.env);
   const engine = createQuickJSEngine(options.wasmModule, { services: { kv: options.kv ?? new MemoryKvStore(), http: options.http } });
-  return { app: createApp({ config, engines: [engine] }), engine, port: config.port, host: config.host };
+  const platform = await createPlatform({ config, store: options.store ?? new MemoryPlatformStore() });
+  const boot = await devBootstrap(platform, config);
+  if (boot) console.log(`kiln dev mode\n  admin token: ${boot.adminToken}\n  dev tenant token: ${boot.tenantToken}`);
+  return { app: createApp({ config, engines: [engine], platform }), engine, port: config.port, host: config.host };
 }

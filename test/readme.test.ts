@@ -16,10 +16,11 @@ const examples = blocks.flatMap((b, i) => {
 
 let server: ChildProcess;
 let base = "";
+let token = "";
 const dataDir = mkdtempSync(join(tmpdir(), "kiln-readme-"));
 beforeAll(async () => {
   server = spawn(process.execPath, ["--import", "tsx", "src/adapters/node/main.ts"], {
-    env: { ...process.env, PORT: "0", KILN_HOST: "127.0.0.1", KILN_KV_PATH: join(dataDir, "kv.sqlite") },
+    env: { ...process.env, PORT: "0", KILN_HOST: "127.0.0.1", KILN_DB_PATH: join(dataDir, "kiln.sqlite") },
     stdio: ["ignore", "pipe", "inherit"],
   });
   base = await new Promise<string>((resolve, reject) => {
@@ -27,6 +28,7 @@ beforeAll(async () => {
     server.stdout!.on("data", (chunk) => {
       out += chunk;
       const m = /listening on http:\/\/[^:]+:(\d+)/.exec(out);
+      token = /dev tenant token: *(\S+)/.exec(out)?.[1] ?? token;
       if (m) resolve(`127.0.0.1:${m[1]}`);
     });
     server.once("exit", (code) => reject(new Error(`server exited with ${code}: ${out}`)));
@@ -53,7 +55,7 @@ describe("README examples", () => {
   });
   for (const { command, expected } of examples) {
     it(command.split("\n")[1]?.trim().slice(0, 90) ?? command, async () => {
-      const { stdout } = await run("sh", ["-c", command.replaceAll("localhost:8080", base)]);
+      const { stdout } = await run("sh", ["-c", command.replaceAll("localhost:8080", base)], { env: { ...process.env, KILN_TOKEN: token } });
       expect(normalise(JSON.parse(stdout))).toEqual(normalise(JSON.parse(expected)));
     });
   }

@@ -14,6 +14,8 @@ export interface RunJob {
   limits: RunLimits;
   /** What the run may reach through the WIT host interfaces, and the caps on those calls. */
   host: { grants: RunGrants; limits: HostLimits };
+  /** Only evaluate the top level (a deploy-time check): no entry point is called; the result is null. */
+  evaluateOnly?: boolean;
 }
 
 /** What a run consumed. `null` where the count was lost (a worker killed by the watchdog). */

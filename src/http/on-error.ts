@@ -11,6 +11,8 @@ export interface Logger {
 export function createOnError(logger: Logger) {
   return (err: Error, c: Context): Response => {
     if (err instanceof RequestError) {
+      if (err.status === 401) c.header("WWW-Authenticate", 'Bearer realm="kiln"');
+      if (err.retryAfter !== undefined) c.header("Retry-After", String(Math.ceil(err.retryAfter)));
       return c.json({ error: { code: err.code, message: err.message } }, err.status);
     }
     if (err instanceof HTTPException && err.status < 500) {

@@ -15,8 +15,8 @@ export interface RunRequest {
 
 const LIMIT_KEYS = ["fuel", "memoryMb", "timeoutMs"] as const;
 
-/** Parses and validates a run request body, throwing a `RequestError` for anything malformed. */
-export function parseRunRequest(text: string, config: Config): RunRequest {
+/** Parses a JSON request body that must be an object. */
+export function parseJsonObject(text: string): Record<string, unknown> {
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -26,7 +26,18 @@ export function parseRunRequest(text: string, config: Config): RunRequest {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     throw new RequestError("invalid_request", "The request body must be a JSON object");
   }
-  const { language, code, input, limits, grants } = body as Record<string, unknown>;
+  return body as Record<string, unknown>;
+}
+
+/** Parses and validates a run request body, throwing a `RequestError` for anything malformed. */
+export function parseRunRequest(text: string, config: Config): RunRequest {
+  const body = parseJsonObject(text);
+  return { ...parseScriptFields(body, config), inputJson: encodeInput(body.input, config) };
+}
+
+/** The fields a run and a deploy share: `{language, code, grants?, limits?}`. */
+export function parseScriptFields(body: Record<string, unknown>, config: Config): Omit<RunRequest, "inputJson"> {
+  const { language, code, limits, grants } = body;
   if (typeof language !== "string" || language === "") {
     throw new RequestError("invalid_request", "'language' is required and must be a non-empty string");
   }
@@ -34,11 +45,16 @@ export function parseRunRequest(text: string, config: Config): RunRequest {
   if (utf8Length(code) > config.maxCodeBytes) {
     throw new RequestError("payload_too_large", `'code' is larger than ${config.maxCodeBytes} bytes`);
   }
+  return { language, code, limits: parseLimits(limits), grants: parseRequestedGrants(grants) };
+}
+
+/** JSON-encodes a run's input, within the input cap. */
+export function encodeInput(input: unknown, config: Config): string {
   const inputJson = JSON.stringify(input ?? null);
   if (utf8Length(inputJson) > config.maxInputBytes) {
     throw new RequestError("payload_too_large", `'input' is larger than ${config.maxInputBytes} bytes`);
   }
-  return { language, code, inputJson, limits: parseLimits(limits), grants: parseRequestedGrants(grants) };
+  return inputJson;
 }
 
 function parseLimits(limits: unknown): RequestedLimits | undefined {

@@ -6,6 +6,10 @@ import { createQuickJSEngine, defaultRuntimes } from "../../src/default-engines.
 import type { Engine, RunJob } from "../../src/engine/engine.ts";
 import type { RunGrants } from "../../src/host/grants.ts";
 import { QuickJSEngine } from "../../src/engine/quickjs/quickjs-engine.ts";
+import { createPlatform } from "../../src/platform/create-platform.ts";
+import { MemoryPlatformStore } from "../../src/platform/memory-platform-store.ts";
+import type { Platform } from "../../src/platform/platform.ts";
+import type { Tenant } from "../../src/platform/platform-store.ts";
 import { resolveLimits, type RequestedLimits } from "../../src/limits/run-limits.ts";
 
 let wasm: Promise<WebAssembly.Module> | undefined;
@@ -42,17 +46,34 @@ export async function workerPool(options: { size?: number; maxQueue?: number; kv
   });
 }
 
-/** The app over a given engine, with a logger that records host errors instead of printing them. */
-export function appWith(engine: Engine, config: Config = testConfig) {
+/** The app over a given engine, with a tenant allowed any http host, and a logger that records host errors instead of printing them. */
+export async function appWith(engine: Engine, config: Config = testConfig, options: { platform?: Platform } = {}) {
   const errors: unknown[] = [];
-  const app = createApp({ config, engines: [engine], logger: { error: (_m, e) => errors.push(e) } });
-  const post = async (body: unknown, init: { raw?: boolean } = {}) => {
-    const res = await app.request("/v1/run", {
+  const platform = options.platform ?? (await createPlatform({ config, store: new MemoryPlatformStore() }));
+  const app = createApp({ config, engines: [engine], platform, logger: { error: (_m, e) => errors.push(e) } });
+  const adminToken = (await platform.store.getMeta("dev-admin-token")) ?? config.adminToken!;
+  let tenant = await platform.store.findTenantByName("test");
+  let token: string;
+  if (tenant) {
+    token = await platform.authority.issue(tenant.id, { scopes: ["run", "deploy", "logs"], ttlSeconds: 3600 });
+  } else {
+    const created = await app.request("/v1/tenants", {
       method: "POST",
-      headers: { "content-type": "application/json" },
-      body: init.raw ? (body as string) : JSON.stringify(body),
+      headers: { authorization: `Bearer ${adminToken}` },
+      body: JSON.stringify({ name: "test", grants: { http: { allow: ["*"] } } }),
     });
-    return { status: res.status, body: (await res.json()) as any };
+    ({ tenant, token } = (await created.json()) as { tenant: Tenant; token: string });
+  }
+  /** A request with the tenant's token (or `as`), answered with its status and JSON body. */
+  const request = async (path: string, init: { method?: string; body?: unknown; raw?: boolean; as?: string | null } = {}) => {
+    const headers: Record<string, string> = { "content-type": "application/json" };
+    const bearer = init.as === undefined ? token : init.as;
+    if (bearer !== null) headers.authorization = `Bearer ${bearer}`;
+    const body = init.body === undefined ? undefined : init.raw ? (init.body as string) : JSON.stringify(init.body);
+    const res = await app.request(path, { method: init.method ?? (body === undefined ? "GET" : "POST"), headers, body });
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : undefined) as any };
   };
-  return { app, post, errors };
+  const post = (body: unknown, init: { raw?: boolean } = {}) => request("/v1/run", { method: "POST", body, raw: init.raw });
+  return { app, post, request, errors, platform, token, adminToken, tenantId: tenant!.id };
 }

@@ -1,7 +1,7 @@
 import type { Engine, RunJob, RunOutcome } from "../../src/engine/engine.ts";
 
 /** An `Engine` that runs jobs on a Kiln server over HTTP, so the conformance suite can target any deployment. */
-export function httpEngine(baseUrl: string): Engine {
+export function httpEngine(baseUrl: string, token: string): Engine {
   return {
     name: `http ${baseUrl}`,
     languages: [],
@@ -9,7 +9,7 @@ export function httpEngine(baseUrl: string): Engine {
       const { fuel, memoryMb, timeoutMs } = job.limits;
       const res = await fetch(`${baseUrl}/v1/run`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
         body: JSON.stringify({ language: job.language, code: job.code, input: JSON.parse(job.inputJson), limits: { fuel, memoryMb, timeoutMs } }),
       });
       if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${await res.text()}`);

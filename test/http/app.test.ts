@@ -4,10 +4,10 @@ import type { QuickJSEngine } from "../../src/engine/quickjs/quickjs-engine.ts";
 import { appWith, coreEngine } from "../helpers/fixtures.ts";
 
 let engine: QuickJSEngine;
-let h: ReturnType<typeof appWith>;
+let h: Awaited<ReturnType<typeof appWith>>;
 beforeAll(async () => {
   engine = await coreEngine();
-  h = appWith(engine, loadConfig({ KILN_MAX_BODY_BYTES: "65536", KILN_MAX_CODE_BYTES: "1000", KILN_MAX_INPUT_BYTES: "1000", KILN_MAX_FUEL: "5000" }));
+  h = await appWith(engine, loadConfig({ KILN_MAX_BODY_BYTES: "65536", KILN_MAX_CODE_BYTES: "1000", KILN_MAX_INPUT_BYTES: "1000", KILN_MAX_FUEL: "5000" }));
 });
 afterAll(() => engine.dispose());
 
@@ -76,7 +76,7 @@ describe("POST /v1/run", () => {
 
 describe("other routes", () => {
   it("lists languages with versions and aliases", async () => {
-    const body = (await (await h.app.request("/v1/languages")).json()) as any;
+    const { body } = await h.request("/v1/languages");
     expect(body.languages.map((l: any) => [l.name, l.aliases])).toEqual([
       ["javascript", ["js"]],
       ["typescript", ["ts"]],
@@ -91,14 +91,14 @@ describe("other routes", () => {
   });
 
   it("answers unknown routes with a JSON 404", async () => {
-    const res = await h.app.request("/v1/nothing");
+    const res = await h.request("/v1/nothing");
     expect(res.status).toBe(404);
-    expect(await res.json()).toMatchObject({ error: { code: "not_found" } });
+    expect(res.body).toMatchObject({ error: { code: "not_found" } });
   });
 
   it("turns a host failure into a logged 500 without details", async () => {
     const own = await coreEngine();
-    const broken = appWith(own);
+    const broken = await appWith(own);
     own.dispose();
     const res = await broken.post(benign);
     expect(res.status).toBe(500);

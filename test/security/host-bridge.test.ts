@@ -18,8 +18,8 @@ let target: Server;
 let port = 0;
 const hits: string[] = [];
 let pool: WorkerPoolEngine;
-let open: ReturnType<typeof appWith>;
-let closed: ReturnType<typeof appWith>;
+let open: Awaited<ReturnType<typeof appWith>>;
+let closed: Awaited<ReturnType<typeof appWith>>;
 
 function config(allowPrivate: boolean) {
   return loadConfig({
@@ -53,8 +53,8 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => target.listen(0, "127.0.0.1", resolve));
   port = (target.address() as AddressInfo).port;
   pool = await workerPool({ kvPath: join(dir, "kv.sqlite") });
-  open = appWith(pool, config(true));
-  closed = appWith(pool, config(false));
+  open = await appWith(pool, config(true));
+  closed = await appWith(pool, config(false));
 });
 
 afterAll(async () => {
@@ -63,7 +63,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const run = (app: ReturnType<typeof appWith>, code: string, grants?: unknown) => app.post({ language: "javascript", code, grants });
+const run = (app: Awaited<ReturnType<typeof appWith>>, code: string, grants?: unknown) => app.post({ language: "javascript", code, grants });
 const local = () => `127.0.0.1:${port}`;
 /** Calls `http.fetch(url)` and returns the error's code and message, or the response. */
 const tryFetch = (url: string) => `import { http } from "kiln";
@@ -87,8 +87,8 @@ describe("kv", () => {
     await run(open, `import { kv } from "kiln"; export default () => kv.set("durable", "yes", null)`, { kv: { namespace: "app1" } });
     await pool.close();
     pool = await workerPool({ kvPath: join(dir, "kv.sqlite") });
-    open = appWith(pool, config(true));
-    closed = appWith(pool, config(false));
+    open = await appWith(pool, config(true), { platform: open.platform });
+    closed = await appWith(pool, config(false), { platform: closed.platform });
     const { body } = await run(open, `import { kv } from "kiln"; export default () => kv.get("durable")`, { kv: { namespace: "app1" } });
     expect(body).toMatchObject({ ok: true, result: "yes" });
   });

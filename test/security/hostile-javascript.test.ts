@@ -8,10 +8,10 @@ import type { WorkerPoolEngine } from "../../src/adapters/node/worker-pool.ts";
 import { appWith, workerPool } from "../helpers/fixtures.ts";
 
 let pool: WorkerPoolEngine;
-let h: ReturnType<typeof appWith>;
+let h: Awaited<ReturnType<typeof appWith>>;
 beforeAll(async () => {
   pool = await workerPool({ size: 2 });
-  h = appWith(pool);
+  h = await appWith(pool);
 });
 afterAll(async () => {
   await pool.close();

@@ -10,6 +10,6 @@ declare const Bun: {
 };
 
 const wasm = await Bun.file(Bun.resolveSync(defaultRuntimes.quickjs.artifact, (import.meta as ImportMeta & { dir: string }).dir)).arrayBuffer();
-const { app, port, host } = createInProcessApp({ wasmModule: new WebAssembly.Module(wasm), env: Bun.env });
+const { app, port, host } = await createInProcessApp({ wasmModule: new WebAssembly.Module(wasm), env: Bun.env });
 const server = Bun.serve({ port, hostname: host, fetch: app.fetch });
 console.log(`kiln listening on http://${server.hostname}:${server.port}`);

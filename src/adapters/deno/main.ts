@@ -9,5 +9,5 @@ declare const Deno: {
 };
 
 const wasm = await Deno.readFile(new URL(import.meta.resolve(defaultRuntimes.quickjs.artifact)));
-const { app, port, host } = createInProcessApp({ wasmModule: new WebAssembly.Module(wasm), env: Deno.env.toObject() });
+const { app, port, host } = await createInProcessApp({ wasmModule: new WebAssembly.Module(wasm), env: Deno.env.toObject() });
 Deno.serve({ port, hostname: host, onListen: (addr) => console.log(`kiln listening on http://${addr.hostname}:${addr.port}`) }, app.fetch);

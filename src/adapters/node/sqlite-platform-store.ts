@@ -1,139 +1,32 @@
 import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import type { PlatformStore, ScriptSpec, ScriptSummary, ScriptVersion, Tenant } from "../../platform/platform-store.ts";
-
-type Row = Record<string, any>;
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS tenants (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, grants TEXT NOT NULL, created_at INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS secrets (tenant_id TEXT NOT NULL, name TEXT NOT NULL, sealed TEXT NOT NULL, PRIMARY KEY (tenant_id, name)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS scripts (tenant_id TEXT NOT NULL, name TEXT NOT NULL, active_version INTEGER NOT NULL, PRIMARY KEY (tenant_id, name)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS script_versions (tenant_id TEXT NOT NULL, name TEXT NOT NULL, version INTEGER NOT NULL,
-  language TEXT NOT NULL, code TEXT NOT NULL, grants TEXT NOT NULL, limits TEXT, created_at INTEGER NOT NULL,
-  PRIMARY KEY (tenant_id, name, version)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-`;
-
-const toVersion = (r: Row): ScriptVersion => ({
-  name: r.name,
-  version: r.version,
-  language: r.language,
-  code: r.code,
-  grants: JSON.parse(r.grants),
-  ...(r.limits ? { limits: JSON.parse(r.limits) } : {}),
-  createdAt: r.created_at,
-});
+import { SqlPlatformStore, type Row, type SqlDriver } from "../../platform/sql-platform-store.ts";
 
 /**
- * The Node `PlatformStore`: tables in the same SQLite file as `kv` (WAL, synchronous=FULL so an
- * acknowledged deploy survives a crash). Secrets arrive sealed; this store never sees plaintext.
+ * The Node `PlatformStore`: its tables live in the same SQLite file as `kv` (WAL, synchronous=FULL,
+ * so an acknowledged deploy survives a crash).
  */
-export class SqlitePlatformStore implements PlatformStore {
+export class SqlitePlatformStore extends SqlPlatformStore {
   readonly #db: Database.Database;
 
   constructor(path: string) {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-    this.#db = new Database(path);
-    this.#db.pragma("journal_mode = WAL");
-    this.#db.pragma("synchronous = FULL");
-    this.#db.pragma("busy_timeout = 5000");
-    this.#db.exec(SCHEMA);
+    const db = new Database(path);
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = FULL");
+    db.pragma("busy_timeout = 5000");
+    const driver: SqlDriver = {
+      exec: (sql) => void db.exec(sql),
+      all: (sql, ...args) => db.prepare(sql).all(...args) as Row[],
+      run: (sql, ...args) => db.prepare(sql).run(...args).changes,
+      transaction: (fn) => db.transaction(fn).immediate(),
+    };
+    super(driver);
+    this.#db = db;
   }
 
-  #get(sql: string, ...args: unknown[]): Row | undefined {
-    return this.#db.prepare(sql).get(...args) as Row | undefined;
-  }
-  #all(sql: string, ...args: unknown[]): Row[] {
-    return this.#db.prepare(sql).all(...args) as Row[];
-  }
-  #run(sql: string, ...args: unknown[]): number {
-    return this.#db.prepare(sql).run(...args).changes;
-  }
-
-  async createTenant(t: Tenant) {
-    this.#run("INSERT INTO tenants (id, name, grants, created_at) VALUES (?, ?, ?, ?)", t.id, t.name, JSON.stringify(t.grants), t.createdAt);
-  }
-  #tenant(r: Row | undefined): Tenant | undefined {
-    return r && { id: r.id, name: r.name, grants: JSON.parse(r.grants), createdAt: r.created_at };
-  }
-  async getTenant(id: string) {
-    return this.#tenant(this.#get("SELECT * FROM tenants WHERE id = ?", id));
-  }
-  async findTenantByName(name: string) {
-    return this.#tenant(this.#get("SELECT * FROM tenants WHERE name = ?", name));
-  }
-
-  async putSecret(tenantId: string, name: string, sealed: string) {
-    this.#run("INSERT INTO secrets (tenant_id, name, sealed) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET sealed = excluded.sealed", tenantId, name, sealed);
-  }
-  async deleteSecret(tenantId: string, name: string) {
-    return this.#run("DELETE FROM secrets WHERE tenant_id = ? AND name = ?", tenantId, name) > 0;
-  }
-  async getSecrets(tenantId: string) {
-    return Object.fromEntries(this.#all("SELECT name, sealed FROM secrets WHERE tenant_id = ?", tenantId).map((r) => [r.name, r.sealed]));
-  }
-
-  async deployScript(tenantId: string, name: string, spec: ScriptSpec): Promise<ScriptVersion> {
-    const deploy = this.#db.transaction(() => {
-      const latest = this.#get("SELECT max(version) AS v FROM script_versions WHERE tenant_id = ? AND name = ?", tenantId, name)?.v ?? 0;
-      const version = latest + 1;
-      const createdAt = Date.now();
-      this.#run(
-        "INSERT INTO script_versions (tenant_id, name, version, language, code, grants, limits, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        tenantId, name, version, spec.language, spec.code, JSON.stringify(spec.grants), spec.limits ? JSON.stringify(spec.limits) : null, createdAt,
-      );
-      this.#run("INSERT INTO scripts (tenant_id, name, active_version) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET active_version = excluded.active_version", tenantId, name, version);
-      return { ...spec, name, version, createdAt };
-    });
-    return deploy.immediate();
-  }
-  async getActiveScript(tenantId: string, name: string) {
-    const r = this.#get(
-      "SELECT v.* FROM scripts s JOIN script_versions v ON v.tenant_id = s.tenant_id AND v.name = s.name AND v.version = s.active_version WHERE s.tenant_id = ? AND s.name = ?",
-      tenantId, name,
-    );
-    return r && toVersion(r);
-  }
-  async getScriptVersion(tenantId: string, name: string, version: number) {
-    const r = this.#get("SELECT * FROM script_versions WHERE tenant_id = ? AND name = ? AND version = ?", tenantId, name, version);
-    return r && toVersion(r);
-  }
-  async listScripts(tenantId: string): Promise<ScriptSummary[]> {
-    return this.#all(
-      `SELECT s.name, s.active_version, a.language, max(v.version) AS latest, max(v.created_at) AS updated
-       FROM scripts s JOIN script_versions a ON a.tenant_id = s.tenant_id AND a.name = s.name AND a.version = s.active_version
-       JOIN script_versions v ON v.tenant_id = s.tenant_id AND v.name = s.name
-       WHERE s.tenant_id = ? GROUP BY s.name ORDER BY s.name`,
-      tenantId,
-    ).map((r) => ({ name: r.name, activeVersion: r.active_version, latestVersion: r.latest, language: r.language, updatedAt: r.updated }));
-  }
-  async listVersions(tenantId: string, name: string) {
-    return this.#all("SELECT * FROM script_versions WHERE tenant_id = ? AND name = ? ORDER BY version", tenantId, name).map(toVersion);
-  }
-  async activateVersion(tenantId: string, name: string, version: number) {
-    if (!this.#get("SELECT 1 FROM script_versions WHERE tenant_id = ? AND name = ? AND version = ?", tenantId, name, version)) return false;
-    return this.#run("UPDATE scripts SET active_version = ? WHERE tenant_id = ? AND name = ?", version, tenantId, name) > 0;
-  }
-  async deleteScript(tenantId: string, name: string) {
-    return this.#db.transaction(() => {
-      this.#run("DELETE FROM script_versions WHERE tenant_id = ? AND name = ?", tenantId, name);
-      return this.#run("DELETE FROM scripts WHERE tenant_id = ? AND name = ?", tenantId, name) > 0;
-    })();
-  }
-
-  async getMeta(key: string) {
-    return this.#get("SELECT value FROM meta WHERE key = ?", key)?.value as string | undefined;
-  }
-  async setMetaIfAbsent(key: string, value: string) {
-    this.#run("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT DO NOTHING", key, value);
-    return (await this.getMeta(key))!;
-  }
-
-  dispose(): void {
+  override dispose(): void {
     if (this.#db.open) this.#db.close();
-  }
-  [Symbol.dispose](): void {
-    this.dispose();
   }
 }

@@ -1,7 +1,8 @@
 # workerd config for Kiln. `npm run build:worker` copies it next to the bundle in dist/workerd/;
 # serve with: npx workerd serve dist/workerd/config.capnp --socket-addr http=127.0.0.1:8787
-# `kv` lives in one SQLite-backed Durable Object per namespace (KILN_KV), stored in the directory
-# of the `kv-disk` service (the folder must exist; override with --directory-path kv-disk=<path>).
+# `kv` lives in one SQLite-backed Durable Object per namespace (KILN_KV), tenants and scripts in one
+# more (KILN_PLATFORM), stored in the directory of the `kv-disk` service (the folder must exist;
+# override with --directory-path kv-disk=<path>).
 using Workerd = import "/workerd/workerd.capnp";
 
 const config :Workerd.Config = (
@@ -18,7 +19,13 @@ const kiln :Workerd.Worker = (
     (name = "emscripten-module.wasm", wasm = embed "emscripten-module.wasm"),
   ],
   compatibilityDate = "2025-09-01",
-  durableObjectNamespaces = [ (className = "KilnKvObject", uniqueKey = "kiln-kv", enableSql = true) ],
+  durableObjectNamespaces = [
+    (className = "KilnKvObject", uniqueKey = "kiln-kv", enableSql = true),
+    (className = "KilnPlatformObject", uniqueKey = "kiln-platform", enableSql = true),
+  ],
   durableObjectStorage = (localDisk = "kv-disk"),
-  bindings = [ (name = "KILN_KV", durableObjectNamespace = "KilnKvObject") ],
+  bindings = [
+    (name = "KILN_KV", durableObjectNamespace = "KilnKvObject"),
+    (name = "KILN_PLATFORM", durableObjectNamespace = "KilnPlatformObject"),
+  ],
 );

@@ -101,6 +101,7 @@ export class QuickJSRun implements Disposable {
       this.#own(evaluated.value);
     }
 
+    if (this.#job.evaluateOnly) return this.#succeed("null");
     const ctxJson = JSON.stringify({ language: this.#job.language, limits: this.#publicLimits() });
     const promise = this.#call(api.invoke, [namespace, this.#string(this.#job.inputJson), this.#string(ctxJson)]);
     if ("error" in promise) return this.#fail(promise.error, api);

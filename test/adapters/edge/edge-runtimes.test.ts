@@ -48,6 +48,7 @@ const targets: Record<string, (port: number) => [string, string[], Record<string
 };
 
 const bases: Record<string, string> = {};
+const tokens: Record<string, string> = {};
 const children: Record<string, ChildProcess> = {};
 
 async function boot(name: string): Promise<void> {
@@ -60,6 +61,10 @@ async function boot(name: string): Promise<void> {
   children[name] = child;
   bases[name] = `http://127.0.0.1:${port}`;
   await waitHealthy(bases[name]!, child, () => output);
+  // workerd builds the app on its first request, so the dev tokens appear after /healthz answered.
+  const until = Date.now() + 10_000;
+  while (!/dev tenant token: *\S+/.test(output) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+  tokens[name] = /dev tenant token: *(\S+)/.exec(output)?.[1] ?? "";
 }
 
 function stop(name: string): Promise<void> {
@@ -81,20 +86,21 @@ afterAll(async () => {
   rmSync(kvDir, { recursive: true, force: true });
 });
 
-const post = (name: string, body: unknown) => fetch(`${bases[name]}/v1/run`, { method: "POST", body: JSON.stringify(body) }).then((r) => r.json());
+const post = (name: string, body: unknown) =>
+  fetch(`${bases[name]}/v1/run`, { method: "POST", body: JSON.stringify(body), headers: { authorization: `Bearer ${tokens[name]}` } }).then((r) => r.json());
 
 for (const name of Object.keys(targets)) {
-  conformance(`${name} over HTTP`, async () => httpEngine(bases[name]!), ["javascript", "typescript"]);
+  conformance(`${name} over HTTP`, async () => httpEngine(bases[name]!, tokens[name]!), ["javascript", "typescript"]);
 
   describe(`${name}: the HTTP contract`, () => {
     it("answers a malformed request with 400 invalid_json", async () => {
-      const res = await fetch(`${bases[name]}/v1/run`, { method: "POST", body: "{oops" });
+      const res = await fetch(`${bases[name]}/v1/run`, { method: "POST", body: "{oops", headers: { authorization: `Bearer ${tokens[name]}` } });
       expect(res.status).toBe(400);
       expect(await res.json()).toEqual({ error: { code: "invalid_json", message: expect.any(String) } });
     });
 
     it("lists JavaScript and TypeScript", async () => {
-      const body = (await (await fetch(`${bases[name]}/v1/languages`)).json()) as { languages: { name: string }[] };
+      const body = (await (await fetch(`${bases[name]}/v1/languages`, { headers: { authorization: `Bearer ${tokens[name]}` } })).json()) as { languages: { name: string }[] };
       expect(body.languages.map((l) => l.name)).toEqual(["javascript", "typescript"]);
     });
 

@@ -1,0 +1,10 @@
+import type { Config } from "../config.ts";
+import type { LanguageRegistry } from "../languages/language-registry.ts";
+import type { Platform } from "../platform/platform.ts";
+
+/** What every route module is built from. */
+export interface AppContext {
+  config: Config;
+  languages: LanguageRegistry;
+  platform: Platform;
+}

@@ -1,0 +1,39 @@
+/** One line of a tenant's log stream: a `log.write` entry or console output of a run. */
+export interface LogEvent {
+  at: number;
+  runId: string;
+  script: string | null;
+  version: number | null;
+  stream: "log" | "stdout" | "stderr";
+  level?: string;
+  message: string;
+}
+
+/**
+ * Carries each tenant's log events to its live subscribers. The in-memory bus serves one process;
+ * a Redis bus (pub/sub) carries events between nodes.
+ */
+export interface LogBus {
+  publish(tenantId: string, events: LogEvent[]): Promise<void>;
+  /** Calls `listener` for each event of `tenantId` until the returned function is called. */
+  subscribe(tenantId: string, listener: (event: LogEvent) => void): Promise<() => void>;
+}
+
+/** A `LogBus` within one process. */
+export class MemoryLogBus implements LogBus {
+  readonly #listeners = new Map<string, Set<(event: LogEvent) => void>>();
+
+  async publish(tenantId: string, events: LogEvent[]): Promise<void> {
+    for (const listener of this.#listeners.get(tenantId) ?? []) for (const e of events) listener(e);
+  }
+
+  async subscribe(tenantId: string, listener: (event: LogEvent) => void): Promise<() => void> {
+    const set = this.#listeners.get(tenantId) ?? new Set();
+    set.add(listener);
+    this.#listeners.set(tenantId, set);
+    return () => {
+      set.delete(listener);
+      if (!set.size) this.#listeners.delete(tenantId);
+    };
+  }
+}

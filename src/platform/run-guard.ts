@@ -1,0 +1,82 @@
+import { RequestError } from "../errors.ts";
+
+export interface RunGuardLimits {
+  /** Runs per minute per tenant, and per deployed script. */
+  tenantPerMinute: number;
+  scriptPerMinute: number;
+  /** Traps (fuel, memory, timeout) within `quarantineWindowMs` that quarantine a script. */
+  quarantineThreshold: number;
+  quarantineWindowMs: number;
+}
+
+/**
+ * Rate limits and quarantine. Fixed one-minute windows per tenant and per script; a script whose
+ * runs keep ending in fuel_exhausted, memory_exhausted or timeout is refused (423) until its window
+ * ends or it is redeployed. The counters live behind `CounterStore`, in memory or in Redis.
+ */
+export interface CounterStore {
+  /** Adds one to `key`, which expires `windowMs` after its first increment; returns the new count and ms left. */
+  increment(key: string, windowMs: number): Promise<{ count: number; resetInMs: number }>;
+  get(key: string): Promise<{ count: number; resetInMs: number } | undefined>;
+  delete(key: string): Promise<void>;
+}
+
+/** A `CounterStore` within one process. */
+export class MemoryCounterStore implements CounterStore {
+  readonly #counters = new Map<string, { count: number; resetAt: number }>();
+
+  async increment(key: string, windowMs: number) {
+    const now = Date.now();
+    let c = this.#counters.get(key);
+    if (!c || c.resetAt <= now) c = { count: 0, resetAt: now + windowMs };
+    c.count++;
+    this.#counters.set(key, c);
+    return { count: c.count, resetInMs: c.resetAt - now };
+  }
+  async get(key: string) {
+    const c = this.#counters.get(key);
+    return c && c.resetAt > Date.now() ? { count: c.count, resetInMs: c.resetAt - Date.now() } : undefined;
+  }
+  async delete(key: string) {
+    this.#counters.delete(key);
+  }
+}
+
+const TRAPS = new Set(["fuel_exhausted", "memory_exhausted", "timeout"]);
+
+export class RunGuard {
+  constructor(
+    readonly counters: CounterStore,
+    readonly limits: RunGuardLimits,
+  ) {}
+
+  /** Counts a run against the tenant's and the script's rate, refusing it when over, or when quarantined. */
+  async admit(tenantId: string, script?: string): Promise<void> {
+    if (script) {
+      const trapped = await this.counters.get(`q:${tenantId}:${script}`);
+      if (trapped && trapped.count >= this.limits.quarantineThreshold) {
+        throw new RequestError(
+          "quarantined",
+          `The script '${script}' is quarantined: ${trapped.count} runs ended in a trap within ${this.limits.quarantineWindowMs / 1000} s. Redeploy it or wait.`,
+          trapped.resetInMs / 1000,
+        );
+      }
+    }
+    const checks: [string, number][] = [[`r:${tenantId}`, this.limits.tenantPerMinute]];
+    if (script) checks.push([`r:${tenantId}:${script}`, this.limits.scriptPerMinute]);
+    for (const [key, max] of checks) {
+      const { count, resetInMs } = await this.counters.increment(key, 60_000);
+      if (count > max) throw new RequestError("rate_limited", `More than ${max} runs per minute${key.split(":").length > 2 ? " for this script" : ""}`, resetInMs / 1000);
+    }
+  }
+
+  /** Records how a script's run ended; traps count toward quarantine. */
+  async record(tenantId: string, script: string, code: string | undefined): Promise<void> {
+    if (code && TRAPS.has(code)) await this.counters.increment(`q:${tenantId}:${script}`, this.limits.quarantineWindowMs);
+  }
+
+  /** A redeploy lifts quarantine. */
+  async clear(tenantId: string, script: string): Promise<void> {
+    await this.counters.delete(`q:${tenantId}:${script}`);
+  }
+}

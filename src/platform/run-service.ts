@@ -1,0 +1,27 @@
+import type { Engine, RunJob, RunOutcome } from "../engine/engine.ts";
+import type { LogEvent } from "./log-bus.ts";
+import type { Platform } from "./platform.ts";
+
+/**
+ * Runs a job for a tenant: admitted by the rate limits and quarantine first, and afterwards its
+ * log entries and console output go to the tenant's log stream and traps count toward quarantine.
+ */
+export async function runForTenant(
+  engine: Engine,
+  job: RunJob,
+  options: { platform: Platform; tenantId: string; script?: { name: string; version: number } },
+): Promise<RunOutcome> {
+  const { platform, tenantId, script } = options;
+  await platform.guard.admit(tenantId, script?.name);
+  const outcome = await engine.run(job);
+  if (script) await platform.guard.record(tenantId, script.name, outcome.ok ? undefined : outcome.error.code);
+  const runId = crypto.randomUUID();
+  const base = { at: Date.now(), runId, script: script?.name ?? null, version: script?.version ?? null };
+  const events: LogEvent[] = [
+    ...outcome.logs.map((l) => ({ ...base, stream: "log" as const, level: l.level, message: l.message })),
+    ...(outcome.stdout ? [{ ...base, stream: "stdout" as const, message: outcome.stdout }] : []),
+    ...(outcome.stderr ? [{ ...base, stream: "stderr" as const, message: outcome.stderr }] : []),
+  ];
+  if (events.length) await platform.logs.publish(tenantId, events);
+  return outcome;
+}

@@ -1,0 +1,138 @@
+import type { PlatformStore, ScriptSpec, ScriptSummary, ScriptVersion, Tenant } from "./platform-store.ts";
+
+export type Row = Record<string, any>;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS tenants (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, grants TEXT NOT NULL, created_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS secrets (tenant_id TEXT NOT NULL, name TEXT NOT NULL, sealed TEXT NOT NULL, PRIMARY KEY (tenant_id, name)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS scripts (tenant_id TEXT NOT NULL, name TEXT NOT NULL, active_version INTEGER NOT NULL, PRIMARY KEY (tenant_id, name)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS script_versions (tenant_id TEXT NOT NULL, name TEXT NOT NULL, version INTEGER NOT NULL,
+  language TEXT NOT NULL, code TEXT NOT NULL, grants TEXT NOT NULL, limits TEXT, created_at INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, name, version)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+`;
+
+const toVersion = (r: Row): ScriptVersion => ({
+  name: r.name,
+  version: r.version,
+  language: r.language,
+  code: r.code,
+  grants: JSON.parse(r.grants),
+  ...(r.limits ? { limits: JSON.parse(r.limits) } : {}),
+  createdAt: r.created_at,
+});
+
+/** A synchronous SQLite connection: better-sqlite3 on Node, a Durable Object's `storage.sql` on workerd. */
+export interface SqlDriver {
+  exec(sql: string): void;
+  all(sql: string, ...args: unknown[]): Row[];
+  /** Runs a statement; returns the number of rows it changed. */
+  run(sql: string, ...args: unknown[]): number;
+  transaction<T>(fn: () => T): T;
+}
+
+/**
+ * A `PlatformStore` in SQLite tables, over any `SqlDriver`. Secrets arrive sealed; this store never
+ * sees plaintext.
+ */
+export class SqlPlatformStore implements PlatformStore {
+  readonly #db: SqlDriver;
+
+  constructor(driver: SqlDriver) {
+    this.#db = driver;
+    for (const statement of SCHEMA.split(";").map((s) => s.trim()).filter(Boolean)) driver.exec(statement);
+  }
+
+  #get(sql: string, ...args: unknown[]): Row | undefined {
+    return this.#db.all(sql, ...args)[0];
+  }
+  #all(sql: string, ...args: unknown[]): Row[] {
+    return this.#db.all(sql, ...args);
+  }
+  #run(sql: string, ...args: unknown[]): number {
+    return this.#db.run(sql, ...args);
+  }
+
+  async createTenant(t: Tenant) {
+    this.#run("INSERT INTO tenants (id, name, grants, created_at) VALUES (?, ?, ?, ?)", t.id, t.name, JSON.stringify(t.grants), t.createdAt);
+  }
+  #tenant(r: Row | undefined): Tenant | undefined {
+    return r && { id: r.id, name: r.name, grants: JSON.parse(r.grants), createdAt: r.created_at };
+  }
+  async getTenant(id: string) {
+    return this.#tenant(this.#get("SELECT * FROM tenants WHERE id = ?", id));
+  }
+  async findTenantByName(name: string) {
+    return this.#tenant(this.#get("SELECT * FROM tenants WHERE name = ?", name));
+  }
+
+  async putSecret(tenantId: string, name: string, sealed: string) {
+    this.#run("INSERT INTO secrets (tenant_id, name, sealed) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET sealed = excluded.sealed", tenantId, name, sealed);
+  }
+  async deleteSecret(tenantId: string, name: string) {
+    return this.#run("DELETE FROM secrets WHERE tenant_id = ? AND name = ?", tenantId, name) > 0;
+  }
+  async getSecrets(tenantId: string) {
+    return Object.fromEntries(this.#all("SELECT name, sealed FROM secrets WHERE tenant_id = ?", tenantId).map((r) => [r.name, r.sealed]));
+  }
+
+  async deployScript(tenantId: string, name: string, spec: ScriptSpec): Promise<ScriptVersion> {
+    return this.#db.transaction(() => {
+      const latest = this.#get("SELECT max(version) AS v FROM script_versions WHERE tenant_id = ? AND name = ?", tenantId, name)?.v ?? 0;
+      const version = latest + 1;
+      const createdAt = Date.now();
+      this.#run(
+        "INSERT INTO script_versions (tenant_id, name, version, language, code, grants, limits, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        tenantId, name, version, spec.language, spec.code, JSON.stringify(spec.grants), spec.limits ? JSON.stringify(spec.limits) : null, createdAt,
+      );
+      this.#run("INSERT INTO scripts (tenant_id, name, active_version) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET active_version = excluded.active_version", tenantId, name, version);
+      return { ...spec, name, version, createdAt };
+    });
+  }
+  async getActiveScript(tenantId: string, name: string) {
+    const r = this.#get(
+      "SELECT v.* FROM scripts s JOIN script_versions v ON v.tenant_id = s.tenant_id AND v.name = s.name AND v.version = s.active_version WHERE s.tenant_id = ? AND s.name = ?",
+      tenantId, name,
+    );
+    return r && toVersion(r);
+  }
+  async getScriptVersion(tenantId: string, name: string, version: number) {
+    const r = this.#get("SELECT * FROM script_versions WHERE tenant_id = ? AND name = ? AND version = ?", tenantId, name, version);
+    return r && toVersion(r);
+  }
+  async listScripts(tenantId: string): Promise<ScriptSummary[]> {
+    return this.#all(
+      `SELECT s.name, s.active_version, a.language, max(v.version) AS latest, max(v.created_at) AS updated
+       FROM scripts s JOIN script_versions a ON a.tenant_id = s.tenant_id AND a.name = s.name AND a.version = s.active_version
+       JOIN script_versions v ON v.tenant_id = s.tenant_id AND v.name = s.name
+       WHERE s.tenant_id = ? GROUP BY s.name ORDER BY s.name`,
+      tenantId,
+    ).map((r) => ({ name: r.name, activeVersion: r.active_version, latestVersion: r.latest, language: r.language, updatedAt: r.updated }));
+  }
+  async listVersions(tenantId: string, name: string) {
+    return this.#all("SELECT * FROM script_versions WHERE tenant_id = ? AND name = ? ORDER BY version", tenantId, name).map(toVersion);
+  }
+  async activateVersion(tenantId: string, name: string, version: number) {
+    if (!this.#get("SELECT 1 FROM script_versions WHERE tenant_id = ? AND name = ? AND version = ?", tenantId, name, version)) return false;
+    return this.#run("UPDATE scripts SET active_version = ? WHERE tenant_id = ? AND name = ?", version, tenantId, name) > 0;
+  }
+  async deleteScript(tenantId: string, name: string) {
+    return this.#db.transaction(() => {
+      this.#run("DELETE FROM script_versions WHERE tenant_id = ? AND name = ?", tenantId, name);
+      return this.#run("DELETE FROM scripts WHERE tenant_id = ? AND name = ?", tenantId, name) > 0;
+    });
+  }
+
+  async getMeta(key: string) {
+    return this.#get("SELECT value FROM meta WHERE key = ?", key)?.value as string | undefined;
+  }
+  async setMetaIfAbsent(key: string, value: string) {
+    this.#run("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT DO NOTHING", key, value);
+    return (await this.getMeta(key))!;
+  }
+
+  dispose(): void {}
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}
