@@ -1,0 +1,85 @@
+/**
+ * Nothing acknowledged is lost: a real server (`npm start`'s command) is killed with SIGKILL in the
+ * middle of deploys and KV writes, restarted on the same SQLite file, and every acknowledged write
+ * is there. The CLI shares the file and the keys.
+ */
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, it } from "vitest";
+
+const ROOT = new URL("../../../", import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), "kiln-durable-"));
+const env = { ...process.env, PORT: "0", KILN_HOST: "127.0.0.1", KILN_DB_PATH: join(dir, "kiln.sqlite"), KILN_ADMIN_TOKEN: "durable-admin-token" };
+const children: ChildProcess[] = [];
+afterAll(() => {
+  for (const c of children) c.kill("SIGKILL");
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function start(): Promise<{ base: string; token: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/adapters/node/main.ts"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "inherit"] });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let out = "";
+    child.stdout!.on("data", (d) => {
+      out += d;
+      const port = /listening on http:\/\/[^:]+:(\d+)/.exec(out)?.[1];
+      const token = /dev tenant token: *(\S+)/.exec(out)?.[1];
+      if (port && token) resolve({ base: `http://127.0.0.1:${port}`, token, child });
+    });
+    child.once("exit", (code) => reject(new Error(`server exited (${code}): ${out}`)));
+  });
+}
+
+const call = (base: string, token: string, path: string, method: string, body?: unknown) =>
+  fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${token}` }, body: body === undefined ? undefined : JSON.stringify(body) });
+
+describe("restart durability", () => {
+  it("keeps every acknowledged deploy and KV write across a SIGKILL", async () => {
+    const first = await start();
+    const acked = { deploys: [] as number[], writes: [] as number[] };
+    const kvWrite = (i: number) => `import { kv } from "kiln"; export default () => kv.set("key-${i}", "value-${i}", null)`;
+    const traffic = Array.from({ length: 80 }, async (_, i) => {
+      await new Promise((r) => setTimeout(r, i * 15));
+      try {
+        if (i % 2) {
+          const res = await call(first.base, first.token, `/v1/scripts/s${i}`, "PUT", { language: "js", code: `export default () => ${i}` });
+          if (res.status === 201) acked.deploys.push(i);
+        } else {
+          const res = await call(first.base, first.token, "/v1/run", "POST", { language: "js", code: kvWrite(i), grants: { kv: { namespace: "d" } } });
+          if (res.status === 200 && (await res.json()).ok) acked.writes.push(i);
+        }
+      } catch {
+        // cut off by the kill: not acknowledged
+      }
+    });
+    // Kill mid-traffic: once some writes are acknowledged and others are still being sent.
+    const until = Date.now() + 20_000;
+    while (acked.deploys.length + acked.writes.length < 12 && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+    first.child.kill("SIGKILL");
+    await Promise.all(traffic);
+    const total = acked.deploys.length + acked.writes.length;
+    expect(total).toBeGreaterThanOrEqual(12);
+    expect(total).toBeLessThan(80);
+
+    const second = await start();
+    for (const i of acked.deploys) {
+      const res = await call(second.base, second.token, `/v1/scripts/s${i}/invoke`, "POST");
+      expect((await res.json()).result, `deploy ${i}`).toBe(i);
+    }
+    const readAll = `import { kv } from "kiln"; export default async () => Object.fromEntries(await Promise.all((await kv.list("key-", 1000)).map(async (k) => [k, await kv.get(k)])))`;
+    const stored = (await (await call(second.base, second.token, "/v1/run", "POST", { language: "js", code: readAll, grants: { kv: { namespace: "d" } } })).json()).result;
+    for (const i of acked.writes) expect(stored[`key-${i}`], `write ${i}`).toBe(`value-${i}`);
+
+    // The CLI works on the same file with the same keys: its token is accepted by the running server.
+    const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", "src/adapters/node/cli.ts", "tenant", "create", "from-cli"], { cwd: ROOT, env });
+    const { token } = JSON.parse(stdout) as { token: string };
+    const res = await call(second.base, token, "/v1/run", "POST", { language: "js", code: "export default () => 'cli tenant'" });
+    expect((await res.json()).result).toBe("cli tenant");
+    const forbidden = await call(second.base, token, `/v1/scripts/s${acked.deploys[0] ?? 1}`, "GET");
+    expect(forbidden.status).toBe(404);
+  });
+});
