@@ -1,5 +1,6 @@
 import type { Hono } from "hono";
 import { createApp } from "./app.ts";
+import { jsonLogger, serverLog } from "./server-log.ts";
 import type { KilnEnv } from "./http/authenticate.ts";
 import { createPlatform, devBootstrap } from "./platform/create-platform.ts";
 import { MemoryPlatformStore } from "./platform/memory-platform-store.ts";
@@ -28,6 +29,6 @@ export async function createInProcessApp(options: {
   const engine = createQuickJSEngine(options.wasmModule, { services: { kv: options.kv ?? new MemoryKvStore(), http: options.http } });
   const platform = await createPlatform({ config, store: options.store ?? new MemoryPlatformStore() });
   const boot = await devBootstrap(platform, config);
-  if (boot) console.log(`kiln dev mode\n  admin token: ${boot.adminToken}\n  dev tenant token: ${boot.tenantToken}`);
-  return { app: createApp({ config, engines: [engine], platform }), engine, port: config.port, host: config.host };
+  if (boot) serverLog("info", "dev mode (KILN_ENV=production turns it off): tokens for trying Kiln out", boot);
+  return { app: createApp({ config, engines: [engine], platform, logger: jsonLogger }), engine, port: config.port, host: config.host };
 }

@@ -27,8 +27,8 @@ beforeAll(async () => {
     let out = "";
     server.stdout!.on("data", (chunk) => {
       out += chunk;
-      const m = /listening on http:\/\/[^:]+:(\d+)/.exec(out);
-      token = /dev tenant token: *(\S+)/.exec(out)?.[1] ?? token;
+      const m = /"url":"http:\/\/[^:]+:(\d+)"/.exec(out);
+      token = /"tenantToken":"([^"]+)"/.exec(out)?.[1] ?? token;
       if (m) resolve(`127.0.0.1:${m[1]}`);
     });
     server.once("exit", (code) => reject(new Error(`server exited with ${code}: ${out}`)));

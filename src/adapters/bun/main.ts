@@ -1,6 +1,7 @@
 /** Kiln on Bun: `bun src/adapters/bun/main.ts`. */
 import { defaultRuntimes } from "../../default-engines.ts";
 import { createInProcessApp } from "../../in-process-app.ts";
+import { serverLog } from "../../server-log.ts";
 
 declare const Bun: {
   env: Record<string, string | undefined>;
@@ -12,4 +13,4 @@ declare const Bun: {
 const wasm = await Bun.file(Bun.resolveSync(defaultRuntimes.quickjs.artifact, (import.meta as ImportMeta & { dir: string }).dir)).arrayBuffer();
 const { app, port, host } = await createInProcessApp({ wasmModule: new WebAssembly.Module(wasm), env: Bun.env });
 const server = Bun.serve({ port, hostname: host, fetch: app.fetch });
-console.log(`kiln listening on http://${server.hostname}:${server.port}`);
+serverLog("info", "listening", { url: `http://${server.hostname}:${server.port}` });

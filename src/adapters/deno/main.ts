@@ -1,6 +1,7 @@
 /** Kiln on Deno: `deno run --allow-net --allow-read --allow-env src/adapters/deno/main.ts`. */
 import { defaultRuntimes } from "../../default-engines.ts";
 import { createInProcessApp } from "../../in-process-app.ts";
+import { serverLog } from "../../server-log.ts";
 
 declare const Deno: {
   env: { toObject(): Record<string, string> };
@@ -10,4 +11,4 @@ declare const Deno: {
 
 const wasm = await Deno.readFile(new URL(import.meta.resolve(defaultRuntimes.quickjs.artifact)));
 const { app, port, host } = await createInProcessApp({ wasmModule: new WebAssembly.Module(wasm), env: Deno.env.toObject() });
-Deno.serve({ port, hostname: host, onListen: (addr) => console.log(`kiln listening on http://${addr.hostname}:${addr.port}`) }, app.fetch);
+Deno.serve({ port, hostname: host, onListen: (addr) => serverLog("info", "listening", { url: `http://${addr.hostname}:${addr.port}` }) }, app.fetch);

@@ -4,6 +4,7 @@ import { createApp } from "../../app.ts";
 import { loadConfig } from "../../config.ts";
 import { defaultRuntimes } from "../../default-engines.ts";
 import { QuickJSEngine } from "../../engine/quickjs/quickjs-engine.ts";
+import { jsonLogger, serverLog } from "../../server-log.ts";
 import { loadArtifact } from "./load-artifact.ts";
 import { createPlatform, devBootstrap } from "../../platform/create-platform.ts";
 import { SqlitePlatformStore } from "./sqlite-platform-store.ts";
@@ -13,7 +14,7 @@ let config;
 try {
   config = loadConfig(process.env);
 } catch (e) {
-  console.error(e instanceof Error ? e.message : e);
+  serverLog("error", "invalid configuration", { error: e instanceof Error ? e.message : String(e) });
   process.exit(1);
 }
 const runtime = defaultRuntimes.quickjs;
@@ -31,18 +32,14 @@ let platform;
 try {
   platform = await createPlatform({ config, store });
 } catch (e) {
-  console.error(e instanceof Error ? e.message : e);
+  serverLog("error", "cannot start", { error: e instanceof Error ? e.message : String(e) });
   process.exit(1);
 }
 const boot = await devBootstrap(platform, config);
-if (boot) {
-  console.log("kiln dev mode (KILN_ENV=production turns this off); tokens for trying it out:");
-  console.log(`  admin token:      ${boot.adminToken}`);
-  console.log(`  dev tenant token: ${boot.tenantToken}`);
-}
-const app = createApp({ config, engines: [engine], platform });
+if (boot) serverLog("info", "dev mode (KILN_ENV=production turns it off): tokens for trying Kiln out", boot);
+const app = createApp({ config, engines: [engine], platform, logger: jsonLogger });
 const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
-  console.log(`kiln listening on http://${info.address}:${info.port}`);
+  serverLog("info", "listening", { url: `http://${info.address}:${info.port}` });
 });
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

@@ -1,6 +1,7 @@
 import { Worker } from "node:worker_threads";
 import type { Engine, LanguageInfo, RunJob, RunOutcome } from "../../engine/engine.ts";
 import { DisposedError, RequestError } from "../../errors.ts";
+import { serverLog } from "../../server-log.ts";
 import type { WorkerInit, WorkerReply } from "./run-worker.ts";
 
 export interface WorkerPoolOptions {
@@ -101,7 +102,7 @@ export class WorkerPoolEngine implements Engine {
       if (this.#failedStarts < 3) this.#spawn();
       else for (const task of this.#queue.splice(0)) task.reject(new Error("worker threads fail to start"));
     });
-    worker.on("error", (err) => console.error("kiln: worker thread error", err));
+    worker.on("error", (err) => serverLog("error", "worker thread error", { error: err }));
     worker.on("message", (message: WorkerReply | { ready: true }) => {
       if ("ready" in message) {
         slot.ready = true;

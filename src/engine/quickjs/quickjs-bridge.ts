@@ -1,6 +1,7 @@
 import type { QuickJSContext, QuickJSDeferredPromise, QuickJSHandle } from "quickjs-emscripten-core";
 import { HostCallError } from "../../errors.ts";
 import type { RunHost } from "../../host/run-host.ts";
+import { serverLog } from "../../server-log.ts";
 
 /**
  * The one function through which a QuickJS guest reaches the host: `bridge(iface, fn, argsJson)`.
@@ -68,7 +69,7 @@ export class QuickJSBridge implements Disposable {
     if (error === undefined) return JSON.stringify({ ok: value ?? null });
     if (error instanceof HostCallError) return JSON.stringify({ err: { code: error.code, message: this.#host.redact(error.message) } });
     // A host bug: logged here, and the guest gets a plain failure without details.
-    console.error("kiln: host call failed", error);
+    serverLog("error", "host call failed", { error });
     return JSON.stringify({ err: { code: "failed", message: "the host could not complete the call" } });
   }
 

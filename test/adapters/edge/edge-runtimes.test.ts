@@ -63,8 +63,8 @@ async function boot(name: string): Promise<void> {
   await waitHealthy(bases[name]!, child, () => output);
   // workerd builds the app on its first request, so the dev tokens appear after /healthz answered.
   const until = Date.now() + 10_000;
-  while (!/dev tenant token: *\S+/.test(output) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
-  tokens[name] = /dev tenant token: *(\S+)/.exec(output)?.[1] ?? "";
+  while (!/"tenantToken":"[^"]+"/.test(output) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+  tokens[name] = /"tenantToken":"([^"]+)"/.exec(output)?.[1] ?? "";
 }
 
 function stop(name: string): Promise<void> {

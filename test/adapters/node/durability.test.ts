@@ -26,8 +26,8 @@ async function start(): Promise<{ base: string; token: string; child: ChildProce
     let out = "";
     child.stdout!.on("data", (d) => {
       out += d;
-      const port = /listening on http:\/\/[^:]+:(\d+)/.exec(out)?.[1];
-      const token = /dev tenant token: *(\S+)/.exec(out)?.[1];
+      const port = /"url":"http:\/\/[^:]+:(\d+)"/.exec(out)?.[1];
+      const token = /"tenantToken":"([^"]+)"/.exec(out)?.[1];
       if (port && token) resolve({ base: `http://127.0.0.1:${port}`, token, child });
     });
     child.once("exit", (code) => reject(new Error(`server exited (${code}): ${out}`)));

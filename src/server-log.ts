@@ -1,0 +1,13 @@
+import type { Logger } from "./http/on-error.ts";
+
+/** Writes one structured JSON log line: `{"time","level","msg",…fields}`. Errors go to stderr. */
+export function serverLog(level: "info" | "warn" | "error", msg: string, fields: Record<string, unknown> = {}): void {
+  const line = JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields }, (_k, v) =>
+    v instanceof Error ? { name: v.name, message: v.message, stack: v.stack } : v,
+  );
+  if (level === "error") console.error(line);
+  else console.log(line);
+}
+
+/** The app's host-error logger, as structured JSON. */
+export const jsonLogger: Logger = { error: (msg, detail) => serverLog("error", msg, { error: detail }) };
