@@ -37,7 +37,8 @@ export type RequestErrorCode =
   | "conflict"
   | "quarantined"
   | "rate_limited"
-  | "overloaded";
+  | "overloaded"
+  | "unavailable";
 
 type Status = 400 | 401 | 403 | 404 | 409 | 413 | 423 | 429 | 503;
 
@@ -55,6 +56,7 @@ const STATUS: Record<RequestErrorCode, Status> = {
   payload_too_large: 413,
   not_found: 404,
   overloaded: 503,
+  unavailable: 503,
 };
 
 /** The caller's request cannot be served as sent. */

@@ -7,6 +7,11 @@ import { QuickJSEngine } from "../../engine/quickjs/quickjs-engine.ts";
 import { jsonLogger, serverLog } from "../../server-log.ts";
 import { loadArtifact } from "./load-artifact.ts";
 import { createPlatform, devBootstrap } from "../../platform/create-platform.ts";
+import type { PlatformStore } from "../../platform/platform-store.ts";
+import { connectRedis, redisReady } from "./redis/redis-connection.ts";
+import { RedisCounterStore } from "./redis/redis-counter-store.ts";
+import { RedisLogBus } from "./redis/redis-log-bus.ts";
+import { RedisPlatformStore } from "./redis/redis-platform-store.ts";
 import { SqlitePlatformStore } from "./sqlite-platform-store.ts";
 import { WorkerPoolEngine } from "./worker-pool.ts";
 
@@ -25,12 +30,22 @@ const engine = new WorkerPoolEngine({
   wasmModule,
   languages: QuickJSEngine.languagesOf(runtime),
   kvPath: config.dbPath,
+  redisUrl: config.redisUrl,
 });
 await engine.ready();
-const store = new SqlitePlatformStore(config.dbPath);
+let store: PlatformStore;
 let platform;
 try {
-  platform = await createPlatform({ config, store });
+  if (config.redisUrl) {
+    const [main, publisher, subscriber] = [0, 1, 2].map(() => connectRedis(config.redisUrl!));
+    await Promise.all([main, publisher, subscriber].map((r) => redisReady(r!)));
+    store = new RedisPlatformStore(main!);
+    const logs = new RedisLogBus(publisher!, subscriber!);
+    platform = await createPlatform({ config, store, logs, counters: new RedisCounterStore(main!) });
+  } else {
+    store = new SqlitePlatformStore(config.dbPath);
+    platform = await createPlatform({ config, store });
+  }
 } catch (e) {
   serverLog("error", "cannot start", { error: e instanceof Error ? e.message : String(e) });
   process.exit(1);

@@ -5,21 +5,27 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { createQuickJSEngine } from "../../default-engines.ts";
 import { NodeHttpTransport } from "./node-http-transport.ts";
+import { connectRedis } from "./redis/redis-connection.ts";
+import { RedisKvStore } from "./redis/redis-kv-store.ts";
 import { SqliteKvStore } from "./sqlite-kv-store.ts";
 import type { RunJob } from "../../engine/engine.ts";
 
 export interface WorkerInit {
   wasmModule: WebAssembly.Module;
   fuel: SharedArrayBuffer;
-  /** The SQLite file behind `kv`, opened by each worker. */
+  /** The SQLite file behind `kv`, opened by each worker… */
   kvPath: string;
+  /** …or, when set, the Redis server that holds `kv` for every node. */
+  redisUrl?: string;
 }
 export type WorkerRequest = { id: number; job: RunJob };
 export type WorkerReply = { id: number; outcome: import("../../engine/engine.ts").RunOutcome } | { id: number; hostError: string };
 
-const { wasmModule, fuel, kvPath } = workerData as WorkerInit;
+const { wasmModule, fuel, kvPath, redisUrl } = workerData as WorkerInit;
 const fuelView = new Int32Array(fuel);
-const engine = createQuickJSEngine(wasmModule, { services: { kv: new SqliteKvStore(kvPath), http: new NodeHttpTransport() } });
+const kv = redisUrl ? new RedisKvStore(connectRedis(redisUrl)) : new SqliteKvStore(kvPath);
+if (kv instanceof RedisKvStore) kv.redis.connect().catch(() => undefined);
+const engine = createQuickJSEngine(wasmModule, { services: { kv, http: new NodeHttpTransport() } });
 const port = parentPort!;
 
 port.on("message", async ({ id, job }: WorkerRequest) => {

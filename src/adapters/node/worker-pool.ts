@@ -12,8 +12,9 @@ export interface WorkerPoolOptions {
   /** The QuickJS wasm, compiled once and shared with every worker. */
   wasmModule: WebAssembly.Module;
   languages: readonly LanguageInfo[];
-  /** The SQLite file behind `kv`. */
+  /** The SQLite file behind `kv`, or the Redis server when `redisUrl` is set. */
   kvPath: string;
+  redisUrl?: string;
   /** How long past a job's deadline the watchdog waits before it kills the worker. Default 250 ms. */
   graceMs?: number;
 }
@@ -52,7 +53,7 @@ export class WorkerPoolEngine implements Engine {
   #disposed = false;
 
   constructor(options: WorkerPoolOptions) {
-    this.#options = { graceMs: 250, ...options };
+    this.#options = { graceMs: 250, redisUrl: undefined, ...options } as Required<WorkerPoolOptions>;
     this.languages = options.languages;
     for (let i = 0; i < options.size; i++) this.#spawn();
   }
@@ -84,7 +85,7 @@ export class WorkerPoolEngine implements Engine {
   #spawn(): void {
     const fuel = new SharedArrayBuffer(4);
     const worker = new Worker(WORKER_URL, {
-      workerData: { wasmModule: this.#options.wasmModule, fuel, kvPath: this.#options.kvPath } satisfies WorkerInit,
+      workerData: { wasmModule: this.#options.wasmModule, fuel, kvPath: this.#options.kvPath, redisUrl: this.#options.redisUrl } satisfies WorkerInit,
       stdout: false,
       stderr: false,
     });
