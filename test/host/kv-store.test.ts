@@ -2,23 +2,42 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connectRedis, redisReady } from "../../src/adapters/node/redis/redis-connection.ts";
+import { RedisKvStore } from "../../src/adapters/node/redis/redis-kv-store.ts";
+import { startRedisServer } from "../helpers/redis-server.ts";
 import { SqliteKvStore } from "../../src/adapters/node/sqlite-kv-store.ts";
 import { MemoryKvStore, type KvStore } from "../../src/host/kv-store.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "kiln-kv-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let redis: Awaited<ReturnType<typeof startRedisServer>>;
+beforeAll(async () => {
+  redis = await startRedisServer();
+});
+afterAll(() => {
+  redis.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
 
-const stores: [string, () => KvStore][] = [
+const stores: [string, () => KvStore | Promise<KvStore>][] = [
   ["MemoryKvStore", () => new MemoryKvStore()],
   ["SqliteKvStore", () => new SqliteKvStore(join(dir, `${Math.random()}.sqlite`))],
+  [
+    "RedisKvStore",
+    async () => {
+      const connection = connectRedis(redis.url);
+      await redisReady(connection);
+      await connection.flushall();
+      return new RedisKvStore(connection);
+    },
+  ],
 ];
 const opts = (maxKeys = 100, expiresAt: number | null = null) => ({ expiresAt, maxKeys });
 
 for (const [name, make] of stores) {
   describe(name, () => {
     it("gets, sets, overwrites and deletes", async () => {
-      using store = make();
+      using store = await make();
       expect(await store.get("n", "k")).toBeUndefined();
       expect(await store.set("n", "k", "v1", opts())).toBe("ok");
       expect(await store.set("n", "k", "v2", opts())).toBe("ok");
@@ -28,7 +47,7 @@ for (const [name, make] of stores) {
     });
 
     it("lists by prefix in order, up to a limit, within one namespace", async () => {
-      using store = make();
+      using store = await make();
       for (const k of ["b/2", "a/1", "b/1", "b/3", "c"]) await store.set("n", k, "v", opts());
       await store.set("other", "b/9", "v", opts());
       expect(await store.list("n", "b/", 10)).toEqual(["b/1", "b/2", "b/3"]);
@@ -38,7 +57,7 @@ for (const [name, make] of stores) {
     });
 
     it("hides expired keys and does not count them against the quota", async () => {
-      using store = make();
+      using store = await make();
       await store.set("n", "old", "v", opts(2, Date.now() - 1));
       expect(await store.get("n", "old")).toBeUndefined();
       expect(await store.list("n", "", 10)).toEqual([]);

@@ -2,17 +2,40 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import type { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connectRedis, redisReady } from "../../src/adapters/node/redis/redis-connection.ts";
+import { RedisPlatformStore } from "../../src/adapters/node/redis/redis-platform-store.ts";
+import { startRedisServer } from "../helpers/redis-server.ts";
 import { SqlitePlatformStore } from "../../src/adapters/node/sqlite-platform-store.ts";
 import { MemoryPlatformStore } from "../../src/platform/memory-platform-store.ts";
 import type { PlatformStore } from "../../src/platform/platform-store.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "kiln-platform-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let redis: Awaited<ReturnType<typeof startRedisServer>>;
+const connections: Redis[] = [];
+beforeAll(async () => {
+  redis = await startRedisServer();
+});
+afterAll(() => {
+  for (const c of connections) c.disconnect();
+  redis.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
 
-const stores: [string, () => PlatformStore][] = [
+const stores: [string, () => PlatformStore | Promise<PlatformStore>][] = [
   ["MemoryPlatformStore", () => new MemoryPlatformStore()],
   ["SqlitePlatformStore", () => new SqlitePlatformStore(join(dir, `${Math.random()}.sqlite`))],
+  [
+    "RedisPlatformStore",
+    async () => {
+      const connection = connectRedis(redis.url);
+      connections.push(connection);
+      await redisReady(connection);
+      await connection.flushall();
+      return new RedisPlatformStore(connection);
+    },
+  ],
 ];
 const tenant = (id: string) => ({ id, name: `name-${id}`, grants: { httpAllow: ["api.example.com"], kvMaxKeys: 10 }, createdAt: 1 });
 const spec = (code: string) => ({ language: "javascript", code, grants: {} });
@@ -20,7 +43,7 @@ const spec = (code: string) => ({ language: "javascript", code, grants: {} });
 for (const [name, make] of stores) {
   describe(name, () => {
     it("creates and finds tenants", async () => {
-      using store = make();
+      using store = await make();
       await store.createTenant(tenant("a"));
       expect(await store.getTenant("a")).toEqual(tenant("a"));
       expect(await store.findTenantByName("name-a")).toEqual(tenant("a"));
@@ -28,7 +51,7 @@ for (const [name, make] of stores) {
     });
 
     it("deploys versions, activates the latest, rolls back and deletes", async () => {
-      using store = make();
+      using store = await make();
       const v1 = await store.deployScript("a", "hook", spec("v1"));
       const v2 = await store.deployScript("a", "hook", { ...spec("v2"), limits: { fuel: 5 } });
       expect([v1.version, v2.version]).toEqual([1, 2]);
@@ -48,7 +71,7 @@ for (const [name, make] of stores) {
     });
 
     it("keeps tenants' scripts and secrets apart", async () => {
-      using store = make();
+      using store = await make();
       await store.deployScript("a", "hook", spec("a's"));
       await store.putSecret("a", "KEY", "sealed-a");
       expect(await store.getActiveScript("b", "hook")).toBeUndefined();
@@ -61,7 +84,7 @@ for (const [name, make] of stores) {
     });
 
     it("sets meta once", async () => {
-      using store = make();
+      using store = await make();
       expect(await store.setMetaIfAbsent("k", "first")).toBe("first");
       expect(await store.setMetaIfAbsent("k", "second")).toBe("first");
       expect(await store.getMeta("k")).toBe("first");
