@@ -1,10 +1,11 @@
 /** The README's examples, run against a real server started the way `npm start` starts it. */
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { execFile, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startKiln } from "./helpers/kiln-process.ts";
 
 const run = promisify(execFile);
 const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
@@ -19,20 +20,10 @@ let base = "";
 let token = "";
 const dataDir = mkdtempSync(join(tmpdir(), "kiln-readme-"));
 beforeAll(async () => {
-  server = spawn(process.execPath, ["--import", "tsx", "src/adapters/node/main.ts"], {
-    env: { ...process.env, PORT: "0", KILN_HOST: "127.0.0.1", KILN_DB_PATH: join(dataDir, "kiln.sqlite") },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  base = await new Promise<string>((resolve, reject) => {
-    let out = "";
-    server.stdout!.on("data", (chunk) => {
-      out += chunk;
-      const m = /"url":"http:\/\/[^:]+:(\d+)"/.exec(out);
-      token = /"tenantToken":"([^"]+)"/.exec(out)?.[1] ?? token;
-      if (m) resolve(`127.0.0.1:${m[1]}`);
-    });
-    server.once("exit", (code) => reject(new Error(`server exited with ${code}: ${out}`)));
-  });
+  const kiln = await startKiln({ KILN_DB_PATH: join(dataDir, "kiln.sqlite") });
+  server = kiln.child;
+  base = kiln.base.replace("http://", "");
+  token = kiln.token;
 });
 afterAll(() => {
   server?.kill("SIGTERM");

@@ -1,15 +1,18 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
+import { freePort } from "./kiln-process.ts";
 
-/** A throwaway redis-server on a free loopback port, without persistence. */
-export async function startRedisServer(): Promise<{ url: string; stop: () => void }> {
-  const port = await new Promise<number>((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
+/** A throwaway redis-server on a free loopback port, without persistence (retrying if the port gets taken). */
+export async function startRedisServer(attempt = 0): Promise<{ url: string; stop: () => void }> {
+  try {
+    return await startOnce();
+  } catch (e) {
+    if (attempt >= 4) throw e;
+    return startRedisServer(attempt + 1);
+  }
+}
+
+async function startOnce(): Promise<{ url: string; stop: () => void }> {
+  const port = await freePort();
   const child: ChildProcess = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: ["ignore", "pipe", "inherit"] });
   await new Promise<void>((resolve, reject) => {
     let out = "";

@@ -5,26 +5,15 @@
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { conformance } from "../../conformance/conformance.ts";
 import { httpEngine } from "../../helpers/http-engine.ts";
+import { freePort } from "../../helpers/kiln-process.ts";
 
 const ROOT = new URL("../../../", import.meta.url);
 const bin = (name: string) => new URL(`node_modules/.bin/${name}`, ROOT).pathname;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitHealthy(base: string, child: ChildProcess, log: () => string): Promise<void> {
   const until = Date.now() + 60_000;
@@ -51,7 +40,18 @@ const bases: Record<string, string> = {};
 const tokens: Record<string, string> = {};
 const children: Record<string, ChildProcess> = {};
 
-async function boot(name: string): Promise<void> {
+/** Boots `name`, retrying on a fresh port if another process took the first one. */
+async function boot(name: string, attempt = 0): Promise<void> {
+  try {
+    await bootOnce(name);
+  } catch (e) {
+    children[name]?.kill("SIGKILL");
+    if (attempt >= 3) throw e;
+    await boot(name, attempt + 1);
+  }
+}
+
+async function bootOnce(name: string): Promise<void> {
   const port = await freePort();
   const [command, args, env] = targets[name]!(port);
   let output = "";

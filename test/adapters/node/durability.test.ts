@@ -3,34 +3,26 @@
  * middle of deploys and KV writes, restarted on the same SQLite file, and every acknowledged write
  * is there. The CLI shares the file and the keys.
  */
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { execFile, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
+import { ROOT, startKiln } from "../../helpers/kiln-process.ts";
 
-const ROOT = new URL("../../../", import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), "kiln-durable-"));
-const env = { ...process.env, PORT: "0", KILN_HOST: "127.0.0.1", KILN_DB_PATH: join(dir, "kiln.sqlite"), KILN_ADMIN_TOKEN: "durable-admin-token" };
+const env = { KILN_DB_PATH: join(dir, "kiln.sqlite"), KILN_ADMIN_TOKEN: "durable-admin-token" };
 const children: ChildProcess[] = [];
 afterAll(() => {
   for (const c of children) c.kill("SIGKILL");
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function start(): Promise<{ base: string; token: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/adapters/node/main.ts"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "inherit"] });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let out = "";
-    child.stdout!.on("data", (d) => {
-      out += d;
-      const port = /"url":"http:\/\/[^:]+:(\d+)"/.exec(out)?.[1];
-      const token = /"tenantToken":"([^"]+)"/.exec(out)?.[1];
-      if (port && token) resolve({ base: `http://127.0.0.1:${port}`, token, child });
-    });
-    child.once("exit", (code) => reject(new Error(`server exited (${code}): ${out}`)));
+function start() {
+  return startKiln(env).then((kiln) => {
+    children.push(kiln.child);
+    return kiln;
   });
 }
 
@@ -75,7 +67,7 @@ describe("restart durability", () => {
     for (const i of acked.writes) expect(stored[`key-${i}`], `write ${i}`).toBe(`value-${i}`);
 
     // The CLI works on the same file with the same keys: its token is accepted by the running server.
-    const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", "src/adapters/node/cli.ts", "tenant", "create", "from-cli"], { cwd: ROOT, env });
+    const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", "src/adapters/node/cli.ts", "tenant", "create", "from-cli"], { cwd: ROOT, env: { ...process.env, ...env } });
     const { token } = JSON.parse(stdout) as { token: string };
     const res = await call(second.base, token, "/v1/run", "POST", { language: "js", code: "export default () => 'cli tenant'" });
     expect((await res.json()).result).toBe("cli tenant");

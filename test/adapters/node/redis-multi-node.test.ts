@@ -4,12 +4,11 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort, startKiln } from "../../helpers/kiln-process.ts";
 
-const ROOT = new URL("../../../", import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), "kiln-redis-"));
 const ADMIN = "multi-node-admin-token";
 const children: ChildProcess[] = [];
@@ -18,16 +17,6 @@ let redisPort = 0;
 let a = "";
 let b = "";
 let token = "";
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function startRedis(): Promise<ChildProcess> {
   const child = spawn("redis-server", ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--dir", dir], { stdio: ["ignore", "pipe", "inherit"] });
@@ -42,29 +31,17 @@ function startRedis(): Promise<ChildProcess> {
   });
 }
 
-function startNode(): Promise<string> {
-  const env = {
-    ...process.env,
-    PORT: "0",
-    KILN_HOST: "127.0.0.1",
+async function startNode(): Promise<string> {
+  const kiln = await startKiln({
     KILN_REDIS_URL: `redis://127.0.0.1:${redisPort}`,
     KILN_ADMIN_TOKEN: ADMIN,
     KILN_JWT_KEY: "shared-jwt-key-".repeat(3),
     KILN_SECRET_KEY: "shared-secret-key-".repeat(3),
     KILN_RATE_TENANT_PER_MINUTE: "20",
     KILN_DB_PATH: join(dir, "unused.sqlite"),
-  };
-  const child = spawn(process.execPath, ["--import", "tsx", "src/adapters/node/main.ts"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "inherit"] });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let out = "";
-    child.stdout!.on("data", (d) => {
-      out += d;
-      const port = /"url":"http:\/\/[^:]+:(\d+)"/.exec(out)?.[1];
-      if (port) resolve(`http://127.0.0.1:${port}`);
-    });
-    child.once("exit", (code) => reject(new Error(`kiln exited (${code}): ${out}`)));
   });
+  children.push(kiln.child);
+  return kiln.base;
 }
 
 const call = (base: string, path: string, init: { method?: string; body?: unknown; as?: string } = {}) =>
@@ -79,8 +56,16 @@ const json = async (res: Promise<Response>) => {
 };
 
 beforeAll(async () => {
-  redisPort = await freePort();
-  redis = await startRedis();
+  // A free port can be taken by another test's server before redis binds it: try a few.
+  for (let attempt = 0; ; attempt++) {
+    redisPort = await freePort();
+    try {
+      redis = await startRedis();
+      break;
+    } catch (e) {
+      if (attempt >= 4) throw e;
+    }
+  }
   [a, b] = await Promise.all([startNode(), startNode()]);
   const created = await json(call(a, "/v1/tenants", { body: { name: "shared" }, as: ADMIN }));
   token = created.body.token;
