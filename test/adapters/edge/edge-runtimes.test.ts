@@ -64,7 +64,10 @@ async function bootOnce(name: string): Promise<void> {
   // workerd builds the app on its first request, so the dev tokens appear after /healthz answered.
   const until = Date.now() + 10_000;
   while (!/"tenantToken":"[^"]+"/.test(output) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
-  tokens[name] = /"tenantToken":"([^"]+)"/.exec(output)?.[1] ?? "";
+  const token = /"tenantToken":"([^"]+)"/.exec(output)?.[1];
+  // No token of ours (or an exit) means another process answered on that port.
+  if (!token || child.exitCode !== null) throw new Error(`${name} did not start: ${output}`);
+  tokens[name] = token;
 }
 
 function stop(name: string): Promise<void> {
