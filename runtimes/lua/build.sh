@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Builds runtimes/lua/lua.wasm (a wasm32-wasi reactor) from Debian bookworm's Lua 5.4 source package
+# with Debian's clang-19, lld-19, wasi-libc and libclang-rt-19-dev-wasm32. Run as root on Debian 12;
+# it adds a deb-src entry for the download and removes it again. Writes lua.wasm and lua.wasm.sha256.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+LUA_DEB_VERSION="5.4.4-3+deb12u1"
+CLANG_DEB_VERSION="1:19.1.7-3~deb12u1"
+WASI_LIBC_DEB_VERSION="0.0~git20220510.9886d3d-2"
+
+apt-get install -y --no-install-recommends "clang-19=$CLANG_DEB_VERSION" "lld-19=$CLANG_DEB_VERSION" \
+  "libclang-rt-19-dev-wasm32=$CLANG_DEB_VERSION" "wasi-libc=$WASI_LIBC_DEB_VERSION" >/dev/null
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"; rm -f /etc/apt/sources.list.d/kiln-deb-src.sources' EXIT
+cat > /etc/apt/sources.list.d/kiln-deb-src.sources <<SRC
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: bookworm
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+apt-get update -qq
+(cd "$work" && apt-get source --download-only "lua5.4=$LUA_DEB_VERSION" >/dev/null 2>&1)
+tar -xzf "$work"/lua5.4_5.4.4.orig.tar.gz -C "$work"
+src="$work/lua-5.4.4/src"
+
+# A clean sysroot: --sysroot=/usr would leak the host's headers into the wasm build.
+sysroot="$work/sysroot"
+mkdir -p "$sysroot/include" "$sysroot/lib"
+ln -s /usr/include/wasm32-wasi "$sysroot/include/wasm32-wasi"
+ln -s /usr/lib/wasm32-wasi "$sysroot/lib/wasm32-wasi"
+CC=(clang-19 --target=wasm32-wasi "--sysroot=$sysroot")
+CFLAGS=(-O2 -w -I"$here/shim" -I"$src" -DLUA_COMPAT_5_3 -D_WASI_EMULATED_SIGNAL -D_WASI_EMULATED_PROCESS_CLOCKS -mllvm -wasm-enable-sjlj -ffile-prefix-map="$work"=/build)
+
+objs=()
+for f in lapi lcode lctype ldebug ldo ldump lfunc lgc llex lmem lobject lopcodes lparser lstate lstring ltable \
+         ltm lundump lvm lzio lauxlib lbaselib lcorolib lmathlib lstrlib ltablib lutf8lib; do
+  "${CC[@]}" "${CFLAGS[@]}" -c "$src/$f.c" -o "$work/$f.o"
+  objs+=("$work/$f.o")
+done
+"${CC[@]}" "${CFLAGS[@]}" -c "$here/shim/wasm_sjlj_rt.c" -o "$work/sjlj.o"
+"${CC[@]}" "${CFLAGS[@]}" -c "$here/kiln_lua.c" -o "$work/kiln_lua.o"
+"${CC[@]}" -O2 -mexec-model=reactor "${objs[@]}" "$work/sjlj.o" "$work/kiln_lua.o" -o "$here/lua.wasm" \
+  -lwasi-emulated-signal -lwasi-emulated-process-clocks -Wl,-z,stack-size=1048576 -Wl,--max-memory=268435456 -Wl,--strip-all
+
+(cd "$here" && sha256sum lua.wasm > lua.wasm.sha256)
+echo "built $here/lua.wasm: $(wc -c < "$here/lua.wasm") bytes, $(cut -d' ' -f1 "$here/lua.wasm.sha256")"

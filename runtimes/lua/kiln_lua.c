@@ -1,0 +1,106 @@
+/*
+ * Kiln's Lua 5.4 reactor: a fresh interpreter per instance with only base (minus dofile/loadfile),
+ * coroutine, table, string, math and utf8, plus os.time and os.clock. Chunks load as text only,
+ * never bytecode. Output goes to WASI stdout/stderr.
+ *
+ * Exports: kiln_init() -> 0 | 3 (no memory); kiln_alloc(n) / kiln_free(p) for passing source text;
+ * kiln_run(ptr, len) -> 0 ok | 1 runtime error | 2 syntax error | 3 out of memory (message on stderr).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include "lua.h"
+#include "lauxlib.h"
+#include "lualib.h"
+
+#define EXPORT(name) __attribute__((export_name(name)))
+
+static lua_State *L;
+
+static int safe_load(lua_State *s) {
+  /* load(chunk [, name [, mode [, env]]]) with mode forced to "t"; an absent env stays absent. */
+  int n = lua_gettop(s) < 3 ? 3 : lua_gettop(s);
+  lua_settop(s, n);
+  lua_pushliteral(s, "t");
+  lua_replace(s, 3);
+  lua_pushvalue(s, lua_upvalueindex(1));
+  lua_insert(s, 1);
+  lua_call(s, n, LUA_MULTRET);
+  return lua_gettop(s);
+}
+
+static int os_time(lua_State *s) {
+  lua_pushinteger(s, (lua_Integer)time(NULL));
+  return 1;
+}
+
+static int os_clock(lua_State *s) {
+  lua_pushnumber(s, ((lua_Number)clock()) / (lua_Number)CLOCKS_PER_SEC);
+  return 1;
+}
+
+static const luaL_Reg libs[] = {
+  {LUA_GNAME, luaopen_base}, {LUA_COLIBNAME, luaopen_coroutine}, {LUA_TABLIBNAME, luaopen_table},
+  {LUA_STRLIBNAME, luaopen_string}, {LUA_MATHLIBNAME, luaopen_math}, {LUA_UTF8LIBNAME, luaopen_utf8}, {NULL, NULL},
+};
+
+static int setup(lua_State *s) {
+  for (const luaL_Reg *lib = libs; lib->func; lib++) {
+    luaL_requiref(s, lib->name, lib->func, 1);
+    lua_pop(s, 1);
+  }
+  lua_pushnil(s);
+  lua_setglobal(s, "dofile");
+  lua_pushnil(s);
+  lua_setglobal(s, "loadfile");
+  lua_getglobal(s, "load");
+  lua_pushcclosure(s, safe_load, 1);
+  lua_setglobal(s, "load");
+  lua_createtable(s, 0, 2);
+  lua_pushcfunction(s, os_time);
+  lua_setfield(s, -2, "time");
+  lua_pushcfunction(s, os_clock);
+  lua_setfield(s, -2, "clock");
+  lua_setglobal(s, "os");
+  return 0;
+}
+
+EXPORT("kiln_init") int kiln_init(void) {
+  L = luaL_newstate();
+  if (L == NULL) return 3;
+  lua_pushcfunction(L, setup);
+  return lua_pcall(L, 0, 0, 0) == LUA_OK ? 0 : 3;
+}
+
+EXPORT("kiln_alloc") void *kiln_alloc(size_t n) { return malloc(n ? n : 1); }
+
+EXPORT("kiln_free") void kiln_free(void *p) { free(p); }
+
+static int traceback(lua_State *s) {
+  const char *msg = lua_tostring(s, 1);
+  if (msg == NULL) msg = luaL_tolstring(s, 1, NULL);
+  luaL_traceback(s, s, msg, 1);
+  return 1;
+}
+
+static int fail(int code) {
+  fprintf(stderr, "%s\n", lua_tostring(L, -1) ? lua_tostring(L, -1) : "(error object is not a string)");
+  fflush(stderr);
+  lua_settop(L, 0);
+  return code;
+}
+
+EXPORT("kiln_run") int kiln_run(const char *src, size_t len) {
+  if (L == NULL) return 3;
+  lua_settop(L, 0);
+  lua_pushcfunction(L, traceback);
+  int status = luaL_loadbufferx(L, src, len, "=script", "t");
+  if (status == LUA_ERRSYNTAX) return fail(2);
+  if (status != LUA_OK) return fail(3);
+  status = lua_pcall(L, 0, 0, 1);
+  fflush(stdout);
+  if (status == LUA_ERRMEM) return fail(3);
+  if (status != LUA_OK) return fail(1);
+  lua_settop(L, 0);
+  return 0;
+}
