@@ -3,8 +3,9 @@
  * coroutine, table, string, math and utf8, plus os.time and os.clock. Chunks load as text only,
  * never bytecode. Output goes to WASI stdout/stderr.
  *
- * Exports: kiln_init() -> 0 | 3 (no memory); kiln_alloc(n) / kiln_free(p) for passing source text;
- * kiln_run(ptr, len) -> 0 ok | 1 runtime error | 2 syntax error | 3 out of memory (message on stderr).
+ * Exports: kiln_init() -> 0 | 3 (no memory); kiln_alloc(n) / kiln_free(p) / cabi_realloc for passing
+ * source text; kiln_run(ptr, len) -> 0 ok | 1 runtime error | 2 syntax error | 3 out of memory (message on
+ * stderr), initialising on first use.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,6 +75,13 @@ EXPORT("kiln_init") int kiln_init(void) {
 
 EXPORT("kiln_alloc") void *kiln_alloc(size_t n) { return malloc(n ? n : 1); }
 
+/* The canonical ABI's allocator, so the module can be wrapped as a component. */
+EXPORT("cabi_realloc") void *cabi_realloc(void *old, size_t old_size, size_t align, size_t new_size) {
+  (void)old_size;
+  (void)align;
+  return realloc(old, new_size ? new_size : 1);
+}
+
 EXPORT("kiln_free") void kiln_free(void *p) { free(p); }
 
 static int traceback(lua_State *s) {
@@ -91,7 +99,7 @@ static int fail(int code) {
 }
 
 EXPORT("kiln_run") int kiln_run(const char *src, size_t len) {
-  if (L == NULL) return 3;
+  if (L == NULL && kiln_init() != 0) return 3;
   lua_settop(L, 0);
   lua_pushcfunction(L, traceback);
   int status = luaL_loadbufferx(L, src, len, "=script", "t");
