@@ -274,6 +274,13 @@ describe("bridge attacks get nothing from the host", () => {
       (r) => expect(r).toBe("12"),
     ],
     [
+      "calling the bridge directly with non-string arguments whose toString runs code",
+      `export default () => { const bridge = globalThis[Symbol.for("kiln.bridge")]; let ran = 0;
+        const evil = { toString() { ran++; return "kv" } };
+        const answer = JSON.parse(bridge(evil, "get", '["k"]')); return [answer.err && answer.err.code, ran] }`,
+      (r) => expect(r).toEqual(["invalid_argument", 0]),
+    ],
+    [
       "forging a host answer by replacing JSON",
       `import { kv } from "kiln"; export default async () => { await kv.set("j", "real", null); JSON.parse = () => ({ ok: "forged" }); return kv.get("j") }`,
       (r) => expect(r).toBe("real"),

@@ -21,9 +21,14 @@ export class QuickJSBridge implements Disposable {
     this.#ctx = ctx;
     this.#host = host;
     this.handle = ctx.newFunction("bridge", (ifaceHandle, fnHandle, argsHandle) => {
-      const iface = ctx.getString(ifaceHandle);
-      const fn = ctx.getString(fnHandle);
-      const argsJson = ctx.typeof(argsHandle) === "string" ? ctx.getString(argsHandle) : "[]";
+      // Only strings are read: reading anything else would run guest code (toString) inside a host call.
+      const text = (h: QuickJSHandle | undefined) => (h && ctx.typeof(h) === "string" ? ctx.getString(h) : undefined);
+      const iface = text(ifaceHandle);
+      const fn = text(fnHandle);
+      const argsJson = text(argsHandle);
+      if (iface === undefined || fn === undefined || argsJson === undefined) {
+        return ctx.newString(this.#answer(new HostCallError("invalid_argument", "the bridge takes (interface, function, JSON arguments) as strings")));
+      }
       if (argsJson.length > options.maxArgsBytes) {
         return ctx.newString(this.#answer(new HostCallError("limit_exceeded", `${iface}.${fn}: the arguments are larger than ${options.maxArgsBytes} bytes`)));
       }

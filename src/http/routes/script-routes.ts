@@ -43,6 +43,8 @@ export function scriptRoutes(ctx: AppContext): Hono<KilnEnv> {
     const scriptName = name(c.req.param("name"));
     const spec = parseScriptFields(parseJsonObject(await c.req.text()), config);
     // A broken deploy is refused before it goes live: the top level must parse and run cleanly.
+    // That check runs guest code, so it counts against the tenant's run rate.
+    await platform.guard.admit(tenant.id);
     const { engine, job } = await jobFor(spec, tenant, "null");
     const check = await engine.run({ ...job, evaluateOnly: true });
     if (!check.ok) throw new RequestError("invalid_script", `The script does not load: ${check.error.code}: ${check.error.message}`);
