@@ -23,7 +23,8 @@ import { resolveLimits } from "../src/limits/run-limits.ts";
 const N = Number(process.env.BENCH_N ?? 2000);
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 const CODE = "export default () => 1+1";
-const config = loadConfig(process.env);
+// The rate limiter still counts every request; its ceiling is lifted so it does not cut the measurement short.
+const config = loadConfig({ KILN_RATE_TENANT_PER_MINUTE: String(1e9), ...process.env });
 
 function stats(samples: number[]) {
   const s = [...samples].sort((a, b) => a - b);
@@ -112,7 +113,8 @@ Kiln's overhead over the raw library floor: ${(kiln.p50 / floor.p50).toFixed(2)}
 
 ## HTTP: \`POST /v1/run\` with that script (autocannon, 10 connections, ${DURATION} s, ${config.workers} worker threads)
 
-autocannon runs in the same process as the server, so it, the main thread and the workers share the same cores.
+autocannon runs in the same process as the server, so it, the main thread and the workers share the same cores. Each
+run request carries a tenant JWT (verified with jose) and passes the rate limiter, as in production.
 
 | what | requests/s | p50 ms | p99 ms |
 |---|---|---|---|

@@ -85,8 +85,8 @@ const VARS: Record<string, [string, number]> = {
   httpMaxResponseBytes: ["KILN_HTTP_MAX_RESPONSE_BYTES", 1 << 20],
   httpMaxRedirects: ["KILN_HTTP_MAX_REDIRECTS", 5],
   tokenTtlSeconds: ["KILN_TOKEN_TTL_SECONDS", 30 * 24 * 3600],
-  tenantPerMinute: ["KILN_RATE_TENANT_PER_MINUTE", 6_000],
-  scriptPerMinute: ["KILN_RATE_SCRIPT_PER_MINUTE", 3_000],
+  tenantPerMinute: ["KILN_RATE_TENANT_PER_MINUTE", 60_000],
+  scriptPerMinute: ["KILN_RATE_SCRIPT_PER_MINUTE", 30_000],
   quarantineThreshold: ["KILN_QUARANTINE_THRESHOLD", 10],
   quarantineWindowMs: ["KILN_QUARANTINE_WINDOW_MS", 60_000],
 };
