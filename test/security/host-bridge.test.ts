@@ -275,7 +275,7 @@ describe("bridge attacks get nothing from the host", () => {
     ],
     [
       "calling the bridge directly with non-string arguments whose toString runs code",
-      `export default () => { const bridge = globalThis[Symbol.for("kiln.bridge")]; let ran = 0;
+      `import "kiln"; export default () => { const bridge = globalThis[Symbol.for("kiln.bridge")]; let ran = 0;
         const evil = { toString() { ran++; return "kv" } };
         const answer = JSON.parse(bridge(evil, "get", '["k"]')); return [answer.err && answer.err.code, ran] }`,
       (r) => expect(r).toEqual(["invalid_argument", 0]),

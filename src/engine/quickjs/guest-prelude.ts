@@ -1,15 +1,12 @@
-import { BRIDGE_KEY } from "./guest-kiln.ts";
-
 /**
  * JavaScript evaluated inside every fresh QuickJS context before the user's code.
- * It receives the host's `write` function, `loadGlobals`, which compiles the console and timers, and
- * the host `bridge` that the `kiln` module (guest-kiln.ts) picks up when a script imports it. It
+ * It receives the host's `write` function and `loadGlobals`, which compiles the console and timers. It
  * returns the run's driver: `invoke` calls the entry point, `tick` fires the next virtual timer,
  * `describe` turns a thrown value into plain data. Everything here runs under the run's fuel,
  * so hostile getters or toString methods are bounded. Compiling is a large part of a fresh run's
  * cost, so this stays small and the console and timers are compiled on first use.
  */
-export const GUEST_PRELUDE = String.raw`(function (write, loadGlobals, bridge) {
+export const GUEST_PRELUDE = String.raw`(function (write, loadGlobals) {
   "use strict";
   const g = globalThis;
   // Captured before user code runs, so a script that replaces them cannot forge what the host reads.
@@ -25,7 +22,6 @@ export const GUEST_PRELUDE = String.raw`(function (write, loadGlobals, bridge) {
     });
   }
   const tick = () => (globals ? globals.tick() : false);
-  defineProperty(g, Symbol.for("${BRIDGE_KEY}"), { value: bridge });
   const cjs = { exports: {} };
   g.module = cjs;
   g.exports = cjs.exports;

@@ -6,7 +6,7 @@ import { isNearCap } from "../../limits/memory.ts";
 import { OutputBuffer, utf8Length } from "../../limits/output.ts";
 import { RunHost, type HostServices } from "../../host/run-host.ts";
 import type { RunJob, RunOptions, RunOutcome } from "../engine.ts";
-import { GUEST_KILN_MODULE } from "./guest-kiln.ts";
+import { BRIDGE_KEY, GUEST_KILN_MODULE } from "./guest-kiln.ts";
 import { QuickJSBridge } from "./quickjs-bridge.ts";
 import { GUEST_GLOBALS } from "./guest-globals.ts";
 import { GUEST_PRELUDE } from "./guest-prelude.ts";
@@ -67,7 +67,7 @@ export class QuickJSRun implements Disposable {
     this.#rt.setMaxStackSize(MAX_STACK_BYTES);
     // Not a bound (QuickJS counts ~8 bytes per block here); it makes single huge allocations fail early.
     this.#rt.setMemoryLimit(Math.floor((job.limits.memoryMb * 1024 * 1024) / 2));
-    this.#rt.setModuleLoader((name) => (name === "kiln" ? GUEST_KILN_MODULE : { error: new Error(`Cannot find module '${name}'`) }));
+    this.#rt.setModuleLoader((name) => (name === "kiln" ? this.#openBridge() : { error: new Error(`Cannot find module '${name}'`) }));
     this.#rt.setInterruptHandler(() => {
       if (this.#trap) return true;
       if (this.#fuel.burn()) return this.#stop("fuel_exhausted");
@@ -115,6 +115,20 @@ export class QuickJSRun implements Disposable {
     return this.#succeed(json);
   }
 
+  /**
+   * The host bridge exists only once a script imports `kiln`: it is left on a non-enumerable
+   * symbol-keyed global for the module to pick up, and the module's source is returned.
+   */
+  #openBridge(): string {
+    if (!this.#bridge) {
+      const { limits } = this.#job.host;
+      this.#bridge = new QuickJSBridge(this.#ctx, this.#host, { maxArgsBytes: limits.httpMaxRequestBytes + limits.kvMaxValueBytes + 65_536 });
+      const key = this.#own(this.#ctx.newSymbolFor(BRIDGE_KEY));
+      this.#ctx.defineProp(this.#ctx.global, key, { value: this.#bridge.handle, configurable: false, enumerable: false });
+    }
+    return GUEST_KILN_MODULE;
+  }
+
   #evaluate(code: string, kind: PreparedSource["kind"]) {
     return this.#ctx.evalCode(code, SCRIPT_NAME, { type: kind === "module" ? "module" : "global" });
   }
@@ -131,9 +145,7 @@ export class QuickJSRun implements Disposable {
     const loadGlobals = this.#own(
       this.#ctx.newFunction("loadGlobals", () => this.#ctx.evalCode(GUEST_GLOBALS, "kiln:globals", { type: "global" })),
     );
-    const { limits } = this.#job.host;
-    this.#bridge = new QuickJSBridge(this.#ctx, this.#host, { maxArgsBytes: limits.httpMaxRequestBytes + limits.kvMaxValueBytes + 65_536 });
-    const args = [write, loadGlobals, this.#bridge.handle];
+    const args = [write, loadGlobals];
     const api = this.#own(this.#ctx.unwrapResult(this.#ctx.callFunction(this.#own(factory), this.#ctx.undefined, ...args)));
     return {
       invoke: this.#own(this.#ctx.getProp(api, "invoke")),
