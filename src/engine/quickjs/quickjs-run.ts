@@ -8,6 +8,7 @@ import { RunHost, type HostServices } from "../../host/run-host.ts";
 import type { RunJob, RunOptions, RunOutcome } from "../engine.ts";
 import { BRIDGE_KEY, GUEST_KILN_MODULE } from "./guest-kiln.ts";
 import { QuickJSBridge } from "./quickjs-bridge.ts";
+import { guestErrorFrom, isParseError, trapError, type Described } from "./guest-failure.ts";
 import { GUEST_GLOBALS } from "./guest-globals.ts";
 import { GUEST_PRELUDE } from "./guest-prelude.ts";
 import type { PreparedSource } from "./prepare-source.ts";
@@ -19,25 +20,8 @@ const SCRIPT_NAME = "script.js";
 
 type Settled = { value: QuickJSHandle } | { error: QuickJSHandle } | { pending: true };
 
-/**
- * A SyntaxError raised while parsing the script itself: every frame of its stack is a bare
- * `script.js:line:col` location. Runtime SyntaxErrors (JSON.parse, eval) have a calling frame.
- */
-function isParseError(d: Described): boolean {
-  if (d.name !== "SyntaxError" || !d.stack) return false;
-  const frames = d.stack.split("\n").filter((line) => line.trim());
-  return frames.length > 0 && frames.every((line) => new RegExp(`^\\s*at ${SCRIPT_NAME}:\\d+:\\d+$`).test(line));
-}
-
 const errorOf = (settled: Settled): QuickJSHandle | undefined => ("error" in settled ? settled.error : undefined);
 
-interface Described {
-  name?: string;
-  message: string;
-  stack?: string;
-  line?: number;
-  column?: number;
-}
 
 /**
  * One run of guest code on a fresh runtime and context inside a QuickJS instance.
@@ -52,14 +36,16 @@ export class QuickJSRun implements Disposable {
   readonly #fuel: FuelMeter;
   readonly #deadline: Deadline;
   readonly #output: OutputBuffer;
-  readonly #host: RunHost;
+  readonly #services: HostServices;
+  /** The host side and its bridge, created only when the script imports `kiln`. */
+  #host: RunHost | undefined;
   #bridge: QuickJSBridge | undefined;
   #trap: TrapReason | undefined;
 
   constructor(instance: QuickJSInstance, job: RunJob, options: RunOptions & { services?: HostServices } = {}) {
     this.#instance = instance;
     this.#job = job;
-    this.#host = new RunHost({ ...job.host, services: options.services ?? {} });
+    this.#services = options.services ?? {};
     this.#fuel = new FuelMeter(job.limits.fuel);
     this.#deadline = new Deadline(job.limits.timeoutMs);
     this.#output = new OutputBuffer(job.limits.maxOutputBytes);
@@ -86,7 +72,7 @@ export class QuickJSRun implements Disposable {
     // The line-based guess missed an import/export in mid-line: nothing ran yet, so parse again as a module.
     if (evaluated.error && kind === "script" && /\b(?:import|export)\b/.test(source.code)) {
       const described = this.#describe(this.#own(evaluated.error), api.describe);
-      if (described && isParseError(described)) {
+      if (described && isParseError(described, SCRIPT_NAME)) {
         kind = "module";
         evaluated = this.#evaluate(source.code, kind);
       }
@@ -122,6 +108,7 @@ export class QuickJSRun implements Disposable {
   #openBridge(): string {
     if (!this.#bridge) {
       const { limits } = this.#job.host;
+      this.#host = new RunHost({ ...this.#job.host, services: this.#services });
       this.#bridge = new QuickJSBridge(this.#ctx, this.#host, { maxArgsBytes: limits.httpMaxRequestBytes + limits.kvMaxValueBytes + 65_536 });
       const key = this.#own(this.#ctx.newSymbolFor(BRIDGE_KEY));
       this.#ctx.defineProp(this.#ctx.global, key, { value: this.#bridge.handle, configurable: false, enumerable: false });
@@ -250,21 +237,7 @@ export class QuickJSRun implements Disposable {
       else if (described?.name === "InternalError" && described.message === "interrupted") this.#stop("timeout");
     }
     if (this.#trap) return this.#outcome({ ok: false, error: this.#trapError() });
-    const d = described ?? { message: "The script failed with an error that could not be described" };
-    const kind = isParseError(d) ? "syntax_error" : "guest_error";
-    const error: GuestError = {
-      code: kind,
-      message: d.name ? `${d.name}: ${d.message}` : d.message,
-    };
-    if (kind === "syntax_error") {
-      const where = /:(\d+):(\d+)/.exec(d.stack ?? "");
-      error.line = d.line ?? (where ? Number(where[1]) : undefined);
-      error.column = where ? Number(where[2]) : undefined;
-      if (error.line !== undefined) error.message += ` (line ${error.line}${error.column ? `, column ${error.column}` : ""})`;
-    } else if (d.stack) {
-      const stack = d.stack.split("\n").filter((line) => !line.includes("(kiln:")).join("\n");
-      if (stack.trim()) error.stack = stack;
-    }
+    const error = guestErrorFrom(described ?? { message: "The script failed with an error that could not be described" }, SCRIPT_NAME);
     return this.#outcome({ ok: false, error });
   }
 
@@ -279,15 +252,7 @@ export class QuickJSRun implements Disposable {
   }
 
   #trapError(): GuestError {
-    const reason = this.#trap!;
-    const { fuel, memoryMb, timeoutMs, maxOutputBytes } = this.#job.limits;
-    const defaults: Record<TrapReason, string> = {
-      fuel_exhausted: `The script used all of its fuel (${fuel} units)`,
-      memory_exhausted: `The script reached its memory cap (${memoryMb} MiB)`,
-      timeout: `The script ran past its deadline (${timeoutMs} ms)`,
-      output_limit: `The script's output passed its cap (${maxOutputBytes} bytes)`,
-    };
-    return { code: reason, message: this.#trapMessage ?? defaults[reason] };
+    return trapError(this.#trap!, this.#job.limits, this.#trapMessage);
   }
 
   #publicLimits() {
@@ -300,7 +265,7 @@ export class QuickJSRun implements Disposable {
       ...result,
       stdout: this.#output.stdout,
       stderr: this.#output.stderr,
-      logs: this.#host.logs,
+      logs: this.#host?.logs ?? [],
       usage: { fuel: this.#fuel.used, memoryBytes: this.#instance.memory.buffer.byteLength, wallMs: this.#deadline.elapsedMs() },
     };
   }
@@ -308,7 +273,7 @@ export class QuickJSRun implements Disposable {
   /** Frees every handle, the context and the runtime. An exception here poisons the instance. */
   dispose(): void {
     try {
-      this.#host.dispose();
+      this.#host?.dispose();
       this.#bridge?.dispose();
       for (const handle of this.#handles.reverse()) if (handle.alive) handle.dispose();
       this.#ctx.dispose();
