@@ -1,11 +1,8 @@
-/**
- * The committed Lua runtime artifact: its hash matches the recipe's record, and the reactor really runs
- * Lua. A minimal preview-1 host lives here only to exercise the artifact (stdio capture, a clock, no files);
- * the engine's WASI host comes with the component engine.
- */
+/** The committed Lua runtime artifact: its hash matches the recipe's record, and the reactor really runs Lua. */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
+import { runLuaReactor } from "../helpers/lua-reactor.ts";
 
 const DIR = new URL("../../runtimes/lua/", import.meta.url);
 const bytes = readFileSync(new URL("lua.wasm", DIR));
@@ -13,51 +10,7 @@ let module: WebAssembly.Module;
 beforeAll(() => {
   module = new WebAssembly.Module(bytes);
 });
-
-const EBADF = 8;
-const ENOSYS = 52;
-
-/** Instantiates the reactor and runs `code`; returns its status and captured output. */
-async function runLua(code: string) {
-  const out = { stdout: "", stderr: "" };
-  let memory!: WebAssembly.Memory;
-  const view = () => new DataView(memory.buffer);
-  const decoder = new TextDecoder();
-  const wasi: Record<string, (...args: number[]) => number> = {
-    fd_write(fd, iovs, count, written) {
-      if (fd !== 1 && fd !== 2) return EBADF;
-      let n = 0;
-      for (let i = 0; i < count; i++) {
-        const ptr = view().getUint32(iovs + i * 8, true);
-        const len = view().getUint32(iovs + i * 8 + 4, true);
-        out[fd === 1 ? "stdout" : "stderr"] += decoder.decode(new Uint8Array(memory.buffer, ptr, len));
-        n += len;
-      }
-      view().setUint32(written, n, true);
-      return 0;
-    },
-    clock_time_get(_id, _precision, result) {
-      view().setBigUint64(result, 1_700_000_000_000_000_000n, true);
-      return 0;
-    },
-    fd_fdstat_get: (fd) => (fd <= 2 ? 0 : EBADF),
-    fd_prestat_get: () => EBADF,
-    proc_exit: (code) => {
-      throw new Error(`exit ${code}`);
-    },
-  };
-  const imports = new Proxy(wasi, { get: (t, name: string) => t[name] ?? (() => ENOSYS) });
-  const instance = await WebAssembly.instantiate(module, { wasi_snapshot_preview1: imports });
-  const ex = instance.exports as Record<string, any>;
-  memory = ex.memory;
-  ex._initialize();
-  expect(ex.kiln_init()).toBe(0);
-  const src = new TextEncoder().encode(code);
-  const ptr = ex.kiln_alloc(src.length);
-  new Uint8Array(memory.buffer, ptr, src.length).set(src);
-  const status = ex.kiln_run(ptr, src.length) as number;
-  return { status, ...out, memoryBytes: memory.buffer.byteLength };
-}
+const runLua = (code: string) => runLuaReactor(module, code);
 
 describe("runtimes/lua/lua.wasm", () => {
   it("matches the recorded sha256", () => {
