@@ -112,3 +112,6 @@ EXPORT("kiln_run") int kiln_run(const char *src, size_t len) {
   lua_settop(L, 0);
   return 0;
 }
+
+/* The same entry under the name a component world exports: `run: func(source: string) -> s32`. */
+EXPORT("run") int run(const char *src, size_t len) { return kiln_run(src, len); }

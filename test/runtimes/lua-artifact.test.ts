@@ -20,7 +20,7 @@ describe("runtimes/lua/lua.wasm", () => {
 
   it("imports only WASI preview 1 and exports the reactor API", () => {
     expect(new Set(WebAssembly.Module.imports(module).map((i) => i.module))).toEqual(new Set(["wasi_snapshot_preview1"]));
-    expect(WebAssembly.Module.exports(module).map((e) => e.name).sort()).toEqual(["_initialize", "cabi_realloc", "kiln_alloc", "kiln_free", "kiln_init", "kiln_run", "memory"]);
+    expect(WebAssembly.Module.exports(module).map((e) => e.name).sort()).toEqual(["_initialize", "cabi_realloc", "kiln_alloc", "kiln_free", "kiln_init", "kiln_run", "memory", "run"]);
   });
 
   it("runs Lua and prints", async () => {

@@ -1,0 +1,50 @@
+import { cliImports } from "./cli.ts";
+import { clockImports } from "./clocks.ts";
+import { filesystemImports } from "./filesystem.ts";
+import { ioImports } from "./io.ts";
+import { randomImports } from "./random.ts";
+
+/**
+ * The WASI 0.2 host of one component instance, built from Kiln's own per-interface pieces (never
+ * preview2-shim's defaults, which hand out the host's environment and sockets): an empty
+ * environment, fixed arguments, empty stdin, stdout and stderr captured up to a cap, no preopens,
+ * a virtual clock, seeded random, and no sockets or wasi:http at all.
+ */
+export function createWasiHost(options: { maxOutputBytes: number; seed?: bigint }) {
+  const out: Uint8Array[] = [];
+  const err: Uint8Array[] = [];
+  let bytes = 0;
+  let overflowed = false;
+  const sink = (target: Uint8Array[]) => (chunk: Uint8Array) => {
+    if (overflowed) return false;
+    const room = options.maxOutputBytes - bytes;
+    target.push(chunk.slice(0, Math.max(0, room)));
+    bytes += Math.min(chunk.length, Math.max(0, room));
+    if (chunk.length > room) overflowed = true;
+    return !overflowed;
+  };
+  const decode = (chunks: Uint8Array[]) => {
+    const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+    let at = 0;
+    for (const c of chunks) {
+      all.set(c, at);
+      at += c.length;
+    }
+    return new TextDecoder().decode(all);
+  };
+  return {
+    imports: {
+      ...ioImports(),
+      ...cliImports({ stdout: sink(out), stderr: sink(err) }),
+      ...clockImports(),
+      ...filesystemImports(),
+      ...randomImports(options.seed ?? 0x6b696c6en),
+    } as Record<string, Record<string, unknown>>,
+    stdout: () => decode(out),
+    stderr: () => decode(err),
+    /** True once the guest wrote past the output cap. */
+    get overflowed() {
+      return overflowed;
+    },
+  };
+}
