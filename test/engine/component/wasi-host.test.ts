@@ -1,0 +1,77 @@
+/**
+ * The per-instance WASI host under real jco glue: the Lua reactor is wrapped as a component
+ * (componentEmbed → componentNew with the preview1 reactor adapter → transpile), and Node 20 runs it
+ * with the legacy-exception-handling core module handed in through getCoreModule (jco's transpile
+ * only accepts the binaryen exnref copy; Node 20 only runs the legacy form).
+ */
+import { componentEmbed, componentNew, preview1AdapterReactorPath, transpile } from "@bytecodealliance/jco";
+import binaryen from "binaryen";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createWasiHost } from "../../../src/engine/component/wasi/wasi-host.ts";
+
+const lua = readFileSync(new URL("../../../runtimes/lua/lua.wasm", import.meta.url));
+const WORLD = "package kiln:lua-probe; world runtime { export run: func(source: string) -> s32; }";
+const dir = mkdtempSync(join(tmpdir(), "kiln-component-"));
+let instantiate: (getCoreModule: (name: string) => WebAssembly.Module, imports: object) => Promise<{ run(source: string): number }>;
+const modules = new Map<string, WebAssembly.Module>();
+
+beforeAll(async () => {
+  const mod = binaryen.readBinary(lua);
+  mod.setFeatures(binaryen.Features.All);
+  mod.runPasses(["translate-to-exnref"]);
+  mod.setFeatures(
+    binaryen.Features.MVP | binaryen.Features.ExceptionHandling | binaryen.Features.MutableGlobals | binaryen.Features.BulkMemory |
+      binaryen.Features.SignExt | binaryen.Features.ReferenceTypes | binaryen.Features.Multivalue | binaryen.Features.NontrappingFPToInt,
+  );
+  const exnref = mod.emitBinary();
+  mod.dispose();
+  const embedded = await componentEmbed({ binary: exnref, witSource: WORLD, world: "runtime" });
+  const component = await componentNew(embedded, [["wasi_snapshot_preview1", readFileSync(preview1AdapterReactorPath())]]);
+  const { files } = await transpile(component, { name: "lua", instantiation: "async", quiet: true });
+  for (const [name, bytes] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true });
+    writeFileSync(join(dir, name), bytes);
+    if (name.endsWith(".wasm") && name !== "lua.core.wasm") modules.set(name, new WebAssembly.Module(bytes));
+  }
+  modules.set("lua.core.wasm", new WebAssembly.Module(lua)); // the legacy-EH twin: same imports and exports
+  ({ instantiate } = await import(pathToFileURL(join(dir, "lua.js")).href));
+}, 60_000);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function runLua(source: string, maxOutputBytes = 1 << 20) {
+  const host = createWasiHost({ maxOutputBytes });
+  const instance = await instantiate((name) => modules.get(name)!, host.imports);
+  const status = instance.run(source);
+  return { status, stdout: host.stdout(), stderr: host.stderr(), overflowed: host.overflowed };
+}
+
+describe("the WASI host under jco", () => {
+  it("runs Lua as a component: stdout, stderr, Wasm exceptions", async () => {
+    const out = await runLua("print(1 + 1) print(pcall(error, 'x')) io = nil error('bad')");
+    expect(out).toMatchObject({ status: 1, stdout: "2\nfalse\tx\n" });
+    expect(out.stderr).toMatch(/bad/);
+  });
+
+  it("gives a deterministic clock: the same script prints the same times in every instance", async () => {
+    const code = "print(os.time(), os.clock())";
+    const a = await runLua(code);
+    const b = await runLua(code);
+    expect(a.stdout).toBe(b.stdout);
+    expect(a.stdout).toMatch(/^1704067200\t/);
+  });
+
+  it("caps output and closes the stream past the cap", async () => {
+    const out = await runLua("for i = 1, 10000 do print('spam spam spam') end", 1000);
+    expect(out.overflowed).toBe(true);
+    expect(out.stdout.length).toBeLessThanOrEqual(1000);
+  });
+
+  it("keeps each instance's output to itself", async () => {
+    const [a, b] = await Promise.all([runLua("print('a')"), runLua("print('b')")]);
+    expect([a.stdout, b.stdout]).toEqual(["a\n", "b\n"]);
+  });
+});
