@@ -31,11 +31,11 @@ beforeAll(async () => {
   mod.dispose();
   const embedded = await componentEmbed({ binary: exnref, witSource: WORLD, world: "runtime" });
   const component = await componentNew(embedded, [["wasi_snapshot_preview1", readFileSync(preview1AdapterReactorPath())]]);
-  const { files } = await transpile(component, { name: "lua", instantiation: "async", quiet: true });
+  const { files } = await transpile(component, { name: "lua", instantiation: "async" });
   for (const [name, bytes] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, name)), { recursive: true });
     writeFileSync(join(dir, name), bytes);
-    if (name.endsWith(".wasm") && name !== "lua.core.wasm") modules.set(name, new WebAssembly.Module(bytes));
+    if (name.endsWith(".wasm") && name !== "lua.core.wasm") modules.set(name, new WebAssembly.Module(new Uint8Array(bytes)));
   }
   modules.set("lua.core.wasm", new WebAssembly.Module(lua)); // the legacy-EH twin: same imports and exports
   ({ instantiate } = await import(pathToFileURL(join(dir, "lua.js")).href));
