@@ -1,14 +1,16 @@
 /*
  * Kiln's Lua 5.4 reactor: a fresh interpreter per instance with only base (minus dofile/loadfile),
- * coroutine, table, string, math and utf8, plus os.time and os.clock. Chunks load as text only,
- * never bytecode. Output goes to WASI stdout/stderr.
+ * coroutine, table, string, math and utf8, plus os.time and os.clock, and io.write / io.stderr:write
+ * (no files). Chunks load as text only, never bytecode. Output goes to WASI stdout/stderr.
  *
  * Exports: kiln_init() -> 0 | 3 (no memory); kiln_alloc(n) / kiln_free(p) / cabi_realloc for passing
  * source text; kiln_run(ptr, len) -> 0 ok | 1 runtime error | 2 syntax error | 3 out of memory (message on
  * stderr), initialising on first use.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include "lua.h"
 #include "lauxlib.h"
@@ -29,6 +31,20 @@ static int safe_load(lua_State *s) {
   lua_call(s, n, LUA_MULTRET);
   return lua_gettop(s);
 }
+
+/* io.write(...) to stdout and io.stderr:write(...) to stderr; no files. */
+static int write_to(lua_State *s, FILE *f, int first) {
+  for (int i = first; i <= lua_gettop(s); i++) {
+    size_t n;
+    const char *text = luaL_checklstring(s, i, &n);
+    fwrite(text, 1, n, f);
+  }
+  return 0;
+}
+
+static int io_write(lua_State *s) { return write_to(s, stdout, 1); }
+
+static int stderr_write(lua_State *s) { return write_to(s, stderr, 2); }
 
 static int os_time(lua_State *s) {
   lua_pushinteger(s, (lua_Integer)time(NULL));
@@ -63,6 +79,14 @@ static int setup(lua_State *s) {
   lua_pushcfunction(s, os_clock);
   lua_setfield(s, -2, "clock");
   lua_setglobal(s, "os");
+  lua_createtable(s, 0, 2);
+  lua_pushcfunction(s, io_write);
+  lua_setfield(s, -2, "write");
+  lua_createtable(s, 0, 1);
+  lua_pushcfunction(s, stderr_write);
+  lua_setfield(s, -2, "write");
+  lua_setfield(s, -2, "stderr");
+  lua_setglobal(s, "io");
   return 0;
 }
 
@@ -113,5 +137,54 @@ EXPORT("kiln_run") int kiln_run(const char *src, size_t len) {
   return 0;
 }
 
-/* The same entry under the name a component world exports: `run: func(source: string) -> s32`. */
-EXPORT("run") int run(const char *src, size_t len) { return kiln_run(src, len); }
+/*
+ * The component entry, `run: func(source: string) -> result<string, string>` in the canonical ABI:
+ * runs the chunk; ok carries the chunk's first result (a string, e.g. JSON), err carries
+ * "<kind>:<message>" with kind syntax, runtime or memory. Returns a pointer to the result record.
+ */
+static struct {
+  uint8_t tag;
+  const char *ptr;
+  size_t len;
+} result_area;
+
+static void *set_result(uint8_t tag, const char *text, size_t len) {
+  char *copy = malloc(len ? len : 1);
+  if (copy != NULL) memcpy(copy, text, len);
+  result_area.tag = tag;
+  result_area.ptr = copy;
+  result_area.len = copy != NULL ? len : 0;
+  return &result_area;
+}
+
+static void *error_result(const char *kind) {
+  const char *msg = lua_tostring(L, -1);
+  if (msg == NULL) msg = "(error object is not a string)";
+  size_t kind_len = strlen(kind), msg_len = strlen(msg);
+  char *text = malloc(kind_len + 1 + msg_len);
+  if (text == NULL) return set_result(1, "memory:not enough memory", 24);
+  memcpy(text, kind, kind_len);
+  text[kind_len] = ':';
+  memcpy(text + kind_len + 1, msg, msg_len);
+  void *r = set_result(1, text, kind_len + 1 + msg_len);
+  free(text);
+  lua_settop(L, 0);
+  return r;
+}
+
+EXPORT("run") void *run(const char *src, size_t len) {
+  if (L == NULL && kiln_init() != 0) return set_result(1, "memory:not enough memory", 24);
+  lua_settop(L, 0);
+  int status = luaL_loadbufferx(L, src, len, "=kiln", "t");
+  if (status == LUA_OK) status = lua_pcall(L, 0, 1, 0);
+  fflush(stdout);
+  fflush(stderr);
+  if (status == LUA_ERRMEM) return error_result("memory");
+  if (status == LUA_ERRSYNTAX) return error_result("syntax");
+  if (status != LUA_OK) return error_result("runtime");
+  size_t out_len = 0;
+  const char *out = lua_tolstring(L, -1, &out_len);
+  void *r = set_result(0, out ? out : "null", out ? out_len : 4);
+  lua_settop(L, 0);
+  return r;
+}

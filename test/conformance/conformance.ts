@@ -42,6 +42,15 @@ export const SNIPPETS: Record<string, LanguageSnippets> = {
     hog: "const a: object[] = []; for (;;) a.push({ i: a.length, s: 'x' + a.length })",
     chatter: "for (;;) console.log('la la la la la la la la' as string)",
   },
+  lua: {
+    handler: "function main(input) return input.n * 2 end",
+    print: "print('hello') io.stderr:write('oops\\n')",
+    throws: "function main() error('boom') end",
+    syntax: "local a = 1\nlocal = 2",
+    spin: "while true do end",
+    hog: "local t = {} for i = 1, 1e12 do t[i] = ('x'):rep(1000) .. i end",
+    chatter: "while true do print('la la la la la la la la') end",
+  },
 };
 
 /** Registers the conformance suite for `languages` against the engine `make` returns. */

@@ -6,6 +6,9 @@ import { createQuickJSEngine, defaultRuntimes } from "../../src/default-engines.
 import type { Engine, RunJob } from "../../src/engine/engine.ts";
 import type { RunGrants } from "../../src/host/grants.ts";
 import { QuickJSEngine } from "../../src/engine/quickjs/quickjs-engine.ts";
+import { luaRuntime } from "../../runtimes/lua.ts";
+import { prepareComponentRuntime } from "../../src/adapters/node/prepare-component-runtime.ts";
+import { ComponentEngine, type PreparedComponentRuntime } from "../../src/engine/component/component-engine.ts";
 import { createPlatform } from "../../src/platform/create-platform.ts";
 import { MemoryPlatformStore } from "../../src/platform/memory-platform-store.ts";
 import type { Platform } from "../../src/platform/platform.ts";
@@ -76,4 +79,14 @@ export async function appWith(engine: Engine, config: Config = testConfig, optio
   };
   const post = (body: unknown, init: { raw?: boolean } = {}) => request("/v1/run", { method: "POST", body, raw: init.raw });
   return { app, post, request, errors, platform, token, adminToken, tenantId: tenant!.id };
+}
+
+let lua: Promise<PreparedComponentRuntime> | undefined;
+/** The Lua runtime prepared as a component (cached on disk under .kiln/cache, as the server does). */
+export function luaRuntimePrepared(): Promise<PreparedComponentRuntime> {
+  return (lua ??= prepareComponentRuntime(luaRuntime, { cacheDir: ".kiln/cache" }));
+}
+
+export async function componentEngine(): Promise<ComponentEngine> {
+  return new ComponentEngine([await luaRuntimePrepared()]);
 }

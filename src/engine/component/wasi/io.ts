@@ -30,8 +30,13 @@ export class InputStream {
   }
 }
 
-/** Where an output stream's bytes go; returns false once its cap is reached (the stream then closes). */
+/** Where an output stream's bytes go; returns false once its cap is reached. */
 export type Sink = (bytes: Uint8Array) => boolean;
+
+/** Thrown out of the guest when it writes past the output cap: the run ends as `output_limit`. */
+export class OutputLimitExceeded extends Error {
+  override readonly name = "OutputLimitExceeded";
+}
 
 /** `wasi:io/streams.output-stream` over a sink. */
 export class OutputStream {
@@ -43,9 +48,11 @@ export class OutputStream {
     return 1n << 20n;
   }
   write(contents: Uint8Array): void {
-    if (this.#closed || !this.sink(contents)) {
+    if (this.#closed) throw { tag: "closed" };
+    if (!this.sink(contents)) {
       this.#closed = true;
-      throw { tag: "closed" };
+      // A JS Error (not a stream error) unwinds the guest: output past the cap ends the run.
+      throw new OutputLimitExceeded("the output passed its cap");
     }
   }
   blockingWriteAndFlush(contents: Uint8Array): void {

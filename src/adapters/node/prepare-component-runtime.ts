@@ -1,0 +1,85 @@
+import { componentEmbed, componentNew, preview1AdapterReactorPath, transpile } from "@bytecodealliance/jco";
+import binaryen from "binaryen";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { ComponentRuntimeDescriptor } from "../../../runtimes/lua.ts";
+import type { PreparedComponentRuntime } from "../../engine/component/component-engine.ts";
+import { instrumentFuel } from "../../engine/component/instrument-fuel.ts";
+import { wrapLua } from "../../engine/component/lua-wrapper.ts";
+import { memoryPages } from "../../limits/memory.ts";
+import { patchMemoryMax } from "../../engine/component/patch-memory-max.ts";
+
+const PREPARE_VERSION = "1";
+const NAME = "runtime";
+
+/**
+ * Turns a component runtime descriptor into something the engine can instantiate, once per content
+ * hash, cached on disk (`cacheDir`, gitignored): the reactor is wrapped as a component
+ * (componentEmbed → componentNew with the preview1 reactor adapter → jco transpile), and metered by
+ * the fuel pass. jco only accepts Wasm exceptions in the exnref encoding, which Node 20 cannot run,
+ * so the component is built from a binaryen exnref copy and the metered legacy-encoding module
+ * (same imports and exports) is what actually runs.
+ */
+export async function prepareComponentRuntime(descriptor: ComponentRuntimeDescriptor, options: { cacheDir: string }): Promise<PreparedComponentRuntime> {
+  const bytes = readFileSync(descriptor.artifact);
+  const key = createHash("sha256").update(PREPARE_VERSION).update(descriptor.witSource).update(bytes).digest("hex").slice(0, 32);
+  const dir = join(options.cacheDir, `${descriptor.language.name}-${key}`);
+  if (!existsSync(join(dir, "metered.wasm"))) await build(descriptor, bytes, dir);
+
+  const modules = new Map<string, WebAssembly.Module>();
+  const mainModuleName = `${NAME}.core.wasm`;
+  for (const file of readdirSync(dir)) {
+    if (file.endsWith(".wasm") && file !== mainModuleName && file !== "metered.wasm") modules.set(file, new WebAssembly.Module(readFileSync(join(dir, file))));
+  }
+  const metered = readFileSync(join(dir, "metered.wasm"));
+  const capped = new Map<number, WebAssembly.Module>();
+  const { instantiate } = (await import(pathToFileURL(join(dir, `${NAME}.js`)).href)) as Pick<PreparedComponentRuntime, "instantiate">;
+  return {
+    language: descriptor.language,
+    instantiate,
+    mainModuleName,
+    modules,
+    mainModule(memoryMb) {
+      let module = capped.get(memoryMb);
+      if (!module) {
+        module = new WebAssembly.Module(patchMemoryMax(metered, memoryPages(memoryMb)));
+        capped.set(memoryMb, module);
+      }
+      return module;
+    },
+    wrap: wrapLua,
+  };
+}
+
+async function build(descriptor: ComponentRuntimeDescriptor, bytes: Uint8Array, dir: string): Promise<void> {
+  const mod = binaryen.readBinary(bytes);
+  let exnref: Uint8Array;
+  try {
+    mod.setFeatures(binaryen.Features.All);
+    mod.runPasses(["translate-to-exnref"]);
+    mod.setFeatures(
+      binaryen.Features.MVP | binaryen.Features.ExceptionHandling | binaryen.Features.MutableGlobals | binaryen.Features.BulkMemory |
+        binaryen.Features.SignExt | binaryen.Features.ReferenceTypes | binaryen.Features.Multivalue | binaryen.Features.NontrappingFPToInt,
+    );
+    exnref = mod.emitBinary();
+  } finally {
+    mod.dispose();
+  }
+  const embedded = await componentEmbed({ binary: exnref, witSource: descriptor.witSource, world: descriptor.world });
+  const component = await componentNew(embedded, [["wasi_snapshot_preview1", readFileSync(preview1AdapterReactorPath())]]);
+  const { files } = await transpile(component, { name: NAME, instantiation: "async" });
+  // Build in a private folder and rename it into place, so workers preparing at once never see half a cache.
+  const staging = `${dir}.${process.pid}.${Date.now()}`;
+  for (const [name, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(staging, name)), { recursive: true });
+    writeFileSync(join(staging, name), content);
+  }
+  writeFileSync(join(staging, "metered.wasm"), instrumentFuel(bytes));
+  try {
+    renameSync(staging, dir);
+  } catch {
+    rmSync(staging, { recursive: true, force: true }); // another worker got there first
+  }
+}
