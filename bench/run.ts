@@ -76,6 +76,7 @@ const pool = new WorkerPoolEngine({
   wasmModule,
   languages: QuickJSEngine.languagesOf(defaultRuntimes.quickjs),
   kvPath: ":memory:",
+  cacheDir: config.cacheDir,
 });
 await pool.ready();
 const platform = await createPlatform({ config, store: new MemoryPlatformStore() });

@@ -39,6 +39,8 @@ export interface Config {
   grants: ServerGrants;
   /** The SQLite file on Node: tenants, scripts, secrets and `kv`. */
   dbPath: string;
+  /** Where prepared component runtimes are cached (`KILN_CACHE_DIR`). */
+  cacheDir: string;
   /** With `KILN_REDIS_URL`, tenants, scripts, secrets, `kv`, logs and rate limits live in Redis, shared by every node. */
   redisUrl?: string;
   /** `production` refuses to start without configured keys; anything else is dev mode. */
@@ -142,6 +144,7 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
     grants: loadServerGrants(env),
     dbPath: env.KILN_DB_PATH || ".kiln/kiln.sqlite",
     redisUrl: env.KILN_REDIS_URL || undefined,
+    cacheDir: env.KILN_CACHE_DIR || ".kiln/cache",
     mode: env.KILN_ENV === "production" ? "production" : "dev",
     adminToken: env.KILN_ADMIN_TOKEN || undefined,
     jwtKey: env.KILN_JWT_KEY || undefined,

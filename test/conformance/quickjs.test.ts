@@ -1,5 +1,5 @@
 import { coreEngine, workerPool } from "../helpers/fixtures.ts";
 import { conformance } from "./conformance.ts";
 
-conformance("QuickJS engine (in process)", coreEngine);
-conformance("QuickJS in Node worker threads", workerPool);
+conformance("QuickJS engine (in process)", coreEngine, ["javascript", "typescript"]);
+conformance("Node worker threads (QuickJS and components)", workerPool, ["javascript", "typescript", "lua"]);

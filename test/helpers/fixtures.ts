@@ -40,12 +40,14 @@ export async function coreEngine(): Promise<QuickJSEngine> {
 
 export async function workerPool(options: { size?: number; maxQueue?: number; kvPath?: string } = {}): Promise<WorkerPoolEngine> {
   const wasmModule = await quickjsWasm();
+  const lua = await luaRuntimePrepared();
   return new WorkerPoolEngine({
     size: options.size ?? 2,
     maxQueue: options.maxQueue ?? 1000,
     wasmModule,
-    languages: QuickJSEngine.languagesOf(defaultRuntimes.quickjs),
+    languages: [...QuickJSEngine.languagesOf(defaultRuntimes.quickjs), ...new ComponentEngine([lua]).languages],
     kvPath: options.kvPath ?? ":memory:",
+    cacheDir: ".kiln/cache",
   });
 }
 

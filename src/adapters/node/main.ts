@@ -5,7 +5,10 @@ import { loadConfig } from "../../config.ts";
 import { defaultRuntimes } from "../../default-engines.ts";
 import { QuickJSEngine } from "../../engine/quickjs/quickjs-engine.ts";
 import { jsonLogger, serverLog } from "../../server-log.ts";
+import { luaRuntime } from "../../../runtimes/lua.ts";
+import { ComponentEngine } from "../../engine/component/component-engine.ts";
 import { loadArtifact } from "./load-artifact.ts";
+import { prepareComponentRuntime } from "./prepare-component-runtime.ts";
 import { createPlatform, devBootstrap } from "../../platform/create-platform.ts";
 import type { PlatformStore } from "../../platform/platform-store.ts";
 import { connectRedis, redisReady } from "./redis/redis-connection.ts";
@@ -24,13 +27,16 @@ try {
 }
 const runtime = defaultRuntimes.quickjs;
 const wasmModule = await loadArtifact(runtime.artifact);
+// Prepared (and cached) here once, so the worker threads only load it.
+const lua = await prepareComponentRuntime(luaRuntime, { cacheDir: config.cacheDir });
 const engine = new WorkerPoolEngine({
   size: config.workers,
   maxQueue: config.maxQueue,
   wasmModule,
-  languages: QuickJSEngine.languagesOf(runtime),
+  languages: [...QuickJSEngine.languagesOf(runtime), ...new ComponentEngine([lua]).languages],
   kvPath: config.dbPath,
   redisUrl: config.redisUrl,
+  cacheDir: config.cacheDir,
 });
 await engine.ready();
 let store: PlatformStore;

@@ -8,7 +8,10 @@ import { NodeHttpTransport } from "./node-http-transport.ts";
 import { connectRedis } from "./redis/redis-connection.ts";
 import { RedisKvStore } from "./redis/redis-kv-store.ts";
 import { SqliteKvStore } from "./sqlite-kv-store.ts";
-import type { RunJob } from "../../engine/engine.ts";
+import { luaRuntime } from "../../../runtimes/lua.ts";
+import { ComponentEngine } from "../../engine/component/component-engine.ts";
+import type { Engine, RunJob } from "../../engine/engine.ts";
+import { prepareComponentRuntime } from "./prepare-component-runtime.ts";
 
 export interface WorkerInit {
   wasmModule: WebAssembly.Module;
@@ -17,21 +20,27 @@ export interface WorkerInit {
   kvPath: string;
   /** …or, when set, the Redis server that holds `kv` for every node. */
   redisUrl?: string;
+  /** Where the prepared component runtimes are cached (filled by the main thread before workers start). */
+  cacheDir: string;
 }
 export type WorkerRequest = { id: number; job: RunJob };
 export type WorkerReply = { id: number; outcome: import("../../engine/engine.ts").RunOutcome } | { id: number; hostError: string };
 
-const { wasmModule, fuel, kvPath, redisUrl } = workerData as WorkerInit;
+const { wasmModule, fuel, kvPath, redisUrl, cacheDir } = workerData as WorkerInit;
 const fuelView = new Int32Array(fuel);
 const kv = redisUrl ? new RedisKvStore(connectRedis(redisUrl)) : new SqliteKvStore(kvPath);
 if (kv instanceof RedisKvStore) kv.redis.connect().catch(() => undefined);
-const engine = createQuickJSEngine(wasmModule, { services: { kv, http: new NodeHttpTransport() } });
+const quickjs = createQuickJSEngine(wasmModule, { services: { kv, http: new NodeHttpTransport() } });
+const components = new ComponentEngine([await prepareComponentRuntime(luaRuntime, { cacheDir })]);
+const engines = new Map<string, Engine>([...quickjs.languages, ...components.languages].map((l) => [l.name, l.engine === "quickjs" ? quickjs : components]));
 const port = parentPort!;
 
 port.on("message", async ({ id, job }: WorkerRequest) => {
   Atomics.store(fuelView, 0, 0);
   let reply: WorkerReply;
   try {
+    const engine = engines.get(job.language);
+    if (!engine) throw new Error(`no engine for ${job.language}`);
     const outcome = await engine.run(job, { onFuel: (used) => Atomics.store(fuelView, 0, used) });
     reply = { id, outcome };
   } catch (e) {

@@ -15,6 +15,8 @@ export interface WorkerPoolOptions {
   /** The SQLite file behind `kv`, or the Redis server when `redisUrl` is set. */
   kvPath: string;
   redisUrl?: string;
+  /** Where prepared component runtimes are cached; prepare them before starting the pool. */
+  cacheDir: string;
   /** How long past a job's deadline the watchdog waits before it kills the worker. Default 250 ms. */
   graceMs?: number;
 }
@@ -85,7 +87,7 @@ export class WorkerPoolEngine implements Engine {
   #spawn(): void {
     const fuel = new SharedArrayBuffer(4);
     const worker = new Worker(WORKER_URL, {
-      workerData: { wasmModule: this.#options.wasmModule, fuel, kvPath: this.#options.kvPath, redisUrl: this.#options.redisUrl } satisfies WorkerInit,
+      workerData: { wasmModule: this.#options.wasmModule, fuel, kvPath: this.#options.kvPath, redisUrl: this.#options.redisUrl, cacheDir: this.#options.cacheDir } satisfies WorkerInit,
       stdout: false,
       stderr: false,
     });

@@ -14,9 +14,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWasiHost } from "../../../src/engine/component/wasi/wasi-host.ts";
 
 const lua = readFileSync(new URL("../../../runtimes/lua/lua.wasm", import.meta.url));
-const WORLD = "package kiln:lua-probe; world runtime { export run: func(source: string) -> s32; }";
+const WORLD = "package kiln:lua-probe; world runtime { export run: func(source: string) -> result<string, string>; }";
 const dir = mkdtempSync(join(tmpdir(), "kiln-component-"));
-let instantiate: (getCoreModule: (name: string) => WebAssembly.Module, imports: object) => Promise<{ run(source: string): number }>;
+let instantiate: (getCoreModule: (name: string) => WebAssembly.Module, imports: object) => Promise<{ run(source: string): string }>;
 const modules = new Map<string, WebAssembly.Module>();
 
 beforeAll(async () => {
@@ -45,15 +45,20 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 async function runLua(source: string, maxOutputBytes = 1 << 20) {
   const host = createWasiHost({ maxOutputBytes });
   const instance = await instantiate((name) => modules.get(name)!, host.imports);
-  const status = instance.run(source);
+  let status: string;
+  try {
+    status = `ok:${instance.run(source)}`;
+  } catch (e) {
+    status = `err:${(e as { payload?: string }).payload ?? (e as Error).name}`;
+  }
   return { status, stdout: host.stdout(), stderr: host.stderr(), overflowed: host.overflowed };
 }
 
 describe("the WASI host under jco", () => {
   it("runs Lua as a component: stdout, stderr, Wasm exceptions", async () => {
-    const out = await runLua("print(1 + 1) print(pcall(error, 'x')) io = nil error('bad')");
-    expect(out).toMatchObject({ status: 1, stdout: "2\nfalse\tx\n" });
-    expect(out.stderr).toMatch(/bad/);
+    const out = await runLua("print(1 + 1) print(pcall(error, 'x')) io.stderr:write('warned') error('bad')");
+    expect(out).toMatchObject({ status: expect.stringMatching(/^err:runtime:.*bad/), stdout: "2\nfalse\tx\n", stderr: "warned" });
+    expect((await runLua("return 'the result'")).status).toBe("ok:the result");
   });
 
   it("gives a deterministic clock: the same script prints the same times in every instance", async () => {
@@ -67,6 +72,7 @@ describe("the WASI host under jco", () => {
   it("caps output and closes the stream past the cap", async () => {
     const out = await runLua("for i = 1, 10000 do print('spam spam spam') end", 1000);
     expect(out.overflowed).toBe(true);
+    expect(out.status).toBe("err:OutputLimitExceeded");
     expect(out.stdout.length).toBeLessThanOrEqual(1000);
   });
 
