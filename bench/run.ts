@@ -17,6 +17,12 @@ import { createPlatform, devBootstrap } from "../src/platform/create-platform.ts
 import { MemoryPlatformStore } from "../src/platform/memory-platform-store.ts";
 import { loadConfig } from "../src/config.ts";
 import { createQuickJSEngine, defaultRuntimes } from "../src/default-engines.ts";
+import { readFileSync } from "node:fs";
+import { luaRuntime } from "../runtimes/lua.ts";
+import { prepareComponentRuntime } from "../src/adapters/node/prepare-component-runtime.ts";
+import { ComponentEngine } from "../src/engine/component/component-engine.ts";
+import { patchMemoryMax } from "../src/engine/component/patch-memory-max.ts";
+import { createWasiHost } from "../src/engine/component/wasi/wasi-host.ts";
 import { QuickJSEngine } from "../src/engine/quickjs/quickjs-engine.ts";
 import { resolveLimits } from "../src/limits/run-limits.ts";
 
@@ -69,7 +75,43 @@ const floor = await time(N, () => {
 const nodeVm = await time(N, () => vm.runInNewContext("1+1"));
 engine.dispose();
 
-// 2. Over HTTP: POST /v1/run through the worker pool, against GET /healthz on the same server.
+// 2. Lua as a component: a fresh instance per run, and the cost of fuel metering.
+const preparedStart = performance.now();
+const lua = await prepareComponentRuntime(luaRuntime, { cacheDir: config.cacheDir });
+const prepareMs = performance.now() - preparedStart;
+const components = new ComponentEngine([lua]);
+const luaJob = { ...job, language: "lua", code: "function main() return 1 + 1 end" };
+const luaFresh = await time(Math.max(200, N / 10), async () => {
+  const out = await components.run(luaJob);
+  if (!out.ok) throw new Error(JSON.stringify(out));
+});
+const plainLua = new WebAssembly.Module(patchMemoryMax(readFileSync(luaRuntime.artifact), 1024));
+/** Runs CPU-bound Lua through the component with a given main module (metered or plain), timing only the call. */
+const cpuLua = async (main: WebAssembly.Module) => {
+  const host = createWasiHost({ maxOutputBytes: 1 << 20 });
+  const instance = await lua.instantiate((name) => (name === lua.mainModuleName ? main : lua.modules.get(name)!), host.imports, async (m, imports) => {
+    const inst = await WebAssembly.instantiate(m, imports);
+    const fuel = inst.exports.__kiln_fuel as WebAssembly.Global | undefined;
+    if (fuel) fuel.value = 1n << 60n;
+    return inst;
+  });
+  const source = lua.wrap("local function fib(n) if n < 2 then return n end return fib(n-1) + fib(n-2) end function main() local s = 0 for i = 1, 300000 do s = s + (i % 7) end return fib(22) + s end", "null");
+  const t = performance.now();
+  instance.run(source);
+  return performance.now() - t;
+};
+const median = async (fn: () => Promise<number>, n: number) => {
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) samples.push(await fn());
+  return stats(samples).p50;
+};
+await median(() => cpuLua(plainLua), 3);
+await median(() => cpuLua(lua.mainModule(64)), 3);
+const plainMs = await median(() => cpuLua(plainLua), 9);
+const meteredMs = await median(() => cpuLua(lua.mainModule(64)), 9);
+components.dispose();
+
+// 3. Over HTTP: POST /v1/run through the worker pool, against GET /healthz on the same server.
 const pool = new WorkerPoolEngine({
   size: config.workers,
   maxQueue: config.maxQueue,
@@ -123,6 +165,16 @@ run request carries a tenant JWT (verified with jose) and passes the rate limite
 | baseline: \`GET /healthz\` on the same server | ${Math.round(health.requests.average)} | ${health.latency.p50} | ${health.latency.p99} |
 
 A run over HTTP reaches ${((run.requests.average / health.requests.average) * 100).toFixed(1)}% of the bare server's request rate.
+
+## Lua as a WASI component
+
+| what | value |
+|---|---|
+| preparing the runtime (cache hit: load jco glue, compile core modules, read the metered module) | ${prepareMs.toFixed(0)} ms |
+| fresh component instance + \`function main() return 1 + 1 end\`, p50 / p99 (n = ${luaFresh.n}) | ${ms(luaFresh.p50)} / ${ms(luaFresh.p99)} ms |
+| the same vs a fresh QuickJS run above | ${(luaFresh.p50 / kiln.p50).toFixed(2)}× |
+| CPU-bound Lua (fib(22) + a 300k loop), plain module, p50 of 9 | ${plainMs.toFixed(1)} ms |
+| the same, metered by the fuel pass | ${meteredMs.toFixed(1)} ms (${(meteredMs / plainMs).toFixed(2)}×) |
 `;
 writeFileSync(new URL("./RESULTS.md", import.meta.url), md);
 console.log(md);
