@@ -69,7 +69,7 @@ beforeAll(async () => {
   [a, b] = await Promise.all([startNode(), startNode()]);
   const created = await json(call(a, "/v1/tenants", { body: { name: "shared" }, as: ADMIN }));
   token = created.body.token;
-}, 60_000);
+}, 120_000);
 
 afterAll(() => {
   for (const c of children) c.kill("SIGKILL");

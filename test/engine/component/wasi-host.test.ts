@@ -39,7 +39,7 @@ beforeAll(async () => {
   }
   modules.set("lua.core.wasm", new WebAssembly.Module(lua)); // the legacy-EH twin: same imports and exports
   ({ instantiate } = await import(pathToFileURL(join(dir, "lua.js")).href));
-}, 60_000);
+}, 120_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function runLua(source: string, maxOutputBytes = 1 << 20) {
