@@ -1,11 +1,11 @@
 import { componentEmbed, componentNew, preview1AdapterReactorPath, transpile } from "@bytecodealliance/jco";
-import binaryen from "binaryen";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { ComponentRuntimeDescriptor } from "../../../runtimes/lua.ts";
 import type { PreparedComponentRuntime } from "../../engine/component/component-engine.ts";
+import { exnrefCopy } from "../../engine/component/exnref-copy.ts";
 import { instrumentFuel } from "../../engine/component/instrument-fuel.ts";
 import { wrapLua } from "../../engine/component/lua-wrapper.ts";
 import { memoryPages } from "../../limits/memory.ts";
@@ -54,20 +54,7 @@ export async function prepareComponentRuntime(descriptor: ComponentRuntimeDescri
 }
 
 async function build(descriptor: ComponentRuntimeDescriptor, bytes: Uint8Array, dir: string): Promise<void> {
-  const mod = binaryen.readBinary(bytes);
-  let exnref: Uint8Array;
-  try {
-    mod.setFeatures(binaryen.Features.All);
-    mod.runPasses(["translate-to-exnref"]);
-    mod.setFeatures(
-      binaryen.Features.MVP | binaryen.Features.ExceptionHandling | binaryen.Features.MutableGlobals | binaryen.Features.BulkMemory |
-        binaryen.Features.SignExt | binaryen.Features.ReferenceTypes | binaryen.Features.Multivalue | binaryen.Features.NontrappingFPToInt,
-    );
-    exnref = mod.emitBinary();
-  } finally {
-    mod.dispose();
-  }
-  const embedded = await componentEmbed({ binary: exnref, witSource: descriptor.witSource, world: descriptor.world });
+  const embedded = await componentEmbed({ binary: exnrefCopy(bytes), witSource: descriptor.witSource, world: descriptor.world });
   const component = await componentNew(embedded, [["wasi_snapshot_preview1", readFileSync(preview1AdapterReactorPath())]]);
   const { files } = await transpile(component, { name: NAME, instantiation: "async" });
   // Build in a private folder and rename it into place, so workers preparing at once never see half a cache.

@@ -5,12 +5,12 @@
  * only accepts the binaryen exnref copy; Node 20 only runs the legacy form).
  */
 import { componentEmbed, componentNew, preview1AdapterReactorPath, transpile } from "@bytecodealliance/jco";
-import binaryen from "binaryen";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { exnrefCopy } from "../../../src/engine/component/exnref-copy.ts";
 import { createWasiHost } from "../../../src/engine/component/wasi/wasi-host.ts";
 
 const lua = readFileSync(new URL("../../../runtimes/lua/lua.wasm", import.meta.url));
@@ -20,16 +20,7 @@ let instantiate: (getCoreModule: (name: string) => WebAssembly.Module, imports: 
 const modules = new Map<string, WebAssembly.Module>();
 
 beforeAll(async () => {
-  const mod = binaryen.readBinary(lua);
-  mod.setFeatures(binaryen.Features.All);
-  mod.runPasses(["translate-to-exnref"]);
-  mod.setFeatures(
-    binaryen.Features.MVP | binaryen.Features.ExceptionHandling | binaryen.Features.MutableGlobals | binaryen.Features.BulkMemory |
-      binaryen.Features.SignExt | binaryen.Features.ReferenceTypes | binaryen.Features.Multivalue | binaryen.Features.NontrappingFPToInt,
-  );
-  const exnref = mod.emitBinary();
-  mod.dispose();
-  const embedded = await componentEmbed({ binary: exnref, witSource: WORLD, world: "runtime" });
+  const embedded = await componentEmbed({ binary: exnrefCopy(lua), witSource: WORLD, world: "runtime" });
   const component = await componentNew(embedded, [["wasi_snapshot_preview1", readFileSync(preview1AdapterReactorPath())]]);
   const { files } = await transpile(component, { name: "lua", instantiation: "async" });
   for (const [name, bytes] of Object.entries(files)) {
