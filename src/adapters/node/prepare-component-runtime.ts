@@ -1,10 +1,11 @@
-import { componentEmbed, componentNew, preview1AdapterReactorPath, transpile } from "@bytecodealliance/jco";
+import { componentEmbed, componentNew, componentWit, preview1AdapterReactorPath, transpile } from "@bytecodealliance/jco";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { ComponentRuntimeDescriptor } from "../../../runtimes/lua.ts";
 import type { PreparedComponentRuntime } from "../../engine/component/component-engine.ts";
+import { forbiddenImports } from "../../engine/component/component-imports.ts";
 import { exnrefCopy } from "../../engine/component/exnref-copy.ts";
 import { instrumentFuel } from "../../engine/component/instrument-fuel.ts";
 import { wrapLua } from "../../engine/component/lua-wrapper.ts";
@@ -56,6 +57,8 @@ export async function prepareComponentRuntime(descriptor: ComponentRuntimeDescri
 async function build(descriptor: ComponentRuntimeDescriptor, bytes: Uint8Array, dir: string): Promise<void> {
   const embedded = await componentEmbed({ binary: exnrefCopy(bytes), witSource: descriptor.witSource, world: descriptor.world });
   const component = await componentNew(embedded, [["wasi_snapshot_preview1", readFileSync(preview1AdapterReactorPath())]]);
+  const forbidden = forbiddenImports(await componentWit(component));
+  if (forbidden.length) throw new Error(`the ${descriptor.language.name} component imports what Kiln's host does not provide: ${forbidden.join(", ")}`);
   const { files } = await transpile(component, { name: NAME, instantiation: "async" });
   // Build in a private folder and rename it into place, so workers preparing at once never see half a cache.
   const staging = `${dir}.${process.pid}.${Date.now()}`;
