@@ -24,11 +24,13 @@ export async function createInProcessApp(options: {
   kv?: KvStore;
   store?: PlatformStore;
   http?: HttpTransport;
+  /** More engines beside QuickJS (the component engine where runtimes were prepared). */
+  engines?: Engine[];
 }): Promise<{ app: Hono<KilnEnv>; engine: Engine; port: number; host: string }> {
   const config = loadConfig(options.env);
   const engine = createQuickJSEngine(options.wasmModule, { services: { kv: options.kv ?? new MemoryKvStore(), http: options.http } });
   const platform = await createPlatform({ config, store: options.store ?? new MemoryPlatformStore() });
   const boot = await devBootstrap(platform, config);
   if (boot) serverLog("info", "dev mode (KILN_ENV=production turns it off): tokens for trying Kiln out", boot);
-  return { app: createApp({ config, engines: [engine], platform, logger: jsonLogger }), engine, port: config.port, host: config.host };
+  return { app: createApp({ config, engines: [engine, ...(options.engines ?? [])], platform, logger: jsonLogger }), engine, port: config.port, host: config.host };
 }

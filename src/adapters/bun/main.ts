@@ -1,6 +1,7 @@
 /** Kiln on Bun: `bun src/adapters/bun/main.ts`. */
 import { defaultRuntimes } from "../../default-engines.ts";
 import { createInProcessApp } from "../../in-process-app.ts";
+import { loadPreparedComponentEngine } from "../node/load-prepared-runtimes.ts";
 import { serverLog } from "../../server-log.ts";
 
 declare const Bun: {
@@ -11,6 +12,8 @@ declare const Bun: {
 };
 
 const wasm = await Bun.file(Bun.resolveSync(defaultRuntimes.quickjs.artifact, (import.meta as ImportMeta & { dir: string }).dir)).arrayBuffer();
-const { app, port, host } = await createInProcessApp({ wasmModule: new WebAssembly.Module(wasm), env: Bun.env });
+// Lua, when `npm run prepare:runtimes` (or a Node server) has prepared it in KILN_CACHE_DIR.
+const components = await loadPreparedComponentEngine(Bun.env.KILN_CACHE_DIR || ".kiln/cache");
+const { app, port, host } = await createInProcessApp({ wasmModule: new WebAssembly.Module(wasm), env: Bun.env, engines: components ? [components] : [] });
 const server = Bun.serve({ port, hostname: host, fetch: app.fetch });
 serverLog("info", "listening", { url: `http://${server.hostname}:${server.port}` });

@@ -1,6 +1,7 @@
 /** Kiln on Deno: `deno run --allow-net --allow-read --allow-env src/adapters/deno/main.ts`. */
 import { defaultRuntimes } from "../../default-engines.ts";
 import { createInProcessApp } from "../../in-process-app.ts";
+import { loadPreparedComponentEngine } from "../node/load-prepared-runtimes.ts";
 import { serverLog } from "../../server-log.ts";
 
 declare const Deno: {
@@ -10,5 +11,8 @@ declare const Deno: {
 };
 
 const wasm = await Deno.readFile(new URL(import.meta.resolve(defaultRuntimes.quickjs.artifact)));
-const { app, port, host } = await createInProcessApp({ wasmModule: new WebAssembly.Module(wasm), env: Deno.env.toObject() });
+const env = Deno.env.toObject();
+// Lua, when `npm run prepare:runtimes` (or a Node server) has prepared it in KILN_CACHE_DIR.
+const components = await loadPreparedComponentEngine(env.KILN_CACHE_DIR || ".kiln/cache");
+const { app, port, host } = await createInProcessApp({ wasmModule: new WebAssembly.Module(wasm), env, engines: components ? [components] : [] });
 Deno.serve({ port, hostname: host, onListen: (addr) => serverLog("info", "listening", { url: `http://${addr.hostname}:${addr.port}` }) }, app.fetch);

@@ -1,5 +1,4 @@
 import { componentEmbed, componentNew, componentWit, preview1AdapterReactorPath, transpile } from "@bytecodealliance/jco";
-import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -8,12 +7,7 @@ import type { PreparedComponentRuntime } from "../../engine/component/component-
 import { forbiddenImports } from "../../engine/component/component-imports.ts";
 import { exnrefCopy } from "../../engine/component/exnref-copy.ts";
 import { instrumentFuel } from "../../engine/component/instrument-fuel.ts";
-import { wrapLua } from "../../engine/component/lua-wrapper.ts";
-import { memoryPages } from "../../limits/memory.ts";
-import { patchMemoryMax } from "../../engine/component/patch-memory-max.ts";
-
-const PREPARE_VERSION = "1";
-const NAME = "runtime";
+import { GLUE_NAME, loadPreparedRuntime, METERED_FILE, preparedFolderName } from "../../engine/component/prepared-runtime.ts";
 
 /**
  * Turns a component runtime descriptor into something the engine can instantiate, once per content
@@ -25,33 +19,13 @@ const NAME = "runtime";
  */
 export async function prepareComponentRuntime(descriptor: ComponentRuntimeDescriptor, options: { cacheDir: string }): Promise<PreparedComponentRuntime> {
   const bytes = readFileSync(descriptor.artifact);
-  const key = createHash("sha256").update(PREPARE_VERSION).update(descriptor.witSource).update(bytes).digest("hex").slice(0, 32);
-  const dir = join(options.cacheDir, `${descriptor.language.name}-${key}`);
-  if (!existsSync(join(dir, "metered.wasm"))) await build(descriptor, bytes, dir);
-
-  const modules = new Map<string, WebAssembly.Module>();
-  const mainModuleName = `${NAME}.core.wasm`;
-  for (const file of readdirSync(dir)) {
-    if (file.endsWith(".wasm") && file !== mainModuleName && file !== "metered.wasm") modules.set(file, new WebAssembly.Module(readFileSync(join(dir, file))));
-  }
-  const metered = readFileSync(join(dir, "metered.wasm"));
-  const capped = new Map<number, WebAssembly.Module>();
-  const { instantiate } = (await import(pathToFileURL(join(dir, `${NAME}.js`)).href)) as Pick<PreparedComponentRuntime, "instantiate">;
-  return {
-    language: descriptor.language,
-    instantiate,
-    mainModuleName,
-    modules,
-    mainModule(memoryMb) {
-      let module = capped.get(memoryMb);
-      if (!module) {
-        module = new WebAssembly.Module(patchMemoryMax(metered, memoryPages(memoryMb)));
-        capped.set(memoryMb, module);
-      }
-      return module;
-    },
-    wrap: wrapLua,
-  };
+  const dir = join(options.cacheDir, await preparedFolderName(descriptor, bytes));
+  if (!existsSync(join(dir, `${METERED_FILE}.wasm`))) await build(descriptor, bytes, dir);
+  return loadPreparedRuntime(descriptor, {
+    list: async () => readdirSync(dir),
+    read: async (file) => readFileSync(join(dir, file)),
+    importGlue: () => import(pathToFileURL(join(dir, `${GLUE_NAME}.js`)).href),
+  });
 }
 
 async function build(descriptor: ComponentRuntimeDescriptor, bytes: Uint8Array, dir: string): Promise<void> {
@@ -59,14 +33,14 @@ async function build(descriptor: ComponentRuntimeDescriptor, bytes: Uint8Array, 
   const component = await componentNew(embedded, [["wasi_snapshot_preview1", readFileSync(preview1AdapterReactorPath())]]);
   const forbidden = forbiddenImports(await componentWit(component));
   if (forbidden.length) throw new Error(`the ${descriptor.language.name} component imports what Kiln's host does not provide: ${forbidden.join(", ")}`);
-  const { files } = await transpile(component, { name: NAME, instantiation: "async" });
+  const { files } = await transpile(component, { name: GLUE_NAME, instantiation: "async" });
   // Build in a private folder and rename it into place, so workers preparing at once never see half a cache.
   const staging = `${dir}.${process.pid}.${Date.now()}`;
   for (const [name, content] of Object.entries(files)) {
     mkdirSync(dirname(join(staging, name)), { recursive: true });
     writeFileSync(join(staging, name), content);
   }
-  writeFileSync(join(staging, "metered.wasm"), instrumentFuel(bytes));
+  writeFileSync(join(staging, `${METERED_FILE}.wasm`), instrumentFuel(bytes));
   try {
     renameSync(staging, dir);
   } catch {

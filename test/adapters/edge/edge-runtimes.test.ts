@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { conformance } from "../../conformance/conformance.ts";
 import { httpEngine } from "../../helpers/http-engine.ts";
+import { luaRuntimePrepared } from "../../helpers/fixtures.ts";
 import { freePort } from "../../helpers/kiln-process.ts";
 
 const ROOT = new URL("../../../", import.meta.url);
@@ -79,8 +80,16 @@ function stop(name: string): Promise<void> {
   });
 }
 
+/** Languages each runtime serves: Deno and Bun also load the Lua component prepared by Node. */
+const LANGUAGES: Record<string, string[]> = {
+  workerd: ["javascript", "typescript"],
+  deno: ["javascript", "typescript", "lua"],
+  bun: ["javascript", "typescript", "lua"],
+};
+
 beforeAll(async () => {
   execFileSync(process.execPath, ["--import", "tsx", "src/adapters/workerd/build.ts"], { cwd: ROOT, stdio: "pipe" });
+  await luaRuntimePrepared(); // into .kiln/cache, where Deno and Bun look by default
   await Promise.all(Object.keys(targets).map(boot));
 }, 120_000);
 
@@ -93,7 +102,7 @@ const post = (name: string, body: unknown) =>
   fetch(`${bases[name]}/v1/run`, { method: "POST", body: JSON.stringify(body), headers: { authorization: `Bearer ${tokens[name]}` } }).then((r) => r.json());
 
 for (const name of Object.keys(targets)) {
-  conformance(`${name} over HTTP`, async () => httpEngine(bases[name]!, tokens[name]!), ["javascript", "typescript"]);
+  conformance(`${name} over HTTP`, async () => httpEngine(bases[name]!, tokens[name]!), LANGUAGES[name]);
 
   describe(`${name}: the HTTP contract`, () => {
     it("answers a malformed request with 400 invalid_json", async () => {
@@ -102,9 +111,9 @@ for (const name of Object.keys(targets)) {
       expect(await res.json()).toEqual({ error: { code: "invalid_json", message: expect.any(String) } });
     });
 
-    it("lists JavaScript and TypeScript", async () => {
+    it("lists its languages", async () => {
       const body = (await (await fetch(`${bases[name]}/v1/languages`, { headers: { authorization: `Bearer ${tokens[name]}` } })).json()) as { languages: { name: string }[] };
-      expect(body.languages.map((l) => l.name)).toEqual(["javascript", "typescript"]);
+      expect(body.languages.map((l) => l.name)).toEqual(LANGUAGES[name]);
     });
 
     it("serves kv, one namespace apart from another", async () => {

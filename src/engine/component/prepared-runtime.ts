@@ -1,0 +1,65 @@
+import type { ComponentRuntimeDescriptor } from "../../../runtimes/lua.ts";
+import { memoryPages } from "../../limits/memory.ts";
+import type { PreparedComponentRuntime } from "./component-engine.ts";
+import { wrapLua } from "./lua-wrapper.ts";
+import { patchMemoryMax } from "./patch-memory-max.ts";
+
+const PREPARE_VERSION = "1";
+/** The name jco's files carry in a prepared folder: `runtime.js`, `runtime.core.wasm`, … */
+export const GLUE_NAME = "runtime";
+/** The metered main module, stored beside jco's files. */
+export const METERED_FILE = "metered";
+
+/** The folder name of a runtime's prepared files: the language and a hash of everything they derive from. */
+export async function preparedFolderName(descriptor: ComponentRuntimeDescriptor, artifact: Uint8Array): Promise<string> {
+  const parts = [new TextEncoder().encode(PREPARE_VERSION + descriptor.witSource), artifact];
+  const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    all.set(p, at);
+    at += p.length;
+  }
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", all));
+  return `${descriptor.language.name}-${[...digest].map((b) => b.toString(16).padStart(2, "0")).join("").slice(0, 32)}`;
+}
+
+/** How an adapter reads a prepared folder. */
+export interface PreparedFolder {
+  list(): Promise<string[]>;
+  read(file: string): Promise<Uint8Array>;
+  /** Imports `runtime.js`, jco's generated glue. */
+  importGlue(): Promise<Pick<PreparedComponentRuntime, "instantiate">>;
+}
+
+/**
+ * Loads a runtime prepared earlier (by the Node adapter, with jco): compiles its core modules once,
+ * and caps the metered main module per memory limit on demand. Runtime-agnostic: Deno and Bun load
+ * the same folder Node wrote.
+ */
+export async function loadPreparedRuntime(descriptor: ComponentRuntimeDescriptor, folder: PreparedFolder): Promise<PreparedComponentRuntime> {
+  const mainModuleName = `${GLUE_NAME}.core.wasm`;
+  const modules = new Map<string, WebAssembly.Module>();
+  for (const file of await folder.list()) {
+    if (file.endsWith(".wasm") && file !== mainModuleName && file !== `${METERED_FILE}.wasm`) {
+      modules.set(file, new WebAssembly.Module(new Uint8Array(await folder.read(file))));
+    }
+  }
+  const metered = await folder.read(`${METERED_FILE}.wasm`);
+  const capped = new Map<number, WebAssembly.Module>();
+  const { instantiate } = await folder.importGlue();
+  return {
+    language: descriptor.language,
+    instantiate,
+    mainModuleName,
+    modules,
+    mainModule(memoryMb) {
+      let module = capped.get(memoryMb);
+      if (!module) {
+        module = new WebAssembly.Module(patchMemoryMax(metered, memoryPages(memoryMb)));
+        capped.set(memoryMb, module);
+      }
+      return module;
+    },
+    wrap: wrapLua,
+  };
+}
