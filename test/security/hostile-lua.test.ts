@@ -1,0 +1,51 @@
+/**
+ * Hostile Lua through the real HTTP app and the Node worker pool (the component engine).
+ * Every hostile case is followed by a benign request on the same server, which must succeed.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { WorkerPoolEngine } from "../../src/adapters/node/worker-pool.ts";
+import { appWith, workerPool } from "../helpers/fixtures.ts";
+
+let pool: WorkerPoolEngine;
+let h: Awaited<ReturnType<typeof appWith>>;
+beforeAll(async () => {
+  pool = await workerPool({ size: 2 });
+  h = await appWith(pool);
+});
+afterAll(async () => {
+  await pool.close();
+  expect(pool.threads).toBe(0);
+});
+
+const benign = { language: "lua", code: "function main(i) return i.a + 1 end", input: { a: 41 } };
+
+const cases: [string, string, Record<string, number> | undefined, string][] = [
+  ["an endless loop", "while true do end", { fuel: 500 }, "fuel_exhausted"],
+  ["an endless loop hidden in pcall", "while true do pcall(function () while true do end end) end", { fuel: 500 }, "fuel_exhausted"],
+  ["an endless coroutine ping-pong", "local co = coroutine.wrap(function () while true do coroutine.yield() end end) while true do co() end", { fuel: 500 }, "fuel_exhausted"],
+  ["string.rep of a gigabyte", "local s = string.rep('x', 1e9)", { memoryMb: 64 }, "memory_exhausted"],
+  ["a table-growth bomb", "local t = {} local i = 0 while true do i = i + 1 t[i] = { i } end", { memoryMb: 32, fuel: 1e6 }, "memory_exhausted"],
+  ["deep recursion", "local function f(n) return f(n + 1) + 1 end f(1)", undefined, "guest_error"],
+  ["output flooding", "while true do io.write(string.rep('y', 1000)) end", undefined, "output_limit"],
+  ["a pathological pattern", "local s = string.rep('a', 5000) .. 'b' for i = 1, 1e9 do s:find('.-.-.-.-.-c') end", { fuel: 500 }, "fuel_exhausted"],
+  ["a binary chunk", "assert(load(string.dump(function () end)))", undefined, "guest_error"],
+  ["an error object that is not a string", "error({ 'table' })", undefined, "guest_error"],
+];
+
+describe("hostile Lua ends cleanly and leaves the server serving", () => {
+  for (const [what, code, limits, expected] of cases) {
+    it(what, async () => {
+      const { status, body } = await h.post({ language: "lua", code, limits });
+      expect(status).toBe(200);
+      expect(body.ok ? "ok" : body.error.code).toBe(expected);
+      const after = await h.post(benign);
+      expect(after.body).toMatchObject({ ok: true, result: 42 });
+    });
+  }
+
+  it("reaches no host environment, files or processes", async () => {
+    const code = "function main() return { type(os.getenv), type(os.execute), type(os.remove), type(io.open), type(io.popen), type(require), type(package), type(debug) } end";
+    const { body } = await h.post({ language: "lua", code });
+    expect(body).toMatchObject({ ok: true, result: Array(8).fill("nil") });
+  });
+});
