@@ -1,3 +1,4 @@
+import { afterAll, beforeAll, expect } from "vitest";
 import { loadArtifact } from "../../src/adapters/node/load-artifact.ts";
 import { WorkerPoolEngine } from "../../src/adapters/node/worker-pool.ts";
 import { createApp } from "../../src/app.ts";
@@ -91,4 +92,21 @@ export function luaRuntimePrepared(): Promise<PreparedComponentRuntime> {
 
 export async function componentEngine(): Promise<ComponentEngine> {
   return new ComponentEngine([await luaRuntimePrepared()]);
+}
+
+/**
+ * Registers a worker pool (2 threads) and the app over it for the current test file, and checks at
+ * the end that every thread stopped. Read `pool` and `h` inside tests.
+ */
+export function usePoolApp(): { readonly pool: WorkerPoolEngine; readonly h: Awaited<ReturnType<typeof appWith>> } {
+  const state = {} as { pool: WorkerPoolEngine; h: Awaited<ReturnType<typeof appWith>> };
+  beforeAll(async () => {
+    state.pool = await workerPool({ size: 2 });
+    state.h = await appWith(state.pool);
+  });
+  afterAll(async () => {
+    await state.pool.close();
+    expect(state.pool.threads).toBe(0);
+  });
+  return state;
 }

@@ -3,24 +3,14 @@
  * Every hostile case is followed by a benign request on the same server, which must succeed.
  * This folder only grows.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { WorkerPoolEngine } from "../../src/adapters/node/worker-pool.ts";
-import { appWith, workerPool } from "../helpers/fixtures.ts";
+import { describe, expect, it } from "vitest";
+import { usePoolApp } from "../helpers/fixtures.ts";
 
-let pool: WorkerPoolEngine;
-let h: Awaited<ReturnType<typeof appWith>>;
-beforeAll(async () => {
-  pool = await workerPool({ size: 2 });
-  h = await appWith(pool);
-});
-afterAll(async () => {
-  await pool.close();
-  expect(pool.threads).toBe(0);
-});
+const server = usePoolApp();
 
 const benign = { language: "javascript", code: "export default (i) => i.a + 1", input: { a: 41 } };
 async function expectBenignStillWorks() {
-  const { status, body } = await h.post(benign);
+  const { status, body } = await server.h.post(benign);
   expect(status).toBe(200);
   expect(body).toMatchObject({ ok: true, result: 42 });
 }
@@ -52,7 +42,7 @@ const cases: [string, string, Record<string, number> | undefined, string | RegEx
 describe("hostile scripts end cleanly and leave the server serving", () => {
   for (const [what, code, limits, expected] of cases) {
     it(what, async () => {
-      const { status, body } = await h.post({ language: "javascript", code, limits });
+      const { status, body } = await server.h.post({ language: "javascript", code, limits });
       expect(status).toBe(200);
       const got = body.ok ? "ok" : body.error.code;
       if (expected instanceof RegExp) expect(got).toMatch(expected);
@@ -73,7 +63,7 @@ describe("no host capability is reachable", () => {
   ];
   for (const [what, expr] of probes) {
     it(what, async () => {
-      const { body } = await h.post({ language: "javascript", code: `export default () => ${expr}` });
+      const { body } = await server.h.post({ language: "javascript", code: `export default () => ${expr}` });
       expect(body.ok).toBe(true);
       for (const v of body.result) expect(v).toBe("undefined");
       await expectBenignStillWorks();
@@ -82,10 +72,10 @@ describe("no host capability is reachable", () => {
 
   it("cannot import host modules", async () => {
     for (const spec of ["node:fs", "fs", "child_process", "/etc/passwd", "https://example.com/x.js"]) {
-      const { body } = await h.post({ language: "javascript", code: `import x from ${JSON.stringify(spec)}; export default () => x` });
+      const { body } = await server.h.post({ language: "javascript", code: `import x from ${JSON.stringify(spec)}; export default () => x` });
       expect(body).toMatchObject({ ok: false, error: { code: "guest_error" } });
     }
-    const dynamic = await h.post({ language: "javascript", code: "export default async () => { await import('node:fs'); return 1 }" });
+    const dynamic = await server.h.post({ language: "javascript", code: "export default async () => { await import('node:fs'); return 1 }" });
     expect(dynamic.body).toMatchObject({ ok: false, error: { code: "guest_error" } });
     await expectBenignStillWorks();
   });
@@ -102,13 +92,13 @@ describe("under concurrent load", () => {
     const requests = Array.from({ length: 200 }, (_, i) =>
       i % 10 === 0 ? { hostile: true, body: hostile[(i / 10) % hostile.length]! } : { hostile: false, body: { ...benign, input: { a: i } } },
     );
-    const responses = await Promise.all(requests.map((r) => h.post(r.body)));
+    const responses = await Promise.all(requests.map((r) => server.h.post(r.body)));
     responses.forEach((res, i) => {
       expect(res.status).toBe(200);
       if (!requests[i]!.hostile) expect(res.body).toMatchObject({ ok: true, result: i + 1 });
       else expect(res.body.ok).toBe(false);
     });
-    expect(h.errors).toEqual([]);
-    expect(pool.threads).toBe(2);
+    expect(server.h.errors).toEqual([]);
+    expect(server.pool.threads).toBe(2);
   });
 });

@@ -2,20 +2,10 @@
  * Hostile Lua through the real HTTP app and the Node worker pool (the component engine).
  * Every hostile case is followed by a benign request on the same server, which must succeed.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { WorkerPoolEngine } from "../../src/adapters/node/worker-pool.ts";
-import { appWith, workerPool } from "../helpers/fixtures.ts";
+import { describe, expect, it } from "vitest";
+import { usePoolApp } from "../helpers/fixtures.ts";
 
-let pool: WorkerPoolEngine;
-let h: Awaited<ReturnType<typeof appWith>>;
-beforeAll(async () => {
-  pool = await workerPool({ size: 2 });
-  h = await appWith(pool);
-});
-afterAll(async () => {
-  await pool.close();
-  expect(pool.threads).toBe(0);
-});
+const server = usePoolApp();
 
 const benign = { language: "lua", code: "function main(i) return i.a + 1 end", input: { a: 41 } };
 
@@ -35,17 +25,17 @@ const cases: [string, string, Record<string, number> | undefined, string][] = [
 describe("hostile Lua ends cleanly and leaves the server serving", () => {
   for (const [what, code, limits, expected] of cases) {
     it(what, async () => {
-      const { status, body } = await h.post({ language: "lua", code, limits });
+      const { status, body } = await server.h.post({ language: "lua", code, limits });
       expect(status).toBe(200);
       expect(body.ok ? "ok" : body.error.code).toBe(expected);
-      const after = await h.post(benign);
+      const after = await server.h.post(benign);
       expect(after.body).toMatchObject({ ok: true, result: 42 });
     });
   }
 
   it("reaches no host environment, files or processes", async () => {
     const code = "function main() return { type(os.getenv), type(os.execute), type(os.remove), type(io.open), type(io.popen), type(require), type(package), type(debug) } end";
-    const { body } = await h.post({ language: "lua", code });
+    const { body } = await server.h.post({ language: "lua", code });
     expect(body).toMatchObject({ ok: true, result: Array(8).fill("nil") });
   });
 });
