@@ -7,7 +7,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { WorkerPoolEngine } from "../../src/adapters/node/worker-pool.ts";
 import { loadConfig } from "../../src/config.ts";
 import { appWith, workerPool } from "../helpers/fixtures.ts";
@@ -76,6 +76,9 @@ async function expectClean() {
 }
 
 describe("kv", () => {
+  // After every case, hostile or not, a benign run on the same server must succeed.
+  afterEach(expectClean);
+
   it("round-trips and persists across runs", async () => {
     const set = await run(open, `import { kv } from "kiln"; export default async () => { await kv.set("greeting", "hi", null); return kv.get("greeting") }`, { kv: { namespace: "app1" } });
     expect(set.body).toMatchObject({ ok: true, result: "hi" });
@@ -117,6 +120,9 @@ describe("kv", () => {
 });
 
 describe("http", () => {
+  // After every case, hostile or not, a benign run on the same server must succeed.
+  afterEach(expectClean);
+
   it("fetches an allowlisted target", async () => {
     const { body } = await run(open, tryFetch(`http://${local()}/hello`), { http: { allow: [local()] } });
     expect(body).toMatchObject({ ok: true, result: { status: 200, body: JSON.stringify({ hello: "from target" }) } });
@@ -190,7 +196,6 @@ describe("http", () => {
     expect(waited.body.usage.wallMs).toBeGreaterThanOrEqual(250);
     const late = await open.post({ language: "javascript", code: tryFetch(`http://${local()}/slow`), grants: { http: { allow: [local()] } }, limits: { timeoutMs: 100 } });
     expect(late.body).toMatchObject({ ok: false, error: { code: "timeout" } });
-    await expectClean();
   });
 
   it("caps calls per run", async () => {
@@ -201,6 +206,9 @@ describe("http", () => {
 });
 
 describe("secrets and log", () => {
+  // After every case, hostile or not, a benign run on the same server must succeed.
+  afterEach(expectClean);
+
   it("reads granted secrets and never echoes one in host errors or server logs", async () => {
     const code = `import { secrets, http, kv } from "kiln";
       export default async () => {

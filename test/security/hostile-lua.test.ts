@@ -37,5 +37,6 @@ describe("hostile Lua ends cleanly and leaves the server serving", () => {
     const code = "function main() return { type(os.getenv), type(os.execute), type(os.remove), type(io.open), type(io.popen), type(require), type(package), type(debug) } end";
     const { body } = await server.h.post({ language: "lua", code });
     expect(body).toMatchObject({ ok: true, result: Array(8).fill("nil") });
+    expect((await server.h.post(benign)).body).toMatchObject({ ok: true, result: 42 });
   });
 });
