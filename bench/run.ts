@@ -73,6 +73,20 @@ const floor = await time(N, () => {
   rt.dispose();
 });
 const nodeVm = await time(N, () => vm.runInNewContext("1+1"));
+// What a budget means in time: an endless simple loop with 10,000 fuel units (the default).
+const SPIN_FUEL = 10_000;
+const spinLimits = { ...job.limits, fuel: SPIN_FUEL, timeoutMs: 60_000 };
+const spin = async (run: () => Promise<{ ok: boolean; error?: { code: string } }>) => {
+  const samples: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t = performance.now();
+    const out = (await run()) as { ok: boolean; error?: { code: string } };
+    if (out.ok || out.error?.code !== "fuel_exhausted") throw new Error(`spin did not exhaust fuel: ${JSON.stringify(out)}`);
+    samples.push(performance.now() - t);
+  }
+  return stats(samples).p50;
+};
+const quickjsSpinMs = await spin(() => engine.run({ ...job, code: "while (true) {}", limits: spinLimits }));
 engine.dispose();
 
 // 2. Lua as a component: a fresh instance per run, and the cost of fuel metering.
@@ -115,6 +129,7 @@ await median(() => cpuLua(plainLua), 3);
 await median(() => cpuLua(lua.mainModule(64)), 3);
 const plainMs = await median(() => cpuLua(plainLua), 9);
 const meteredMs = await median(() => cpuLua(lua.mainModule(64)), 9);
+const luaSpinMs = await spin(() => components.run({ ...luaJob, code: "while true do end", limits: spinLimits }));
 components.dispose();
 
 // 3. Over HTTP: POST /v1/run through the worker pool, against GET /healthz on the same server.
@@ -159,6 +174,11 @@ noisy: compare the ratios within one run, not absolute numbers across runs.
 | peer: node:vm runInNewContext('1+1') (not a security boundary) | ${ms(nodeVm.p50)} | ${ms(nodeVm.p99)} | ${(nodeVm.p50 / kiln.p50).toFixed(2)}× |
 
 Kiln's overhead over the raw library floor: ${(kiln.p50 / floor.p50).toFixed(2)}×.
+
+## What a fuel budget means in time
+
+An endless simple loop with ${SPIN_FUEL} fuel units (the default budget) until \`fuel_exhausted\`, p50 of 3:
+JavaScript (\`while (true) {}\`) ${quickjsSpinMs.toFixed(0)} ms, Lua (\`while true do end\`) ${luaSpinMs.toFixed(0)} ms.
 
 ## HTTP: \`POST /v1/run\` with that script (autocannon, 10 connections, ${DURATION} s, ${config.workers} worker threads)
 
