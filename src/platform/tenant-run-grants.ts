@@ -17,7 +17,8 @@ export async function tenantRunGrants(
   options: { config: Config; platform: Platform; tenant: Tenant },
 ): Promise<{ grants: RunGrants; limits: HostLimits }> {
   const { config, platform, tenant } = options;
-  const sealed = await platform.store.getSecrets(tenant.id);
+  // Most runs ask for no secret: only then is the store read and anything decrypted.
+  const sealed = requested.secrets?.length ? await platform.store.getSecrets(tenant.id) : {};
   const wanted = (requested.secrets ?? []).filter((name) => Object.hasOwn(sealed, name));
   const opened = Object.fromEntries(await Promise.all(wanted.map(async (name) => [name, await platform.secretBox.open(sealed[name]!)])));
   const grants = resolveGrants(requested, { ...config.grants, secrets: { ...config.grants.secrets, ...opened } });

@@ -46,7 +46,7 @@ export async function workerPool(options: { size?: number; maxQueue?: number; kv
     size: options.size ?? 2,
     maxQueue: options.maxQueue ?? 1000,
     wasmModule,
-    languages: [...QuickJSEngine.languagesOf(defaultRuntimes.quickjs), ...new ComponentEngine([lua]).languages],
+    languages: [...QuickJSEngine.languagesOf(defaultRuntimes.quickjs), ...ComponentEngine.languagesOf([lua])],
     kvPath: options.kvPath ?? ":memory:",
     cacheDir: ".kiln/cache",
   });

@@ -33,7 +33,7 @@ const engine = new WorkerPoolEngine({
   size: config.workers,
   maxQueue: config.maxQueue,
   wasmModule,
-  languages: [...QuickJSEngine.languagesOf(runtime), ...new ComponentEngine([lua]).languages],
+  languages: [...QuickJSEngine.languagesOf(runtime), ...ComponentEngine.languagesOf([lua])],
   kvPath: config.dbPath,
   redisUrl: config.redisUrl,
   cacheDir: config.cacheDir,

@@ -32,7 +32,7 @@ const kv = redisUrl ? new RedisKvStore(connectRedis(redisUrl)) : new SqliteKvSto
 if (kv instanceof RedisKvStore) kv.redis.connect().catch(() => undefined);
 const quickjs = createQuickJSEngine(wasmModule, { services: { kv, http: new NodeHttpTransport() } });
 const components = new ComponentEngine([await prepareComponentRuntime(luaRuntime, { cacheDir })]);
-const engines = new Map<string, Engine>([...quickjs.languages, ...components.languages].map((l) => [l.name, l.engine === "quickjs" ? quickjs : components]));
+const engines = new Map<string, Engine>([quickjs, components].flatMap((e) => e.languages.map((l) => [l.name, e] as const)));
 const port = parentPort!;
 
 port.on("message", async ({ id, job }: WorkerRequest) => {

@@ -1,7 +1,7 @@
 import type { GuestError, TrapReason } from "../../errors.ts";
 import { DisposedError } from "../../errors.ts";
 import { isNearCap } from "../../limits/memory.ts";
-import { trapError } from "../quickjs/guest-failure.ts";
+import { trapError } from "../trap-error.ts";
 import type { Engine, LanguageInfo, RunJob, RunOutcome } from "../engine.ts";
 import { FUEL_GLOBAL } from "./instrument-fuel.ts";
 import { GuestExit } from "./wasi/cli.ts";
@@ -40,7 +40,12 @@ export class ComponentEngine implements Engine {
 
   constructor(runtimes: readonly PreparedComponentRuntime[]) {
     for (const r of runtimes) this.#runtimes.set(r.language.name, r);
-    this.languages = runtimes.map((r) => ({ ...r.language, engine: this.name }));
+    this.languages = ComponentEngine.languagesOf(runtimes);
+  }
+
+  /** The languages prepared runtimes serve, as `GET /v1/languages` lists them. */
+  static languagesOf(runtimes: readonly PreparedComponentRuntime[]): LanguageInfo[] {
+    return runtimes.map((r) => ({ ...r.language, engine: "component" }));
   }
 
   async run(job: RunJob): Promise<RunOutcome> {

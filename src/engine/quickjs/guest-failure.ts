@@ -1,5 +1,4 @@
-import type { GuestError, TrapReason } from "../../errors.ts";
-import type { RunLimits } from "../../limits/run-limits.ts";
+import type { GuestError } from "../../errors.ts";
 
 /** A thrown value as the guest's prelude describes it: plain data. */
 export interface Described {
@@ -35,15 +34,4 @@ export function guestErrorFrom(d: Described, scriptName: string): GuestError {
     if (stack.trim()) error.stack = stack;
   }
   return error;
-}
-
-/** The `error` of a run the host stopped, with a message naming the limit. */
-export function trapError(reason: TrapReason, limits: RunLimits, message?: string): GuestError {
-  const defaults: Record<TrapReason, string> = {
-    fuel_exhausted: `The script used all of its fuel (${limits.fuel} units)`,
-    memory_exhausted: `The script reached its memory cap (${limits.memoryMb} MiB)`,
-    timeout: `The script ran past its deadline (${limits.timeoutMs} ms)`,
-    output_limit: `The script's output passed its cap (${limits.maxOutputBytes} bytes)`,
-  };
-  return { code: reason, message: message ?? defaults[reason] };
 }
