@@ -91,11 +91,6 @@ export class HostCallError extends Error {
   }
 }
 
-/** Thrown by a sandbox when its instance is unusable; the owner must discard it. */
-export class InstancePoisonedError extends Error {
-  override readonly name = "InstancePoisonedError";
-}
-
 /** Thrown when something is used after `dispose()`. */
 export class DisposedError extends Error {
   override readonly name = "DisposedError";
