@@ -2,6 +2,7 @@
  * `npm run bench`: Kiln's benchmarks, each reported as ratios against baselines measured in the same run.
  * Results go to bench/RESULTS.md.
  */
+import { wrapLua } from "../src/engine/component/lua-wrapper.ts";
 import autocannon from "autocannon";
 import { serve } from "@hono/node-server";
 import { writeFileSync } from "node:fs";
@@ -115,7 +116,7 @@ const cpuLua = async (main: WebAssembly.Module) => {
     if (fuel) fuel.value = 1n << 60n;
     return inst;
   });
-  const source = lua.wrap("local function fib(n) if n < 2 then return n end return fib(n-1) + fib(n-2) end function main() local s = 0 for i = 1, 300000 do s = s + (i % 7) end return fib(22) + s end", "null");
+  const source = wrapLua("local function fib(n) if n < 2 then return n end return fib(n-1) + fib(n-2) end function main() local s = 0 for i = 1, 300000 do s = s + (i % 7) end return fib(22) + s end", "null");
   const t = performance.now();
   instance.run(source);
   return performance.now() - t;

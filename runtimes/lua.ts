@@ -1,14 +1,24 @@
+import type { ComponentRuntimeDescriptor } from "./component-runtime.ts";
+
 /**
  * Lua as data: the reactor built by runtimes/lua/build.sh, the component world it is wrapped in,
  * and the language it serves. The Node adapter turns it into a prepared component runtime.
  */
-export const luaRuntime = {
+export const luaRuntime: ComponentRuntimeDescriptor = {
   engine: "component",
   artifact: new URL("./lua/lua.wasm", import.meta.url),
   /** The world the reactor's exports implement (its `run` is the canonical-ABI export of this function). */
-  witSource: "package kiln:runtime@0.1.0;\nworld lua {\n  export run: func(source: string) -> result<string, string>;\n}\n",
+  witSource: `package kiln:runtime@0.1.0;
+interface host {
+  call: func(name: string, args: string) -> result<string, string>;
+}
+world lua {
+  import host;
+  export run: func(source: string) -> result<string, string>;
+}
+`,
   world: "lua",
+  driver: "lua",
+  exceptions: true,
   language: { name: "lua", aliases: ["lua5.4"], version: "Lua 5.4.4 (Debian 5.4.4-3+deb12u1), as a WASI 0.2 component" },
-} as const;
-
-export type ComponentRuntimeDescriptor = typeof luaRuntime;
+};

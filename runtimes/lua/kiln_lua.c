@@ -1,11 +1,14 @@
 /*
  * Kiln's Lua 5.4 reactor: a fresh interpreter per instance with only base (minus dofile/loadfile),
  * coroutine, table, string, math and utf8, plus os.time and os.clock, and io.write / io.stderr:write
- * (no files). Chunks load as text only, never bytecode. Output goes to WASI stdout/stderr.
+ * (no files), plus the global __kiln_call(name, args) -> ok, text for Kiln's host functions (the wrapper
+ * Kiln runs around a script captures it and removes the global). Chunks load as text only, never bytecode.
+ * Output goes to WASI stdout/stderr.
  *
  * Exports: kiln_init() -> 0 | 3 (no memory); kiln_alloc(n) / kiln_free(p) / cabi_realloc for passing
  * source text; kiln_run(ptr, len) -> 0 ok | 1 runtime error | 2 syntax error | 3 out of memory (message on
  * stderr), initialising on first use.
+ * Imports: WASI preview 1, and `call` from kiln:runtime/host@0.1.0 (see kiln_call below).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -56,6 +59,50 @@ static int os_clock(lua_State *s) {
   return 1;
 }
 
+/*
+ * The host import `call: func(name: string, args: string) -> result<string, string>` of interface
+ * kiln:runtime/host@0.1.0, lowered by the canonical ABI: the host writes the result record at `ret`
+ * (u8 case at offset 0, 0 ok / 1 err; the string's pointer at 4 and length at 8), allocating the
+ * string in this memory with cabi_realloc; the guest frees it. An empty string may come without an
+ * allocation (jco passes pointer 1), so only a non-empty one is freed, as wit-bindgen does.
+ */
+struct host_result {
+  uint8_t tag;
+  char *ptr;
+  size_t len;
+};
+_Static_assert(sizeof(size_t) == 4 && _Alignof(struct host_result) == 4, "wasm32 layout");
+_Static_assert(__builtin_offsetof(struct host_result, ptr) == 4 && __builtin_offsetof(struct host_result, len) == 8,
+               "canonical ABI layout of result<string, string>");
+
+__attribute__((import_module("kiln:runtime/host@0.1.0"), import_name("call")))
+extern void kiln_host_call(const char *name, size_t name_len, const char *args, size_t args_len, struct host_result *ret);
+
+static int push_text(lua_State *s) {
+  lua_pushlstring(s, (const char *)lua_touserdata(s, 1), (size_t)lua_tointeger(s, 2));
+  return 1;
+}
+
+/* __kiln_call(name, args) -> true, result text | false, error text. */
+static int kiln_call(lua_State *s) {
+  size_t name_len, args_len;
+  const char *name = luaL_checklstring(s, 1, &name_len);
+  const char *args = luaL_checklstring(s, 2, &args_len);
+  lua_settop(s, 2);
+  struct host_result ret = {0, NULL, 0};
+  kiln_host_call(name, name_len, args, args_len, &ret);
+  /* Copy the text into a Lua string under a protected call, so a memory error cannot leak ret.ptr. */
+  lua_pushcfunction(s, push_text);
+  lua_pushlightuserdata(s, ret.ptr);
+  lua_pushinteger(s, (lua_Integer)ret.len);
+  int status = lua_pcall(s, 2, 1, 0);
+  if (ret.len > 0) free(ret.ptr);
+  if (status != LUA_OK) return lua_error(s);
+  lua_pushboolean(s, ret.tag == 0);
+  lua_insert(s, -2);
+  return 2;
+}
+
 static const luaL_Reg libs[] = {
   {LUA_GNAME, luaopen_base}, {LUA_COLIBNAME, luaopen_coroutine}, {LUA_TABLIBNAME, luaopen_table},
   {LUA_STRLIBNAME, luaopen_string}, {LUA_MATHLIBNAME, luaopen_math}, {LUA_UTF8LIBNAME, luaopen_utf8}, {NULL, NULL},
@@ -87,6 +134,8 @@ static int setup(lua_State *s) {
   lua_setfield(s, -2, "write");
   lua_setfield(s, -2, "stderr");
   lua_setglobal(s, "io");
+  lua_pushcfunction(s, kiln_call);
+  lua_setglobal(s, "__kiln_call");
   return 0;
 }
 
@@ -99,11 +148,17 @@ EXPORT("kiln_init") int kiln_init(void) {
 
 EXPORT("kiln_alloc") void *kiln_alloc(size_t n) { return malloc(n ? n : 1); }
 
-/* The canonical ABI's allocator, so the module can be wrapped as a component. */
+/*
+ * The canonical ABI's allocator, so the module can be wrapped as a component. The host uses it to pass
+ * `run`'s source and __kiln_call's results in, and does not check for NULL (jco would write at address
+ * 0), so running out of memory here traps instead.
+ */
 EXPORT("cabi_realloc") void *cabi_realloc(void *old, size_t old_size, size_t align, size_t new_size) {
   (void)old_size;
   (void)align;
-  return realloc(old, new_size ? new_size : 1);
+  void *p = realloc(old, new_size ? new_size : 1);
+  if (p == NULL) __builtin_trap();
+  return p;
 }
 
 EXPORT("kiln_free") void kiln_free(void *p) { free(p); }

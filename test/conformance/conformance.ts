@@ -21,6 +21,10 @@ export interface LanguageSnippets {
   hog: string;
   /** Prints without bound. */
   chatter: string;
+  /** Tries to reach the host's environment, files and process; returns a list of what it got (must be empty). */
+  reach: string;
+  /** Stores "hi" under kv key "greeting" and returns it read back; a refused host call returns "error:<code>". */
+  kv?: string;
 }
 
 export const SNIPPETS: Record<string, LanguageSnippets> = {
@@ -32,6 +36,8 @@ export const SNIPPETS: Record<string, LanguageSnippets> = {
     spin: "while (true) {}",
     hog: "const a = []; for (;;) a.push({ i: a.length, s: 'x' + a.length })",
     chatter: "for (;;) console.log('la la la la la la la la')",
+    reach: "export default () => ['process', 'require', 'std', 'os', 'Deno', 'Bun', 'fetch', 'XMLHttpRequest'].filter((name) => name in globalThis)",
+    kv: "import { kv } from 'kiln';\nexport default async () => { try { await kv.set('greeting', 'hi', null); return await kv.get('greeting') } catch (e) { return 'error:' + e.code } }",
   },
   typescript: {
     handler: "export default (input: { n: number }): number => input.n * 2",
@@ -41,6 +47,8 @@ export const SNIPPETS: Record<string, LanguageSnippets> = {
     spin: "let i: number = 0; while (true) { i++ }",
     hog: "const a: object[] = []; for (;;) a.push({ i: a.length, s: 'x' + a.length })",
     chatter: "for (;;) console.log('la la la la la la la la' as string)",
+    reach: "export default (): string[] => ['process', 'require', 'std', 'os', 'Deno', 'Bun', 'fetch'].filter((name: string) => name in globalThis)",
+    kv: "import { kv } from 'kiln';\nexport default async (): Promise<string | null> => { try { await kv.set('greeting', 'hi', null); return await kv.get('greeting') } catch (e: any) { return 'error:' + e.code } }",
   },
   lua: {
     handler: "function main(input) return input.n * 2 end",
@@ -50,6 +58,18 @@ export const SNIPPETS: Record<string, LanguageSnippets> = {
     spin: "while true do end",
     hog: "local t = {} for i = 1, 1e12 do t[i] = ('x'):rep(1000) .. i end",
     chatter: "while true do print('la la la la la la la la') end",
+    reach: "function main() local got = {} for _, name in ipairs({'require', 'dofile', 'loadfile', 'package', 'debug'}) do if _G[name] then got[#got + 1] = name end end if os.getenv then got[#got + 1] = os.getenv('HOME') or 'getenv' end if os.execute or os.remove then got[#got + 1] = 'os' end if io.open or io.popen or io.read then got[#got + 1] = 'io' end return got end",
+    kv: "function main() local ok, v = pcall(function() kiln.kv.set('greeting', 'hi') return kiln.kv.get('greeting') end) if ok then return v end return 'error:' .. tostring(v):match('^[%w_]+') end",
+  },
+  ruby: {
+    handler: "def main(input) = input['n'] * 2",
+    print: "puts 'hello'\n$stderr.puts 'oops'",
+    throws: "def main = raise('boom')",
+    syntax: "a = 1\nb = = 2",
+    spin: "loop {}",
+    hog: "s = 'x'\nloop { s = s * 2 }",
+    chatter: "loop { puts 'la la la la la la la la' }",
+    reach: "def main(_)\n  [ENV.to_h.empty? ? nil : ENV.to_h, (File.read('/etc/passwd') rescue nil), (File.read('/proc/self/environ') rescue nil), (File.write('/tmp/kiln', 'x') rescue nil), (Dir.children('/home') rescue nil), (`id` rescue nil), (begin; require('socket'); rescue LoadError; nil; end)].compact\nend",
   },
 };
 
@@ -100,6 +120,21 @@ export function conformance(name: string, make: () => Promise<Engine>, languages
           expect(out.usage.fuel).toBe(200);
         });
 
+        it("uses the same fuel for the same script and input, run after run", async () => {
+          const fuel = new Set<number | null>();
+          for (let i = 0; i < 10; i++) {
+            const out = await run(language, s.handler, { input: { n: 21 }, limits: { fuel: 200 } });
+            expect(out).toMatchObject({ ok: true, result: 42 });
+            fuel.add(out.usage.fuel);
+          }
+          expect(fuel.size).toBe(1);
+        });
+
+        it("reaches nothing of the host: no environment, files, processes or sockets", async () => {
+          const out = await run(language, s.reach);
+          expect(out).toMatchObject({ ok: true, result: [] });
+        });
+
         it("stops unbounded allocation with memory_exhausted", async () => {
           const out = await run(language, s.hog, { limits: { memoryMb: 32 } });
           expect(out).toMatchObject({ ok: false, error: { code: "memory_exhausted" } });
@@ -110,6 +145,15 @@ export function conformance(name: string, make: () => Promise<Engine>, languages
           expect(out).toMatchObject({ ok: false, error: { code: "output_limit" } });
           expect(out.stdout.length).toBeGreaterThan(0);
         });
+
+        if (s.kv) {
+          it("reaches kv when granted, and gets capability_denied when not", async () => {
+            const granted = await run(language, s.kv!, { grants: { kv: { namespace: `conformance-${language}` }, secrets: {} } });
+            expect(granted).toMatchObject({ ok: true, result: "hi" });
+            const denied = await run(language, s.kv!);
+            expect(denied).toMatchObject({ ok: true, result: "error:capability_denied" });
+          });
+        }
 
         it("runs a benign script after the hostile ones", async () => {
           const out = await run(language, s.handler, { input: { n: 2 } });

@@ -1,3 +1,4 @@
+import { MemoryKvStore } from "../../src/host/kv-store.ts";
 import { afterAll, beforeAll, expect } from "vitest";
 import { loadArtifact } from "../../src/adapters/node/load-artifact.ts";
 import { WorkerPoolEngine } from "../../src/adapters/node/worker-pool.ts";
@@ -7,8 +8,11 @@ import { createQuickJSEngine, defaultRuntimes } from "../../src/default-engines.
 import type { Engine, RunJob } from "../../src/engine/engine.ts";
 import type { RunGrants } from "../../src/host/grants.ts";
 import { QuickJSEngine } from "../../src/engine/quickjs/quickjs-engine.ts";
+import { componentRuntimes } from "../../runtimes/component-runtimes.ts";
 import { luaRuntime } from "../../runtimes/lua.ts";
+import { rubyRuntime } from "../../runtimes/ruby.ts";
 import { prepareComponentRuntime } from "../../src/adapters/node/prepare-component-runtime.ts";
+import { ThreadBlockingHost } from "../../src/adapters/node/thread-blocking-host.ts";
 import { ComponentEngine, type PreparedComponentRuntime } from "../../src/engine/component/component-engine.ts";
 import { createPlatform } from "../../src/platform/create-platform.ts";
 import { MemoryPlatformStore } from "../../src/platform/memory-platform-store.ts";
@@ -36,17 +40,17 @@ export function job(language: string, code: string, options: { input?: unknown; 
 }
 
 export async function coreEngine(): Promise<QuickJSEngine> {
-  return createQuickJSEngine(await quickjsWasm());
+  return createQuickJSEngine(await quickjsWasm(), { services: { kv: new MemoryKvStore() } });
 }
 
 export async function workerPool(options: { size?: number; maxQueue?: number; kvPath?: string } = {}): Promise<WorkerPoolEngine> {
   const wasmModule = await quickjsWasm();
-  const lua = await luaRuntimePrepared();
+  const prepared = await componentRuntimesPrepared();
   return new WorkerPoolEngine({
     size: options.size ?? 2,
     maxQueue: options.maxQueue ?? 1000,
     wasmModule,
-    languages: [...QuickJSEngine.languagesOf(defaultRuntimes.quickjs), ...ComponentEngine.languagesOf([lua])],
+    languages: [...QuickJSEngine.languagesOf(defaultRuntimes.quickjs), ...ComponentEngine.languagesOf(prepared)],
     kvPath: options.kvPath ?? ":memory:",
     cacheDir: ".kiln/cache",
   });
@@ -90,8 +94,20 @@ export function luaRuntimePrepared(): Promise<PreparedComponentRuntime> {
   return (lua ??= prepareComponentRuntime(luaRuntime, { cacheDir: ".kiln/cache" }));
 }
 
+let ruby: Promise<PreparedComponentRuntime> | undefined;
+/** Ruby prepared into .kiln/cache (test/global-setup.ts builds it once before any test file runs). */
+export function rubyRuntimePrepared(): Promise<PreparedComponentRuntime> {
+  return (ruby ??= prepareComponentRuntime(rubyRuntime, { cacheDir: ".kiln/cache" }));
+}
+
+/** Every component runtime, prepared. */
+export function componentRuntimesPrepared(): Promise<PreparedComponentRuntime[]> {
+  return Promise.all(componentRuntimes.map((d) => (d === luaRuntime ? luaRuntimePrepared() : d === rubyRuntime ? rubyRuntimePrepared() : prepareComponentRuntime(d, { cacheDir: ".kiln/cache" }))));
+}
+
+/** The component engine in this process, with kv (in memory) and http served by a blocking host thread. */
 export async function componentEngine(): Promise<ComponentEngine> {
-  return new ComponentEngine([await luaRuntimePrepared()]);
+  return new ComponentEngine(await componentRuntimesPrepared(), { blocking: new ThreadBlockingHost({ kvPath: ":memory:" }) });
 }
 
 /**

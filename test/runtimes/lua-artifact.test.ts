@@ -18,8 +18,9 @@ describe("runtimes/lua/lua.wasm", () => {
     expect(createHash("sha256").update(bytes).digest("hex")).toBe(recorded);
   });
 
-  it("imports only WASI preview 1 and exports the reactor API", () => {
-    expect(new Set(WebAssembly.Module.imports(module).map((i) => i.module))).toEqual(new Set(["wasi_snapshot_preview1"]));
+  it("imports only WASI preview 1 and Kiln's host-call function, and exports the reactor API", () => {
+    expect(new Set(WebAssembly.Module.imports(module).map((i) => i.module))).toEqual(new Set(["wasi_snapshot_preview1", "kiln:runtime/host@0.1.0"]));
+    expect(WebAssembly.Module.imports(module).filter((i) => i.module.startsWith("kiln:")).map((i) => i.name)).toEqual(["call"]);
     expect(WebAssembly.Module.exports(module).map((e) => e.name).sort()).toEqual(["_initialize", "cabi_realloc", "kiln_alloc", "kiln_free", "kiln_init", "kiln_run", "memory", "run"]);
   });
 

@@ -15,7 +15,7 @@ const cases: [string, string, Record<string, number> | undefined, string][] = [
   ["an endless coroutine ping-pong", "local co = coroutine.wrap(function () while true do coroutine.yield() end end) while true do co() end", { fuel: 500 }, "fuel_exhausted"],
   ["string.rep of a gigabyte", "local s = string.rep('x', 1e9)", { memoryMb: 64 }, "memory_exhausted"],
   ["a table-growth bomb", "local t = {} local i = 0 while true do i = i + 1 t[i] = { i } end", { memoryMb: 32, fuel: 1e6 }, "memory_exhausted"],
-  ["deep recursion", "local function f(n) return f(n + 1) + 1 end f(1)", undefined, "guest_error"],
+  ["deep recursion", "local function f(n) return f(n + 1) + 1 end f(1)", { memoryMb: 128 }, "guest_error"],
   ["output flooding", "while true do io.write(string.rep('y', 1000)) end", undefined, "output_limit"],
   ["a pathological pattern", "local s = string.rep('a', 5000) .. 'b' for i = 1, 1e9 do s:find('.-.-.-.-.-c') end", { fuel: 500 }, "fuel_exhausted"],
   ["a binary chunk", "assert(load(string.dump(function () end)))", undefined, "guest_error"],

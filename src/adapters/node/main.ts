@@ -5,7 +5,7 @@ import { loadConfig } from "../../config.ts";
 import { defaultRuntimes } from "../../default-engines.ts";
 import { QuickJSEngine } from "../../engine/quickjs/quickjs-engine.ts";
 import { jsonLogger, serverLog } from "../../server-log.ts";
-import { luaRuntime } from "../../../runtimes/lua.ts";
+import { componentRuntimes } from "../../../runtimes/component-runtimes.ts";
 import { ComponentEngine } from "../../engine/component/component-engine.ts";
 import { loadArtifact } from "./load-artifact.ts";
 import { prepareComponentRuntime } from "./prepare-component-runtime.ts";
@@ -27,13 +27,14 @@ try {
 }
 const runtime = defaultRuntimes.quickjs;
 const wasmModule = await loadArtifact(runtime.artifact);
-// Prepared (and cached) here once, so the worker threads only load it.
-const lua = await prepareComponentRuntime(luaRuntime, { cacheDir: config.cacheDir });
+// Prepared (and cached) here once, so the worker threads only load them.
+const prepared = [];
+for (const descriptor of componentRuntimes) prepared.push(await prepareComponentRuntime(descriptor, { cacheDir: config.cacheDir }));
 const engine = new WorkerPoolEngine({
   size: config.workers,
   maxQueue: config.maxQueue,
   wasmModule,
-  languages: [...QuickJSEngine.languagesOf(runtime), ...ComponentEngine.languagesOf([lua])],
+  languages: [...QuickJSEngine.languagesOf(runtime), ...ComponentEngine.languagesOf(prepared)],
   kvPath: config.dbPath,
   redisUrl: config.redisUrl,
   cacheDir: config.cacheDir,

@@ -2,9 +2,9 @@ import { componentEmbed, componentNew, componentWit, preview1AdapterReactorPath,
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { ComponentRuntimeDescriptor } from "../../../runtimes/lua.ts";
+import type { ComponentRuntimeDescriptor } from "../../../runtimes/component-runtime.ts";
 import type { PreparedComponentRuntime } from "../../engine/component/component-engine.ts";
-import { forbiddenImports } from "../../engine/component/component-imports.ts";
+import { forbiddenImports, RUNTIME_IMPORTS } from "../../engine/component/component-imports.ts";
 import { exnrefCopy } from "../../engine/component/exnref-copy.ts";
 import { instrumentFuel } from "../../engine/component/instrument-fuel.ts";
 import { GLUE_NAME, loadPreparedRuntime, METERED_FILE, preparedFolderName } from "../../engine/component/prepared-runtime.ts";
@@ -28,10 +28,11 @@ export async function prepareComponentRuntime(descriptor: ComponentRuntimeDescri
   });
 }
 
-async function build(descriptor: ComponentRuntimeDescriptor, bytes: Uint8Array, dir: string): Promise<void> {
-  const embedded = await componentEmbed({ binary: exnrefCopy(bytes), witSource: descriptor.witSource, world: descriptor.world });
+async function build(descriptor: ComponentRuntimeDescriptor, artifact: Uint8Array, dir: string): Promise<void> {
+  const bytes = descriptor.prepareCore ? descriptor.prepareCore(artifact) : artifact;
+  const embedded = await componentEmbed({ binary: descriptor.exceptions ? exnrefCopy(bytes) : bytes, witSource: descriptor.witSource, world: descriptor.world });
   const component = await componentNew(embedded, [["wasi_snapshot_preview1", readFileSync(preview1AdapterReactorPath())]]);
-  const forbidden = forbiddenImports(await componentWit(component));
+  const forbidden = forbiddenImports(await componentWit(component), RUNTIME_IMPORTS);
   if (forbidden.length) throw new Error(`the ${descriptor.language.name} component imports what Kiln's host does not provide: ${forbidden.join(", ")}`);
   const { files } = await transpile(component, { name: GLUE_NAME, instantiation: "async" });
   // Build in a private folder and rename it into place, so workers preparing at once never see half a cache.

@@ -8,10 +8,11 @@ import { NodeHttpTransport } from "./node-http-transport.ts";
 import { connectRedis } from "./redis/redis-connection.ts";
 import { RedisKvStore } from "./redis/redis-kv-store.ts";
 import { SqliteKvStore } from "./sqlite-kv-store.ts";
-import { luaRuntime } from "../../../runtimes/lua.ts";
+import { componentRuntimes } from "../../../runtimes/component-runtimes.ts";
 import { ComponentEngine } from "../../engine/component/component-engine.ts";
 import type { Engine, RunJob } from "../../engine/engine.ts";
 import { prepareComponentRuntime } from "./prepare-component-runtime.ts";
+import { ThreadBlockingHost } from "./thread-blocking-host.ts";
 
 export interface WorkerInit {
   wasmModule: WebAssembly.Module;
@@ -31,7 +32,9 @@ const fuelView = new Int32Array(fuel);
 const kv = redisUrl ? new RedisKvStore(connectRedis(redisUrl)) : new SqliteKvStore(kvPath);
 if (kv instanceof RedisKvStore) kv.redis.connect().catch(() => undefined);
 const quickjs = createQuickJSEngine(wasmModule, { services: { kv, http: new NodeHttpTransport() } });
-const components = new ComponentEngine([await prepareComponentRuntime(luaRuntime, { cacheDir })]);
+const components = new ComponentEngine(await Promise.all(componentRuntimes.map((d) => prepareComponentRuntime(d, { cacheDir }))), {
+  blocking: new ThreadBlockingHost({ kvPath, redisUrl }),
+});
 const engines = new Map<string, Engine>([quickjs, components].flatMap((e) => e.languages.map((l) => [l.name, e] as const)));
 const port = parentPort!;
 

@@ -3,6 +3,11 @@ import { DisposedError } from "../../errors.ts";
 import { isNearCap } from "../../limits/memory.ts";
 import { trapError } from "../trap-error.ts";
 import type { Engine, LanguageInfo, RunJob, RunOutcome } from "../engine.ts";
+import type { HostServices } from "../../host/run-host.ts";
+import type { BlockingHost } from "./blocking-host.ts";
+import { ComponentHost } from "./component-host.ts";
+import type { GuestDriver } from "./guest-driver.ts";
+import { kilnImports } from "./kiln-imports.ts";
 import { FUEL_GLOBAL } from "./instrument-fuel.ts";
 import { GuestExit } from "./wasi/cli.ts";
 import { OutputLimitExceeded } from "./wasi/io.ts";
@@ -23,8 +28,12 @@ export interface PreparedComponentRuntime {
   mainModuleName: string;
   /** The other core modules (the WASI adapter and jco's shims). */
   modules: ReadonlyMap<string, WebAssembly.Module>;
-  /** The source the runtime runs for `code` with `inputJson`; it returns the result as JSON text. */
-  wrap(code: string, inputJson: string): string;
+  /** How the engine calls the instance's exports. */
+  driver: GuestDriver;
+  /** Fuel (metered events) an instance may spend initialising before the run's budget applies. */
+  initFuel: bigint;
+  /** The smallest memory cap the runtime starts under. */
+  minMemoryMb: number;
 }
 
 /**
@@ -36,9 +45,14 @@ export class ComponentEngine implements Engine {
   readonly name = "component";
   readonly languages: readonly LanguageInfo[];
   readonly #runtimes = new Map<string, PreparedComponentRuntime>();
+  readonly #services: HostServices;
+  readonly #blocking: BlockingHost | undefined;
   #disposed = false;
 
-  constructor(runtimes: readonly PreparedComponentRuntime[]) {
+  /** `services` answer log and secrets in place; `blocking` serves kv and http (see BlockingHost) and is disposed with the engine. */
+  constructor(runtimes: readonly PreparedComponentRuntime[], options: { services?: HostServices; blocking?: BlockingHost } = {}) {
+    this.#services = options.services ?? {};
+    this.#blocking = options.blocking;
     for (const r of runtimes) this.#runtimes.set(r.language.name, r);
     this.languages = ComponentEngine.languagesOf(runtimes);
   }
@@ -48,12 +62,15 @@ export class ComponentEngine implements Engine {
     return runtimes.map((r) => ({ ...r.language, engine: "component" }));
   }
 
-  async run(job: RunJob): Promise<RunOutcome> {
+  async run(requested: RunJob): Promise<RunOutcome> {
     if (this.#disposed) throw new DisposedError("the component engine was disposed");
-    const runtime = this.#runtimes.get(job.language);
-    if (!runtime) throw new Error(`component engine: no runtime for ${job.language}`);
+    const runtime = this.#runtimes.get(requested.language);
+    if (!runtime) throw new Error(`component engine: no runtime for ${requested.language}`);
+    const job = { ...requested, limits: { ...requested.limits, memoryMb: Math.max(requested.limits.memoryMb, runtime.minMemoryMb) } };
     const started = Date.now();
+    using kiln = new ComponentHost(job, { services: this.#services, blocking: this.#blocking, deadline: started + job.limits.timeoutMs });
     const host = createWasiHost({ maxOutputBytes: job.limits.maxOutputBytes });
+    const imports = { ...host.imports, ...kilnImports((iface, fn, args) => kiln.call(iface, fn, args), { redact: (text) => kiln.redact(text) }) };
     const budget = BigInt(job.limits.fuel) * FUEL_UNIT;
     const main = runtime.mainModule(job.limits.memoryMb);
     let core: WebAssembly.Instance | undefined;
@@ -65,58 +82,49 @@ export class ComponentEngine implements Engine {
         ...result,
         stdout: host.stdout(),
         stderr: host.stderr(),
-        logs: [],
+        logs: kiln.logs,
         usage: { fuel: Number((used + FUEL_UNIT - 1n) / FUEL_UNIT), memoryBytes: memory?.buffer.byteLength ?? null, wallMs: Date.now() - started },
       };
     };
     const trap = (reason: TrapReason) => finish({ ok: false, error: trapError(reason, job.limits) });
-    const instance = await runtime.instantiate((name) => (name === runtime.mainModuleName ? main : runtime.modules.get(name)!), host.imports, async (module, imports) => {
-      const inst = await WebAssembly.instantiate(module, imports);
-      if (module === main) {
-        core = inst;
-        (inst.exports[FUEL_GLOBAL] as WebAssembly.Global).value = budget;
-      }
-      return inst;
-    });
-    let json: string;
+    const fuel = () => (core!.exports[FUEL_GLOBAL] as WebAssembly.Global);
+    const memory = () => core?.exports.memory as WebAssembly.Memory | undefined;
+    const nearCap = () => {
+      const m = memory();
+      return m !== undefined && isNearCap(m, job.limits.memoryMb);
+    };
+    let outcome;
     try {
-      json = instance.run(runtime.wrap(job.code, job.inputJson));
+      const instance = await runtime.instantiate((name) => (name === runtime.mainModuleName ? main : runtime.modules.get(name)!), imports, async (module, coreImports) => {
+        const inst = await WebAssembly.instantiate(module, coreImports);
+        if (module === main) {
+          core = inst;
+          (inst.exports[FUEL_GLOBAL] as WebAssembly.Global).value = runtime.initFuel || budget;
+        }
+        return inst;
+      });
+      outcome = runtime.driver.run(instance, job, { meter: { set: (events) => (fuel().value = events) }, budget, initFuel: runtime.initFuel });
     } catch (e) {
       if (e instanceof OutputLimitExceeded || host.overflowed) return trap("output_limit");
-      const left = core ? ((core.exports[FUEL_GLOBAL] as WebAssembly.Global).value as bigint) : 0n;
+      const left = core ? (fuel().value as bigint) : 0n;
       if (e instanceof WebAssembly.RuntimeError && left < 0n) return trap("fuel_exhausted");
-      const payload = (e as { payload?: unknown }).payload;
-      if (typeof payload === "string") return finish({ ok: false, error: guestFailure(payload) ?? trapError("memory_exhausted", job.limits) });
-      const memory = core?.exports.memory as WebAssembly.Memory | undefined;
-      if (memory && isNearCap(memory, job.limits.memoryMb)) return trap("memory_exhausted");
+      if (nearCap()) return trap("memory_exhausted");
       if (e instanceof GuestExit) return finish({ ok: false, error: { code: "guest_error", message: e.message } });
       if (e instanceof RangeError || e instanceof WebAssembly.RuntimeError) return finish({ ok: false, error: { code: "guest_error", message: `${e.name}: ${e.message}` } });
       throw e;
     }
     if (host.overflowed) return trap("output_limit");
-    if (json.length > job.limits.maxResultBytes) return finish({ ok: false, error: { code: "output_limit", message: `The result is larger than ${job.limits.maxResultBytes} bytes` } });
-    return finish({ ok: true, result: JSON.parse(json) });
+    if (!outcome.ok) return "outOfMemory" in outcome ? trap("memory_exhausted") : finish({ ok: false, error: outcome.error });
+    if (outcome.json.length > job.limits.maxResultBytes) return finish({ ok: false, error: { code: "output_limit", message: `The result is larger than ${job.limits.maxResultBytes} bytes` } });
+    return finish({ ok: true, result: JSON.parse(outcome.json) });
   }
 
   dispose(): void {
+    if (!this.#disposed) this.#blocking?.dispose();
     this.#disposed = true;
   }
 
   [Symbol.dispose](): void {
     this.dispose();
   }
-}
-
-/** Maps the runtime's `<kind>:<message>` error to a guest error; undefined means out of memory. */
-function guestFailure(payload: string): GuestError | undefined {
-  const [kind, ...rest] = payload.split(":");
-  const message = rest.join(":");
-  if (kind === "memory") return undefined;
-  if (message.startsWith("syntax:")) {
-    const text = message.slice("syntax:".length);
-    const line = /^script:(\d+):/.exec(text)?.[1];
-    return { code: "syntax_error", message: `SyntaxError: ${text}`, ...(line ? { line: Number(line) } : {}) };
-  }
-  if (/not enough memory/.test(message)) return undefined;
-  return { code: "guest_error", message };
 }

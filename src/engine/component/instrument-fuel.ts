@@ -1,11 +1,15 @@
 import binaryen from "binaryen";
 
+/** memory.copy/fill: binaryen 123 insists on it beside BulkMemory (missing from its typings). */
+const BULK_MEMORY_OPT = (binaryen.Features as unknown as Record<string, number>).BulkMemoryOpt ?? 0;
+
 /** What the runtimes here are compiled with (clang 19 defaults plus Wasm exceptions), and what Node 20 runs. */
 const SAFE_FEATURES =
   binaryen.Features.MVP |
   binaryen.Features.MutableGlobals |
   binaryen.Features.SignExt |
   binaryen.Features.BulkMemory |
+  BULK_MEMORY_OPT |
   binaryen.Features.NontrappingFPToInt |
   binaryen.Features.ReferenceTypes |
   binaryen.Features.Multivalue |

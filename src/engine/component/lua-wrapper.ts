@@ -1,13 +1,16 @@
 /**
  * The Lua chunk Kiln runs around a script: the input as a Lua value, the script loaded in text mode
  * under the name `script` (so its errors and line numbers are its own), then `main(input)` if the
- * script defines it, with the result encoded as JSON by a small encoder written in Lua.
+ * script defines it, with the result encoded as JSON by a small encoder written in Lua. The global
+ * `kiln` table is Kiln's host (wit/): `kiln.kv.get(key)`, `kiln.log.write(level, message)`, … over
+ * the runtime's one host function; a refused call raises a Lua error `"<code>: <message>"`.
  */
 const ENCODER = String.raw`
+local json_null = {}
 local function encode(v, depth)
   if depth > 100 then error("the result is nested too deeply", 0) end
   local t = type(v)
-  if v == nil then return "null"
+  if v == nil or v == json_null then return "null"
   elseif t == "boolean" then return tostring(v)
   elseif t == "number" then
     if v ~= v or v == math.huge or v == -math.huge then error("the result is not JSON-serialisable: " .. tostring(v), 0) end
@@ -33,6 +36,24 @@ local function encode(v, depth)
   error("the result is not JSON-serialisable: " .. t, 0)
 end`;
 
+const KILN = String.raw`
+local host_call, load, error, select = __kiln_call, load, error, select
+__kiln_call = nil
+local function call(name, n, ...)
+  local args = {}
+  for i = 1, n do local v = select(i, ...) if v == nil then args[i] = json_null else args[i] = v end end
+  local ok, text = host_call(name, encode(args, 0))
+  if not ok then error(text, 3) end
+  return load("return " .. text, "=kiln", "t")()
+end
+local function fn(name, n) return function(...) return call(name, n, ...) end end
+kiln = {
+  log = { write = fn("log.write", 2) },
+  kv = { get = fn("kv.get", 1), set = fn("kv.set", 3), delete = fn("kv.delete", 1), list = fn("kv.list", 2) },
+  http = { fetch = fn("http.fetch", 1) },
+  secrets = { get = fn("secrets.get", 1) },
+}`;
+
 /** A JSON value as a Lua expression. JSON null becomes nil. */
 export function luaLiteral(value: unknown): string {
   if (value === null || value === undefined) return "nil";
@@ -55,6 +76,7 @@ function luaString(text: string): string {
 /** The chunk that runs `code` with `inputJson` and returns the result as JSON text. */
 export function wrapLua(code: string, inputJson: string): string {
   return `${ENCODER}
+${KILN}
 local input = ${luaLiteral(JSON.parse(inputJson))}
 local chunk, problem = load(${luaString(code)}, "=script", "t")
 if not chunk then error("syntax:" .. problem, 0) end

@@ -1,10 +1,13 @@
-import type { ComponentRuntimeDescriptor } from "../../../runtimes/lua.ts";
+import type { ComponentRuntimeDescriptor } from "../../../runtimes/component-runtime.ts";
 import { memoryPages } from "../../limits/memory.ts";
 import type { PreparedComponentRuntime } from "./component-engine.ts";
-import { wrapLua } from "./lua-wrapper.ts";
+import type { GuestDriver } from "./guest-driver.ts";
+import { luaDriver } from "./lua-driver.ts";
+import { rubyDriver } from "./ruby-driver.ts";
 import { patchMemoryMax } from "./patch-memory-max.ts";
 
-const PREPARE_VERSION = "1";
+const PREPARE_VERSION = "2";
+const DRIVERS: Record<ComponentRuntimeDescriptor["driver"], GuestDriver> = { lua: luaDriver, ruby: rubyDriver };
 /** The name jco's files carry in a prepared folder: `runtime.js`, `runtime.core.wasm`, … */
 export const GLUE_NAME = "runtime";
 /** The metered main module, stored beside jco's files. */
@@ -60,6 +63,8 @@ export async function loadPreparedRuntime(descriptor: ComponentRuntimeDescriptor
       }
       return module;
     },
-    wrap: wrapLua,
+    driver: DRIVERS[descriptor.driver],
+    initFuel: descriptor.initFuel ?? 0n,
+    minMemoryMb: descriptor.minMemoryMb ?? 0,
   };
 }

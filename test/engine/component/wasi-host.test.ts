@@ -14,7 +14,7 @@ import { exnrefCopy } from "../../../src/engine/component/exnref-copy.ts";
 import { createWasiHost } from "../../../src/engine/component/wasi/wasi-host.ts";
 
 const lua = readFileSync(new URL("../../../runtimes/lua/lua.wasm", import.meta.url));
-const WORLD = "package kiln:lua-probe; world runtime { export run: func(source: string) -> result<string, string>; }";
+const WORLD = "package kiln:runtime@0.1.0; interface host { call: func(name: string, args: string) -> result<string, string>; } world runtime { import host; export run: func(source: string) -> result<string, string>; }";
 const dir = mkdtempSync(join(tmpdir(), "kiln-component-"));
 let instantiate: (getCoreModule: (name: string) => WebAssembly.Module, imports: object) => Promise<{ run(source: string): string }>;
 const modules = new Map<string, WebAssembly.Module>();
@@ -35,7 +35,12 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function runLua(source: string, maxOutputBytes = 1 << 20) {
   const host = createWasiHost({ maxOutputBytes });
-  const instance = await instantiate((name) => modules.get(name)!, host.imports);
+  const noKilnHost = {
+    call() {
+      throw new Error("no Kiln host in these tests");
+    },
+  };
+  const instance = await instantiate((name) => modules.get(name)!, { ...host.imports, "kiln:runtime/host": noKilnHost });
   let status: string;
   try {
     status = `ok:${instance.run(source)}`;

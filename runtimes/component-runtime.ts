@@ -1,0 +1,24 @@
+/**
+ * What a language served by the component engine is, as data: the core wasm artifact, the component
+ * world its exports implement, the guest driver that calls them, and build-time steps. Adapters that
+ * can run jco (Node) turn a descriptor into a prepared runtime, cached by content hash.
+ */
+export interface ComponentRuntimeDescriptor {
+  readonly engine: "component";
+  readonly language: { readonly name: string; readonly aliases: readonly string[]; readonly version: string };
+  /** The core wasm module (a WASI preview1 reactor). */
+  readonly artifact: URL;
+  /** The world the (prepared) core module's exports implement. */
+  readonly witSource: string;
+  readonly world: string;
+  /** How the engine drives an instance: which exports it calls, and how it wraps a script. */
+  readonly driver: "lua" | "ruby";
+  /** The module uses Wasm exceptions (legacy encoding): the component is built from an exnref copy. */
+  readonly exceptions?: boolean;
+  /** A build-time rewrite of the artifact before it is wrapped and metered. */
+  readonly prepareCore?: (bytes: Uint8Array) => Uint8Array;
+  /** Fuel (metered events) an instance may spend initialising before the run's budget applies. */
+  readonly initFuel?: bigint;
+  /** The smallest memory cap the runtime starts under; runs asking for less get this much. */
+  readonly minMemoryMb?: number;
+}

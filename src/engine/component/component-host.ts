@@ -1,0 +1,51 @@
+import { HostCallError } from "../../errors.ts";
+import { RunHost, type HostServices } from "../../host/run-host.ts";
+import type { RunJob } from "../engine.ts";
+import type { BlockingHost, BlockingRun } from "./blocking-host.ts";
+
+/**
+ * The Kiln host interfaces for one component run, all synchronous: log and secrets are answered
+ * in place; kv and http (asynchronous by nature) through the blocking host, opened only when the
+ * run was granted one of them and actually calls it.
+ */
+export class ComponentHost implements Disposable {
+  readonly #host: RunHost;
+  readonly #job: RunJob;
+  readonly #blocking: BlockingHost | undefined;
+  readonly #deadline: number;
+  #run: BlockingRun | undefined;
+
+  constructor(job: RunJob, options: { services: HostServices; blocking?: BlockingHost; deadline: number }) {
+    this.#job = job;
+    this.#host = new RunHost({ grants: job.host.grants, limits: job.host.limits, services: options.services });
+    this.#blocking = options.blocking;
+    this.#deadline = options.deadline;
+  }
+
+  get logs() {
+    return this.#host.logs;
+  }
+
+  /** A host message with the run's secret values masked. */
+  redact(text: string): string {
+    return this.#host.redact(text);
+  }
+
+  /** Calls `iface.fn` and returns its value; throws `HostCallError`. */
+  call(iface: string, fn: string, args: unknown[]): unknown {
+    if (!RunHost.isAsync(iface, fn)) return this.#host.call(iface, fn, args);
+    if (!(this.#job.host.grants as unknown as Record<string, unknown>)[iface]) throw new HostCallError("capability_denied", `${iface} is not granted to this run`);
+    if (!this.#blocking) throw new HostCallError("failed", `${iface} is not available to components on this runtime`);
+    this.#run ??= this.#blocking.open({ grants: this.#job.host.grants, limits: this.#job.host.limits, deadline: this.#deadline });
+    return this.#run.call(iface, fn, args);
+  }
+
+  dispose(): void {
+    this.#run?.dispose();
+    this.#host.dispose();
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}

@@ -1,0 +1,28 @@
+import type { GuestDriver, GuestResult } from "./guest-driver.ts";
+import { wrapRuby } from "./ruby-wrapper.ts";
+
+/**
+ * How Ruby starts: C strings, so NUL-terminated. RubyGems and the did_you_mean, error_highlight and
+ * syntax_suggest gems stay off (nothing can be installed in a sandbox, and they cost most of the
+ * start); `json` comes from the standard library.
+ */
+const INIT_ARGS = ["ruby", "-EUTF-8", "--disable-gems", "-rjson", "-e_=0"].map((a) => `${a}\0`);
+
+/** Drives the prepared Ruby core: `ruby-init` on the instance's own fuel, then one eval on the run's budget. */
+export const rubyDriver: GuestDriver = {
+  run(instance, job, { meter, budget, initFuel }) {
+    meter.set(initFuel);
+    instance.rubyInit(INIT_ARGS);
+    meter.set(budget);
+    const [value, state] = instance.evaluate(wrapRuby(job.code, job.inputJson)) as [number, number];
+    if (state !== 0) return { ok: false, error: { code: "guest_error", message: `the script ended abnormally (Ruby state ${state})` } };
+    return fromEnvelope(JSON.parse(instance.rstringPtr(value)));
+  },
+};
+
+function fromEnvelope(envelope: { ok: boolean; result?: unknown; kind?: string; message?: string; line?: number | null }): GuestResult {
+  if (envelope.ok) return { ok: true, json: JSON.stringify(envelope.result ?? null) };
+  if (envelope.kind === "memory") return { ok: false, outOfMemory: true };
+  const line = typeof envelope.line === "number" ? { line: envelope.line } : {};
+  return { ok: false, error: { code: envelope.kind === "syntax" ? "syntax_error" : "guest_error", message: envelope.message ?? "", ...line } };
+}
