@@ -1,11 +1,13 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Config } from "./config.ts";
+import type { ComponentCompiler } from "./engine/component/component-compiler.ts";
 import type { Engine } from "./engine/engine.ts";
 import { RequestError } from "./errors.ts";
 import { authenticate, type KilnEnv } from "./http/authenticate.ts";
 import { createOnError, type Logger } from "./http/on-error.ts";
 import { logRoutes } from "./http/routes/log-routes.ts";
+import { componentRoutes } from "./http/routes/component-routes.ts";
 import { runRoutes } from "./http/routes/run-routes.ts";
 import { scriptRoutes } from "./http/routes/script-routes.ts";
 import { secretRoutes } from "./http/routes/secret-routes.ts";
@@ -18,27 +20,28 @@ export interface AppDependencies {
   engines: readonly Engine[];
   platform: Platform;
   logger?: Logger;
+  /** Checks callers' components on upload; without it `POST /v1/components` is `not_supported`. */
+  components?: ComponentCompiler;
 }
 
 /** Builds the Kiln HTTP app. It speaks only Web standards; adapters serve it. Every /v1 route needs a bearer token. */
 export function createApp(deps: AppDependencies): Hono<KilnEnv> {
   const { config, platform } = deps;
-  const ctx = { config, platform, languages: new LanguageRegistry(deps.engines) };
+  const ctx = { config, platform, languages: new LanguageRegistry(deps.engines), components: deps.components };
   const app = new Hono<KilnEnv>();
   app.onError(createOnError(deps.logger ?? console));
   app.notFound((c) => c.json({ error: { code: "not_found", message: `No route for ${c.req.method} ${c.req.path}` } }, 404));
 
   app.get("/healthz", (c) => c.json({ status: "ok" }));
-  app.use(
-    "/v1/*",
+  const limit = (maxSize: number) =>
     bodyLimit({
-      maxSize: config.maxBodyBytes,
+      maxSize,
       onError: () => {
-        throw new RequestError("payload_too_large", `The request body is larger than ${config.maxBodyBytes} bytes`);
+        throw new RequestError("payload_too_large", `The request body is larger than ${maxSize} bytes`);
       },
-    }),
-    authenticate(platform),
-  );
-  for (const routes of [runRoutes, scriptRoutes, secretRoutes, tenantRoutes, logRoutes]) app.route("/v1", routes(ctx));
+    });
+  const bodyLimits = { json: limit(config.maxBodyBytes), component: limit(config.maxComponentBytes) };
+  app.use("/v1/*", (c, next) => (c.req.path === "/v1/components" ? bodyLimits.component : bodyLimits.json)(c, next), authenticate(platform));
+  for (const routes of [runRoutes, scriptRoutes, secretRoutes, tenantRoutes, logRoutes, componentRoutes]) app.route("/v1", routes(ctx));
   return app;
 }

@@ -29,6 +29,8 @@ export interface Config {
   maxInputBytes: number;
   /** Cap on a request body, in bytes. */
   maxBodyBytes: number;
+  /** Cap on an uploaded component (`POST /v1/components`), in bytes. */
+  maxComponentBytes: number;
   /** Sandboxes that run at once (Node: worker threads). */
   workers: number;
   /** Runs that may wait for a free sandbox before requests get `overloaded`. */
@@ -72,6 +74,7 @@ const VARS: Record<string, [string, number]> = {
   maxCodeBytes: ["KILN_MAX_CODE_BYTES", 256 << 10],
   maxInputBytes: ["KILN_MAX_INPUT_BYTES", 1 << 20],
   maxBodyBytes: ["KILN_MAX_BODY_BYTES", 2 << 20],
+  maxComponentBytes: ["KILN_MAX_COMPONENT_BYTES", 16 << 20],
   workers: ["KILN_WORKERS", 2],
   maxQueue: ["KILN_MAX_QUEUE", 1_000],
   logMaxEntries: ["KILN_LOG_MAX_ENTRIES", 1_000],
@@ -124,6 +127,7 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
     maxCodeBytes: n("maxCodeBytes"),
     maxInputBytes: n("maxInputBytes"),
     maxBodyBytes: n("maxBodyBytes"),
+    maxComponentBytes: n("maxComponentBytes"),
     workers: Math.max(1, n("workers")),
     maxQueue: n("maxQueue"),
     hostLimits: {

@@ -28,6 +28,9 @@ export type RequestErrorCode =
   | "invalid_json"
   | "invalid_request"
   | "invalid_script"
+  | "invalid_component"
+  | "forbidden_import"
+  | "not_supported"
   | "unauthorized"
   | "forbidden"
   | "grant_denied"
@@ -40,12 +43,15 @@ export type RequestErrorCode =
   | "overloaded"
   | "unavailable";
 
-type Status = 400 | 401 | 403 | 404 | 409 | 413 | 423 | 429 | 503;
+type Status = 400 | 401 | 403 | 404 | 409 | 413 | 423 | 429 | 501 | 503;
 
 const STATUS: Record<RequestErrorCode, Status> = {
   invalid_json: 400,
   invalid_request: 400,
   invalid_script: 400,
+  invalid_component: 400,
+  forbidden_import: 400,
+  not_supported: 501,
   unauthorized: 401,
   forbidden: 403,
   grant_denied: 403,

@@ -14,6 +14,8 @@ export interface RunJob {
   limits: RunLimits;
   /** What the run may reach through the WIT host interfaces, and the caps on those calls. */
   host: { grants: RunGrants; limits: HostLimits };
+  /** Run a caller's own component (language `component`) instead of `code`: its id and bytes. */
+  component?: { id: string; bytes: Uint8Array };
   /** Only evaluate the top level (a deploy-time check): no entry point is called; the result is null. */
   evaluateOnly?: boolean;
 }

@@ -29,9 +29,27 @@ export function parseJsonObject(text: string): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
+/** A validated `POST /v1/run` body that names a stored component instead of carrying code. */
+export interface ComponentRunRequest {
+  component: string;
+  inputJson: string;
+  limits?: RequestedLimits;
+  grants: RequestedGrants;
+}
+
 /** Parses and validates a run request body, throwing a `RequestError` for anything malformed. */
-export function parseRunRequest(text: string, config: Config): RunRequest {
+export function parseRunRequest(text: string, config: Config): RunRequest | ComponentRunRequest {
   const body = parseJsonObject(text);
+  if (body.component !== undefined) {
+    const { component, language, code } = body;
+    if (typeof component !== "string" || !/^[0-9a-f]{64}$/.test(component)) {
+      throw new RequestError("invalid_request", "'component' must be the id (64 hex digits) POST /v1/components returned");
+    }
+    if (code !== undefined || (language !== undefined && language !== "component")) {
+      throw new RequestError("invalid_request", "A run has either 'component' or 'language' and 'code', not both");
+    }
+    return { component, inputJson: encodeInput(body.input, config), limits: parseLimits(body.limits), grants: parseRequestedGrants(body.grants) };
+  }
   return { ...parseScriptFields(body, config), inputJson: encodeInput(body.input, config) };
 }
 
@@ -40,6 +58,9 @@ export function parseScriptFields(body: Record<string, unknown>, config: Config)
   const { language, code, limits, grants } = body;
   if (typeof language !== "string" || language === "") {
     throw new RequestError("invalid_request", "'language' is required and must be a non-empty string");
+  }
+  if (language.toLowerCase() === "component") {
+    throw new RequestError("invalid_request", "A component runs by id: POST /v1/run {\"component\": id}, after POST /v1/components");
   }
   if (typeof code !== "string") throw new RequestError("invalid_request", "'code' is required and must be a string");
   if (utf8Length(code) > config.maxCodeBytes) {

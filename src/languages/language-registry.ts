@@ -18,6 +18,10 @@ export class LanguageRegistry {
     return [...new Set([...this.#byName.values()].map((e) => e.info))];
   }
 
+  has(language: string): boolean {
+    return this.#byName.has(language.toLowerCase());
+  }
+
   /** Resolves a name or alias; an unknown one is the caller's mistake. */
   resolve(language: string): { info: LanguageInfo; engine: Engine } {
     const found = this.#byName.get(language.toLowerCase());

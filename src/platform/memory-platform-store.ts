@@ -1,4 +1,4 @@
-import type { PlatformStore, ScriptSpec, ScriptSummary, ScriptVersion, Tenant } from "./platform-store.ts";
+import type { ComponentRecord, PlatformStore, ScriptSpec, ScriptSummary, ScriptVersion, Tenant } from "./platform-store.ts";
 
 interface Script {
   versions: ScriptVersion[];
@@ -11,6 +11,7 @@ export class MemoryPlatformStore implements PlatformStore {
   readonly #secrets = new Map<string, Map<string, string>>();
   readonly #scripts = new Map<string, Map<string, Script>>();
   readonly #meta = new Map<string, string>();
+  readonly #components = new Map<string, { record: ComponentRecord; bytes: Uint8Array }>();
 
   async createTenant(tenant: Tenant) {
     this.#tenants.set(tenant.id, structuredClone(tenant));
@@ -71,6 +72,15 @@ export class MemoryPlatformStore implements PlatformStore {
   }
   async deleteScript(tenantId: string, name: string) {
     return this.#scripts.get(tenantId)?.delete(name) ?? false;
+  }
+
+  async putComponent(tenantId: string, record: ComponentRecord, bytes: Uint8Array) {
+    const key = `${tenantId}/${record.id}`;
+    if (!this.#components.has(key)) this.#components.set(key, { record: structuredClone(record), bytes: bytes.slice() });
+  }
+  async getComponent(tenantId: string, id: string) {
+    const found = this.#components.get(`${tenantId}/${id}`);
+    return found && { record: structuredClone(found.record), bytes: found.bytes.slice() };
   }
 
   async getMeta(key: string) {

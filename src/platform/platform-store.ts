@@ -44,6 +44,16 @@ export interface ScriptSummary {
   updatedAt: number;
 }
 
+/** A caller's own WebAssembly component, kept per tenant under the SHA-256 of its bytes. */
+export interface ComponentRecord {
+  id: string;
+  /** The interfaces it imports and what it exports, as checked at upload. */
+  imports: string[];
+  exports: string[];
+  size: number;
+  createdAt: number;
+}
+
 export interface PlatformStore extends Disposable {
   createTenant(tenant: Tenant): Promise<void>;
   getTenant(id: string): Promise<Tenant | undefined>;
@@ -65,6 +75,10 @@ export interface PlatformStore extends Disposable {
   /** Makes an existing version active again; false when there is no such version. */
   activateVersion(tenantId: string, name: string, version: number): Promise<boolean>;
   deleteScript(tenantId: string, name: string): Promise<boolean>;
+
+  /** Stores an uploaded component; storing the same id again keeps the first record. */
+  putComponent(tenantId: string, record: ComponentRecord, bytes: Uint8Array): Promise<void>;
+  getComponent(tenantId: string, id: string): Promise<{ record: ComponentRecord; bytes: Uint8Array } | undefined>;
 
   /** Server-wide settings that must survive restarts (generated dev keys). */
   getMeta(key: string): Promise<string | undefined>;

@@ -1,4 +1,5 @@
-import type { PlatformStore, ScriptSpec, ScriptSummary, ScriptVersion, Tenant } from "./platform-store.ts";
+import { fromBase64, toBase64 } from "./base64.ts";
+import type { ComponentRecord, PlatformStore, ScriptSpec, ScriptSummary, ScriptVersion, Tenant } from "./platform-store.ts";
 
 export type Row = Record<string, any>;
 
@@ -10,6 +11,7 @@ CREATE TABLE IF NOT EXISTS script_versions (tenant_id TEXT NOT NULL, name TEXT N
   language TEXT NOT NULL, code TEXT NOT NULL, grants TEXT NOT NULL, limits TEXT, created_at INTEGER NOT NULL,
   PRIMARY KEY (tenant_id, name, version)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS components (tenant_id TEXT NOT NULL, id TEXT NOT NULL, record TEXT NOT NULL, bytes TEXT NOT NULL, PRIMARY KEY (tenant_id, id)) WITHOUT ROWID;
 `;
 
 const toVersion = (r: Row): ScriptVersion => ({
@@ -121,6 +123,14 @@ export class SqlPlatformStore implements PlatformStore {
       this.#run("DELETE FROM script_versions WHERE tenant_id = ? AND name = ?", tenantId, name);
       return this.#run("DELETE FROM scripts WHERE tenant_id = ? AND name = ?", tenantId, name) > 0;
     });
+  }
+
+  async putComponent(tenantId: string, record: ComponentRecord, bytes: Uint8Array) {
+    this.#run("INSERT OR IGNORE INTO components (tenant_id, id, record, bytes) VALUES (?, ?, ?, ?)", tenantId, record.id, JSON.stringify(record), toBase64(bytes));
+  }
+  async getComponent(tenantId: string, id: string) {
+    const r = this.#get("SELECT record, bytes FROM components WHERE tenant_id = ? AND id = ?", tenantId, id);
+    return r && { record: JSON.parse(r.record) as ComponentRecord, bytes: fromBase64(r.bytes) };
   }
 
   async getMeta(key: string) {

@@ -13,6 +13,8 @@ import { luaRuntime } from "../../runtimes/lua.ts";
 import { rubyRuntime } from "../../runtimes/ruby.ts";
 import { prepareComponentRuntime } from "../../src/adapters/node/prepare-component-runtime.ts";
 import { ThreadBlockingHost } from "../../src/adapters/node/thread-blocking-host.ts";
+import { nodeComponentCompiler, prepareCallerComponent } from "../../src/adapters/node/prepare-caller-component.ts";
+import { COMPONENT_LANGUAGE } from "../../src/engine/component/component-compiler.ts";
 import { ComponentEngine, type PreparedComponentRuntime } from "../../src/engine/component/component-engine.ts";
 import { createPlatform } from "../../src/platform/create-platform.ts";
 import { MemoryPlatformStore } from "../../src/platform/memory-platform-store.ts";
@@ -50,7 +52,7 @@ export async function workerPool(options: { size?: number; maxQueue?: number; kv
     size: options.size ?? 2,
     maxQueue: options.maxQueue ?? 1000,
     wasmModule,
-    languages: [...QuickJSEngine.languagesOf(defaultRuntimes.quickjs), ...ComponentEngine.languagesOf(prepared)],
+    languages: [...QuickJSEngine.languagesOf(defaultRuntimes.quickjs), ...ComponentEngine.languagesOf(prepared), COMPONENT_LANGUAGE],
     kvPath: options.kvPath ?? ":memory:",
     cacheDir: ".kiln/cache",
   });
@@ -60,7 +62,7 @@ export async function workerPool(options: { size?: number; maxQueue?: number; kv
 export async function appWith(engine: Engine, config: Config = testConfig, options: { platform?: Platform } = {}) {
   const errors: unknown[] = [];
   const platform = options.platform ?? (await createPlatform({ config, store: new MemoryPlatformStore() }));
-  const app = createApp({ config, engines: [engine], platform, logger: { error: (_m, e) => errors.push(e) } });
+  const app = createApp({ config, engines: [engine], platform, logger: { error: (_m, e) => errors.push(e) }, components: nodeComponentCompiler({ cacheDir: ".kiln/cache" }) });
   const adminToken = (await platform.store.getMeta("dev-admin-token")) ?? config.adminToken!;
   let tenant = await platform.store.findTenantByName("test");
   let token: string;
@@ -107,7 +109,10 @@ export function componentRuntimesPrepared(): Promise<PreparedComponentRuntime[]>
 
 /** The component engine in this process, with kv (in memory) and http served by a blocking host thread. */
 export async function componentEngine(): Promise<ComponentEngine> {
-  return new ComponentEngine(await componentRuntimesPrepared(), { blocking: new ThreadBlockingHost({ kvPath: ":memory:" }) });
+  return new ComponentEngine(await componentRuntimesPrepared(), {
+    blocking: new ThreadBlockingHost({ kvPath: ":memory:" }),
+    loadComponent: (bytes) => prepareCallerComponent(bytes, { cacheDir: ".kiln/cache" }),
+  });
 }
 
 /**

@@ -8,6 +8,8 @@ import { jsonLogger, serverLog } from "../../server-log.ts";
 import { componentRuntimes } from "../../../runtimes/component-runtimes.ts";
 import { ComponentEngine } from "../../engine/component/component-engine.ts";
 import { loadArtifact } from "./load-artifact.ts";
+import { COMPONENT_LANGUAGE } from "../../engine/component/component-compiler.ts";
+import { nodeComponentCompiler } from "./prepare-caller-component.ts";
 import { prepareComponentRuntime } from "./prepare-component-runtime.ts";
 import { createPlatform, devBootstrap } from "../../platform/create-platform.ts";
 import type { PlatformStore } from "../../platform/platform-store.ts";
@@ -34,7 +36,7 @@ const engine = new WorkerPoolEngine({
   size: config.workers,
   maxQueue: config.maxQueue,
   wasmModule,
-  languages: [...QuickJSEngine.languagesOf(runtime), ...ComponentEngine.languagesOf(prepared)],
+  languages: [...QuickJSEngine.languagesOf(runtime), ...ComponentEngine.languagesOf(prepared), COMPONENT_LANGUAGE],
   kvPath: config.dbPath,
   redisUrl: config.redisUrl,
   cacheDir: config.cacheDir,
@@ -59,7 +61,7 @@ try {
 }
 const boot = await devBootstrap(platform, config);
 if (boot) serverLog("info", "dev mode (KILN_ENV=production turns it off): tokens for trying Kiln out", boot);
-const app = createApp({ config, engines: [engine], platform, logger: jsonLogger });
+const app = createApp({ config, engines: [engine], platform, logger: jsonLogger, components: nodeComponentCompiler({ cacheDir: config.cacheDir }) });
 const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
   serverLog("info", "listening", { url: `http://${info.address}:${info.port}` });
 });

@@ -35,13 +35,16 @@ async function build(descriptor: ComponentRuntimeDescriptor, artifact: Uint8Arra
   const forbidden = forbiddenImports(await componentWit(component), RUNTIME_IMPORTS);
   if (forbidden.length) throw new Error(`the ${descriptor.language.name} component imports what Kiln's host does not provide: ${forbidden.join(", ")}`);
   const { files } = await transpile(component, { name: GLUE_NAME, instantiation: "async" });
-  // Build in a private folder and rename it into place, so workers preparing at once never see half a cache.
+  writePreparedFolder(dir, { ...files, [`${METERED_FILE}.wasm`]: instrumentFuel(bytes) });
+}
+
+/** Writes a prepared folder in a private place and renames it into place, so workers preparing at once never see half a cache. */
+export function writePreparedFolder(dir: string, files: Record<string, Uint8Array | string>): void {
   const staging = `${dir}.${process.pid}.${Date.now()}`;
   for (const [name, content] of Object.entries(files)) {
     mkdirSync(dirname(join(staging, name)), { recursive: true });
     writeFileSync(join(staging, name), content);
   }
-  writeFileSync(join(staging, `${METERED_FILE}.wasm`), instrumentFuel(bytes));
   try {
     renameSync(staging, dir);
   } catch {

@@ -12,6 +12,7 @@ import { componentRuntimes } from "../../../runtimes/component-runtimes.ts";
 import { ComponentEngine } from "../../engine/component/component-engine.ts";
 import type { Engine, RunJob } from "../../engine/engine.ts";
 import { prepareComponentRuntime } from "./prepare-component-runtime.ts";
+import { prepareCallerComponent } from "./prepare-caller-component.ts";
 import { ThreadBlockingHost } from "./thread-blocking-host.ts";
 
 export interface WorkerInit {
@@ -34,6 +35,7 @@ if (kv instanceof RedisKvStore) kv.redis.connect().catch(() => undefined);
 const quickjs = createQuickJSEngine(wasmModule, { services: { kv, http: new NodeHttpTransport() } });
 const components = new ComponentEngine(await Promise.all(componentRuntimes.map((d) => prepareComponentRuntime(d, { cacheDir }))), {
   blocking: new ThreadBlockingHost({ kvPath, redisUrl }),
+  loadComponent: (bytes) => prepareCallerComponent(bytes, { cacheDir }),
 });
 const engines = new Map<string, Engine>([quickjs, components].flatMap((e) => e.languages.map((l) => [l.name, e] as const)));
 const port = parentPort!;

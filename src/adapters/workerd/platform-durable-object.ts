@@ -20,6 +20,7 @@ type Method = Exclude<keyof PlatformStore, "dispose" | typeof Symbol.dispose>;
 const METHODS: Method[] = [
   "createTenant", "getTenant", "findTenantByName", "putSecret", "deleteSecret", "getSecrets", "deployScript",
   "getActiveScript", "getScriptVersion", "listScripts", "listVersions", "activateVersion", "deleteScript", "getMeta", "setMetaIfAbsent",
+  "putComponent", "getComponent",
 ];
 
 export class KilnPlatformObject extends DurableObject {

@@ -6,12 +6,16 @@ import type { Engine, LanguageInfo, RunJob, RunOutcome } from "../engine.ts";
 import type { HostServices } from "../../host/run-host.ts";
 import type { BlockingHost } from "./blocking-host.ts";
 import { ComponentHost } from "./component-host.ts";
+import { COMPONENT_LANGUAGE } from "./component-compiler.ts";
 import type { GuestDriver } from "./guest-driver.ts";
 import { kilnImports } from "./kiln-imports.ts";
 import { FUEL_GLOBAL } from "./instrument-fuel.ts";
 import { GuestExit } from "./wasi/cli.ts";
 import { OutputLimitExceeded } from "./wasi/io.ts";
 import { createWasiHost } from "./wasi/wasi-host.ts";
+
+/** Callers' components kept prepared per process. */
+const MAX_COMPONENTS = 64;
 
 /** One unit of component fuel is this many metered events (function entries and loop iterations). */
 export const FUEL_UNIT = 10_000n;
@@ -47,14 +51,47 @@ export class ComponentEngine implements Engine {
   readonly #runtimes = new Map<string, PreparedComponentRuntime>();
   readonly #services: HostServices;
   readonly #blocking: BlockingHost | undefined;
+  readonly #loadComponent: ((bytes: Uint8Array) => Promise<PreparedComponentRuntime>) | undefined;
+  /** Callers' components prepared in this process, most recently used last. */
+  readonly #components = new Map<string, Promise<PreparedComponentRuntime>>();
   #disposed = false;
 
-  /** `services` answer log and secrets in place; `blocking` serves kv and http (see BlockingHost) and is disposed with the engine. */
-  constructor(runtimes: readonly PreparedComponentRuntime[], options: { services?: HostServices; blocking?: BlockingHost } = {}) {
+  /**
+   * `services` answer log and secrets in place; `blocking` serves kv and http (see BlockingHost) and
+   * is disposed with the engine; `loadComponent` prepares a caller's component from its bytes (the
+   * engine then also serves the language `component`).
+   */
+  constructor(
+    runtimes: readonly PreparedComponentRuntime[],
+    options: { services?: HostServices; blocking?: BlockingHost; loadComponent?: (bytes: Uint8Array) => Promise<PreparedComponentRuntime> } = {},
+  ) {
     this.#services = options.services ?? {};
     this.#blocking = options.blocking;
+    this.#loadComponent = options.loadComponent;
     for (const r of runtimes) this.#runtimes.set(r.language.name, r);
-    this.languages = ComponentEngine.languagesOf(runtimes);
+    this.languages = [...ComponentEngine.languagesOf(runtimes), ...(options.loadComponent ? [COMPONENT_LANGUAGE] : [])];
+  }
+
+  /** The runtime for a job: a language runtime, or the job's own component (kept for the next runs). */
+  async #runtimeFor(job: RunJob): Promise<PreparedComponentRuntime> {
+    if (job.language !== COMPONENT_LANGUAGE.name) {
+      const runtime = this.#runtimes.get(job.language);
+      if (!runtime) throw new Error(`component engine: no runtime for ${job.language}`);
+      return runtime;
+    }
+    if (!job.component || !this.#loadComponent) throw new Error("component engine: a component job needs its bytes and a component loader");
+    const { id, bytes } = job.component;
+    let runtime = this.#components.get(id);
+    if (runtime) this.#components.delete(id);
+    else runtime = this.#loadComponent(bytes);
+    this.#components.set(id, runtime);
+    if (this.#components.size > MAX_COMPONENTS) this.#components.delete(this.#components.keys().next().value!);
+    try {
+      return await runtime;
+    } catch (e) {
+      this.#components.delete(id);
+      throw e;
+    }
   }
 
   /** The languages prepared runtimes serve, as `GET /v1/languages` lists them. */
@@ -64,8 +101,7 @@ export class ComponentEngine implements Engine {
 
   async run(requested: RunJob): Promise<RunOutcome> {
     if (this.#disposed) throw new DisposedError("the component engine was disposed");
-    const runtime = this.#runtimes.get(requested.language);
-    if (!runtime) throw new Error(`component engine: no runtime for ${requested.language}`);
+    const runtime = await this.#runtimeFor(requested);
     const job = { ...requested, limits: { ...requested.limits, memoryMb: Math.max(requested.limits.memoryMb, runtime.minMemoryMb) } };
     const started = Date.now();
     using kiln = new ComponentHost(job, { services: this.#services, blocking: this.#blocking, deadline: started + job.limits.timeoutMs });
@@ -114,7 +150,8 @@ export class ComponentEngine implements Engine {
       throw e;
     }
     if (host.overflowed) return trap("output_limit");
-    if (!outcome.ok) return "outOfMemory" in outcome ? trap("memory_exhausted") : finish({ ok: false, error: outcome.error });
+    // A guest that fails at its memory cap ran out of memory, whatever it reports (a C guest's malloc returned NULL).
+    if (!outcome.ok) return "outOfMemory" in outcome || nearCap() ? trap("memory_exhausted") : finish({ ok: false, error: outcome.error });
     if (outcome.json.length > job.limits.maxResultBytes) return finish({ ok: false, error: { code: "output_limit", message: `The result is larger than ${job.limits.maxResultBytes} bytes` } });
     return finish({ ok: true, result: JSON.parse(outcome.json) });
   }

@@ -2,16 +2,19 @@ import type { ComponentRuntimeDescriptor } from "../../../runtimes/component-run
 import { memoryPages } from "../../limits/memory.ts";
 import type { PreparedComponentRuntime } from "./component-engine.ts";
 import type { GuestDriver } from "./guest-driver.ts";
+import { componentDriver } from "./component-driver.ts";
 import { luaDriver } from "./lua-driver.ts";
 import { rubyDriver } from "./ruby-driver.ts";
 import { patchMemoryMax } from "./patch-memory-max.ts";
 
 const PREPARE_VERSION = "2";
-const DRIVERS: Record<ComponentRuntimeDescriptor["driver"], GuestDriver> = { lua: luaDriver, ruby: rubyDriver };
+const DRIVERS: Record<ComponentRuntimeDescriptor["driver"], GuestDriver> = { lua: luaDriver, ruby: rubyDriver, component: componentDriver };
 /** The name jco's files carry in a prepared folder: `runtime.js`, `runtime.core.wasm`, … */
 export const GLUE_NAME = "runtime";
 /** The metered main module, stored beside jco's files. */
 export const METERED_FILE = "metered";
+/** Names the main core module when it is not jco's first one (callers' components). */
+export const MAIN_FILE = "main.txt";
 
 /** The folder name of a runtime's prepared files: the language and a hash of everything they derive from. */
 export async function preparedFolderName(descriptor: ComponentRuntimeDescriptor, artifact: Uint8Array): Promise<string> {
@@ -39,10 +42,14 @@ export interface PreparedFolder {
  * and caps the metered main module per memory limit on demand. Runtime-agnostic: Deno and Bun load
  * the same folder Node wrote.
  */
-export async function loadPreparedRuntime(descriptor: ComponentRuntimeDescriptor, folder: PreparedFolder): Promise<PreparedComponentRuntime> {
-  const mainModuleName = `${GLUE_NAME}.core.wasm`;
+export async function loadPreparedRuntime(
+  descriptor: Pick<ComponentRuntimeDescriptor, "language" | "driver" | "initFuel" | "minMemoryMb">,
+  folder: PreparedFolder,
+): Promise<PreparedComponentRuntime> {
+  const files = await folder.list();
+  const mainModuleName = files.includes(MAIN_FILE) ? new TextDecoder().decode(await folder.read(MAIN_FILE)).trim() : `${GLUE_NAME}.core.wasm`;
   const modules = new Map<string, WebAssembly.Module>();
-  for (const file of await folder.list()) {
+  for (const file of files) {
     if (file.endsWith(".wasm") && file !== mainModuleName && file !== `${METERED_FILE}.wasm`) {
       modules.set(file, new WebAssembly.Module(new Uint8Array(await folder.read(file))));
     }

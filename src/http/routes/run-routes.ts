@@ -1,4 +1,6 @@
 import { Hono } from "hono";
+import { COMPONENT_LANGUAGE } from "../../engine/component/component-compiler.ts";
+import { RequestError } from "../../errors.ts";
 import { resolveLimits } from "../../limits/run-limits.ts";
 import { runForTenant } from "../../platform/run-service.ts";
 import { tenantRunGrants } from "../../platform/tenant-run-grants.ts";
@@ -14,9 +16,18 @@ export function runRoutes(ctx: AppContext): Hono<KilnEnv> {
   app.post("/run", async (c) => {
     const tenant = await requireTenant(c, platform, "run");
     const request = parseRunRequest(await c.req.text(), config);
-    const { info, engine } = languages.resolve(request.language);
     const host = await tenantRunGrants(request.grants, { config, platform, tenant });
-    const job = { language: info.name, code: request.code, inputJson: request.inputJson, limits: resolveLimits(request.limits, config), host };
+    const limits = resolveLimits(request.limits, config);
+    if ("component" in request) {
+      const found = await platform.store.getComponent(tenant.id, request.component);
+      if (!found) throw new RequestError("not_found", `No component with id '${request.component}'; upload it with POST /v1/components`);
+      if (!languages.has(COMPONENT_LANGUAGE.name)) throw new RequestError("not_supported", "This deployment cannot run components (the Node server can)");
+      const { engine } = languages.resolve(COMPONENT_LANGUAGE.name);
+      const job = { language: COMPONENT_LANGUAGE.name, code: "", component: { id: request.component, bytes: found.bytes }, inputJson: request.inputJson, limits, host };
+      return c.json(await runForTenant(engine, job, { platform, tenantId: tenant.id }));
+    }
+    const { info, engine } = languages.resolve(request.language);
+    const job = { language: info.name, code: request.code, inputJson: request.inputJson, limits, host };
     return c.json(await runForTenant(engine, job, { platform, tenantId: tenant.id }));
   });
   return app;

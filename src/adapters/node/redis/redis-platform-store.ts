@@ -1,6 +1,7 @@
 import type { Redis } from "ioredis";
 import { RequestError } from "../../../errors.ts";
-import type { PlatformStore, ScriptSpec, ScriptSummary, ScriptVersion, Tenant } from "../../../platform/platform-store.ts";
+import { fromBase64, toBase64 } from "../../../platform/base64.ts";
+import type { ComponentRecord, PlatformStore, ScriptSpec, ScriptSummary, ScriptVersion, Tenant } from "../../../platform/platform-store.ts";
 import { viaRedis } from "./redis-connection.ts";
 
 type Stored = ScriptSpec & { createdAt: number };
@@ -100,6 +101,18 @@ export class RedisPlatformStore implements PlatformStore {
     return viaRedis(async () => {
       const [[, removed]] = (await this.redis.multi().hdel(`kiln:a:${tenantId}`, name).del(`kiln:v:${tenantId}:${name}`).exec()) as [[unknown, number]];
       return removed > 0;
+    });
+  }
+
+  putComponent(tenantId: string, record: ComponentRecord, bytes: Uint8Array) {
+    return viaRedis(async () => void (await this.redis.hsetnx(`kiln:c:${tenantId}`, record.id, JSON.stringify({ record, bytes: toBase64(bytes) }))));
+  }
+  getComponent(tenantId: string, id: string) {
+    return viaRedis(async () => {
+      const raw = await this.redis.hget(`kiln:c:${tenantId}`, id);
+      if (raw === null) return undefined;
+      const { record, bytes } = JSON.parse(raw) as { record: ComponentRecord; bytes: string };
+      return { record, bytes: fromBase64(bytes) };
     });
   }
 

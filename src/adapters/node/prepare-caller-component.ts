@@ -1,0 +1,83 @@
+import { componentWit, transpile } from "@bytecodealliance/jco";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { RequestError } from "../../errors.ts";
+import { COMPONENT_LANGUAGE, type ComponentCompiler } from "../../engine/component/component-compiler.ts";
+import { componentId } from "../../engine/component/component-id.ts";
+import type { PreparedComponentRuntime } from "../../engine/component/component-engine.ts";
+import { exportsOfWit, forbiddenImports, importsOfWit } from "../../engine/component/component-imports.ts";
+import { instrumentFuel } from "../../engine/component/instrument-fuel.ts";
+import { patchMemoryMax } from "../../engine/component/patch-memory-max.ts";
+import { GLUE_NAME, loadPreparedRuntime, MAIN_FILE, METERED_FILE } from "../../engine/component/prepared-runtime.ts";
+import { writePreparedFolder } from "./prepare-component-runtime.ts";
+
+const PREPARE_VERSION = "1";
+const RUN_EXPORT = /^\s*export run: func\(input: string\) -> result<string, string>;/m;
+
+/** Checks and prepares callers' components on Node (into the runtime cache, so runs find them ready). */
+export function nodeComponentCompiler(options: { cacheDir: string }): ComponentCompiler {
+  return {
+    async check(bytes) {
+      const shape = await inspectCallerComponent(bytes);
+      await prepareCallerComponent(bytes, options);
+      return shape;
+    },
+  };
+}
+
+/** What a caller's component imports and exports; refuses anything but a component of world `script` within Kiln's imports. */
+export async function inspectCallerComponent(bytes: Uint8Array): Promise<{ imports: string[]; exports: string[] }> {
+  let wit: string;
+  try {
+    wit = await componentWit(bytes);
+  } catch (e) {
+    throw new RequestError("invalid_component", `Not a WebAssembly component: ${firstLine(e)}`);
+  }
+  const forbidden = forbiddenImports(wit);
+  if (forbidden.length) throw new RequestError("forbidden_import", `The component imports what Kiln does not provide: ${forbidden.join(", ")}`);
+  if (!RUN_EXPORT.test(wit)) throw new RequestError("invalid_component", "The component must export run: func(input: string) -> result<string, string> (world kiln:sandbox/script)");
+  return { imports: importsOfWit(wit), exports: exportsOfWit(wit) };
+}
+
+/**
+ * A caller's component, ready to instantiate: checked, transpiled by jco, its main core module (the
+ * largest, which holds the guest's code and memory) metered by the fuel pass; cached on disk by
+ * content hash. Other core modules (WASI adapter, jco's shims) run unmetered; the deadline bounds them.
+ */
+export async function prepareCallerComponent(bytes: Uint8Array, options: { cacheDir: string }): Promise<PreparedComponentRuntime> {
+  const dir = join(options.cacheDir, `component-${(await componentId(bytes)).slice(0, 32)}-${PREPARE_VERSION}`);
+  if (!existsSync(join(dir, `${METERED_FILE}.wasm`))) {
+    await inspectCallerComponent(bytes);
+    let files: Record<string, Uint8Array>;
+    try {
+      ({ files } = await transpile(bytes, { name: GLUE_NAME, instantiation: "async" }));
+    } catch (e) {
+      throw new RequestError("invalid_component", `jco cannot transpile the component: ${firstLine(e)}`);
+    }
+    const wasm = Object.keys(files).filter((name) => name.endsWith(".wasm"));
+    const main = wasm.reduce((a, b) => (files[b]!.length > files[a]!.length ? b : a));
+    let metered: Uint8Array;
+    try {
+      metered = instrumentFuel(files[main]!);
+      new WebAssembly.Module(patchMemoryMax(metered, 1024));
+      for (const name of wasm) new WebAssembly.Module(new Uint8Array(files[name]!));
+    } catch (e) {
+      throw new RequestError("invalid_component", `The component's core modules cannot be metered and capped here: ${firstLine(e)}`);
+    }
+    writePreparedFolder(dir, { ...files, [`${METERED_FILE}.wasm`]: metered, [MAIN_FILE]: main });
+  }
+  return loadPreparedRuntime(
+    { language: { name: COMPONENT_LANGUAGE.name, aliases: [], version: COMPONENT_LANGUAGE.version }, driver: "component" },
+    {
+      list: async () => readdirSync(dir),
+      read: async (file) => readFileSync(join(dir, file)),
+      importGlue: () => import(pathToFileURL(join(dir, `${GLUE_NAME}.js`)).href),
+    },
+  );
+}
+
+function firstLine(e: unknown): string {
+  const text = e instanceof Error ? e.message : typeof e === "object" && e && "payload" in e ? String((e as { payload: unknown }).payload) : String(e);
+  return text.split("\n")[0]!.slice(0, 300);
+}
