@@ -1,4 +1,14 @@
 /**
+ * Kiln's host as Kiln's own runtimes import it (they cannot bind each WIT function themselves): one
+ * function per encoding. `call` takes a function name (`kv.get`) and JSON arguments and answers a Lua
+ * literal; `call-json` takes `["kv.get", [args]]` and answers JSON. An error is `"<code>: <message>"`.
+ */
+export const RUNTIME_HOST_WIT = `interface host {
+  call: func(name: string, args: string) -> result<string, string>;
+  call-json: func(request: string) -> result<string, string>;
+}`;
+
+/**
  * What a language served by the component engine is, as data: the core wasm artifact, the component
  * world its exports implement, the guest driver that calls them, and build-time steps. Adapters that
  * can run jco (Node) turn a descriptor into a prepared runtime, cached by content hash.

@@ -1,4 +1,4 @@
-import type { ComponentRuntimeDescriptor } from "./component-runtime.ts";
+import { RUNTIME_HOST_WIT, type ComponentRuntimeDescriptor } from "./component-runtime.ts";
 
 /**
  * Lua as data: the reactor built by runtimes/lua/build.sh, the component world it is wrapped in,
@@ -9,9 +9,7 @@ export const luaRuntime: ComponentRuntimeDescriptor = {
   artifact: new URL("./lua/lua.wasm", import.meta.url),
   /** The world the reactor's exports implement (its `run` is the canonical-ABI export of this function). */
   witSource: `package kiln:runtime@0.1.0;
-interface host {
-  call: func(name: string, args: string) -> result<string, string>;
-}
+${RUNTIME_HOST_WIT}
 world lua {
   import host;
   export run: func(source: string) -> result<string, string>;

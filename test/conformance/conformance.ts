@@ -70,11 +70,16 @@ export const SNIPPETS: Record<string, LanguageSnippets> = {
     hog: "s = 'x'\nloop { s = s * 2 }",
     chatter: "loop { puts 'la la la la la la la la' }",
     reach: "def main(_)\n  [ENV.to_h.empty? ? nil : ENV.to_h, (File.read('/etc/passwd') rescue nil), (File.read('/proc/self/environ') rescue nil), (File.write('/tmp/kiln', 'x') rescue nil), (Dir.children('/home') rescue nil), (`id` rescue nil), (begin; require('socket'); rescue LoadError; nil; end)].compact\nend",
+    kv: "def main\n  Kiln::KV.set('greeting', 'hi')\n  Kiln::KV.get('greeting')\nrescue Kiln::HostError => e\n  \"error:#{e.code}\"\nend",
   },
 };
 
-/** Registers the conformance suite for `languages` against the engine `make` returns. */
-export function conformance(name: string, make: () => Promise<Engine>, languages: string[] = Object.keys(SNIPPETS)) {
+/**
+ * Registers the conformance suite for `languages` against the engine `make` returns. `kvFails` names
+ * languages whose host calls this deployment cannot serve (components without a blocking host):
+ * their granted kv call must fail with `failed`, not pretend to work.
+ */
+export function conformance(name: string, make: () => Promise<Engine>, languages: string[] = Object.keys(SNIPPETS), options: { kvFails?: string[] } = {}) {
   describe(`conformance: ${name}`, () => {
     let engine: Engine;
     beforeAll(async () => {
@@ -149,7 +154,7 @@ export function conformance(name: string, make: () => Promise<Engine>, languages
         if (s.kv) {
           it("reaches kv when granted, and gets capability_denied when not", async () => {
             const granted = await run(language, s.kv!, { grants: { kv: { namespace: `conformance-${language}` }, secrets: {} } });
-            expect(granted).toMatchObject({ ok: true, result: "hi" });
+            expect(granted).toMatchObject({ ok: true, result: options.kvFails?.includes(language) ? "error:failed" : "hi" });
             const denied = await run(language, s.kv!);
             expect(denied).toMatchObject({ ok: true, result: "error:capability_denied" });
           });

@@ -18,7 +18,7 @@ let h: Awaited<ReturnType<typeof appWith>>;
 let id: string;
 
 const upload = async (bytes: Uint8Array, token = h.token) => {
-  const res = await h.app.request("/v1/components", { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/wasm" }, body: bytes });
+  const res = await h.app.request("/v1/components", { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/wasm" }, body: new Uint8Array(bytes) });
   return { status: res.status, body: (await res.json()) as any };
 };
 const run = (input: unknown, extra: Record<string, unknown> = {}) => h.post({ component: id, input, ...extra });

@@ -9,7 +9,7 @@ const CASES: Record<HostErrorCode, string> = { capability_denied: "denied", limi
 /**
  * The Kiln host as component imports, keyed as jco's glue looks them up (without versions):
  * `kiln:sandbox/*`, the WIT interfaces a caller's own component imports, and `kiln:runtime/host`,
- * the one JSON-in, Lua-literal-out function Kiln's own runtimes (Lua) call. Every call goes through
+ * what Kiln's own runtimes call: `call` (JSON in, Lua literal out: Lua) and `call-json` (Ruby). Every call goes through
  * `call`, which checks grants and arguments. A `HostCallError` becomes the WIT error value; any
  * other exception is a host bug and ends the run.
  */
@@ -35,6 +35,21 @@ export function kilnImports(call: Call, options: { redact: (text: string) => str
         }
         try {
           return luaLiteral(call(iface, fn, Array.isArray(args) ? args : []) ?? null);
+        } catch (e) {
+          if (e instanceof HostCallError) throw { payload: `${e.code}: ${options.redact(e.message)}` };
+          throw e;
+        }
+      },
+      callJson(request: string): string {
+        let name: unknown, args: unknown;
+        try {
+          [name, args] = JSON.parse(request) as [unknown, unknown];
+        } catch {
+          throw { payload: "invalid_argument: the request is not JSON [name, [arguments]]" };
+        }
+        const [iface = "", fn = ""] = typeof name === "string" ? name.split(".") : [];
+        try {
+          return JSON.stringify(call(iface, fn, Array.isArray(args) ? args : []) ?? null);
         } catch (e) {
           if (e instanceof HostCallError) throw { payload: `${e.code}: ${options.redact(e.message)}` };
           throw e;

@@ -1,5 +1,5 @@
 import type { GuestDriver, GuestResult } from "./guest-driver.ts";
-import { wrapRuby } from "./ruby-wrapper.ts";
+import { RUBY_PRELUDE, wrapRuby } from "./ruby-wrapper.ts";
 
 /**
  * How Ruby starts: C strings, so NUL-terminated. RubyGems and the did_you_mean, error_highlight and
@@ -8,11 +8,13 @@ import { wrapRuby } from "./ruby-wrapper.ts";
  */
 const INIT_ARGS = ["ruby", "-EUTF-8", "--disable-gems", "-rjson", "-e_=0"].map((a) => `${a}\0`);
 
-/** Drives the prepared Ruby core: `ruby-init` on the instance's own fuel, then one eval on the run's budget. */
+/** Drives the prepared Ruby core: `ruby-init` and Kiln's prelude on the instance's own fuel, then one eval on the run's budget. */
 export const rubyDriver: GuestDriver = {
   run(instance, job, { meter, budget, initFuel }) {
     meter.set(initFuel);
     instance.rubyInit(INIT_ARGS);
+    const [, preludeState] = instance.evaluate(RUBY_PRELUDE) as [number, number];
+    if (preludeState !== 0) throw new Error(`ruby: the Kiln prelude failed to load (Ruby state ${preludeState})`);
     meter.set(budget);
     const [value, state] = instance.evaluate(wrapRuby(job.code, job.inputJson)) as [number, number];
     if (state !== 0) return { ok: false, error: { code: "guest_error", message: `the script ended abnormally (Ruby state ${state})` } };

@@ -1,4 +1,39 @@
 /**
+ * Kiln's host for Ruby scripts: `Kiln::KV.get(key)`, `Kiln::Log.write(level, message)`, … Each call
+ * goes out through \`JS.eval\` (which the prepared runtime turns into the host's \`call-json\`) and
+ * returns the answer; a refused call raises `Kiln::HostError` with its `code`. Evaluated once per
+ * instance while it starts, before the run's fuel budget applies.
+ */
+export const RUBY_PRELUDE = String.raw`require 'js'
+module Kiln
+  class HostError < StandardError
+    attr_reader :code
+    def initialize(text)
+      @code, message = text.split(': ', 2)
+      super(text)
+    end
+  end
+  EVAL = JS.method(:eval)
+  def self.call(name, *args)
+    answer = begin
+      EVAL.call(JSON.generate([name, args])).to_s
+    rescue JS::Error => e
+      raise HostError.new(e.message)
+    end
+    JSON.parse(answer, max_nesting: false)
+  end
+  module Log; def self.write(level, message) = Kiln.call('log.write', level, message); end
+  module KV
+    def self.get(key) = Kiln.call('kv.get', key)
+    def self.set(key, value, ttl_ms = nil) = Kiln.call('kv.set', key, value, ttl_ms)
+    def self.delete(key) = Kiln.call('kv.delete', key)
+    def self.list(prefix, limit = nil) = Kiln.call('kv.list', prefix, limit)
+  end
+  module HTTP; def self.fetch(request) = Kiln.call('http.fetch', request); end
+  module Secrets; def self.get(name) = Kiln.call('secrets.get', name); end
+end`;
+
+/**
  * The Ruby program Kiln evaluates around a script: the script runs at the top level under the file
  * name `script` (so its errors and line numbers are its own), then `main(input)` if it defines
  * `main`. Whatever happens, the program's value is a JSON envelope: `{"ok":true,"result":…}` or
