@@ -19,7 +19,14 @@ import { MemoryPlatformStore } from "../src/platform/memory-platform-store.ts";
 import { loadConfig } from "../src/config.ts";
 import { createQuickJSEngine, defaultRuntimes } from "../src/default-engines.ts";
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { luaRuntime } from "../runtimes/lua.ts";
+import { rubyRuntime } from "../runtimes/ruby.ts";
+import { prepareCallerComponent } from "../src/adapters/node/prepare-caller-component.ts";
+import { componentId } from "../src/engine/component/component-id.ts";
+import { kilnImports } from "../src/engine/component/kiln-imports.ts";
+import { GLUE_NAME, preparedFolderName } from "../src/engine/component/prepared-runtime.ts";
+import { RUBY_INIT_ARGS } from "../src/engine/component/ruby-driver.ts";
 import { prepareComponentRuntime } from "../src/adapters/node/prepare-component-runtime.ts";
 import { ComponentEngine } from "../src/engine/component/component-engine.ts";
 import { patchMemoryMax } from "../src/engine/component/patch-memory-max.ts";
@@ -133,7 +140,60 @@ const meteredMs = await median(() => cpuLua(lua.mainModule(64)), 9);
 const luaSpinMs = await spin(() => components.run({ ...luaJob, code: "while true do end", limits: spinLimits }));
 components.dispose();
 
-// 3. Over HTTP: POST /v1/run through the worker pool, against GET /healthz on the same server.
+// 3. Ruby as a component: cold (modules compiled again, V8 compiling lazily on the first instance) vs reused modules.
+const rubyArtifact = new Uint8Array(readFileSync(rubyRuntime.artifact));
+const rubyPrepareStart = performance.now();
+const ruby = await prepareComponentRuntime(rubyRuntime, { cacheDir: config.cacheDir });
+const rubyPrepareMs = performance.now() - rubyPrepareStart;
+const rubyJob = { ...job, language: "ruby", code: "def main = 1 + 1" };
+const rubyCold = await time(3, async () => {
+  const again = new ComponentEngine([await prepareComponentRuntime(rubyRuntime, { cacheDir: config.cacheDir })]);
+  const out = await again.run(rubyJob);
+  if (!out.ok) throw new Error(JSON.stringify(out));
+});
+const rubyEngine = new ComponentEngine([ruby]);
+const rubyFresh = await time(20, async () => {
+  const out = await rubyEngine.run(rubyJob);
+  if (!out.ok) throw new Error(JSON.stringify(out));
+});
+rubyEngine.dispose();
+const plainRuby = new WebAssembly.Module(
+  patchMemoryMax(readFileSync(join(config.cacheDir, await preparedFolderName(rubyRuntime, rubyArtifact), `${GLUE_NAME}.core.wasm`)), 4096),
+);
+/** Runs CPU-bound Ruby with a given main module (metered or plain), timing only the eval after init. */
+const cpuRuby = async (main: WebAssembly.Module) => {
+  const host = createWasiHost({ maxOutputBytes: 1 << 20 });
+  const noHost = () => {
+    throw new Error("no host calls in the benchmark");
+  };
+  const imports = { ...host.imports, ...kilnImports(noHost, { redact: (t) => t }) };
+  const instance = await ruby.instantiate((name) => (name === ruby.mainModuleName ? main : ruby.modules.get(name)!), imports, async (m, coreImports) => {
+    const inst = await WebAssembly.instantiate(m, coreImports);
+    const fuel = inst.exports.__kiln_fuel as WebAssembly.Global | undefined;
+    if (fuel) fuel.value = 1n << 60n;
+    return inst;
+  }) as any;
+  instance.rubyInit(RUBY_INIT_ARGS);
+  const t = performance.now();
+  const [, state] = instance.evaluate("def fib(n) = n < 2 ? n : fib(n - 1) + fib(n - 2)\ns = 0\n300_000.times { |i| s += i % 7 }\nfib(22) + s");
+  if (state !== 0) throw new Error(`ruby state ${state}`);
+  return performance.now() - t;
+};
+const rubyPlainMs = await median(() => cpuRuby(plainRuby), 5);
+const rubyMeteredMs = await median(() => cpuRuby(ruby.mainModule(256)), 5);
+
+// 4. A caller's own component (the C echo fixture): fresh instance per run, modules reused.
+const echoBytes = new Uint8Array(readFileSync(new URL("../test/fixtures/components/echo.component.wasm", import.meta.url)));
+const echoId = await componentId(echoBytes);
+const callerEngine = new ComponentEngine([], { loadComponent: (bytes) => prepareCallerComponent(bytes, { cacheDir: config.cacheDir }) });
+const echoJob = { ...job, language: "component", code: "", component: { id: echoId, bytes: echoBytes }, inputJson: '{"a":1}' };
+const echoFresh = await time(Math.max(200, N / 10), async () => {
+  const out = await callerEngine.run(echoJob);
+  if (!out.ok) throw new Error(JSON.stringify(out));
+});
+callerEngine.dispose();
+
+// 5. Over HTTP: POST /v1/run through the worker pool, against GET /healthz on the same server.
 const pool = new WorkerPoolEngine({
   size: config.workers,
   maxQueue: config.maxQueue,
@@ -203,6 +263,24 @@ A run over HTTP reaches ${((run.requests.average / health.requests.average) * 10
 | the same vs a fresh QuickJS run above | ${(luaFresh.p50 / kiln.p50).toFixed(2)}× |
 | CPU-bound Lua (fib(22) + a 300k loop), plain module, p50 of 9 | ${plainMs.toFixed(1)} ms |
 | the same, metered by the fuel pass | ${meteredMs.toFixed(1)} ms (${(meteredMs / plainMs).toFixed(2)}×) |
+
+## Ruby as a WASI component
+
+Each run starts a fresh Ruby: instantiate, \`ruby-init\`, Kiln's prelude, then the script (snapshots would skip the start).
+
+| what | value |
+|---|---|
+| preparing the runtime (cache hit: load jco glue, compile core modules, read the metered module) | ${rubyPrepareMs.toFixed(0)} ms |
+| cold: compile the core modules from bytes, instantiate, init, run \`def main = 1 + 1\`, p50 (n = ${rubyCold.n}) | ${ms(rubyCold.p50)} ms |
+| reused compiled modules, fresh instance, same script, p50 / p99 (n = ${rubyFresh.n}) | ${ms(rubyFresh.p50)} / ${ms(rubyFresh.p99)} ms (cold is ${(rubyCold.p50 / rubyFresh.p50).toFixed(1)}×) |
+| the same vs a fresh Lua run above | ${(rubyFresh.p50 / luaFresh.p50).toFixed(1)}× |
+| CPU-bound Ruby (fib(22) + a 300k loop), plain module, eval only, p50 of 5 | ${rubyPlainMs.toFixed(1)} ms |
+| the same, metered by the fuel pass | ${rubyMeteredMs.toFixed(1)} ms (${(rubyMeteredMs / rubyPlainMs).toFixed(2)}×) |
+
+## A caller's own component
+
+The C fixture \`test/fixtures/components/echo.component.wasm\` (${echoBytes.length} bytes), modules compiled once, a fresh instance per run:
+p50 ${ms(echoFresh.p50)} ms, p99 ${ms(echoFresh.p99)} ms (n = ${echoFresh.n}; ${(echoFresh.p50 / kiln.p50).toFixed(2)}× a fresh QuickJS run).
 `;
 writeFileSync(new URL("./RESULTS.md", import.meta.url), md);
 console.log(md);

@@ -6,13 +6,13 @@ import { RUBY_PRELUDE, wrapRuby } from "./ruby-wrapper.ts";
  * syntax_suggest gems stay off (nothing can be installed in a sandbox, and they cost most of the
  * start); `json` comes from the standard library.
  */
-const INIT_ARGS = ["ruby", "-EUTF-8", "--disable-gems", "-rjson", "-e_=0"].map((a) => `${a}\0`);
+export const RUBY_INIT_ARGS = ["ruby", "-EUTF-8", "--disable-gems", "-rjson", "-e_=0"].map((a) => `${a}\0`);
 
 /** Drives the prepared Ruby core: `ruby-init` and Kiln's prelude on the instance's own fuel, then one eval on the run's budget. */
 export const rubyDriver: GuestDriver = {
   run(instance, job, { meter, budget, initFuel }) {
     meter.set(initFuel);
-    instance.rubyInit(INIT_ARGS);
+    instance.rubyInit(RUBY_INIT_ARGS);
     const [, preludeState] = instance.evaluate(RUBY_PRELUDE) as [number, number];
     if (preludeState !== 0) throw new Error(`ruby: the Kiln prelude failed to load (Ruby state ${preludeState})`);
     meter.set(budget);
