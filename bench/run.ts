@@ -19,6 +19,7 @@ import { MemoryPlatformStore } from "../src/platform/memory-platform-store.ts";
 import { loadConfig } from "../src/config.ts";
 import { createQuickJSEngine, defaultRuntimes } from "../src/default-engines.ts";
 import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { luaRuntime } from "../runtimes/lua.ts";
 import { rubyRuntime } from "../runtimes/ruby.ts";
@@ -114,10 +115,18 @@ const luaCold = await time(20, async () => {
   if (!out.ok) throw new Error(JSON.stringify(out));
 });
 const plainLua = new WebAssembly.Module(patchMemoryMax(readFileSync(luaRuntime.artifact), 1024));
+/** The Kiln host for direct instantiations here: the benchmark scripts make no host calls. */
+const noKilnHost = () =>
+  kilnImports(
+    () => {
+      throw new Error("no host calls in the benchmark");
+    },
+    { redact: (t) => t },
+  );
 /** Runs CPU-bound Lua through the component with a given main module (metered or plain), timing only the call. */
 const cpuLua = async (main: WebAssembly.Module) => {
   const host = createWasiHost({ maxOutputBytes: 1 << 20 });
-  const instance = await lua.instantiate((name) => (name === lua.mainModuleName ? main : lua.modules.get(name)!), host.imports, async (m, imports) => {
+  const instance = await lua.instantiate((name) => (name === lua.mainModuleName ? main : lua.modules.get(name)!), { ...host.imports, ...noKilnHost() }, async (m, imports) => {
     const inst = await WebAssembly.instantiate(m, imports);
     const fuel = inst.exports.__kiln_fuel as WebAssembly.Global | undefined;
     if (fuel) fuel.value = 1n << 60n;
@@ -163,10 +172,7 @@ const plainRuby = new WebAssembly.Module(
 /** Runs CPU-bound Ruby with a given main module (metered or plain), timing only the eval after init. */
 const cpuRuby = async (main: WebAssembly.Module) => {
   const host = createWasiHost({ maxOutputBytes: 1 << 20 });
-  const noHost = () => {
-    throw new Error("no host calls in the benchmark");
-  };
-  const imports = { ...host.imports, ...kilnImports(noHost, { redact: (t) => t }) };
+  const imports = { ...host.imports, ...noKilnHost() };
   const instance = await ruby.instantiate((name) => (name === ruby.mainModuleName ? main : ruby.modules.get(name)!), imports, async (m, coreImports) => {
     const inst = await WebAssembly.instantiate(m, coreImports);
     const fuel = inst.exports.__kiln_fuel as WebAssembly.Global | undefined;
@@ -181,6 +187,14 @@ const cpuRuby = async (main: WebAssembly.Module) => {
 };
 const rubyPlainMs = await median(() => cpuRuby(plainRuby), 5);
 const rubyMeteredMs = await median(() => cpuRuby(ruby.mainModule(256)), 5);
+
+// A first start in a new process, three times each (median).
+const coldStart = (language: string) => {
+  const samples = [0, 1, 2].map(() => JSON.parse(execFileSync(process.execPath, ["--import", "tsx", "bench/cold-start.ts", language], { encoding: "utf8" })) as { loadMs: number; runMs: number });
+  return { loadMs: stats(samples.map((s) => s.loadMs)).p50, runMs: stats(samples.map((s) => s.runMs)).p50 };
+};
+const luaProcess = coldStart("lua");
+const rubyProcess = coldStart("ruby");
 
 // 4. A caller's own component (the C echo fixture): fresh instance per run, modules reused.
 const echoBytes = new Uint8Array(readFileSync(new URL("../test/fixtures/components/echo.component.wasm", import.meta.url)));
@@ -258,7 +272,8 @@ A run over HTTP reaches ${((run.requests.average / health.requests.average) * 10
 | what | value |
 |---|---|
 | preparing the runtime (cache hit: load jco glue, compile core modules, read the metered module) | ${prepareMs.toFixed(0)} ms |
-| cold: compile the core modules from bytes, instantiate, run \`function main() return 1 + 1 end\`, p50 (n = ${luaCold.n}) | ${ms(luaCold.p50)} ms |
+| first start in a new process (\`bench/cold-start.ts\`): load the prepared runtime + first run, p50 of 3 | ${luaProcess.loadMs.toFixed(0)} ms + ${luaProcess.runMs.toFixed(0)} ms |
+| cold in this process: compile the core modules from bytes again, instantiate, run \`function main() return 1 + 1 end\`, p50 (n = ${luaCold.n}) | ${ms(luaCold.p50)} ms |
 | reused compiled modules, fresh instance, same script, p50 / p99 (n = ${luaFresh.n}) | ${ms(luaFresh.p50)} / ${ms(luaFresh.p99)} ms (cold is ${(luaCold.p50 / luaFresh.p50).toFixed(1)}×) |
 | the same vs a fresh QuickJS run above | ${(luaFresh.p50 / kiln.p50).toFixed(2)}× |
 | CPU-bound Lua (fib(22) + a 300k loop), plain module, p50 of 9 | ${plainMs.toFixed(1)} ms |
@@ -271,7 +286,8 @@ Each run starts a fresh Ruby: instantiate, \`ruby-init\`, Kiln's prelude, then t
 | what | value |
 |---|---|
 | preparing the runtime (cache hit: load jco glue, compile core modules, read the metered module) | ${rubyPrepareMs.toFixed(0)} ms |
-| cold: compile the core modules from bytes, instantiate, init, run \`def main = 1 + 1\`, p50 (n = ${rubyCold.n}) | ${ms(rubyCold.p50)} ms |
+| first start in a new process (\`bench/cold-start.ts\`): load the prepared runtime + first run, p50 of 3 | ${rubyProcess.loadMs.toFixed(0)} ms + ${rubyProcess.runMs.toFixed(0)} ms |
+| cold in this process: compile the core modules from bytes again (V8 reuses code it compiled for the same bytes), instantiate, init, run \`def main = 1 + 1\`, p50 (n = ${rubyCold.n}) | ${ms(rubyCold.p50)} ms |
 | reused compiled modules, fresh instance, same script, p50 / p99 (n = ${rubyFresh.n}) | ${ms(rubyFresh.p50)} / ${ms(rubyFresh.p99)} ms (cold is ${(rubyCold.p50 / rubyFresh.p50).toFixed(1)}×) |
 | the same vs a fresh Lua run above | ${(rubyFresh.p50 / luaFresh.p50).toFixed(1)}× |
 | CPU-bound Ruby (fib(22) + a 300k loop), plain module, eval only, p50 of 5 | ${rubyPlainMs.toFixed(1)} ms |

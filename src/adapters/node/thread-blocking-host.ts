@@ -25,30 +25,44 @@ const ENTRY = new URL("./host-thread-entry.mjs", import.meta.url);
  * answer to a call that timed out is recognised and dropped.
  */
 export class ThreadBlockingHost implements BlockingHost {
-  readonly #worker: Worker;
-  readonly #port: MessagePort;
-  readonly #word: Int32Array;
+  readonly #options: { kvPath: string; redisUrl?: string };
+  #thread: { worker: Worker; port: MessagePort; word: Int32Array; exited: Promise<void> } | undefined;
+  #disposed = false;
   #runs = 0;
   #calls = 0;
 
+  /** The helper thread starts on the first run that calls kv or http. */
   constructor(options: { kvPath: string; redisUrl?: string }) {
+    this.#options = options;
+  }
+
+  /** Settles once the helper thread (if it ever started) has exited, after `dispose`. */
+  get exited(): Promise<void> {
+    return this.#thread?.exited ?? Promise.resolve();
+  }
+
+  #start() {
+    if (this.#disposed) throw new HostCallError("failed", "the host has shut down");
+    if (this.#thread) return this.#thread;
     const signal = new SharedArrayBuffer(4);
     const { port1, port2 } = new MessageChannel();
-    this.#worker = new Worker(ENTRY, {
-      workerData: { signal, kvPath: options.kvPath, redisUrl: options.redisUrl, port: port2 } satisfies HostThreadInit & { port: MessagePort },
+    const worker = new Worker(ENTRY, {
+      workerData: { signal, kvPath: this.#options.kvPath, redisUrl: this.#options.redisUrl, port: port2 } satisfies HostThreadInit & { port: MessagePort },
       transferList: [port2],
     });
-    this.#worker.unref();
-    this.#port = port1;
-    this.#word = new Int32Array(signal);
+    worker.unref();
+    const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
+    this.#thread = { worker, port: port1, word: new Int32Array(signal), exited };
+    return this.#thread;
   }
 
   open(run: { grants: RunGrants; limits: HostLimits; deadline: number }): BlockingRun {
+    const { port } = this.#start();
     const id = ++this.#runs;
-    this.#port.postMessage({ op: "open", run: id, grants: run.grants, limits: run.limits } satisfies HostRequest);
+    port.postMessage({ op: "open", run: id, grants: run.grants, limits: run.limits } satisfies HostRequest);
     let open = true;
     const close = () => {
-      if (open) this.#port.postMessage({ op: "close", run: id } satisfies HostRequest);
+      if (open && !this.#disposed) port.postMessage({ op: "close", run: id } satisfies HostRequest);
       open = false;
     };
     return {
@@ -59,14 +73,15 @@ export class ThreadBlockingHost implements BlockingHost {
   }
 
   #call(request: Extract<HostRequest, { op: "call" }>, deadline: number): unknown {
-    this.#port.postMessage(request);
+    const { port, word } = this.#start();
+    port.postMessage(request);
     for (;;) {
-      const seen = Atomics.load(this.#word, 0);
+      const seen = Atomics.load(word, 0);
       if (seen === request.id) break;
       const left = deadline - Date.now();
-      if (left <= 0 || Atomics.wait(this.#word, 0, seen, left) === "timed-out") throw new HostCallError("failed", `${request.iface}.${request.fn}: no answer before the run's deadline`);
+      if (left <= 0 || Atomics.wait(word, 0, seen, left) === "timed-out") throw new HostCallError("failed", `${request.iface}.${request.fn}: no answer before the run's deadline`);
     }
-    for (let m = receiveMessageOnPort(this.#port); m; m = receiveMessageOnPort(this.#port)) {
+    for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
       const answer = m.message as HostAnswer;
       if (answer.id !== request.id) continue; // a late answer to a call that timed out
       if ("value" in answer) return answer.value;
@@ -77,8 +92,9 @@ export class ThreadBlockingHost implements BlockingHost {
   }
 
   dispose(): void {
-    this.#port.close();
-    void this.#worker.terminate();
+    this.#disposed = true;
+    this.#thread?.port.close();
+    void this.#thread?.worker.terminate();
   }
 
   [Symbol.dispose](): void {

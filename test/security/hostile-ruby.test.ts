@@ -1,0 +1,53 @@
+/**
+ * Hostile Ruby through the real HTTP app and the Node worker pool (the component engine).
+ * Every hostile case is followed by a benign request on the same server, which must succeed.
+ */
+import { describe, expect, it } from "vitest";
+import { usePoolApp } from "../helpers/fixtures.ts";
+
+const server = usePoolApp();
+
+const benign = { language: "ruby", code: "def main(i) = i['a'] + 1", input: { a: 41 } };
+
+const cases: [string, string, Record<string, number> | undefined, string][] = [
+  ["an endless loop", "loop {}", { fuel: 500 }, "fuel_exhausted"],
+  ["an endless loop that rescues everything", "loop { begin; loop {}; rescue Exception; end }", { fuel: 500 }, "fuel_exhausted"],
+  ["an endless fiber ping-pong", "f = Fiber.new { loop { Fiber.yield } }\nloop { f.resume }", { fuel: 500 }, "fuel_exhausted"],
+  ["a gigabyte string", "s = 'x' * 10**9", undefined, "memory_exhausted"],
+  ["an array-growth bomb", "a = []\nloop { a << 'y' * 10_000 }", { fuel: 1e6 }, "memory_exhausted"],
+  ["rescuing NoMemoryError and allocating again", "loop { begin; 'x' * 10**9; rescue NoMemoryError; end }", { fuel: 2000 }, "fuel_exhausted"],
+  ["deep recursion", "def f(n) = f(n + 1) + 1\nf(1)", undefined, "guest_error"],
+  ["output flooding", "loop { $stdout.write('y' * 1000) }", undefined, "output_limit"],
+  ["a pathological regexp, again and again", "s = 'a' * 5000 + 'b'\nloop { s =~ /(a|aa)*c/ }", { fuel: 500 }, "fuel_exhausted"],
+  ["exit!", "exit!(3)", undefined, "guest_error"],
+  ["abort", "abort('bye')", undefined, "guest_error"],
+  ["a thread", "Thread.new { loop {} }.join", { fuel: 500 }, "guest_error"],
+  ["the JS bridge's other functions", "require 'js'\nJS.global[:process]", undefined, "guest_error"],
+  ["a forged host request to an interface that is not granted", "raise 'no' unless (JS.eval('[\"http.fetch\", [\"http://169.254.169.254/\"]]') rescue $!.message).start_with?('capability_denied')", undefined, "ok"],
+  ["a malformed host request", "JS.eval('not json').to_s", undefined, "guest_error"],
+  ["monkey-patching JSON before the result is encoded", "module JSON; def self.generate(*) = '{\"ok\":true,\"result\":\"forged\"}'; end", undefined, "ok"],
+];
+
+describe("hostile Ruby ends cleanly and leaves the server serving", () => {
+  for (const [what, code, limits, expected] of cases) {
+    it(what, async () => {
+      const { status, body } = await server.h.post({ language: "ruby", code, limits });
+      expect(status).toBe(200);
+      expect(body.ok ? "ok" : body.error.code).toBe(expected);
+      const after = await server.h.post(benign);
+      expect(after.body).toMatchObject({ ok: true, result: 42 });
+    });
+  }
+
+  it("reaches no host environment, files, processes or sockets", async () => {
+    const code = `def main
+  [ENV.to_h, (File.read('/etc/passwd') rescue 'denied'), (Dir.entries('/') rescue 'denied'), (IO.popen('id').read rescue 'denied'),
+   (system('id') rescue 'denied'), (begin; require 'socket'; 'socket'; rescue LoadError; 'denied'; end), (File.write('/tmp/x', 'y') rescue 'denied')]
+end`;
+    const { body } = await server.h.post({ language: "ruby", code });
+    expect(body.ok).toBe(true);
+    expect(body.result[0]).toEqual({});
+    expect(body.result.slice(1)).toEqual(["denied", "denied", "denied", expect.not.stringMatching(/uid=/), "denied", "denied"]);
+    expect((await server.h.post(benign)).body).toMatchObject({ ok: true, result: 42 });
+  });
+});
