@@ -16,7 +16,7 @@ export const RUNTIME_HOST_WIT = `interface host {
 export interface ComponentRuntimeDescriptor {
   readonly engine: "component";
   readonly language: { readonly name: string; readonly aliases: readonly string[]; readonly version: string };
-  /** The core wasm module (a WASI preview1 reactor). */
+  /** The core wasm module (a WASI preview1 reactor); gzip-compressed when its name ends in `.gz`. */
   readonly artifact: URL;
   /** The world the (prepared) core module's exports implement. */
   readonly witSource: string;
@@ -31,4 +31,6 @@ export interface ComponentRuntimeDescriptor {
   readonly initFuel?: bigint;
   /** The smallest memory cap the runtime starts under; runs asking for less get this much. */
   readonly minMemoryMb?: number;
+  /** Files the runtime reads at run time, each alone in a read-only directory preopened at `path`, in this order. */
+  readonly mounts?: readonly { readonly path: string; readonly file: string; readonly artifact: URL }[];
 }

@@ -38,7 +38,7 @@ afterAll(async () => {
 describe("POST /v1/components", () => {
   it("uses the committed fixtures that build.sh made (SHA256SUMS)", async () => {
     const sums = readFileSync(new URL("../fixtures/components/SHA256SUMS", import.meta.url), "utf8").trim().split("\n");
-    expect(sums).toHaveLength(2);
+    expect(sums).toHaveLength(3);
     for (const line of sums) {
       const [hash, name] = line.split(/\s+/);
       const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", fixture(name!.replace(".component.wasm", ""))));

@@ -1,13 +1,14 @@
 import { componentEmbed, componentNew, componentWit, preview1AdapterReactorPath, transpile } from "@bytecodealliance/jco";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { gunzipSync } from "node:zlib";
 import { pathToFileURL } from "node:url";
 import type { ComponentRuntimeDescriptor } from "../../../runtimes/component-runtime.ts";
 import type { PreparedComponentRuntime } from "../../engine/component/component-engine.ts";
 import { forbiddenImports, RUNTIME_IMPORTS } from "../../engine/component/component-imports.ts";
 import { exnrefCopy } from "../../engine/component/exnref-copy.ts";
 import { instrumentFuel } from "../../engine/component/instrument-fuel.ts";
-import { GLUE_NAME, loadPreparedRuntime, METERED_FILE, preparedFolderName } from "../../engine/component/prepared-runtime.ts";
+import { GLUE_NAME, loadPreparedRuntime, METERED_FILE, MOUNT_PREFIX, preparedFolderName } from "../../engine/component/prepared-runtime.ts";
 
 /**
  * Turns a component runtime descriptor into something the engine can instantiate, once per content
@@ -28,14 +29,22 @@ export async function prepareComponentRuntime(descriptor: ComponentRuntimeDescri
   });
 }
 
-async function build(descriptor: ComponentRuntimeDescriptor, artifact: Uint8Array, dir: string): Promise<void> {
+/** A file's bytes, gunzipped when its name ends in `.gz`. */
+function readMaybeGzipped(url: URL): Uint8Array {
+  const bytes = readFileSync(url);
+  return url.pathname.endsWith(".gz") ? gunzipSync(bytes) : bytes;
+}
+
+async function build(descriptor: ComponentRuntimeDescriptor, stored: Uint8Array, dir: string): Promise<void> {
+  const artifact = descriptor.artifact.pathname.endsWith(".gz") ? gunzipSync(stored) : stored;
   const bytes = descriptor.prepareCore ? descriptor.prepareCore(artifact) : artifact;
   const embedded = await componentEmbed({ binary: descriptor.exceptions ? exnrefCopy(bytes) : bytes, witSource: descriptor.witSource, world: descriptor.world });
   const component = await componentNew(embedded, [["wasi_snapshot_preview1", readFileSync(preview1AdapterReactorPath())]]);
   const forbidden = forbiddenImports(await componentWit(component), RUNTIME_IMPORTS);
   if (forbidden.length) throw new Error(`the ${descriptor.language.name} component imports what Kiln's host does not provide: ${forbidden.join(", ")}`);
   const { files } = await transpile(component, { name: GLUE_NAME, instantiation: "async" });
-  writePreparedFolder(dir, { ...files, [`${METERED_FILE}.wasm`]: instrumentFuel(bytes) });
+  const mounts = Object.fromEntries((descriptor.mounts ?? []).map((m) => [`${MOUNT_PREFIX}${m.file}`, readMaybeGzipped(m.artifact)]));
+  writePreparedFolder(dir, { ...files, ...mounts, [`${METERED_FILE}.wasm`]: instrumentFuel(bytes) });
 }
 
 /** Writes a prepared folder in a private place and renames it into place, so workers preparing at once never see half a cache. */

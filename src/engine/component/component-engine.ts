@@ -12,6 +12,7 @@ import { kilnImports } from "./kiln-imports.ts";
 import { FUEL_GLOBAL } from "./instrument-fuel.ts";
 import { GuestExit } from "./wasi/cli.ts";
 import { OutputLimitExceeded } from "./wasi/io.ts";
+import type { Mount } from "./wasi/filesystem.ts";
 import { createWasiHost } from "./wasi/wasi-host.ts";
 
 /** Callers' components kept prepared per process. */
@@ -38,6 +39,8 @@ export interface PreparedComponentRuntime {
   initFuel: bigint;
   /** The smallest memory cap the runtime starts under. */
   minMemoryMb: number;
+  /** Read-only trees the runtime's instances see (preopens, in order). */
+  mounts: readonly Mount[];
 }
 
 /**
@@ -105,7 +108,7 @@ export class ComponentEngine implements Engine {
     const job = { ...requested, limits: { ...requested.limits, memoryMb: Math.max(requested.limits.memoryMb, runtime.minMemoryMb) } };
     const started = Date.now();
     using kiln = new ComponentHost(job, { services: this.#services, blocking: this.#blocking, deadline: started + job.limits.timeoutMs });
-    const host = createWasiHost({ maxOutputBytes: job.limits.maxOutputBytes });
+    const host = createWasiHost({ maxOutputBytes: job.limits.maxOutputBytes, mounts: runtime.mounts });
     const imports = { ...host.imports, ...kilnImports((iface, fn, args) => kiln.call(iface, fn, args), { redact: (text) => kiln.redact(text) }) };
     const budget = BigInt(job.limits.fuel) * FUEL_UNIT;
     const main = runtime.mainModule(job.limits.memoryMb);

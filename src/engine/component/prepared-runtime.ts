@@ -6,6 +6,7 @@ import { componentDriver } from "./component-driver.ts";
 import { luaDriver } from "./lua-driver.ts";
 import { rubyDriver } from "./ruby-driver.ts";
 import { patchMemoryMax } from "./patch-memory-max.ts";
+import type { Mount } from "./wasi/filesystem.ts";
 
 const PREPARE_VERSION = "2";
 const DRIVERS: Record<ComponentRuntimeDescriptor["driver"], GuestDriver> = { lua: luaDriver, ruby: rubyDriver, component: componentDriver };
@@ -15,6 +16,8 @@ export const GLUE_NAME = "runtime";
 export const METERED_FILE = "metered";
 /** Names the main core module when it is not jco's first one (callers' components). */
 export const MAIN_FILE = "main.txt";
+/** A mounted file (decompressed) is stored in the prepared folder under this prefix and its name. */
+export const MOUNT_PREFIX = "mount.";
 
 /** The folder name of a runtime's prepared files: the language and a hash of everything they derive from. */
 export async function preparedFolderName(descriptor: ComponentRuntimeDescriptor, artifact: Uint8Array): Promise<string> {
@@ -43,18 +46,20 @@ export interface PreparedFolder {
  * the same folder Node wrote.
  */
 export async function loadPreparedRuntime(
-  descriptor: Pick<ComponentRuntimeDescriptor, "language" | "driver" | "initFuel" | "minMemoryMb">,
+  descriptor: Pick<ComponentRuntimeDescriptor, "language" | "driver" | "initFuel" | "minMemoryMb" | "mounts">,
   folder: PreparedFolder,
 ): Promise<PreparedComponentRuntime> {
   const files = await folder.list();
   const mainModuleName = files.includes(MAIN_FILE) ? new TextDecoder().decode(await folder.read(MAIN_FILE)).trim() : `${GLUE_NAME}.core.wasm`;
   const modules = new Map<string, WebAssembly.Module>();
   for (const file of files) {
-    if (file.endsWith(".wasm") && file !== mainModuleName && file !== `${METERED_FILE}.wasm`) {
+    if (file.endsWith(".wasm") && !file.startsWith(MOUNT_PREFIX) && file !== mainModuleName && file !== `${METERED_FILE}.wasm`) {
       modules.set(file, new WebAssembly.Module(new Uint8Array(await folder.read(file))));
     }
   }
   const metered = await folder.read(`${METERED_FILE}.wasm`);
+  const mounts: Mount[] = [];
+  for (const m of descriptor.mounts ?? []) mounts.push({ path: m.path, tree: new Map([[m.file, await folder.read(`${MOUNT_PREFIX}${m.file}`)]]) });
   const capped = new Map<number, WebAssembly.Module>();
   const { instantiate } = await folder.importGlue();
   return {
@@ -73,5 +78,6 @@ export async function loadPreparedRuntime(
     driver: DRIVERS[descriptor.driver],
     initFuel: descriptor.initFuel ?? 0n,
     minMemoryMb: descriptor.minMemoryMb ?? 0,
+    mounts,
   };
 }

@@ -1,16 +1,17 @@
 import { cliImports } from "./cli.ts";
 import { clockImports } from "./clocks.ts";
-import { filesystemImports } from "./filesystem.ts";
+import { filesystemImports, type Mount } from "./filesystem.ts";
 import { ioImports } from "./io.ts";
 import { randomImports } from "./random.ts";
 
 /**
  * The WASI 0.2 host of one component instance, built from Kiln's own per-interface pieces (never
  * preview2-shim's defaults, which hand out the host's environment and sockets): an empty
- * environment, fixed arguments, empty stdin, stdout and stderr captured up to a cap, no preopens,
- * a virtual clock, seeded random, and no sockets or wasi:http at all.
+ * environment, fixed arguments, empty stdin, stdout and stderr captured up to a cap, no preopens but
+ * the runtime's own read-only trees (`mounts`), a virtual clock, seeded random, and no sockets or
+ * wasi:http at all.
  */
-export function createWasiHost(options: { maxOutputBytes: number; seed?: bigint }) {
+export function createWasiHost(options: { maxOutputBytes: number; seed?: bigint; mounts?: readonly Mount[] }) {
   const out: Uint8Array[] = [];
   const err: Uint8Array[] = [];
   let bytes = 0;
@@ -37,7 +38,7 @@ export function createWasiHost(options: { maxOutputBytes: number; seed?: bigint 
       ...ioImports(),
       ...cliImports({ stdout: sink(out), stderr: sink(err) }),
       ...clockImports(),
-      ...filesystemImports(),
+      ...filesystemImports(options.mounts),
       ...randomImports(options.seed ?? 0x6b696c6en),
     } as Record<string, Record<string, unknown>>,
     stdout: () => decode(out),
