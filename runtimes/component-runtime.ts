@@ -22,7 +22,7 @@ export interface ComponentRuntimeDescriptor {
   readonly witSource: string;
   readonly world: string;
   /** How the engine drives an instance: which exports it calls, and how it wraps a script. */
-  readonly driver: "lua" | "ruby" | "component";
+  readonly driver: "lua" | "ruby" | "python" | "component";
   /** The module uses Wasm exceptions (legacy encoding): the component is built from an exnref copy. */
   readonly exceptions?: boolean;
   /** A build-time rewrite of the artifact before it is wrapped and metered. */

@@ -16,3 +16,20 @@ export type GuestResult = { ok: true; json: string } | { ok: false; error: Guest
 export interface GuestDriver {
   run(instance: any, job: { code: string; inputJson: string }, options: { meter: GuestMeter; budget: bigint; initFuel: bigint }): GuestResult;
 }
+
+/** The JSON envelope the Ruby and Python wrappers return. */
+export interface GuestEnvelope {
+  ok: boolean;
+  result?: unknown;
+  kind?: string;
+  message?: string;
+  line?: number | null;
+}
+
+/** A wrapper's envelope as a guest result: `syntax` and `guest` failures keep their message and line. */
+export function guestResultOf(envelope: GuestEnvelope): GuestResult {
+  if (envelope.ok) return { ok: true, json: JSON.stringify(envelope.result ?? null) };
+  if (envelope.kind === "memory") return { ok: false, outOfMemory: true };
+  const line = typeof envelope.line === "number" ? { line: envelope.line } : {};
+  return { ok: false, error: { code: envelope.kind === "syntax" ? "syntax_error" : "guest_error", message: envelope.message ?? "", ...line } };
+}

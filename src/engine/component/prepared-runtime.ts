@@ -4,12 +4,13 @@ import type { PreparedComponentRuntime } from "./component-engine.ts";
 import type { GuestDriver } from "./guest-driver.ts";
 import { componentDriver } from "./component-driver.ts";
 import { luaDriver } from "./lua-driver.ts";
+import { pythonDriver } from "./python-driver.ts";
 import { rubyDriver } from "./ruby-driver.ts";
 import { patchMemoryMax } from "./patch-memory-max.ts";
 import type { Mount } from "./wasi/filesystem.ts";
 
 const PREPARE_VERSION = "2";
-const DRIVERS: Record<ComponentRuntimeDescriptor["driver"], GuestDriver> = { lua: luaDriver, ruby: rubyDriver, component: componentDriver };
+const DRIVERS: Record<ComponentRuntimeDescriptor["driver"], GuestDriver> = { lua: luaDriver, ruby: rubyDriver, python: pythonDriver, component: componentDriver };
 /** The name jco's files carry in a prepared folder: `runtime.js`, `runtime.core.wasm`, … */
 export const GLUE_NAME = "runtime";
 /** The metered main module, stored beside jco's files. */

@@ -1,4 +1,4 @@
-import type { GuestDriver, GuestResult } from "./guest-driver.ts";
+import { guestResultOf, type GuestDriver } from "./guest-driver.ts";
 import { RUBY_PRELUDE, wrapRuby } from "./ruby-wrapper.ts";
 
 /**
@@ -18,13 +18,6 @@ export const rubyDriver: GuestDriver = {
     meter.set(budget);
     const [value, state] = instance.evaluate(wrapRuby(job.code, job.inputJson)) as [number, number];
     if (state !== 0) return { ok: false, error: { code: "guest_error", message: `the script ended abnormally (Ruby state ${state})` } };
-    return fromEnvelope(JSON.parse(instance.rstringPtr(value)));
+    return guestResultOf(JSON.parse(instance.rstringPtr(value)));
   },
 };
-
-function fromEnvelope(envelope: { ok: boolean; result?: unknown; kind?: string; message?: string; line?: number | null }): GuestResult {
-  if (envelope.ok) return { ok: true, json: JSON.stringify(envelope.result ?? null) };
-  if (envelope.kind === "memory") return { ok: false, outOfMemory: true };
-  const line = typeof envelope.line === "number" ? { line: envelope.line } : {};
-  return { ok: false, error: { code: envelope.kind === "syntax" ? "syntax_error" : "guest_error", message: envelope.message ?? "", ...line } };
-}

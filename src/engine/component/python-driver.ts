@@ -1,0 +1,22 @@
+import { guestResultOf, type GuestDriver } from "./guest-driver.ts";
+import { wrapPython } from "./python-wrapper.ts";
+
+/**
+ * Drives the Python reactor (a Wizer snapshot of an initialised CPython): one call of `run` with
+ * the wrapped program, `random` reseeded from the host's random source for each run.
+ */
+export const pythonDriver: GuestDriver = {
+  run(instance, job) {
+    const seed = crypto.getRandomValues(new Uint32Array(1))[0]!;
+    let text: string;
+    try {
+      text = instance.run(wrapPython(job.code, job.inputJson, seed));
+    } catch (e) {
+      const payload = (e as { payload?: unknown }).payload;
+      if (typeof payload !== "string") throw e;
+      if (payload.startsWith("memory:")) return { ok: false, outOfMemory: true };
+      return { ok: false, error: { code: "guest_error", message: payload.replace(/^runtime:/, "") } };
+    }
+    return guestResultOf(JSON.parse(text));
+  },
+};
