@@ -1,4 +1,4 @@
 import { componentEngine } from "../helpers/fixtures.ts";
 import { conformance } from "./conformance.ts";
 
-conformance("component engine (in process)", componentEngine, ["lua", "ruby", "component"]);
+conformance("component engine (in process)", componentEngine, ["lua", "ruby", "python", "component"]);

@@ -74,6 +74,17 @@ export const SNIPPETS: Record<string, LanguageSnippets> = {
     reach: "def main(_)\n  [ENV.to_h.empty? ? nil : ENV.to_h, (File.read('/etc/passwd') rescue nil), (File.read('/proc/self/environ') rescue nil), (File.write('/tmp/kiln', 'x') rescue nil), (Dir.children('/home') rescue nil), (`id` rescue nil), (begin; require('socket'); rescue LoadError; nil; end)].compact\nend",
     kv: "def main\n  Kiln::KV.set('greeting', 'hi')\n  Kiln::KV.get('greeting')\nrescue Kiln::HostError => e\n  \"error:#{e.code}\"\nend",
   },
+  python: {
+    handler: "def main(input):\n    return input['n'] * 2",
+    print: "import sys\nprint('hello')\nprint('oops', file=sys.stderr)",
+    throws: "def main():\n    raise ValueError('boom')",
+    syntax: "a = 1\nb = = 2",
+    spin: "while True:\n    pass",
+    hog: "a = []\nwhile True:\n    a.append('x' * 100000)",
+    chatter: "while True:\n    print('la la la la la la la la')",
+    reach: "import os\ndef main():\n    got = []\n    if os.environ: got.append(dict(os.environ))\n    for path in ['/etc/passwd', '/proc/self/environ', '/kiln/../etc/passwd']:\n        try:\n            open(path).read(); got.append(path)\n        except OSError:\n            pass\n    try:\n        got.append(os.listdir('/'))\n    except OSError:\n        pass\n    try:\n        open('/kiln/new.txt', 'w'); got.append('write')\n    except OSError:\n        pass\n    try:\n        import socket; socket.socket().connect(('127.0.0.1', 80)); got.append('socket')\n    except (ImportError, OSError, AttributeError):\n        pass\n    return got",
+    kv: "import kiln\ndef main():\n    try:\n        kiln.kv.set('greeting', 'hi')\n        return kiln.kv.get('greeting')\n    except kiln.HostError as e:\n        return 'error:' + e.code",
+  },
   /**
    * A caller's own component: test/fixtures/components/conformance.c (built by clang and jco) does each
    * case when its input names it; `handler` runs with the test's input. A component has no source to

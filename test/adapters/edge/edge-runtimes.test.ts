@@ -80,11 +80,11 @@ function stop(name: string): Promise<void> {
   });
 }
 
-/** Languages each runtime serves: Deno and Bun also load the Lua and Ruby components prepared by Node. */
+/** Languages each runtime serves: Deno and Bun also load the Lua, Ruby and Python components prepared by Node. */
 const LANGUAGES: Record<string, string[]> = {
   workerd: ["javascript", "typescript"],
-  deno: ["javascript", "typescript", "lua", "ruby"],
-  bun: ["javascript", "typescript", "lua", "ruby"],
+  deno: ["javascript", "typescript", "lua", "ruby", "python"],
+  bun: ["javascript", "typescript", "lua", "ruby", "python"],
 };
 
 beforeAll(async () => {
@@ -103,7 +103,7 @@ const post = (name: string, body: unknown) =>
 
 for (const name of Object.keys(targets)) {
   // Without the Node adapter's blocking host thread, components' kv and http calls fail with `failed`.
-  conformance(`${name} over HTTP`, async () => httpEngine(bases[name]!, tokens[name]!), LANGUAGES[name], { kvFails: ["lua", "ruby"] });
+  conformance(`${name} over HTTP`, async () => httpEngine(bases[name]!, tokens[name]!), LANGUAGES[name], { kvFails: ["lua", "ruby", "python"] });
 
   describe(`${name}: the HTTP contract`, () => {
     it("answers a malformed request with 400 invalid_json", async () => {
