@@ -23,6 +23,9 @@ import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { luaRuntime } from "../runtimes/lua.ts";
 import { rubyRuntime } from "../runtimes/ruby.ts";
+import { pythonRuntime } from "../runtimes/python.ts";
+import type { ComponentRuntimeDescriptor } from "../runtimes/component-runtime.ts";
+import binaryen from "binaryen";
 import { prepareCallerComponent } from "../src/adapters/node/prepare-caller-component.ts";
 import { componentId } from "../src/engine/component/component-id.ts";
 import { kilnImports } from "../src/engine/component/kiln-imports.ts";
@@ -196,7 +199,50 @@ const coldStart = (language: string) => {
 const luaProcess = coldStart("lua");
 const rubyProcess = coldStart("ruby");
 
-// 4. A caller's own component (the C echo fixture): fresh instance per run, modules reused.
+// 4. Python: a fresh interpreter from the Wizer snapshot vs a cold start (the module before Wizer, which
+// initialises on its first run), imports from the snapshot, and CPU against native python3.11.
+const python = await prepareComponentRuntime(pythonRuntime, { cacheDir: config.cacheDir });
+const pythonEngine = new ComponentEngine([python]);
+const pyRun = async (code: string, fuel = 10_000) => {
+  const out = await pythonEngine.run({ ...job, language: "python", code, limits: { ...job.limits, fuel } });
+  if (!out.ok) throw new Error(JSON.stringify(out));
+  return out;
+};
+const pyPrint = await time(100, () => pyRun("print(1+1)"));
+const pyImports = await time(50, () => pyRun("import json, re, datetime\nprint(json.dumps(re.findall('[0-9]+', str(datetime.date(2024, 1, 2)))))"));
+const pyEmpty = await time(20, () => pyRun("pass"));
+const FIB = "def fib(n):\n    return n if n < 2 else fib(n - 1) + fib(n - 2)\n";
+const pyFib = await time(5, () => pyRun(`${FIB}fib(25)`, 200_000));
+let nativeFibMs: number | undefined;
+try {
+  const script = `import time\n${FIB}t = time.perf_counter()\nfib(25)\nprint((time.perf_counter() - t) * 1000)`;
+  nativeFibMs = stats([0, 1, 2, 3, 4].map(() => Number(execFileSync("python3.11", ["-c", script], { encoding: "utf8" })))).p50;
+} catch {
+  nativeFibMs = undefined; // no python3.11 on this machine
+}
+pythonEngine.dispose();
+const coldPython: ComponentRuntimeDescriptor = {
+  ...pythonRuntime,
+  artifact: new URL("../runtimes/python/python-cold.wasm.gz", import.meta.url),
+  // The world exports only run; the module's own kiln_init export is dropped (run initialises on first use).
+  prepareCore: (bytes) => {
+    const mod = binaryen.readBinary(bytes);
+    try {
+      mod.removeExport("kiln_init");
+      return mod.emitBinary();
+    } finally {
+      mod.dispose();
+    }
+  },
+};
+const pythonCold = new ComponentEngine([await prepareComponentRuntime(coldPython, { cacheDir: config.cacheDir })]);
+const pyCold = await time(10, async () => {
+  const out = await pythonCold.run({ ...job, language: "python", code: "print(1+1)", limits: { ...job.limits, fuel: 200_000 } });
+  if (!out.ok) throw new Error(JSON.stringify(out));
+});
+pythonCold.dispose();
+
+// 5. A caller's own component (the C echo fixture): fresh instance per run, modules reused.
 const echoBytes = new Uint8Array(readFileSync(new URL("../test/fixtures/components/echo.component.wasm", import.meta.url)));
 const echoId = await componentId(echoBytes);
 const callerEngine = new ComponentEngine([], { loadComponent: (bytes) => prepareCallerComponent(bytes, { cacheDir: config.cacheDir }) });
@@ -207,7 +253,7 @@ const echoFresh = await time(Math.max(200, N / 10), async () => {
 });
 callerEngine.dispose();
 
-// 5. Over HTTP: POST /v1/run through the worker pool, against GET /healthz on the same server.
+// 6. Over HTTP: POST /v1/run through the worker pool, against GET /healthz on the same server.
 const pool = new WorkerPoolEngine({
   size: config.workers,
   maxQueue: config.maxQueue,
@@ -292,6 +338,22 @@ Each run starts a fresh Ruby: instantiate, \`ruby-init\`, Kiln's prelude, then t
 | the same vs a fresh Lua run above | ${(rubyFresh.p50 / luaFresh.p50).toFixed(1)}× |
 | CPU-bound Ruby (fib(22) + a 300k loop), plain module, eval only, p50 of 5 | ${rubyPlainMs.toFixed(1)} ms |
 | the same, metered by the fuel pass | ${rubyMeteredMs.toFixed(1)} ms (${(rubyMeteredMs / rubyPlainMs).toFixed(2)}×) |
+
+## Python as a WASI component
+
+CPython 3.11 (\`runtimes/python\`), every run a fresh instance of the Wizer snapshot, through \`ComponentEngine.run\`
+(instantiate, Kiln's WASI host with the stdlib zip mounted, the runner, the script).
+
+| what | p50 ms | p99 ms | vs snapshot |
+|---|---|---|---|
+| \`print(1+1)\`, fresh interpreter from the snapshot (n = ${pyPrint.n}) | ${ms(pyPrint.p50)} | ${ms(pyPrint.p99)} | 1.00× |
+| the same, cold start: the module before Wizer initialises CPython on its first run (n = ${pyCold.n}) | ${ms(pyCold.p50)} | ${ms(pyCold.p99)} | ${(pyCold.p50 / pyPrint.p50).toFixed(1)}× |
+| \`import json, re, datetime\` and use them, from the snapshot (n = ${pyImports.n}) | ${ms(pyImports.p50)} | ${ms(pyImports.p99)} | ${(pyImports.p50 / pyPrint.p50).toFixed(2)}× |
+| an empty script (\`pass\`) (n = ${pyEmpty.n}) | ${ms(pyEmpty.p50)} | ${ms(pyEmpty.p99)} | ${(pyEmpty.p50 / pyPrint.p50).toFixed(2)}× |
+
+Target: at most 10 ms p50 for a fresh interpreter: ${pyPrint.p50 <= 10 ? "met" : "missed"} (${ms(pyPrint.p50)} ms).
+
+fib(25): wasm (metered, whole run) ${ms(pyFib.p50)} ms p50 of ${pyFib.n}; native \`python3.11\` on the same machine ${nativeFibMs === undefined ? "n/a (no python3.11 here)" : `${nativeFibMs.toFixed(1)} ms (wasm is ${(pyFib.p50 / nativeFibMs).toFixed(1)}×)`}.
 
 ## A caller's own component
 

@@ -121,8 +121,10 @@ if [ -n "${KILN_PYTHON_KEEP:-}" ]; then # dev only: keep the unsnapshotted modul
   cp "$work/python-cold.wasm" "$work/python.wasm" "$work/kiln/python311.zip" "$KILN_PYTHON_KEEP/"
 fi
 gzip -n -9 -c "$work/python.wasm" > "$here/python.wasm.gz"
+# The module before Wizer, for `npm run bench` only (cold start against the snapshot); never served.
+gzip -n -9 -c "$work/python-cold.wasm" > "$here/python-cold.wasm.gz"
 gzip -n -9 -c "$work/kiln/python311.zip" > "$here/python311.zip.gz"
-(cd "$here" && sha256sum python.wasm.gz python311.zip.gz > SHA256SUMS)
+(cd "$here" && sha256sum python.wasm.gz python311.zip.gz python-cold.wasm.gz > SHA256SUMS)
 echo "python.wasm $(wc -c < "$work/python.wasm") bytes $(sha256sum "$work/python.wasm" | cut -d' ' -f1)"
 echo "python311.zip $(wc -c < "$work/kiln/python311.zip") bytes $(sha256sum "$work/kiln/python311.zip" | cut -d' ' -f1)"
 cat "$here/SHA256SUMS"
