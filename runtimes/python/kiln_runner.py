@@ -60,6 +60,9 @@ def run(code, input_json, seed):
             compiled = compile(code, "script", "exec")
         except SyntaxError as e:
             return json.dumps({"ok": False, "kind": "syntax", "message": "".join(traceback.format_exception_only(type(e), e)).rstrip(), "line": e.lineno})
+        except (MemoryError, RecursionError):
+            # CPython's parser gives up on deeply nested source with these; it is the source's fault, not memory.
+            return json.dumps({"ok": False, "kind": "syntax", "message": "SyntaxError: the script is nested too deeply to parse", "line": None})
         namespace = {"__name__": "__main__", "__builtins__": __builtins__}
         exec(compiled, namespace)
         main = namespace.get("main")

@@ -1,0 +1,71 @@
+/**
+ * Hostile Python through the real HTTP app and the Node worker pool (the component engine).
+ * Every hostile case is followed by a benign request on the same server, which must succeed.
+ */
+import { describe, expect, it } from "vitest";
+import { usePoolApp } from "../helpers/fixtures.ts";
+
+const server = usePoolApp();
+
+const benign = { language: "python", code: "def main(i):\n    return i['a'] + 1", input: { a: 41 } };
+
+const cases: [string, string, Record<string, number> | undefined, string][] = [
+  ["an endless loop", "while True:\n    pass", { fuel: 500 }, "fuel_exhausted"],
+  ["an endless loop that catches everything", "while True:\n    try:\n        while True: pass\n    except BaseException:\n        pass", { fuel: 500 }, "fuel_exhausted"],
+  ["an endless generator ping-pong", "def g():\n    while True:\n        yield 1\nfor _ in g():\n    pass", { fuel: 500 }, "fuel_exhausted"],
+  ["a gigabyte string", "s = 'x' * 10**9", undefined, "memory_exhausted"],
+  ["a list-growth bomb", "a = []\nwhile True:\n    a.append(bytearray(100000))", { fuel: 1e6 }, "memory_exhausted"],
+  ["catching MemoryError and allocating again", "while True:\n    try:\n        'x' * 10**9\n    except MemoryError:\n        pass", { fuel: 2000 }, "fuel_exhausted"],
+  ["deep recursion", "def f(n):\n    return f(n + 1) + 1\nf(1)", undefined, "guest_error"],
+  ["recursion through C (map)", "def f(n):\n    return list(map(f, [n + 1]))\nf(1)", undefined, "guest_error"],
+  ["a recursion limit raised to a million (frames live on the heap)", "import sys\nsys.setrecursionlimit(10**6)\ndef f(n):\n    return f(n + 1) + 1\nf(1)", { fuel: 200000, memoryMb: 32 }, "memory_exhausted"],
+  ["output flooding", "import sys\nwhile True:\n    sys.stdout.write('y' * 1000)", undefined, "output_limit"],
+  ["a pathological regexp, again and again", "import re\ns = 'a' * 5000 + 'b'\nwhile True:\n    re.match('(a|aa)*c', s)", { fuel: 500 }, "fuel_exhausted"],
+  ["os._exit", "import os\nos._exit(3)", undefined, "guest_error"],
+  ["os.abort", "import os\nos.abort()", undefined, "guest_error"],
+  ["a thread", "import threading\nthreading.Thread(target=lambda: None).start()", undefined, "guest_error"],
+  ["a subprocess", "import subprocess\nsubprocess.run(['id'])", undefined, "guest_error"],
+  ["a forged host request", "import _kiln\ntry:\n    _kiln.call('[\"http.fetch\", [\"http://169.254.169.254/\"]]')\nexcept _kiln.HostError as e:\n    assert str(e).startswith('capability_denied'), e\nelse:\n    raise AssertionError('reached the host')", undefined, "ok"],
+  ["a malformed host request", "import _kiln\n_kiln.call('not json')", undefined, "guest_error"],
+  ["tampering with the runner's JSON before the result is encoded", "import json\njson.dumps = lambda *a, **k: '1'\ndef main():\n    return {'a': 1}", undefined, "ok"],
+  ["time.sleep for an hour", "import time\ntime.sleep(3600)", { timeoutMs: 2000 }, "ok"],
+  ["nesting too deep to parse", "x = " + "[".repeat(200) + "]".repeat(200), undefined, "syntax_error"],
+];
+
+describe("hostile Python ends cleanly and leaves the server serving", () => {
+  for (const [what, code, limits, expected] of cases) {
+    it(what, async () => {
+      const { status, body } = await server.h.post({ language: "python", code, limits });
+      expect(status).toBe(200);
+      expect(body.ok ? "ok" : body.error.code).toBe(expected);
+      const after = await server.h.post(benign);
+      expect(after.body).toMatchObject({ ok: true, result: 42 });
+    });
+  }
+
+  it("reaches no host environment, files, processes or sockets", async () => {
+    const code = `import os
+def attempt(fn):
+    try:
+        return fn()
+    except Exception as e:
+        return type(e).__name__
+def main():
+    return {
+        "environ": dict(os.environ),
+        "passwd": attempt(lambda: open("/etc/passwd").read()),
+        "escape": attempt(lambda: open("/kiln/../etc/passwd").read()),
+        "root": attempt(lambda: os.listdir("/")),
+        "write": attempt(lambda: open("/kiln/x.py", "w")),
+        "tmp": attempt(lambda: open("/tmp/x", "w")),
+        "socket": attempt(lambda: __import__("socket").create_connection(("127.0.0.1", 80))),
+        "getcwd": attempt(os.getcwd),
+    }`;
+    const { body } = await server.h.post({ language: "python", code });
+    expect(body.ok).toBe(true);
+    const r = body.result;
+    expect(r.environ).toEqual({});
+    for (const key of ["passwd", "escape", "root", "write", "tmp", "socket"]) expect(r[key], key).toMatch(/Error$/);
+    expect((await server.h.post(benign)).body).toMatchObject({ ok: true, result: 42 });
+  });
+});
