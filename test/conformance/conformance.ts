@@ -27,6 +27,8 @@ export interface LanguageSnippets {
   reach: string;
   /** Stores "hi" under kv key "greeting" and returns it read back; a refused host call returns "error:<code>". */
   kv?: string;
+  /** Returns random draws: the language's generator and, where it has one, its secure source. */
+  random?: string;
 }
 
 export const SNIPPETS: Record<string, LanguageSnippets> = {
@@ -40,6 +42,7 @@ export const SNIPPETS: Record<string, LanguageSnippets> = {
     chatter: "for (;;) console.log('la la la la la la la la')",
     reach: "export default () => ['process', 'require', 'std', 'os', 'Deno', 'Bun', 'fetch', 'XMLHttpRequest'].filter((name) => name in globalThis)",
     kv: "import { kv } from 'kiln';\nexport default async () => { try { await kv.set('greeting', 'hi', null); return await kv.get('greeting') } catch (e) { return 'error:' + e.code } }",
+    random: "export default () => [Math.random(), Math.random()]",
   },
   typescript: {
     handler: "export default (input: { n: number }): number => input.n * 2",
@@ -62,6 +65,7 @@ export const SNIPPETS: Record<string, LanguageSnippets> = {
     chatter: "while true do print('la la la la la la la la') end",
     reach: "function main() local got = {} for _, name in ipairs({'require', 'dofile', 'loadfile', 'package', 'debug'}) do if _G[name] then got[#got + 1] = name end end if os.getenv then got[#got + 1] = os.getenv('HOME') or 'getenv' end if os.execute or os.remove then got[#got + 1] = 'os' end if io.open or io.popen or io.read then got[#got + 1] = 'io' end return got end",
     kv: "function main() local ok, v = pcall(function() kiln.kv.set('greeting', 'hi') return kiln.kv.get('greeting') end) if ok then return v end return 'error:' .. tostring(v):match('^[%w_]+') end",
+    random: "function main() return { math.random(), math.random(1, 1000000) } end",
   },
   ruby: {
     handler: "def main(input) = input['n'] * 2",
@@ -73,6 +77,7 @@ export const SNIPPETS: Record<string, LanguageSnippets> = {
     chatter: "loop { puts 'la la la la la la la la' }",
     reach: "def main(_)\n  [ENV.to_h.empty? ? nil : ENV.to_h, (File.read('/etc/passwd') rescue nil), (File.read('/proc/self/environ') rescue nil), (File.write('/tmp/kiln', 'x') rescue nil), (Dir.children('/home') rescue nil), (`id` rescue nil), (begin; require('socket'); rescue LoadError; nil; end)].compact\nend",
     kv: "def main\n  Kiln::KV.set('greeting', 'hi')\n  Kiln::KV.get('greeting')\nrescue Kiln::HostError => e\n  \"error:#{e.code}\"\nend",
+    random: "def main = [rand, Random.urandom(8).unpack1('H*')]",
   },
   python: {
     handler: "def main(input):\n    return input['n'] * 2",
@@ -84,6 +89,7 @@ export const SNIPPETS: Record<string, LanguageSnippets> = {
     chatter: "while True:\n    print('la la la la la la la la')",
     reach: "import os\ndef main():\n    got = []\n    if os.environ: got.append(dict(os.environ))\n    for path in ['/etc/passwd', '/proc/self/environ', '/kiln/../etc/passwd']:\n        try:\n            open(path).read(); got.append(path)\n        except OSError:\n            pass\n    try:\n        got.append(os.listdir('/'))\n    except OSError:\n        pass\n    try:\n        open('/kiln/new.txt', 'w'); got.append('write')\n    except OSError:\n        pass\n    try:\n        import socket; socket.socket().connect(('127.0.0.1', 80)); got.append('socket')\n    except (ImportError, OSError, AttributeError):\n        pass\n    return got",
     kv: "import kiln\ndef main():\n    try:\n        kiln.kv.set('greeting', 'hi')\n        return kiln.kv.get('greeting')\n    except kiln.HostError as e:\n        return 'error:' + e.code",
+    random: "import random, os, secrets\ndef main():\n    return [random.random(), os.urandom(8).hex(), secrets.token_hex(8)]",
   },
   /**
    * A caller's own component: test/fixtures/components/conformance.c (built by clang and jco) does each
@@ -186,6 +192,18 @@ export function conformance(name: string, make: () => Promise<Engine>, languages
           expect(out).toMatchObject({ ok: false, error: { code: "output_limit" } });
           expect(out.stdout.length).toBeGreaterThan(0);
         });
+
+        if (s.random) {
+          it("draws different random numbers in every run", async () => {
+            const draws = new Set<string>();
+            for (let i = 0; i < 3; i++) {
+              const out = await run(language, s.random!);
+              expect(out.ok).toBe(true);
+              if (out.ok) for (const draw of out.result as unknown[]) draws.add(JSON.stringify(draw));
+            }
+            expect(draws.size).toBe(3 * (((await run(language, s.random!)) as { result: unknown[] }).result.length));
+          });
+        }
 
         if (s.kv) {
           it("reaches kv when granted, and gets capability_denied when not", async () => {

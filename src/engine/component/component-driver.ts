@@ -5,7 +5,8 @@ import type { GuestDriver } from "./guest-driver.ts";
  * JSON text and returns JSON text; its `err` is the guest's error message.
  */
 export const componentDriver: GuestDriver = {
-  run(instance, job) {
+  run(instance, job, { reseed }) {
+    reseed();
     let text: unknown;
     try {
       text = instance.run(job.inputJson);

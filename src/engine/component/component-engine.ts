@@ -108,6 +108,8 @@ export class ComponentEngine implements Engine {
     const job = { ...requested, limits: { ...requested.limits, memoryMb: Math.max(requested.limits.memoryMb, runtime.minMemoryMb) } };
     const started = Date.now();
     using kiln = new ComponentHost(job, { services: this.#services, blocking: this.#blocking, deadline: started + job.limits.timeoutMs });
+    // A new seed for every run: the instance's WASI random source and the language's own generator.
+    const [wasiSeed, seed] = crypto.getRandomValues(new BigUint64Array(2));
     const host = createWasiHost({ maxOutputBytes: job.limits.maxOutputBytes, mounts: runtime.mounts });
     const imports = { ...host.imports, ...kilnImports((iface, fn, args) => kiln.call(iface, fn, args), { redact: (text) => kiln.redact(text) }) };
     const budget = BigInt(job.limits.fuel) * FUEL_UNIT;
@@ -142,7 +144,7 @@ export class ComponentEngine implements Engine {
         }
         return inst;
       });
-      outcome = runtime.driver.run(instance, job, { meter: { set: (events) => (fuel().value = events) }, budget, initFuel: runtime.initFuel });
+      outcome = runtime.driver.run(instance, job, { meter: { set: (events) => (fuel().value = events) }, budget, initFuel: runtime.initFuel, seed: Number(seed! >> 32n), reseed: () => host.reseed(wasiSeed!) });
     } catch (e) {
       if (e instanceof OutputLimitExceeded || host.overflowed) return trap("output_limit");
       const left = core ? (fuel().value as bigint) : 0n;

@@ -10,11 +10,18 @@ export type GuestResult = { ok: true; json: string } | { ok: false; error: Guest
 
 /**
  * How the engine drives one kind of runtime instance: which of its exports to call, and how a
- * script and its JSON input are wrapped for it. Exceptions it does not recognise (traps, exits)
+ * script and its JSON input are wrapped for it. `seed` (from the host's random source, new for every
+ * run) reseeds the language's own random generator; `reseed()`, called once the runtime has
+ * initialised and before the script, moves the instance's WASI random source to the run's own stream
+ * (initialisation draws from a fixed seed, so its fuel and state stay deterministic). Exceptions it does not recognise (traps, exits)
  * propagate to the engine, which classifies them.
  */
 export interface GuestDriver {
-  run(instance: any, job: { code: string; inputJson: string }, options: { meter: GuestMeter; budget: bigint; initFuel: bigint }): GuestResult;
+  run(
+    instance: any,
+    job: { code: string; inputJson: string },
+    options: { meter: GuestMeter; budget: bigint; initFuel: bigint; seed: number; reseed: () => void },
+  ): GuestResult;
 }
 
 /** The JSON envelope the Ruby and Python wrappers return. */

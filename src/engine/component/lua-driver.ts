@@ -3,9 +3,10 @@ import { wrapLua } from "./lua-wrapper.ts";
 
 /** Drives the Lua reactor: one call of its `run` export with the wrapped chunk. */
 export const luaDriver: GuestDriver = {
-  run(instance, job) {
+  run(instance, job, { seed, reseed }) {
+    reseed();
     try {
-      return { ok: true, json: instance.run(wrapLua(job.code, job.inputJson)) };
+      return { ok: true, json: instance.run(wrapLua(job.code, job.inputJson, seed)) };
     } catch (e) {
       const payload = (e as { payload?: unknown }).payload;
       if (typeof payload === "string") return luaFailure(payload);

@@ -73,10 +73,11 @@ function luaString(text: string): string {
   return out + '"';
 }
 
-/** The chunk that runs `code` with `inputJson` and returns the result as JSON text. */
-export function wrapLua(code: string, inputJson: string): string {
+/** The chunk that runs `code` with `inputJson` (`math.random` reseeded with `seed`) and returns the result as JSON text. */
+export function wrapLua(code: string, inputJson: string, seed = 0): string {
   return `${ENCODER}
 ${KILN}
+math.randomseed(${Math.trunc(seed)})
 local input = ${luaLiteral(JSON.parse(inputJson))}
 local chunk, problem = load(${luaString(code)}, "=script", "t")
 if not chunk then error("syntax:" .. problem, 0) end

@@ -6,8 +6,8 @@ import { wrapPython } from "./python-wrapper.ts";
  * the wrapped program, `random` reseeded from the host's random source for each run.
  */
 export const pythonDriver: GuestDriver = {
-  run(instance, job) {
-    const seed = crypto.getRandomValues(new Uint32Array(1))[0]!;
+  run(instance, job, { seed, reseed }) {
+    reseed();
     let text: string;
     try {
       text = instance.run(wrapPython(job.code, job.inputJson, seed));

@@ -10,13 +10,15 @@ export const RUBY_INIT_ARGS = ["ruby", "-EUTF-8", "--disable-gems", "-rjson", "-
 
 /** Drives the prepared Ruby core: `ruby-init` and Kiln's prelude on the instance's own fuel, then one eval on the run's budget. */
 export const rubyDriver: GuestDriver = {
-  run(instance, job, { meter, budget, initFuel }) {
+  run(instance, job, { meter, budget, initFuel, seed, reseed }) {
     meter.set(initFuel);
     instance.rubyInit(RUBY_INIT_ARGS);
     const [, preludeState] = instance.evaluate(RUBY_PRELUDE) as [number, number];
     if (preludeState !== 0) throw new Error(`ruby: the Kiln prelude failed to load (Ruby state ${preludeState})`);
+    reseed();
     meter.set(budget);
-    const [value, state] = instance.evaluate(wrapRuby(job.code, job.inputJson)) as [number, number];
+    // Every seed has the same bit length (30 bits, top bit set): srand's work, and so the fuel, does not vary with it.
+    const [value, state] = instance.evaluate(wrapRuby(job.code, job.inputJson, (seed >>> 2) | 0x40000000)) as [number, number];
     if (state !== 0) return { ok: false, error: { code: "guest_error", message: `the script ended abnormally (Ruby state ${state})` } };
     return guestResultOf(JSON.parse(instance.rstringPtr(value)));
   },

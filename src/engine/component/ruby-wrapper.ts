@@ -39,8 +39,9 @@ end`;
  * `main`. Whatever happens, the program's value is a JSON envelope: `{"ok":true,"result":…}` or
  * `{"ok":false,"kind":"syntax"|"guest"|"memory","message":…,"line":…}`.
  */
-export function wrapRuby(code: string, inputJson: string): string {
-  return `begin
+export function wrapRuby(code: string, inputJson: string, seed = 0): string {
+  return `srand(${Math.trunc(seed)})
+begin
   __kiln_input = JSON.parse(${rubyString(inputJson)}, max_nesting: false)
   TOPLEVEL_BINDING.eval(${rubyString(code)}, "script", 1)
   __kiln_result = respond_to?(:main, true) ? (method(:main).arity == 0 ? main : main(__kiln_input)) : nil

@@ -1,6 +1,13 @@
-/** `wasi:random/*` for one instance: a seeded xorshift generator, so the same run draws the same bytes. */
+/**
+ * `wasi:random/*` for one instance: a seeded xorshift generator, so the same seed draws the same bytes.
+ * The engine starts an instance on a fixed seed and reseeds it for each run from the host's random source.
+ */
 export function randomImports(seed: bigint) {
   let state = seed || 0x9e3779b97f4a7c15n;
+  /** Starts the stream again from another seed (a run's own, once its runtime has initialised). */
+  const reseed = (next: bigint) => {
+    state = next || 0x9e3779b97f4a7c15n;
+  };
   const next = (): bigint => {
     state ^= (state << 13n) & 0xffffffffffffffffn;
     state ^= state >> 7n;
@@ -18,8 +25,11 @@ export function randomImports(seed: bigint) {
   };
   const random = { getRandomBytes: bytes, getRandomU64: next };
   return {
-    "wasi:random/random": random,
-    "wasi:random/insecure": { getInsecureRandomBytes: bytes, getInsecureRandomU64: next },
-    "wasi:random/insecure-seed": { insecureSeed: (): [bigint, bigint] => [next(), next()] },
+    reseed,
+    imports: {
+      "wasi:random/random": random,
+      "wasi:random/insecure": { getInsecureRandomBytes: bytes, getInsecureRandomU64: next },
+      "wasi:random/insecure-seed": { insecureSeed: (): [bigint, bigint] => [next(), next()] },
+    },
   };
 }

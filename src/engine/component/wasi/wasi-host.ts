@@ -33,13 +33,16 @@ export function createWasiHost(options: { maxOutputBytes: number; seed?: bigint;
     }
     return new TextDecoder().decode(all);
   };
+  const random = randomImports(options.seed ?? 0x6b696c6en);
   return {
+    /** Restarts the random stream from `seed`: a runtime initialises on the fixed seed, a run draws from its own. */
+    reseed: random.reseed,
     imports: {
       ...ioImports(),
       ...cliImports({ stdout: sink(out), stderr: sink(err) }),
       ...clockImports(),
       ...filesystemImports(options.mounts),
-      ...randomImports(options.seed ?? 0x6b696c6en),
+      ...random.imports,
     } as Record<string, Record<string, unknown>>,
     stdout: () => decode(out),
     stderr: () => decode(err),
