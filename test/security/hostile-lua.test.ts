@@ -4,12 +4,13 @@
  */
 import { describe, expect, it } from "vitest";
 import { usePoolApp } from "../helpers/fixtures.ts";
+import { hostileCases, type HostileCase } from "../helpers/hostile-cases.ts";
 
 const server = usePoolApp();
 
 const benign = { language: "lua", code: "function main(i) return i.a + 1 end", input: { a: 41 } };
 
-const cases: [string, string, Record<string, number> | undefined, string][] = [
+const cases: HostileCase[] = [
   ["an endless loop", "while true do end", { fuel: 500 }, "fuel_exhausted"],
   ["an endless loop hidden in pcall", "while true do pcall(function () while true do end end) end", { fuel: 500 }, "fuel_exhausted"],
   ["an endless coroutine ping-pong", "local co = coroutine.wrap(function () while true do coroutine.yield() end end) while true do co() end", { fuel: 500 }, "fuel_exhausted"],
@@ -23,15 +24,7 @@ const cases: [string, string, Record<string, number> | undefined, string][] = [
 ];
 
 describe("hostile Lua ends cleanly and leaves the server serving", () => {
-  for (const [what, code, limits, expected] of cases) {
-    it(what, async () => {
-      const { status, body } = await server.h.post({ language: "lua", code, limits });
-      expect(status).toBe(200);
-      expect(body.ok ? "ok" : body.error.code).toBe(expected);
-      const after = await server.h.post(benign);
-      expect(after.body).toMatchObject({ ok: true, result: 42 });
-    });
-  }
+  hostileCases(server, { language: "lua", benign: { ...benign, result: 42 }, cases });
 
   it("reaches no host environment, files or processes", async () => {
     const code = "function main() return { type(os.getenv), type(os.execute), type(os.remove), type(io.open), type(io.popen), type(require), type(package), type(debug) } end";

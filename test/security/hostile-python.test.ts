@@ -4,12 +4,13 @@
  */
 import { describe, expect, it } from "vitest";
 import { usePoolApp } from "../helpers/fixtures.ts";
+import { hostileCases, type HostileCase } from "../helpers/hostile-cases.ts";
 
 const server = usePoolApp();
 
 const benign = { language: "python", code: "def main(i):\n    return i['a'] + 1", input: { a: 41 } };
 
-const cases: [string, string, Record<string, number> | undefined, string][] = [
+const cases: HostileCase[] = [
   ["an endless loop", "while True:\n    pass", { fuel: 500 }, "fuel_exhausted"],
   ["an endless loop that catches everything", "while True:\n    try:\n        while True: pass\n    except BaseException:\n        pass", { fuel: 500 }, "fuel_exhausted"],
   ["an endless generator ping-pong", "def g():\n    while True:\n        yield 1\nfor _ in g():\n    pass", { fuel: 500 }, "fuel_exhausted"],
@@ -33,15 +34,7 @@ const cases: [string, string, Record<string, number> | undefined, string][] = [
 ];
 
 describe("hostile Python ends cleanly and leaves the server serving", () => {
-  for (const [what, code, limits, expected] of cases) {
-    it(what, async () => {
-      const { status, body } = await server.h.post({ language: "python", code, limits });
-      expect(status).toBe(200);
-      expect(body.ok ? "ok" : body.error.code).toBe(expected);
-      const after = await server.h.post(benign);
-      expect(after.body).toMatchObject({ ok: true, result: 42 });
-    });
-  }
+  hostileCases(server, { language: "python", benign: { ...benign, result: 42 }, cases });
 
   it("reaches no host environment, files, processes or sockets", async () => {
     const code = `import os

@@ -4,12 +4,13 @@
  */
 import { describe, expect, it } from "vitest";
 import { usePoolApp } from "../helpers/fixtures.ts";
+import { hostileCases, type HostileCase } from "../helpers/hostile-cases.ts";
 
 const server = usePoolApp();
 
 const benign = { language: "ruby", code: "def main(i) = i['a'] + 1", input: { a: 41 } };
 
-const cases: [string, string, Record<string, number> | undefined, string][] = [
+const cases: HostileCase[] = [
   ["an endless loop", "loop {}", { fuel: 500 }, "fuel_exhausted"],
   ["an endless loop that rescues everything", "loop { begin; loop {}; rescue Exception; end }", { fuel: 500 }, "fuel_exhausted"],
   ["an endless fiber ping-pong", "f = Fiber.new { loop { Fiber.yield } }\nloop { f.resume }", { fuel: 500 }, "fuel_exhausted"],
@@ -29,15 +30,7 @@ const cases: [string, string, Record<string, number> | undefined, string][] = [
 ];
 
 describe("hostile Ruby ends cleanly and leaves the server serving", () => {
-  for (const [what, code, limits, expected] of cases) {
-    it(what, async () => {
-      const { status, body } = await server.h.post({ language: "ruby", code, limits });
-      expect(status).toBe(200);
-      expect(body.ok ? "ok" : body.error.code).toBe(expected);
-      const after = await server.h.post(benign);
-      expect(after.body).toMatchObject({ ok: true, result: 42 });
-    });
-  }
+  hostileCases(server, { language: "ruby", benign: { ...benign, result: 42 }, cases });
 
   it("reaches no host environment, files, processes or sockets", async () => {
     const code = `def main
