@@ -29,6 +29,8 @@ export interface ComponentRuntimeDescriptor {
   readonly prepareCore?: (bytes: Uint8Array) => Uint8Array;
   /** Fuel (metered events) an instance may spend initialising before the run's budget applies. */
   readonly initFuel?: bigint;
+  /** Keep initialised instances and restore them after each run instead of starting a new one (see WarmPool). */
+  readonly warm?: boolean;
   /** The smallest memory cap the runtime starts under; runs asking for less get this much. */
   readonly minMemoryMb?: number;
   /** Files the runtime reads at run time, each alone in a read-only directory preopened at `path`, in this order. */

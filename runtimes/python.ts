@@ -18,6 +18,7 @@ world python {
 `,
   world: "python",
   driver: "python",
+  warm: true,
   mounts: [{ path: "/kiln", file: "python311.zip", artifact: new URL("./python/python311.zip.gz", import.meta.url) }],
   language: { name: "python", aliases: ["py", "python3", "python3.11"], version: "CPython 3.11.2 (Debian source package 3.11.2-6+deb12u8), as a WASI 0.2 component" },
 };

@@ -13,6 +13,7 @@ export const rubyRuntime: ComponentRuntimeDescriptor = {
   world: "ruby",
   driver: "ruby",
   prepareCore: prepareRubyCore,
+  warm: true,
   /** `ruby-init` (RubyGems and the prelude) takes about 24M metered events; this leaves room. */
   initFuel: 200_000_000n,
   /** An initialised Ruby with json loaded already fills about 60 MiB. */

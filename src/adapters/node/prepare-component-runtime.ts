@@ -7,7 +7,7 @@ import type { ComponentRuntimeDescriptor } from "../../../runtimes/component-run
 import type { PreparedComponentRuntime } from "../../engine/component/component-engine.ts";
 import { forbiddenImports, RUNTIME_IMPORTS } from "../../engine/component/component-imports.ts";
 import { exnrefCopy } from "../../engine/component/exnref-copy.ts";
-import { instrumentFuel } from "../../engine/component/instrument-fuel.ts";
+import { exportModuleState, instrumentFuel } from "../../engine/component/instrument-fuel.ts";
 import { GLUE_NAME, loadPreparedRuntime, METERED_FILE, MOUNT_PREFIX, preparedFolderName } from "../../engine/component/prepared-runtime.ts";
 
 /**
@@ -43,6 +43,10 @@ async function build(descriptor: ComponentRuntimeDescriptor, stored: Uint8Array,
   const forbidden = forbiddenImports(await componentWit(component), RUNTIME_IMPORTS);
   if (forbidden.length) throw new Error(`the ${descriptor.language.name} component imports what Kiln's host does not provide: ${forbidden.join(", ")}`);
   const { files } = await transpile(component, { name: GLUE_NAME, instantiation: "async" });
+  // The other core modules' state (jco's WASI adapter keeps some in globals) must be restorable too.
+  for (const [name, content] of Object.entries(files)) {
+    if (name.endsWith(".wasm") && name !== `${GLUE_NAME}.core.wasm`) files[name] = exportModuleState(content);
+  }
   const mounts = Object.fromEntries((descriptor.mounts ?? []).map((m) => [`${MOUNT_PREFIX}${m.file}`, readMaybeGzipped(m.artifact)]));
   writePreparedFolder(dir, { ...files, ...mounts, [`${METERED_FILE}.wasm`]: instrumentFuel(bytes) });
 }

@@ -8,12 +8,12 @@ import type { BlockingHost } from "./blocking-host.ts";
 import { ComponentHost } from "./component-host.ts";
 import { COMPONENT_LANGUAGE } from "./component-compiler.ts";
 import type { GuestDriver } from "./guest-driver.ts";
-import { kilnImports } from "./kiln-imports.ts";
+import { ComponentInstance } from "./component-instance.ts";
+import { WarmPool } from "./warm-pool.ts";
 import { FUEL_GLOBAL } from "./instrument-fuel.ts";
 import { GuestExit } from "./wasi/cli.ts";
 import { OutputLimitExceeded } from "./wasi/io.ts";
 import type { Mount } from "./wasi/filesystem.ts";
-import { createWasiHost } from "./wasi/wasi-host.ts";
 
 /** Callers' components kept prepared per process. */
 const MAX_COMPONENTS = 64;
@@ -41,6 +41,8 @@ export interface PreparedComponentRuntime {
   minMemoryMb: number;
   /** Read-only trees the runtime's instances see (preopens, in order). */
   mounts: readonly Mount[];
+  /** Instances are kept initialised and restored after each run (WarmPool). */
+  warm: boolean;
 }
 
 /**
@@ -57,6 +59,7 @@ export class ComponentEngine implements Engine {
   readonly #loadComponent: ((bytes: Uint8Array) => Promise<PreparedComponentRuntime>) | undefined;
   /** Callers' components prepared in this process, most recently used last. */
   readonly #components = new Map<string, Promise<PreparedComponentRuntime>>();
+  readonly #pool: WarmPool;
   #disposed = false;
 
   /**
@@ -66,8 +69,9 @@ export class ComponentEngine implements Engine {
    */
   constructor(
     runtimes: readonly PreparedComponentRuntime[],
-    options: { services?: HostServices; blocking?: BlockingHost; loadComponent?: (bytes: Uint8Array) => Promise<PreparedComponentRuntime> } = {},
+    options: { services?: HostServices; blocking?: BlockingHost; loadComponent?: (bytes: Uint8Array) => Promise<PreparedComponentRuntime>; warmInstances?: number } = {},
   ) {
+    this.#pool = new WarmPool({ size: options.warmInstances ?? 1 });
     this.#services = options.services ?? {};
     this.#blocking = options.blocking;
     this.#loadComponent = options.loadComponent;
@@ -110,59 +114,76 @@ export class ComponentEngine implements Engine {
     using kiln = new ComponentHost(job, { services: this.#services, blocking: this.#blocking, deadline: started + job.limits.timeoutMs });
     // A new seed for every run: the instance's WASI random source and the language's own generator.
     const [wasiSeed, seed] = crypto.getRandomValues(new BigUint64Array(2));
-    const host = createWasiHost({ maxOutputBytes: job.limits.maxOutputBytes, mounts: runtime.mounts });
-    const imports = { ...host.imports, ...kilnImports((iface, fn, args) => kiln.call(iface, fn, args), { redact: (text) => kiln.redact(text) }) };
     const budget = BigInt(job.limits.fuel) * FUEL_UNIT;
-    const main = runtime.mainModule(job.limits.memoryMb);
+    const options = { memoryMb: job.limits.memoryMb, maxOutputBytes: job.limits.maxOutputBytes, fuel: budget };
     let core: WebAssembly.Instance | undefined;
+    let host: ComponentInstance["host"] | undefined;
+    const fuelLeft = () => (core ? ((core.exports[FUEL_GLOBAL] as WebAssembly.Global).value as bigint) : budget);
+    const memory = () => core?.exports.memory as WebAssembly.Memory | undefined;
     const finish = (result: { ok: true; result: unknown } | { ok: false; error: GuestError }): RunOutcome => {
-      const left = core ? ((core.exports[FUEL_GLOBAL] as WebAssembly.Global).value as bigint) : budget;
+      const left = fuelLeft();
       const used = budget - (left < 0n ? 0n : left);
-      const memory = core?.exports.memory as WebAssembly.Memory | undefined;
       return {
         ...result,
-        stdout: host.stdout(),
-        stderr: host.stderr(),
+        stdout: host?.stdout() ?? "",
+        stderr: host?.stderr() ?? "",
         logs: kiln.logs,
-        usage: { fuel: Number((used + FUEL_UNIT - 1n) / FUEL_UNIT), memoryBytes: memory?.buffer.byteLength ?? null, wallMs: Date.now() - started },
+        usage: { fuel: Number((used + FUEL_UNIT - 1n) / FUEL_UNIT), memoryBytes: memory()?.buffer.byteLength ?? null, wallMs: Date.now() - started },
       };
     };
     const trap = (reason: TrapReason) => finish({ ok: false, error: trapError(reason, job.limits) });
-    const fuel = () => (core!.exports[FUEL_GLOBAL] as WebAssembly.Global);
-    const memory = () => core?.exports.memory as WebAssembly.Memory | undefined;
     const nearCap = () => {
       const m = memory();
       return m !== undefined && isNearCap(m, job.limits.memoryMb);
     };
+    let warm: Awaited<ReturnType<WarmPool["borrow"]>> | undefined;
+    let clean = false;
     let outcome;
     try {
-      const instance = await runtime.instantiate((name) => (name === runtime.mainModuleName ? main : runtime.modules.get(name)!), imports, async (module, coreImports) => {
-        const inst = await WebAssembly.instantiate(module, coreImports);
-        if (module === main) {
-          core = inst;
-          (inst.exports[FUEL_GLOBAL] as WebAssembly.Global).value = runtime.initFuel || budget;
+      try {
+        let instance: ComponentInstance;
+        if (runtime.warm) {
+          warm = await this.#pool.borrow(runtime, { ...options, onCore: (c) => (core = c) });
+          instance = warm.instance;
+        } else {
+          instance = await ComponentInstance.start(runtime, { ...options, onCore: (c) => (core = c) });
         }
-        return inst;
-      });
-      outcome = runtime.driver.run(instance, job, { meter: { set: (events) => (fuel().value = events) }, budget, initFuel: runtime.initFuel, seed: Number(seed! >> 32n), reseed: () => host.reseed(wasiSeed!) });
-    } catch (e) {
-      if (e instanceof OutputLimitExceeded || host.overflowed) return trap("output_limit");
-      const left = core ? (fuel().value as bigint) : 0n;
-      if (e instanceof WebAssembly.RuntimeError && left < 0n) return trap("fuel_exhausted");
-      if (nearCap()) return trap("memory_exhausted");
-      if (e instanceof GuestExit) return finish({ ok: false, error: { code: "guest_error", message: e.message } });
-      if (e instanceof RangeError || e instanceof WebAssembly.RuntimeError) return finish({ ok: false, error: { code: "guest_error", message: `${e.name}: ${e.message}` } });
-      throw e;
+        core = instance.core;
+        host = instance.host;
+        instance.kiln.current = kiln;
+        instance.fuel.value = budget;
+        outcome = runtime.driver.run(instance.instance, job, { seed: Number(seed! >> 32n), reseed: () => instance.host.reseed(wasiSeed!) });
+      } catch (e) {
+        if (e instanceof OutputLimitExceeded || host?.overflowed) return trap("output_limit");
+        if (e instanceof WebAssembly.RuntimeError && fuelLeft() < 0n) return trap("fuel_exhausted");
+        if (nearCap()) return trap("memory_exhausted");
+        if (e instanceof GuestExit) return finish({ ok: false, error: { code: "guest_error", message: e.message } });
+        if (e instanceof RangeError || e instanceof WebAssembly.RuntimeError) return finish({ ok: false, error: { code: "guest_error", message: `${e.name}: ${e.message}` } });
+        throw e;
+      }
+      if (host!.overflowed) return trap("output_limit");
+      // A guest that fails at its memory cap ran out of memory, whatever it reports (a C guest's malloc returned NULL).
+      if (!outcome.ok) {
+        if ("outOfMemory" in outcome || nearCap()) return trap("memory_exhausted");
+        clean = true;
+        return finish({ ok: false, error: outcome.error });
+      }
+      clean = true;
+      if (outcome.json.length > job.limits.maxResultBytes) return finish({ ok: false, error: { code: "output_limit", message: `The result is larger than ${job.limits.maxResultBytes} bytes` } });
+      return finish({ ok: true, result: JSON.parse(outcome.json) });
+    } finally {
+      if (warm) this.#pool.give(runtime, job.limits.memoryMb, warm, clean);
     }
-    if (host.overflowed) return trap("output_limit");
-    // A guest that fails at its memory cap ran out of memory, whatever it reports (a C guest's malloc returned NULL).
-    if (!outcome.ok) return "outOfMemory" in outcome || nearCap() ? trap("memory_exhausted") : finish({ ok: false, error: outcome.error });
-    if (outcome.json.length > job.limits.maxResultBytes) return finish({ ok: false, error: { code: "output_limit", message: `The result is larger than ${job.limits.maxResultBytes} bytes` } });
-    return finish({ ok: true, result: JSON.parse(outcome.json) });
+  }
+
+  /** Warm instances: how often a run found one ready. */
+  get poolStats() {
+    return this.#pool.stats;
   }
 
   dispose(): void {
     if (!this.#disposed) this.#blocking?.dispose();
+    this.#pool.dispose();
     this.#disposed = true;
   }
 

@@ -1,10 +1,5 @@
 import type { GuestError } from "../../errors.ts";
 
-/** The fuel meter of the instance's main core module, in metered events. */
-export interface GuestMeter {
-  set(events: bigint): void;
-}
-
 /** What a driver makes of one run: the result as JSON text, a guest failure, or the guest running out of memory. */
 export type GuestResult = { ok: true; json: string } | { ok: false; error: GuestError } | { ok: false; outOfMemory: true };
 
@@ -17,11 +12,10 @@ export type GuestResult = { ok: true; json: string } | { ok: false; error: Guest
  * propagate to the engine, which classifies them.
  */
 export interface GuestDriver {
-  run(
-    instance: any,
-    job: { code: string; inputJson: string },
-    options: { meter: GuestMeter; budget: bigint; initFuel: bigint; seed: number; reseed: () => void },
-  ): GuestResult;
+  /** Initialises a new instance on the runtime's init fuel, before it may be snapshotted (Ruby: ruby-init and Kiln's prelude). */
+  init?(instance: any): void;
+  /** Runs one script on the run's fuel budget (already set). */
+  run(instance: any, job: { code: string; inputJson: string }, options: { seed: number; reseed: () => void }): GuestResult;
 }
 
 /** The JSON envelope the Ruby and Python wrappers return. */

@@ -17,12 +17,47 @@ const SAFE_FEATURES =
 
 /** The exported global a host sets before a call and reads after: fuel left, in units. */
 export const FUEL_GLOBAL = "__kiln_fuel";
+/** Every other mutable global is exported under this prefix and its index, so the host can snapshot and restore it. */
+export const STATE_GLOBAL_PREFIX = "__kiln_g";
+
+/** Exports each mutable global a module defines (imports excluded) as `__kiln_g<i>`. */
+function exportStateGlobals(mod: binaryen.Module, skip: string): void {
+  for (let i = 0; i < mod.getNumGlobals(); i++) {
+    const info = binaryen.getGlobalInfo(mod.getGlobalByIndex(i));
+    if (info.mutable && !info.module && info.name !== skip) mod.addGlobalExport(info.name, `${STATE_GLOBAL_PREFIX}${i}`);
+  }
+}
+
+/**
+ * Exports the mutable globals of a module that keeps state beside the main one (jco's WASI adapter:
+ * its stack pointer and allocation state), so an instance's whole state can be restored. Modules
+ * without mutable globals come back unchanged.
+ */
+export function exportModuleState(bytes: Uint8Array): Uint8Array {
+  const mod = binaryen.readBinary(bytes);
+  try {
+    let mutable = 0;
+    for (let i = 0; i < mod.getNumGlobals(); i++) {
+      const info = binaryen.getGlobalInfo(mod.getGlobalByIndex(i));
+      if (info.mutable && !info.module) mutable++;
+    }
+    if (mutable === 0) return bytes;
+    mod.setFeatures(binaryen.Features.All);
+    exportStateGlobals(mod, "");
+    mod.setFeatures(SAFE_FEATURES);
+    if (!mod.validate()) throw new Error("exportModuleState: the module does not validate");
+    return new Uint8Array(mod.emitBinary());
+  } finally {
+    mod.dispose();
+  }
+}
 
 /**
  * Adds metered fuel to a core wasm module (a build-time step, done once per artifact): binaryen's
  * `log-execution` pass puts a call at every function entry and loop header, and that call becomes a
  * defined function that decrements the mutable i64 global `__kiln_fuel` and traps (`unreachable`) once it
- * is below zero. The global is exported. One unit is one function entry or loop iteration, so a given
+ * is below zero. The global is exported, and so is every other mutable global (`__kiln_g<i>`), so that
+ * an initialised instance can be snapshotted and restored. One unit is one function entry or loop iteration, so a given
  * input always burns the same fuel. The output uses a fixed, widely supported feature set (legacy
  * exception handling included): binaryen's `All` writes encodings that jco and Node 20 refuse.
  */
@@ -39,6 +74,7 @@ export function instrumentFuel(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
     }
     if (!logger) throw new Error("instrumentFuel: the log-execution pass added no hook");
     mod.removeFunction(logger);
+    exportStateGlobals(mod, FUEL_GLOBAL);
     mod.addGlobal(FUEL_GLOBAL, binaryen.i64, true, mod.i64.const(0, 0));
     mod.addGlobalExport(FUEL_GLOBAL, FUEL_GLOBAL);
     const left = () => mod.global.get(FUEL_GLOBAL, binaryen.i64);

@@ -9,7 +9,7 @@ import { rubyDriver } from "./ruby-driver.ts";
 import { patchMemoryMax } from "./patch-memory-max.ts";
 import type { Mount } from "./wasi/filesystem.ts";
 
-const PREPARE_VERSION = "2";
+const PREPARE_VERSION = "3";
 const DRIVERS: Record<ComponentRuntimeDescriptor["driver"], GuestDriver> = { lua: luaDriver, ruby: rubyDriver, python: pythonDriver, component: componentDriver };
 /** The name jco's files carry in a prepared folder: `runtime.js`, `runtime.core.wasm`, … */
 export const GLUE_NAME = "runtime";
@@ -47,7 +47,7 @@ export interface PreparedFolder {
  * the same folder Node wrote.
  */
 export async function loadPreparedRuntime(
-  descriptor: Pick<ComponentRuntimeDescriptor, "language" | "driver" | "initFuel" | "minMemoryMb" | "mounts">,
+  descriptor: Pick<ComponentRuntimeDescriptor, "language" | "driver" | "initFuel" | "minMemoryMb" | "mounts" | "warm">,
   folder: PreparedFolder,
 ): Promise<PreparedComponentRuntime> {
   const files = await folder.list();
@@ -79,6 +79,7 @@ export async function loadPreparedRuntime(
     driver: DRIVERS[descriptor.driver],
     initFuel: descriptor.initFuel ?? 0n,
     minMemoryMb: descriptor.minMemoryMb ?? 0,
+    warm: descriptor.warm ?? false,
     mounts,
   };
 }

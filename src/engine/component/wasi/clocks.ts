@@ -10,6 +10,11 @@ export function clockImports() {
   let ns = 0n;
   const tick = () => (ns += TICK_NS);
   return {
+    /** Back to the start instant (a pooled instance starting its next run). */
+    reset: () => {
+      ns = 0n;
+    },
+    imports: {
     "wasi:clocks/monotonic-clock": {
       now: (): bigint => tick(),
       resolution: (): bigint => TICK_NS,
@@ -22,6 +27,7 @@ export function clockImports() {
         return { seconds: EPOCH_SECONDS + t / 1_000_000_000n, nanoseconds: Number(t % 1_000_000_000n) };
       },
       resolution: () => ({ seconds: 0n, nanoseconds: Number(TICK_NS) }),
+    },
     },
   };
 }

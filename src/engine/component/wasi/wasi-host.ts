@@ -12,13 +12,15 @@ import { randomImports } from "./random.ts";
  * wasi:http at all.
  */
 export function createWasiHost(options: { maxOutputBytes: number; seed?: bigint; mounts?: readonly Mount[] }) {
-  const out: Uint8Array[] = [];
-  const err: Uint8Array[] = [];
+  let out: Uint8Array[] = [];
+  let err: Uint8Array[] = [];
   let bytes = 0;
   let overflowed = false;
-  const sink = (target: Uint8Array[]) => (chunk: Uint8Array) => {
+  let cap = options.maxOutputBytes;
+  const sink = (which: "out" | "err") => (chunk: Uint8Array) => {
     if (overflowed) return false;
-    const room = options.maxOutputBytes - bytes;
+    const target = which === "out" ? out : err;
+    const room = cap - bytes;
     target.push(chunk.slice(0, Math.max(0, room)));
     bytes += Math.min(chunk.length, Math.max(0, room));
     if (chunk.length > room) overflowed = true;
@@ -34,13 +36,25 @@ export function createWasiHost(options: { maxOutputBytes: number; seed?: bigint;
     return new TextDecoder().decode(all);
   };
   const random = randomImports(options.seed ?? 0x6b696c6en);
+  const clocks = clockImports();
   return {
+    /**
+     * Makes the host new for another run of a pooled instance: empty output under `maxOutputBytes`,
+     * the clock back at its start. (An instance whose output overflowed is never reused.)
+     */
+    reset(next: { maxOutputBytes: number }) {
+      out = [];
+      err = [];
+      bytes = 0;
+      cap = next.maxOutputBytes;
+      clocks.reset();
+    },
     /** Restarts the random stream from `seed`: a runtime initialises on the fixed seed, a run draws from its own. */
     reseed: random.reseed,
     imports: {
       ...ioImports(),
-      ...cliImports({ stdout: sink(out), stderr: sink(err) }),
-      ...clockImports(),
+      ...cliImports({ stdout: sink("out"), stderr: sink("err") }),
+      ...clocks.imports,
       ...filesystemImports(options.mounts),
       ...random.imports,
     } as Record<string, Record<string, unknown>>,

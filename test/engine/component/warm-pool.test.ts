@@ -1,0 +1,61 @@
+/** Warm instances (Ruby, Python): restored after every run, so nothing of one run reaches the next. */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ComponentEngine } from "../../../src/engine/component/component-engine.ts";
+import { componentEngine, job } from "../../helpers/fixtures.ts";
+
+let engine: ComponentEngine;
+beforeAll(async () => {
+  engine = await componentEngine();
+});
+afterAll(() => engine.dispose());
+const run = (language: string, code: string, options?: Parameters<typeof job>[2]) => engine.run(job(language, code, options));
+
+const RUBY_LEAK = `
+seen = [defined?($leak), defined?(LEAK), "".respond_to?(:leak), ENV["LEAK"], Random.rand(1_000_000)]
+$leak = 1
+LEAK = 1
+class String; def leak = 1; end
+ENV["LEAK"] = "1"
+define_method(:main) { |_| seen }`;
+
+const PYTHON_LEAK = `import builtins, sys, json, random
+seen = [getattr(builtins, "leak", None), sys.modules.get("leak"), getattr(json, "leak", None), random.random()]
+builtins.leak = 1
+sys.modules["leak"] = sys
+json.leak = 1
+def main():
+    return seen`;
+
+describe("warm instances", () => {
+  it("reuses Ruby instances, and a run sees nothing the previous one left: globals, constants, monkey patches", async () => {
+    const before = engine.poolStats.hits;
+    const draws = new Set<number>();
+    for (let i = 0; i < 5; i++) {
+      const out = await run("ruby", RUBY_LEAK);
+      expect(out).toMatchObject({ ok: true, result: [null, null, false, null, expect.any(Number)] });
+      if (out.ok) draws.add((out.result as number[])[4]!);
+    }
+    expect(engine.poolStats.hits - before).toBeGreaterThanOrEqual(4);
+    expect(draws.size).toBe(5);
+  });
+
+  it("reuses Python instances the same way", async () => {
+    const before = engine.poolStats.hits;
+    for (let i = 0; i < 5; i++) expect(await run("python", PYTHON_LEAK)).toMatchObject({ ok: true, result: [null, null, null, expect.any(Number)] });
+    expect(engine.poolStats.hits - before).toBeGreaterThanOrEqual(4);
+  });
+
+  it("drops an instance that trapped or filled its memory, and serves the next run from a clean one", async () => {
+    expect(await run("ruby", "loop {}", { limits: { fuel: 100 } })).toMatchObject({ ok: false, error: { code: "fuel_exhausted" } });
+    expect(await run("ruby", "s = 'x'\nloop { s = s * 2 }")).toMatchObject({ ok: false, error: { code: "memory_exhausted" } });
+    expect(await run("ruby", "loop { puts 'la' * 100 }")).toMatchObject({ ok: false, error: { code: "output_limit" } });
+    expect(await run("ruby", RUBY_LEAK)).toMatchObject({ ok: true, result: [null, null, false, null, expect.any(Number)] });
+    expect(await run("python", "def main(i):\n    return i['n'] * 2", { input: { n: 4 } })).toMatchObject({ ok: true, result: 8 });
+  });
+
+  it("keeps output and logs to their own run", async () => {
+    const first = await run("ruby", "puts 'first'");
+    const second = await run("ruby", "puts 'second'");
+    expect([first.stdout, second.stdout]).toEqual(["first\n", "second\n"]);
+  });
+});
