@@ -31,6 +31,8 @@ import { componentId } from "../src/engine/component/component-id.ts";
 import { kilnImports } from "../src/engine/component/kiln-imports.ts";
 import { GLUE_NAME, preparedFolderName } from "../src/engine/component/prepared-runtime.ts";
 import { RUBY_INIT_ARGS } from "../src/engine/component/ruby-driver.ts";
+import { ComponentHost } from "../src/engine/component/component-host.ts";
+import { ComponentInstance } from "../src/engine/component/component-instance.ts";
 import { prepareComponentRuntime } from "../src/adapters/node/prepare-component-runtime.ts";
 import { ComponentEngine } from "../src/engine/component/component-engine.ts";
 import { patchMemoryMax } from "../src/engine/component/patch-memory-max.ts";
@@ -163,12 +165,55 @@ const rubyCold = await time(3, async () => {
   const out = await again.run(rubyJob);
   if (!out.ok) throw new Error(JSON.stringify(out));
 });
-const rubyEngine = new ComponentEngine([ruby]);
+// warmInstances 0: every run starts a new instance (instantiate, ruby-init, prelude).
+const rubyEngine = new ComponentEngine([ruby], { warmInstances: 0 });
 const rubyFresh = await time(20, async () => {
   const out = await rubyEngine.run(rubyJob);
   if (!out.ok) throw new Error(JSON.stringify(out));
 });
 rubyEngine.dispose();
+// The warm pool: an initialised instance restored from its snapshot after each run.
+const rubyPooled = new ComponentEngine([ruby]);
+const rubyWarm = await time(50, async () => {
+  const out = await rubyPooled.run(rubyJob);
+  if (!out.ok) throw new Error(JSON.stringify(out));
+});
+const rubyPoolStats = rubyPooled.poolStats;
+rubyPooled.dispose();
+/** The in-place reset on its own: restore a snapshot after one run, against a raw copy of all of memory and of the pages the run changed. */
+const resetCost = async (runtime: typeof ruby, code: string, memoryMb: number) => {
+  const instance = await ComponentInstance.start(runtime, { memoryMb, maxOutputBytes: 1 << 20, fuel: 1n << 40n });
+  const snapshot = instance.snapshot();
+  instance.kiln.current = new ComponentHost({ ...job, language: runtime.language.name }, { services: {}, deadline: Date.now() + 60_000 });
+  const reset: number[] = [];
+  const copy: number[] = [];
+  const touchedCopy: number[] = [];
+  let touched = 0;
+  for (let i = 0; i < 20; i++) {
+    instance.fuel.value = 1n << 40n;
+    runtime.driver.run(instance.instance, { code, inputJson: "null" }, { seed: i, reseed: () => instance.host.reseed(BigInt(i + 1)) });
+    const now = new Uint8Array(instance.memory.buffer);
+    const pages: number[] = [];
+    for (let p = 0; p * 65536 < snapshot.memory.length; p++) {
+      const a = now.subarray(p * 65536, (p + 1) * 65536);
+      const b = snapshot.memory.subarray(p * 65536, (p + 1) * 65536);
+      if (a.some((x, j) => x !== b[j])) pages.push(p);
+    }
+    touched = pages.length;
+    let t = performance.now();
+    const scratch = new Uint8Array(snapshot.memory.length);
+    for (const p of pages) scratch.set(snapshot.memory.subarray(p * 65536, (p + 1) * 65536), p * 65536);
+    touchedCopy.push(performance.now() - t);
+    t = performance.now();
+    scratch.set(snapshot.memory);
+    copy.push(performance.now() - t);
+    t = performance.now();
+    instance.restore(snapshot);
+    reset.push(performance.now() - t);
+  }
+  return { reset: stats(reset).p50, copy: stats(copy).p50, touchedCopy: stats(touchedCopy).p50, touched, pages: snapshot.memory.length / 65536 };
+};
+const rubyReset = await resetCost(ruby, "def main = 1 + 1", 128);
 const plainRuby = new WebAssembly.Module(
   patchMemoryMax(readFileSync(join(config.cacheDir, await preparedFolderName(rubyRuntime, rubyArtifact), `${GLUE_NAME}.core.wasm`)), 4096),
 );
@@ -209,6 +254,13 @@ const pyRun = async (code: string, fuel = 10_000) => {
   return out;
 };
 const pyPrint = await time(100, () => pyRun("print(1+1)"));
+const pythonFresh = new ComponentEngine([python], { warmInstances: 0 });
+const pyFreshPrint = await time(100, async () => {
+  const out = await pythonFresh.run({ ...job, language: "python", code: "print(1+1)" });
+  if (!out.ok) throw new Error(JSON.stringify(out));
+});
+pythonFresh.dispose();
+const pyReset = await resetCost(python, "print(1+1)", 64);
 const pyImports = await time(50, () => pyRun("import json, re, datetime\nprint(json.dumps(re.findall('[0-9]+', str(datetime.date(2024, 1, 2)))))"));
 const pyEmpty = await time(20, () => pyRun("pass"));
 const FIB = "def fib(n):\n    return n if n < 2 else fib(n - 1) + fib(n - 2)\n";
@@ -327,7 +379,8 @@ A run over HTTP reaches ${((run.requests.average / health.requests.average) * 10
 
 ## Ruby as a WASI component
 
-Each run starts a fresh Ruby: instantiate, \`ruby-init\`, Kiln's prelude, then the script (snapshots would skip the start).
+Without the warm pool each run starts a fresh Ruby: instantiate, \`ruby-init\`, Kiln's prelude, then the script. The warm
+pool keeps an initialised instance and restores its snapshot (a full copy of memory and globals) after each run.
 
 | what | value |
 |---|---|
@@ -335,6 +388,8 @@ Each run starts a fresh Ruby: instantiate, \`ruby-init\`, Kiln's prelude, then t
 | first start in a new process (\`bench/cold-start.ts\`): load the prepared runtime + first run, p50 of 3 | ${rubyProcess.loadMs.toFixed(0)} ms + ${rubyProcess.runMs.toFixed(0)} ms |
 | cold in this process: compile the core modules from bytes again (V8 reuses code it compiled for the same bytes), instantiate, init, run \`def main = 1 + 1\`, p50 (n = ${rubyCold.n}) | ${ms(rubyCold.p50)} ms |
 | reused compiled modules, fresh instance, same script, p50 / p99 (n = ${rubyFresh.n}) | ${ms(rubyFresh.p50)} / ${ms(rubyFresh.p99)} ms (cold is ${(rubyCold.p50 / rubyFresh.p50).toFixed(1)}×) |
+| **warm pool**: an initialised instance, restored from its snapshot after each run, p50 / p99 (n = ${rubyWarm.n}; ${rubyPoolStats.hits} hits, ${rubyPoolStats.misses} misses) | ${ms(rubyWarm.p50)} / ${ms(rubyWarm.p99)} ms (fresh instance is ${(rubyFresh.p50 / rubyWarm.p50).toFixed(1)}×) |
+| the reset alone (restore ${rubyReset.pages} pages and the globals) vs a raw copy of all memory vs a copy of the ${rubyReset.touched} pages the run changed, p50 of 20 | ${rubyReset.reset.toFixed(2)} / ${rubyReset.copy.toFixed(2)} / ${rubyReset.touchedCopy.toFixed(2)} ms (reset is ${(rubyReset.reset / rubyReset.touchedCopy).toFixed(1)}× the touched-page copy) |
 | the same vs a fresh Lua run above | ${(rubyFresh.p50 / luaFresh.p50).toFixed(1)}× |
 | CPU-bound Ruby (fib(22) + a 300k loop), plain module, eval only, p50 of 5 | ${rubyPlainMs.toFixed(1)} ms |
 | the same, metered by the fuel pass | ${rubyMeteredMs.toFixed(1)} ms (${(rubyMeteredMs / rubyPlainMs).toFixed(2)}×) |
@@ -348,8 +403,11 @@ CPython 3.11 (\`runtimes/python\`), every run a fresh instance of the Wizer snap
 |---|---|---|---|
 | \`print(1+1)\`, fresh interpreter from the snapshot (n = ${pyPrint.n}) | ${ms(pyPrint.p50)} | ${ms(pyPrint.p99)} | 1.00× |
 | the same, cold start: the module before Wizer initialises CPython on its first run (n = ${pyCold.n}) | ${ms(pyCold.p50)} | ${ms(pyCold.p99)} | ${(pyCold.p50 / pyPrint.p50).toFixed(1)}× |
+| the same, a new instance of the snapshot every run (warm pool off) (n = ${pyFreshPrint.n}) | ${ms(pyFreshPrint.p50)} | ${ms(pyFreshPrint.p99)} | ${(pyFreshPrint.p50 / pyPrint.p50).toFixed(2)}× |
 | \`import json, re, datetime\` and use them, from the snapshot (n = ${pyImports.n}) | ${ms(pyImports.p50)} | ${ms(pyImports.p99)} | ${(pyImports.p50 / pyPrint.p50).toFixed(2)}× |
 | an empty script (\`pass\`) (n = ${pyEmpty.n}) | ${ms(pyEmpty.p50)} | ${ms(pyEmpty.p99)} | ${(pyEmpty.p50 / pyPrint.p50).toFixed(2)}× |
+
+The first row runs on the warm pool (an instance restored after each run). The reset alone: ${pyReset.reset.toFixed(2)} ms for ${pyReset.pages} pages, against ${pyReset.copy.toFixed(2)} ms for a raw copy of all memory and ${pyReset.touchedCopy.toFixed(2)} ms for the ${pyReset.touched} pages \`print(1+1)\` changed (p50 of 20).
 
 Target: at most 10 ms p50 for a fresh interpreter: ${pyPrint.p50 <= 10 ? "met" : "missed"} (${ms(pyPrint.p50)} ms).
 
