@@ -33,6 +33,8 @@ export interface Config {
   maxComponentBytes: number;
   /** Sandboxes that run at once (Node: worker threads). */
   workers: number;
+  /** Initialised Ruby and Python instances each sandbox keeps per memory cap, restored after every run (0: a new instance per run). */
+  warmInstances: number;
   /** Runs that may wait for a free sandbox before requests get `overloaded`. */
   maxQueue: number;
   /** Caps on host calls per run. */
@@ -76,6 +78,7 @@ const VARS: Record<string, [string, number]> = {
   maxBodyBytes: ["KILN_MAX_BODY_BYTES", 2 << 20],
   maxComponentBytes: ["KILN_MAX_COMPONENT_BYTES", 16 << 20],
   workers: ["KILN_WORKERS", 2],
+  warmInstances: ["KILN_WARM_INSTANCES", 1],
   maxQueue: ["KILN_MAX_QUEUE", 1_000],
   logMaxEntries: ["KILN_LOG_MAX_ENTRIES", 1_000],
   logMaxBytes: ["KILN_LOG_MAX_BYTES", 256 << 10],
@@ -129,6 +132,7 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
     maxBodyBytes: n("maxBodyBytes"),
     maxComponentBytes: n("maxComponentBytes"),
     workers: Math.max(1, n("workers")),
+    warmInstances: n("warmInstances"),
     maxQueue: n("maxQueue"),
     hostLimits: {
       logMaxEntries: n("logMaxEntries"),

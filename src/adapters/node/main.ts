@@ -40,6 +40,7 @@ const engine = new WorkerPoolEngine({
   kvPath: config.dbPath,
   redisUrl: config.redisUrl,
   cacheDir: config.cacheDir,
+  warmInstances: config.warmInstances,
 });
 await engine.ready();
 let store: PlatformStore;

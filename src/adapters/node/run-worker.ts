@@ -24,11 +24,13 @@ export interface WorkerInit {
   redisUrl?: string;
   /** Where the prepared component runtimes are cached (filled by the main thread before workers start). */
   cacheDir: string;
+  /** Warm component instances per runtime and memory cap. */
+  warmInstances: number;
 }
 export type WorkerRequest = { id: number; job: RunJob };
 export type WorkerReply = { id: number; outcome: import("../../engine/engine.ts").RunOutcome } | { id: number; hostError: string };
 
-const { wasmModule, fuel, kvPath, redisUrl, cacheDir } = workerData as WorkerInit;
+const { wasmModule, fuel, kvPath, redisUrl, cacheDir, warmInstances } = workerData as WorkerInit;
 const fuelView = new Int32Array(fuel);
 const kv = redisUrl ? new RedisKvStore(connectRedis(redisUrl)) : new SqliteKvStore(kvPath);
 if (kv instanceof RedisKvStore) kv.redis.connect().catch(() => undefined);
@@ -36,6 +38,7 @@ const quickjs = createQuickJSEngine(wasmModule, { services: { kv, http: new Node
 const components = new ComponentEngine(await Promise.all(componentRuntimes.map((d) => prepareComponentRuntime(d, { cacheDir }))), {
   blocking: new ThreadBlockingHost({ kvPath, redisUrl }),
   loadComponent: (bytes) => prepareCallerComponent(bytes, { cacheDir }),
+  warmInstances,
 });
 const engines = new Map<string, Engine>([quickjs, components].flatMap((e) => e.languages.map((l) => [l.name, e] as const)));
 const port = parentPort!;

@@ -59,3 +59,13 @@ describe("warm instances", () => {
     expect([first.stdout, second.stdout]).toEqual(["first\n", "second\n"]);
   });
 });
+
+describe("warm instances turned off", () => {
+  it("starts a new instance for every run with warmInstances 0", async () => {
+    const { ComponentEngine } = await import("../../../src/engine/component/component-engine.ts");
+    const { componentRuntimesPrepared } = await import("../../helpers/fixtures.ts");
+    using cold = new ComponentEngine(await componentRuntimesPrepared(), { warmInstances: 0 });
+    for (let i = 0; i < 3; i++) expect(await cold.run(job("python", "def main(i):\n    return 7"))).toMatchObject({ ok: true, result: 7 });
+    expect(cold.poolStats).toEqual({ hits: 0, misses: 3 });
+  });
+});
