@@ -9,8 +9,7 @@ import type { Engine, RunJob } from "../../src/engine/engine.ts";
 import type { RunGrants } from "../../src/host/grants.ts";
 import { QuickJSEngine } from "../../src/engine/quickjs/quickjs-engine.ts";
 import { componentRuntimes } from "../../runtimes/component-runtimes.ts";
-import { luaRuntime } from "../../runtimes/lua.ts";
-import { rubyRuntime } from "../../runtimes/ruby.ts";
+import type { ComponentRuntimeDescriptor } from "../../runtimes/component-runtime.ts";
 import { prepareComponentRuntime } from "../../src/adapters/node/prepare-component-runtime.ts";
 import { ThreadBlockingHost } from "../../src/adapters/node/thread-blocking-host.ts";
 import { nodeComponentCompiler, prepareCallerComponent } from "../../src/adapters/node/prepare-caller-component.ts";
@@ -47,12 +46,12 @@ export async function coreEngine(): Promise<QuickJSEngine> {
 
 export async function workerPool(options: { size?: number; maxQueue?: number; kvPath?: string } = {}): Promise<WorkerPoolEngine> {
   const wasmModule = await quickjsWasm();
-  const prepared = await componentRuntimesPrepared();
+  const runtimes = await componentRuntimesPrepared();
   return new WorkerPoolEngine({
     size: options.size ?? 2,
     maxQueue: options.maxQueue ?? 1000,
     wasmModule,
-    languages: [...QuickJSEngine.languagesOf(defaultRuntimes.quickjs), ...ComponentEngine.languagesOf(prepared), COMPONENT_LANGUAGE],
+    languages: [...QuickJSEngine.languagesOf(defaultRuntimes.quickjs), ...ComponentEngine.languagesOf(runtimes), COMPONENT_LANGUAGE],
     kvPath: options.kvPath ?? ":memory:",
     cacheDir: ".kiln/cache",
   });
@@ -90,21 +89,15 @@ export async function appWith(engine: Engine, config: Config = testConfig, optio
   return { app, post, request, errors, platform, token, adminToken, tenantId: tenant!.id };
 }
 
-let lua: Promise<PreparedComponentRuntime> | undefined;
-/** The Lua runtime prepared as a component (cached on disk under .kiln/cache, as the server does). */
-export function luaRuntimePrepared(): Promise<PreparedComponentRuntime> {
-  return (lua ??= prepareComponentRuntime(luaRuntime, { cacheDir: ".kiln/cache" }));
-}
-
-let ruby: Promise<PreparedComponentRuntime> | undefined;
-/** Ruby prepared into .kiln/cache (test/global-setup.ts builds it once before any test file runs). */
-export function rubyRuntimePrepared(): Promise<PreparedComponentRuntime> {
-  return (ruby ??= prepareComponentRuntime(rubyRuntime, { cacheDir: ".kiln/cache" }));
-}
-
-/** Every component runtime, prepared. */
+const prepared = new Map<ComponentRuntimeDescriptor, Promise<PreparedComponentRuntime>>();
+/** Every component runtime, prepared into .kiln/cache (test/global-setup.ts builds them once before any test file runs). */
 export function componentRuntimesPrepared(): Promise<PreparedComponentRuntime[]> {
-  return Promise.all(componentRuntimes.map((d) => (d === luaRuntime ? luaRuntimePrepared() : d === rubyRuntime ? rubyRuntimePrepared() : prepareComponentRuntime(d, { cacheDir: ".kiln/cache" }))));
+  return Promise.all(
+    componentRuntimes.map((d) => {
+      if (!prepared.has(d)) prepared.set(d, prepareComponentRuntime(d, { cacheDir: ".kiln/cache" }));
+      return prepared.get(d)!;
+    }),
+  );
 }
 
 /** The component engine in this process, with kv (in memory) and http served by a blocking host thread. */

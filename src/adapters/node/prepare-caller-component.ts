@@ -1,7 +1,6 @@
 import { componentWit, transpile } from "@bytecodealliance/jco";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { RequestError } from "../../errors.ts";
 import { COMPONENT_LANGUAGE, type ComponentCompiler } from "../../engine/component/component-compiler.ts";
 import { componentId } from "../../engine/component/component-id.ts";
@@ -11,6 +10,7 @@ import { instrumentFuel } from "../../engine/component/instrument-fuel.ts";
 import { patchMemoryMax } from "../../engine/component/patch-memory-max.ts";
 import { GLUE_NAME, loadPreparedRuntime, MAIN_FILE, METERED_FILE } from "../../engine/component/prepared-runtime.ts";
 import { writePreparedFolder } from "./prepare-component-runtime.ts";
+import { preparedFolder } from "./prepared-folder.ts";
 
 const PREPARE_VERSION = "1";
 const RUN_EXPORT = /^\s*export run: func\(input: string\) -> result<string, string>;/m;
@@ -69,11 +69,7 @@ export async function prepareCallerComponent(bytes: Uint8Array, options: { cache
   }
   return loadPreparedRuntime(
     { language: { name: COMPONENT_LANGUAGE.name, aliases: [], version: COMPONENT_LANGUAGE.version }, driver: "component" },
-    {
-      list: async () => readdirSync(dir),
-      read: async (file) => readFileSync(join(dir, file)),
-      importGlue: () => import(pathToFileURL(join(dir, `${GLUE_NAME}.js`)).href),
-    },
+    preparedFolder(dir),
   );
 }
 

@@ -1,8 +1,8 @@
 import { componentEmbed, componentNew, componentWit, preview1AdapterReactorPath, transpile } from "@bytecodealliance/jco";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { pathToFileURL } from "node:url";
+import { preparedFolder } from "./prepared-folder.ts";
 import type { ComponentRuntimeDescriptor } from "../../../runtimes/component-runtime.ts";
 import type { PreparedComponentRuntime } from "../../engine/component/component-engine.ts";
 import { forbiddenImports, RUNTIME_IMPORTS } from "../../engine/component/component-imports.ts";
@@ -22,11 +22,7 @@ export async function prepareComponentRuntime(descriptor: ComponentRuntimeDescri
   const bytes = readFileSync(descriptor.artifact);
   const dir = join(options.cacheDir, await preparedFolderName(descriptor, bytes));
   if (!existsSync(join(dir, `${METERED_FILE}.wasm`))) await build(descriptor, bytes, dir);
-  return loadPreparedRuntime(descriptor, {
-    list: async () => readdirSync(dir),
-    read: async (file) => readFileSync(join(dir, file)),
-    importGlue: () => import(pathToFileURL(join(dir, `${GLUE_NAME}.js`)).href),
-  });
+  return loadPreparedRuntime(descriptor, preparedFolder(dir));
 }
 
 /** A file's bytes, gunzipped when its name ends in `.gz`. */
