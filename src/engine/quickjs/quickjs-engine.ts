@@ -6,6 +6,7 @@ import type { Engine, LanguageInfo, RunJob, RunOptions, RunOutcome } from "../en
 import { prepareSource } from "./prepare-source.ts";
 import { QuickJSInstance } from "./quickjs-instance.ts";
 import { QuickJSRun } from "./quickjs-run.ts";
+import { QuickJSSession } from "./quickjs-session.ts";
 
 export interface QuickJSEngineOptions {
   /** The runtime descriptor (artifact, languages, initial memory). */
@@ -52,11 +53,13 @@ export class QuickJSEngine implements Engine {
     }
     const instance = await this.#acquire(job.limits.memoryMb);
     try {
-      const run = new QuickJSRun(instance, job, { ...options, services: this.#options.services });
+      const session = QuickJSSession.open(instance, { memoryMb: job.limits.memoryMb });
+      const run = new QuickJSRun(session, job, { ...options, services: this.#options.services });
       try {
         return await run.execute(source);
       } finally {
         run.dispose();
+        session.dispose();
       }
     } catch (e) {
       // An exception that escaped a wasm call leaves the instance inconsistent.

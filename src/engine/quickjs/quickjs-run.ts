@@ -6,30 +6,31 @@ import { isNearCap } from "../../limits/memory.ts";
 import { OutputBuffer, utf8Length } from "../../limits/output.ts";
 import { RunHost, type HostServices } from "../../host/run-host.ts";
 import type { RunJob, RunOptions, RunOutcome } from "../engine.ts";
-import { BRIDGE_KEY, GUEST_KILN_MODULE } from "./guest-kiln.ts";
-import { QuickJSBridge } from "./quickjs-bridge.ts";
+import type { BridgeTarget } from "./quickjs-bridge.ts";
 import { trapError } from "../trap-error.ts";
 import { guestErrorFrom, isParseError, type Described } from "./guest-failure.ts";
-import { GUEST_GLOBALS } from "./guest-globals.ts";
-import { GUEST_PRELUDE } from "./guest-prelude.ts";
 import type { PreparedSource } from "./prepare-source.ts";
-import type { QuickJSInstance } from "./quickjs-instance.ts";
+import type { QuickJSSession, SessionApi, SessionRun } from "./quickjs-session.ts";
 
-/** QuickJS's own stack check must fire before V8's native stack overflows (measured safe up to 384 KiB). */
-const MAX_STACK_BYTES = 256 * 1024;
 const SCRIPT_NAME = "script.js";
 
 type Settled = { value: QuickJSHandle } | { error: QuickJSHandle } | { pending: true };
 
 const errorOf = (settled: Settled): QuickJSHandle | undefined => ("error" in settled ? settled.error : undefined);
 
+/** Where a run starts when its session was restored from a snapshot: what the top level already used and printed. */
+export interface RunStart {
+  fuel: number;
+  stdout: string;
+  stderr: string;
+}
 
 /**
- * One run of guest code on a fresh runtime and context inside a QuickJS instance.
- * The run owns every handle it creates and frees them all on dispose.
+ * One run of guest code in a session (a QuickJS runtime and context). The run owns every handle it
+ * creates: `dispose` frees them; `release` only drops them, for a session whose memory is reset next.
  */
-export class QuickJSRun implements Disposable {
-  readonly #instance: QuickJSInstance;
+export class QuickJSRun implements SessionRun, Disposable {
+  readonly #session: QuickJSSession;
   readonly #job: RunJob;
   readonly #rt: QuickJSRuntime;
   readonly #ctx: QuickJSContext;
@@ -38,36 +39,72 @@ export class QuickJSRun implements Disposable {
   readonly #deadline: Deadline;
   readonly #output: OutputBuffer;
   readonly #services: HostServices;
-  /** The host side and its bridge, created only when the script imports `kiln`. */
+  readonly #onFuel: RunOptions["onFuel"];
+  /** The host side, created only when the script reaches `kiln`. */
   #host: RunHost | undefined;
-  #bridge: QuickJSBridge | undefined;
   #trap: TrapReason | undefined;
 
-  constructor(instance: QuickJSInstance, job: RunJob, options: RunOptions & { services?: HostServices } = {}) {
-    this.#instance = instance;
+  constructor(session: QuickJSSession, job: RunJob, options: RunOptions & { services?: HostServices; start?: RunStart } = {}) {
+    this.#session = session;
     this.#job = job;
+    this.#rt = session.rt;
+    this.#ctx = session.ctx;
     this.#services = options.services ?? {};
+    this.#onFuel = options.onFuel;
     this.#fuel = new FuelMeter(job.limits.fuel);
     this.#deadline = new Deadline(job.limits.timeoutMs);
     this.#output = new OutputBuffer(job.limits.maxOutputBytes);
-    this.#rt = instance.module.newRuntime();
-    this.#rt.setMaxStackSize(MAX_STACK_BYTES);
-    // Not a bound (QuickJS counts ~8 bytes per block here); it makes single huge allocations fail early.
-    this.#rt.setMemoryLimit(Math.floor((job.limits.memoryMb * 1024 * 1024) / 2));
-    this.#rt.setModuleLoader((name) => (name === "kiln" ? this.#openBridge() : { error: new Error(`Cannot find module '${name}'`) }));
-    this.#rt.setInterruptHandler(() => {
-      if (this.#trap) return true;
-      if (this.#fuel.burn()) return this.#stop("fuel_exhausted");
-      options.onFuel?.(this.#fuel.used);
-      if (this.#deadline.expired()) return this.#stop("timeout");
-      return false;
-    });
-    this.#ctx = this.#rt.newContext();
+    if (options.start) {
+      this.#fuel.burn(options.start.fuel);
+      this.#output.write("stdout", options.start.stdout);
+      this.#output.write("stderr", options.start.stderr);
+    }
+    session.run = this;
+    session.bridge?.attach(this.bridgeTarget());
   }
 
-  /** Evaluates the prepared source, calls its entry point and settles the result. */
+  interrupt(): boolean {
+    if (this.#trap) return true;
+    if (this.#fuel.burn()) return this.#stop("fuel_exhausted");
+    this.#onFuel?.(this.#fuel.used);
+    if (this.#deadline.expired()) return this.#stop("timeout");
+    return false;
+  }
+
+  write(stream: "stdout" | "stderr", text: string): void {
+    if (!this.#output.write(stream, text)) this.#stop("output_limit");
+  }
+
+  bridgeTarget(): BridgeTarget {
+    const { limits } = this.#job.host;
+    this.#host ??= new RunHost({ ...this.#job.host, services: this.#services });
+    return { host: this.#host, maxArgsBytes: limits.httpMaxRequestBytes + limits.kvMaxValueBytes + 65_536 };
+  }
+
+  /** Fuel used so far. */
+  get fuelUsed(): number {
+    return this.#fuel.used;
+  }
+
+  /** What the run printed so far. */
+  get printed(): { stdout: string; stderr: string } {
+    return { stdout: this.#output.stdout, stderr: this.#output.stderr };
+  }
+
+  /** Evaluates the prepared source and calls its entry point. */
   async execute(source: PreparedSource): Promise<RunOutcome> {
-    const api = this.#installPrelude();
+    const failed = await this.initialize(source);
+    if (failed) return failed;
+    if (this.#job.evaluateOnly) return this.#succeed("null");
+    return this.invoke();
+  }
+
+  /**
+   * Installs the prelude and evaluates the script's top level. Answers an outcome only when that
+   * failed; on success the session keeps how it was evaluated (and a module's namespace).
+   */
+  async initialize(source: PreparedSource): Promise<RunOutcome | undefined> {
+    const api = this.#session.installPrelude();
     let kind = source.kind;
     let evaluated = this.#evaluate(source.code, kind);
     // The line-based guess missed an import/export in mid-line: nothing ran yet, so parse again as a module.
@@ -79,16 +116,23 @@ export class QuickJSRun implements Disposable {
       }
     }
     if (evaluated.error) return this.#fail(this.#own(evaluated.error), api);
-    let namespace = this.#ctx.undefined;
+    let namespace: QuickJSHandle | undefined;
     if (kind === "module") {
       const settled = await this.#settle(this.#own(evaluated.value), api.tick);
       if (!("value" in settled)) return this.#fail(errorOf(settled), api);
-      namespace = settled.value;
+      namespace = this.#session.own(settled.value.dup());
     } else {
       this.#own(evaluated.value);
     }
+    this.#session.evaluated = { kind, namespace };
+    if (this.#trap) return this.#fail(undefined, api);
+    return undefined;
+  }
 
-    if (this.#job.evaluateOnly) return this.#succeed("null");
+  /** Calls the entry point of the evaluated script with the job's input and settles the result. */
+  async invoke(): Promise<RunOutcome> {
+    const api = this.#session.installPrelude();
+    const namespace = this.#session.evaluated?.namespace ?? this.#ctx.undefined;
     const ctxJson = JSON.stringify({ language: this.#job.language, limits: this.#publicLimits() });
     const promise = this.#call(api.invoke, [namespace, this.#string(this.#job.inputJson), this.#string(ctxJson)]);
     if ("error" in promise) return this.#fail(promise.error, api);
@@ -102,44 +146,13 @@ export class QuickJSRun implements Disposable {
     return this.#succeed(json);
   }
 
-  /**
-   * The host bridge exists only once a script imports `kiln`: it is left on a non-enumerable
-   * symbol-keyed global for the module to pick up, and the module's source is returned.
-   */
-  #openBridge(): string {
-    if (!this.#bridge) {
-      const { limits } = this.#job.host;
-      this.#host = new RunHost({ ...this.#job.host, services: this.#services });
-      this.#bridge = new QuickJSBridge(this.#ctx, this.#host, { maxArgsBytes: limits.httpMaxRequestBytes + limits.kvMaxValueBytes + 65_536 });
-      const key = this.#own(this.#ctx.newSymbolFor(BRIDGE_KEY));
-      this.#ctx.defineProp(this.#ctx.global, key, { value: this.#bridge.handle, configurable: false, enumerable: false });
-    }
-    return GUEST_KILN_MODULE;
+  /** A successful outcome for a top level that is known to evaluate (a deploy check answered from a snapshot). */
+  evaluatedOutcome(): RunOutcome {
+    return this.#succeed("null");
   }
 
   #evaluate(code: string, kind: PreparedSource["kind"]) {
     return this.#ctx.evalCode(code, SCRIPT_NAME, { type: kind === "module" ? "module" : "global" });
-  }
-
-  #installPrelude(): { invoke: QuickJSHandle; tick: QuickJSHandle; describe: QuickJSHandle } {
-    const write = this.#own(
-      this.#ctx.newFunction("write", (streamHandle, textHandle) => {
-        const stream = this.#ctx.getNumber(streamHandle) === 1 ? "stderr" : "stdout";
-        if (!this.#output.write(stream, this.#ctx.getString(textHandle))) this.#stop("output_limit");
-      }),
-    );
-    const factory = this.#ctx.unwrapResult(this.#ctx.evalCode(GUEST_PRELUDE, "kiln:prelude", { type: "global" }));
-    // Compiled inside the guest only when the script first touches console or a timer.
-    const loadGlobals = this.#own(
-      this.#ctx.newFunction("loadGlobals", () => this.#ctx.evalCode(GUEST_GLOBALS, "kiln:globals", { type: "global" })),
-    );
-    const args = [write, loadGlobals];
-    const api = this.#own(this.#ctx.unwrapResult(this.#ctx.callFunction(this.#own(factory), this.#ctx.undefined, ...args)));
-    return {
-      invoke: this.#own(this.#ctx.getProp(api, "invoke")),
-      tick: this.#own(this.#ctx.getProp(api, "tick")),
-      describe: this.#own(this.#ctx.getProp(api, "describe")),
-    };
   }
 
   /**
@@ -164,7 +177,7 @@ export class QuickJSRun implements Disposable {
         this.#stop("timeout");
         continue;
       }
-      if (this.#bridge?.pending) {
+      if (this.#session.bridge?.pending) {
         // Waiting on the host burns no fuel but counts toward the deadline.
         await this.#waitForHost();
         continue;
@@ -183,7 +196,7 @@ export class QuickJSRun implements Disposable {
   async #waitForHost(): Promise<void> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, this.#deadline.at - Date.now()) + 1)));
-    await Promise.race([this.#bridge!.waitForAny(), deadline]);
+    await Promise.race([this.#session.bridge!.waitForAny(), deadline]);
     clearTimeout(timer);
   }
 
@@ -221,7 +234,7 @@ export class QuickJSRun implements Disposable {
     } catch {
       // The guest's JSON.stringify was captured before its code ran; unreadable text means a
       // host call failed near the memory cap.
-      if (isNearCap(this.#instance.memory, this.#job.limits.memoryMb)) {
+      if (isNearCap(this.#session.instance.memory, this.#job.limits.memoryMb)) {
         this.#stop("memory_exhausted");
         return this.#outcome({ ok: false, error: this.#trapError() });
       }
@@ -230,11 +243,11 @@ export class QuickJSRun implements Disposable {
     return this.#outcome({ ok: true, result });
   }
 
-  #fail(handle: QuickJSHandle | undefined, api: { describe: QuickJSHandle }): RunOutcome {
+  #fail(handle: QuickJSHandle | undefined, api: SessionApi): RunOutcome {
     const described = handle && !this.#trap ? this.#describe(handle, api.describe) : undefined;
     if (!this.#trap) {
       if (described?.name === "InternalError" && described.message === "out of memory") this.#stop("memory_exhausted");
-      else if (!described && isNearCap(this.#instance.memory, this.#job.limits.memoryMb)) this.#stop("memory_exhausted");
+      else if (!described && isNearCap(this.#session.instance.memory, this.#job.limits.memoryMb)) this.#stop("memory_exhausted");
       else if (described?.name === "InternalError" && described.message === "interrupted") this.#stop("timeout");
     }
     if (this.#trap) return this.#outcome({ ok: false, error: this.#trapError() });
@@ -267,22 +280,36 @@ export class QuickJSRun implements Disposable {
       stdout: this.#output.stdout,
       stderr: this.#output.stderr,
       logs: this.#host?.logs ?? [],
-      usage: { fuel: this.#fuel.used, memoryBytes: this.#instance.memory.buffer.byteLength, wallMs: this.#deadline.elapsedMs() },
+      usage: { fuel: this.#fuel.used, memoryBytes: this.#session.instance.memory.buffer.byteLength, wallMs: this.#deadline.elapsedMs() },
     };
   }
 
-  /** Frees every handle, the context and the runtime. An exception here poisons the instance. */
+  /**
+   * Ends the run: frees its handles and the host side, and detaches it from the session (which
+   * stays open). An exception here poisons the instance.
+   */
   dispose(): void {
     try {
-      this.#host?.dispose();
-      this.#bridge?.dispose();
+      this.#detach({ free: true });
       for (const handle of this.#handles.reverse()) if (handle.alive) handle.dispose();
-      this.#ctx.dispose();
-      this.#rt.dispose();
     } catch (e) {
-      this.#instance.poison();
+      this.#session.instance.poison();
       throw e;
+    } finally {
+      this.#handles.length = 0;
     }
+  }
+
+  /** Ends the run without freeing its handles in guest memory: the session's memory is reset next. */
+  release(): void {
+    this.#detach({ free: false });
+    this.#handles.length = 0;
+  }
+
+  #detach(options: { free: boolean }): void {
+    this.#host?.dispose();
+    this.#session.bridge?.detach(options);
+    if (this.#session.run === this) this.#session.run = undefined;
   }
 
   [Symbol.dispose](): void {

@@ -1,0 +1,130 @@
+import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from "quickjs-emscripten-core";
+import { GUEST_KILN_MODULE, BRIDGE_KEY } from "./guest-kiln.ts";
+import { GUEST_GLOBALS } from "./guest-globals.ts";
+import { GUEST_PRELUDE } from "./guest-prelude.ts";
+import { QuickJSBridge, type BridgeTarget } from "./quickjs-bridge.ts";
+import type { PreparedSource } from "./prepare-source.ts";
+import type { QuickJSInstance } from "./quickjs-instance.ts";
+
+/** QuickJS's own stack check must fire before V8's native stack overflows (measured safe up to 384 KiB). */
+export const MAX_STACK_BYTES = 256 * 1024;
+
+/** What a session's host callbacks reach while a run uses it. */
+export interface SessionRun {
+  /** Polled by QuickJS about every 10,000 ticks; true stops the guest. */
+  interrupt(): boolean;
+  write(stream: "stdout" | "stderr", text: string): void;
+  /** The run's host, for the bridge (created when the script imports `kiln`). */
+  bridgeTarget(): BridgeTarget;
+}
+
+/** The prelude's driver functions (see guest-prelude.ts). */
+export interface SessionApi {
+  invoke: QuickJSHandle;
+  tick: QuickJSHandle;
+  describe: QuickJSHandle;
+}
+
+/** The functions a session registers with the host, in registration order (snapshots record them by role). */
+export type HostFunctionRole = "write" | "loadGlobals" | "bridge";
+
+/**
+ * A QuickJS runtime and context with Kiln's prelude: what a script is evaluated in. The host
+ * callbacks (interrupt, output, module loader, bridge) go to the run attached at that moment, so one
+ * session can serve many runs: a snapshot restores the session's memory between them.
+ * The session owns its handles; `dispose` frees them, the context and the runtime.
+ */
+export class QuickJSSession implements Disposable {
+  run: SessionRun | undefined;
+  api: SessionApi | undefined;
+  bridge: QuickJSBridge | undefined;
+  /** After the script's top level ran: how it was evaluated and, for a module, its namespace. */
+  evaluated: { kind: PreparedSource["kind"]; namespace: QuickJSHandle | undefined } | undefined;
+  /** Every host function this session registered, by role (the snapshot code maps host refs through it). */
+  readonly hostFunctions = new Map<HostFunctionRole, Function>();
+  readonly #handles: QuickJSHandle[] = [];
+
+  constructor(
+    readonly instance: QuickJSInstance,
+    readonly rt: QuickJSRuntime,
+    readonly ctx: QuickJSContext,
+  ) {}
+
+  /** A new runtime and context in `instance`, with the limits every run has. */
+  static open(instance: QuickJSInstance, options: { memoryMb: number }): QuickJSSession {
+    const rt = instance.module.newRuntime();
+    rt.setMaxStackSize(MAX_STACK_BYTES);
+    // Not a bound (QuickJS counts ~8 bytes per block here); it makes single huge allocations fail early.
+    rt.setMemoryLimit(Math.floor((options.memoryMb * 1024 * 1024) / 2));
+    const session = new QuickJSSession(instance, rt, rt.newContext());
+    session.bindRuntime();
+    // Created now, before anything could be snapshotted: the handle is cached by the library.
+    void session.ctx.global;
+    return session;
+  }
+
+  /** Installs the runtime-level callbacks (again, after a restore built new wrappers). */
+  bindRuntime(): void {
+    this.rt.setModuleLoader((name) => (name === "kiln" ? this.#openBridge() : { error: new Error(`Cannot find module '${name}'`) }));
+    this.rt.setInterruptHandler(() => this.run?.interrupt() ?? true);
+  }
+
+  /** Evaluates the prelude (under the attached run's fuel) and keeps its driver functions. */
+  installPrelude(): SessionApi {
+    if (this.api) return this.api;
+    const ctx = this.ctx;
+    const write = this.own(ctx.newFunction("write", this.#hostFunction("write", (streamHandle: QuickJSHandle, textHandle: QuickJSHandle) => {
+      this.run?.write(ctx.getNumber(streamHandle) === 1 ? "stderr" : "stdout", ctx.getString(textHandle));
+    })));
+    const factory = this.own(ctx.unwrapResult(ctx.evalCode(GUEST_PRELUDE, "kiln:prelude", { type: "global" })));
+    // Compiled inside the guest only when the script first touches console or a timer.
+    const loadGlobals = this.own(ctx.newFunction("loadGlobals", this.#hostFunction("loadGlobals", () => ctx.evalCode(GUEST_GLOBALS, "kiln:globals", { type: "global" }))));
+    const api = this.own(ctx.unwrapResult(ctx.callFunction(factory, ctx.undefined, write, loadGlobals)));
+    this.api = {
+      invoke: this.own(ctx.getProp(api, "invoke")),
+      tick: this.own(ctx.getProp(api, "tick")),
+      describe: this.own(ctx.getProp(api, "describe")),
+    };
+    return this.api;
+  }
+
+  /** Keeps a handle for the session's lifetime. */
+  own<T extends QuickJSHandle>(handle: T): T {
+    this.#handles.push(handle);
+    return handle;
+  }
+
+  #hostFunction<F extends Function>(role: HostFunctionRole, fn: F): F {
+    this.hostFunctions.set(role, fn);
+    return fn;
+  }
+
+  /**
+   * The host bridge exists only once a script imports `kiln`: it is left on a non-enumerable
+   * symbol-keyed global for the module to pick up, and the module's source is returned.
+   */
+  #openBridge(): string {
+    if (!this.bridge) {
+      this.bridge = new QuickJSBridge(this.ctx);
+      this.hostFunctions.set("bridge", this.bridge.hostFunction);
+      const key = this.ctx.newSymbolFor(BRIDGE_KEY);
+      this.ctx.defineProp(this.ctx.global, key, { value: this.bridge.handle, configurable: false, enumerable: false });
+      key.dispose();
+    }
+    if (this.run) this.bridge.attach(this.run.bridgeTarget());
+    return GUEST_KILN_MODULE;
+  }
+
+  /** Frees every handle, the bridge, the context and the runtime. */
+  dispose(): void {
+    this.bridge?.dispose();
+    for (const handle of this.#handles.reverse()) if (handle.alive) handle.dispose();
+    this.#handles.length = 0;
+    this.ctx.dispose();
+    this.rt.dispose();
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}
