@@ -1,11 +1,13 @@
 import { quickjsRuntime } from "../runtimes/quickjs.ts";
-import { QuickJSEngine } from "./engine/quickjs/quickjs-engine.ts";
-import type { HostServices } from "./host/run-host.ts";
+import { QuickJSEngine, type QuickJSEngineOptions } from "./engine/quickjs/quickjs-engine.ts";
 
 /** The runtimes Kiln serves by default; adapters compile each one's artifact once. */
 export const defaultRuntimes = { quickjs: quickjsRuntime } as const;
 
-/** The default engine for JavaScript and TypeScript, given the compiled QuickJS wasm and the host services. */
-export function createQuickJSEngine(wasmModule: WebAssembly.Module, options: { services?: HostServices } = {}): QuickJSEngine {
-  return new QuickJSEngine({ runtime: quickjsRuntime, wasmModule, services: options.services });
+/** The default engine for JavaScript and TypeScript, given the compiled QuickJS wasm, the host services and snapshot settings. */
+export function createQuickJSEngine(
+  wasmModule: WebAssembly.Module,
+  options: Pick<QuickJSEngineOptions, "services" | "snapshotMinInitMs" | "snapshotCacheBytes" | "warmInstances"> = {},
+): QuickJSEngine {
+  return new QuickJSEngine({ ...options, runtime: quickjsRuntime, wasmModule });
 }

@@ -25,6 +25,12 @@ export interface Usage {
   fuel: number | null;
   memoryBytes: number | null;
   wallMs: number;
+  /**
+   * How the sandbox started: `fresh` (a new context or instance; the top level ran), `warm` (a kept
+   * instance reset to a snapshot: a pool hit), `restored` (a snapshot written into a new instance: a pool
+   * miss). Absent where it is not known (a worker killed by the watchdog).
+   */
+  start?: "fresh" | "warm" | "restored";
 }
 
 interface Captured {

@@ -29,7 +29,8 @@ export class QuickJSBridge implements Disposable {
   /** Calls made since the bridge was created (a snapshot is never taken after one). */
   calls = 0;
 
-  constructor(ctx: QuickJSContext) {
+  /** `handle`: the guest function, when it already exists in a restored snapshot. */
+  constructor(ctx: QuickJSContext, options: { handle?: QuickJSHandle } = {}) {
     this.#ctx = ctx;
     this.hostFunction = (ifaceHandle, fnHandle, argsHandle) => {
       this.calls++;
@@ -63,7 +64,7 @@ export class QuickJSBridge implements Disposable {
       );
       return deferred.handle;
     };
-    this.handle = ctx.newFunction("bridge", this.hostFunction);
+    this.handle = options.handle ?? ctx.newFunction("bridge", this.hostFunction);
   }
 
   /** Points the bridge at a run. */

@@ -3,13 +3,17 @@ import { isNearCap } from "../../limits/memory.ts";
 import type { QuickJSRuntimeDescriptor } from "../../../runtimes/quickjs.ts";
 import type { HostServices } from "../../host/run-host.ts";
 import type { Engine, LanguageInfo, RunJob, RunOptions, RunOutcome } from "../engine.ts";
-import { prepareSource } from "./prepare-source.ts";
+import { prepareSource, type PreparedSource } from "./prepare-source.ts";
 import { QuickJSInstance } from "./quickjs-instance.ts";
 import { QuickJSRun } from "./quickjs-run.ts";
 import { QuickJSSession } from "./quickjs-session.ts";
+import { captureSnapshot, resetSession, restoreSnapshot } from "./quickjs-snapshot.ts";
+import { locateRandomState, readRandomState, reseedRandomState } from "./random-state.ts";
+import { SnapshotCache, type SnapshotEntry } from "./snapshot-cache.ts";
+import { snapshotKey } from "./snapshot-key.ts";
 
 export interface QuickJSEngineOptions {
-  /** The runtime descriptor (artifact, languages, initial memory). */
+  /** The runtime descriptor (artifact and its hash, languages, initial memory). */
   runtime: QuickJSRuntimeDescriptor;
   /** The runtime's wasm, compiled once. */
   wasmModule: WebAssembly.Module;
@@ -19,24 +23,42 @@ export interface QuickJSEngineOptions {
   idlePerCap?: number;
   /** Storage and network behind the WIT host interfaces. Without them kv and http are never granted. */
   services?: HostServices;
+  /** A script whose top level takes at least this long is snapshotted after it. Default 5 ms; Infinity turns snapshots off. */
+  snapshotMinInitMs?: number;
+  /** Bytes of snapshots, with the sessions kept in their state, held at most. Default 256 MiB. */
+  snapshotCacheBytes?: number;
+  /** Sessions kept in each snapshot's state, ready for the next run. Default 1. */
+  warmInstances?: number;
 }
+
+/** A pooled session may grow this far past its snapshot before it is dropped instead of reset. */
+const MAX_GROWTH = 16 << 20;
 
 /**
  * Runs JavaScript and TypeScript in QuickJS compiled to WebAssembly.
- * Every run gets a fresh runtime and context; the wasm instances under them are pooled per
- * memory cap, because a cap is fixed when an instance's memory is created.
+ *
+ * A run gets a fresh runtime and context (the wasm instances under them are pooled per memory cap,
+ * because a cap is fixed when an instance's memory is created). When a script's top level is slow
+ * (`snapshotMinInitMs`) and took nothing from outside (no host call, no random draw), the session is
+ * snapshotted right after it, keyed by the code and everything it ran on; later runs of the same
+ * code start from that state: a kept session reset in place ("warm"), or the snapshot restored into a
+ * new instance ("restored"). Each run from a snapshot gets a new `Math.random` seed.
  */
 export class QuickJSEngine implements Engine {
   readonly name = "quickjs";
   readonly languages: readonly LanguageInfo[];
   readonly #options: Required<QuickJSEngineOptions>;
   readonly #idle = new Map<number, QuickJSInstance[]>();
+  readonly #snapshots: SnapshotCache;
+  /** Where Math.random's state sits in a context; undefined turns snapshots off (found once per engine). */
+  #randomOffset: Promise<number | undefined> | undefined;
   #live = 0;
   #disposed = false;
 
   constructor(options: QuickJSEngineOptions) {
-    this.#options = { recycleBytes: 32 << 20, idlePerCap: 2, services: {}, ...options };
+    this.#options = { recycleBytes: 32 << 20, idlePerCap: 2, services: {}, snapshotMinInitMs: 5, snapshotCacheBytes: 256 << 20, warmInstances: 1, ...options };
     this.languages = QuickJSEngine.languagesOf(options.runtime);
+    this.#snapshots = new SnapshotCache({ maxBytes: this.#options.snapshotCacheBytes, onDrop: (session) => this.#drop(session.instance) });
   }
 
   /** The languages a QuickJS runtime descriptor serves, as `GET /v1/languages` lists them. */
@@ -49,34 +71,122 @@ export class QuickJSEngine implements Engine {
     const started = Date.now();
     const source = prepareSource(job.language, job.code);
     if ("error" in source) {
-      return { ok: false, error: source.error, stdout: "", stderr: "", logs: [], usage: { fuel: 0, memoryBytes: 0, wallMs: Date.now() - started } };
+      return { ok: false, error: source.error, stdout: "", stderr: "", logs: [], usage: { fuel: 0, memoryBytes: 0, wallMs: Date.now() - started, start: "fresh" } };
     }
+    const randomOffset = await this.#locateRandomState();
+    const key = randomOffset === undefined ? undefined : await snapshotKey(source, { wasmSha256: this.#options.runtime.sha256, language: job.language, memoryMb: job.limits.memoryMb });
+    const entry = key === undefined ? undefined : this.#snapshots.get(key);
+    // A budget smaller than the top level's fuel runs the top level again, to fail where it would have.
+    if (entry && randomOffset !== undefined && job.limits.fuel >= entry.snapshot.start.fuel) return this.#runFromSnapshot(entry, job, { ...options, randomOffset });
+    return this.#runFresh(source, job, { ...options, key, randomOffset, started });
+  }
+
+  /** Snapshot counts: entries, bytes held, and runs that found a warm session (hits) or restored one (misses). */
+  get snapshotStats() {
+    return this.#snapshots.stats;
+  }
+
+  /** Instances alive now (idle, running or kept warm by a snapshot); tests use it to check that nothing leaks. */
+  get liveInstances(): number {
+    return this.#live;
+  }
+
+  async #runFresh(source: PreparedSource, job: RunJob, options: RunOptions & { key?: string; randomOffset?: number; started: number }): Promise<RunOutcome> {
     const instance = await this.#acquire(job.limits.memoryMb);
+    let kept: SnapshotEntry | undefined;
+    let session: QuickJSSession | undefined;
     try {
-      const session = QuickJSSession.open(instance, { memoryMb: job.limits.memoryMb });
+      session = QuickJSSession.open(instance, { memoryMb: job.limits.memoryMb });
       const run = new QuickJSRun(session, job, { ...options, services: this.#options.services });
+      let outcome: RunOutcome | undefined;
       try {
-        return await run.execute(source);
+        const randomBefore = options.randomOffset === undefined ? undefined : readRandomState(session.ctx, instance.memory, options.randomOffset);
+        const initStarted = performance.now();
+        outcome = await run.initialize(source);
+        const initMs = performance.now() - initStarted;
+        if (!outcome && options.key && initMs >= this.#options.snapshotMinInitMs && !session.bridge?.calls && randomBefore === readRandomState(session.ctx, instance.memory, options.randomOffset!)) {
+          kept = this.#capture(session, options.key, job, run);
+        }
+        if (!outcome) outcome = job.evaluateOnly ? run.evaluatedOutcome() : await run.invoke();
+        return { ...outcome, usage: { ...outcome.usage, start: "fresh" } };
       } finally {
-        run.dispose();
-        session.dispose();
+        if (kept) run.release();
+        else run.dispose();
       }
     } catch (e) {
       // An exception that escaped a wasm call leaves the instance inconsistent.
       instance.poison();
+      kept = undefined;
       if (isNearCap(instance.memory, job.limits.memoryMb)) {
         const message = `The script reached its memory cap (${job.limits.memoryMb} MiB)`;
-        return { ok: false, error: { code: "memory_exhausted", message }, stdout: "", stderr: "", logs: [], usage: { fuel: null, memoryBytes: instance.memory.buffer.byteLength, wallMs: Date.now() - started } };
+        return { ok: false, error: { code: "memory_exhausted", message }, stdout: "", stderr: "", logs: [], usage: { fuel: null, memoryBytes: instance.memory.buffer.byteLength, wallMs: Date.now() - options.started, start: "fresh" } };
       }
       throw e;
     } finally {
-      this.#release(instance);
+      if (kept && session) {
+        this.#keep(kept, session);
+      } else {
+        try {
+          if (session && !instance.poisoned) session.dispose();
+        } catch {
+          instance.poison();
+        }
+        this.#release(instance);
+      }
     }
   }
 
-  /** Instances alive now (idle or running); tests use it to check that nothing leaks. */
-  get liveInstances(): number {
-    return this.#live;
+  /** Takes a snapshot of a session whose top level just ran; the session then belongs to the snapshot. */
+  #capture(session: QuickJSSession, key: string, job: RunJob, run: QuickJSRun): SnapshotEntry | undefined {
+    const snapshot = captureSnapshot(session, { key, memoryMb: job.limits.memoryMb, start: { fuel: run.fuelUsed, ...run.printed } });
+    return snapshot && this.#snapshots.add(snapshot);
+  }
+
+  async #runFromSnapshot(entry: SnapshotEntry, job: RunJob, options: RunOptions & { randomOffset: number }): Promise<RunOutcome> {
+    const started = Date.now();
+    const warm = entry.idle.pop();
+    this.#snapshots.count(warm !== undefined);
+    let session = warm;
+    if (!session) {
+      session = await restoreSnapshot(entry.snapshot, { wasmModule: this.#options.wasmModule });
+      this.#live++;
+    }
+    const { instance } = session;
+    reseedRandomState(session.ctx, instance.memory, options.randomOffset);
+    const run = new QuickJSRun(session, job, { ...options, services: this.#options.services, start: entry.snapshot.start });
+    let clean = false;
+    try {
+      const outcome = job.evaluateOnly ? run.evaluatedOutcome() : await run.invoke();
+      clean = true;
+      return { ...outcome, usage: { ...outcome.usage, start: warm ? "warm" : "restored" } };
+    } catch (e) {
+      instance.poison();
+      if (isNearCap(instance.memory, job.limits.memoryMb)) {
+        const message = `The script reached its memory cap (${job.limits.memoryMb} MiB)`;
+        return { ok: false, error: { code: "memory_exhausted", message }, stdout: "", stderr: "", logs: [], usage: { fuel: null, memoryBytes: instance.memory.buffer.byteLength, wallMs: Date.now() - started, start: warm ? "warm" : "restored" } };
+      }
+      throw e;
+    } finally {
+      run.release();
+      if (clean) this.#keep(entry, session);
+      else this.#drop(instance);
+    }
+  }
+
+  /** Resets a session to its snapshot and keeps it warm, or drops it (grew too much, near its cap, pool full). */
+  #keep(entry: SnapshotEntry, session: QuickJSSession): void {
+    const { instance } = session;
+    const grown = instance.memory.buffer.byteLength - entry.snapshot.memory.length;
+    if (!this.#disposed && !instance.poisoned && grown <= MAX_GROWTH && !isNearCap(instance.memory, instance.memoryMb)) {
+      resetSession(session, entry.snapshot);
+      if (this.#snapshots.keep(entry, session, { perEntry: this.#options.warmInstances })) return;
+    }
+    this.#drop(instance);
+  }
+
+  #locateRandomState(): Promise<number | undefined> {
+    if (this.#options.snapshotMinInitMs === Infinity) return Promise.resolve(undefined);
+    return (this.#randomOffset ??= locateRandomState(this.#options.wasmModule, { initialPages: this.#options.runtime.initialPages }));
   }
 
   async #acquire(memoryMb: number): Promise<QuickJSInstance> {
@@ -94,16 +204,18 @@ export class QuickJSEngine implements Engine {
       this.#idle.set(instance.memoryMb, idle);
       return;
     }
+    this.#drop(instance);
+  }
+
+  #drop(instance: QuickJSInstance): void {
     instance.dispose();
     this.#live--;
   }
 
   dispose(): void {
     this.#disposed = true;
-    for (const list of this.#idle.values()) for (const instance of list.splice(0)) {
-      instance.dispose();
-      this.#live--;
-    }
+    for (const list of this.#idle.values()) for (const instance of list.splice(0)) this.#drop(instance);
+    this.#snapshots.clear();
   }
 
   [Symbol.dispose](): void {

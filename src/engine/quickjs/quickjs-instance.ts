@@ -39,6 +39,10 @@ export class QuickJSInstance implements Disposable {
     );
   }
 
+  get poisoned(): boolean {
+    return this.#poisoned;
+  }
+
   get disposed(): boolean {
     return this.#disposed;
   }

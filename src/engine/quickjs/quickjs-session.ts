@@ -1,4 +1,4 @@
-import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from "quickjs-emscripten-core";
+import type { QuickJSContext, QuickJSHandle, QuickJSRuntime, VmFunctionImplementation } from "quickjs-emscripten-core";
 import { GUEST_KILN_MODULE, BRIDGE_KEY } from "./guest-kiln.ts";
 import { GUEST_GLOBALS } from "./guest-globals.ts";
 import { GUEST_PRELUDE } from "./guest-prelude.ts";
@@ -48,7 +48,14 @@ export class QuickJSSession implements Disposable {
     readonly instance: QuickJSInstance,
     readonly rt: QuickJSRuntime,
     readonly ctx: QuickJSContext,
-  ) {}
+  ) {
+    const write = (streamHandle: QuickJSHandle, textHandle: QuickJSHandle) => {
+      this.run?.write(ctx.getNumber(streamHandle) === 1 ? "stderr" : "stdout", ctx.getString(textHandle));
+    };
+    const loadGlobals = () => ctx.evalCode(GUEST_GLOBALS, "kiln:globals", { type: "global" });
+    this.hostFunctions.set("write", write);
+    this.hostFunctions.set("loadGlobals", loadGlobals);
+  }
 
   /** A new runtime and context in `instance`, with the limits every run has. */
   static open(instance: QuickJSInstance, options: { memoryMb: number }): QuickJSSession {
@@ -73,12 +80,11 @@ export class QuickJSSession implements Disposable {
   installPrelude(): SessionApi {
     if (this.api) return this.api;
     const ctx = this.ctx;
-    const write = this.own(ctx.newFunction("write", this.#hostFunction("write", (streamHandle: QuickJSHandle, textHandle: QuickJSHandle) => {
-      this.run?.write(ctx.getNumber(streamHandle) === 1 ? "stderr" : "stdout", ctx.getString(textHandle));
-    })));
+    const fn = (role: HostFunctionRole) => this.hostFunctions.get(role) as VmFunctionImplementation<QuickJSHandle>;
+    const write = this.own(ctx.newFunction("write", fn("write")));
     const factory = this.own(ctx.unwrapResult(ctx.evalCode(GUEST_PRELUDE, "kiln:prelude", { type: "global" })));
     // Compiled inside the guest only when the script first touches console or a timer.
-    const loadGlobals = this.own(ctx.newFunction("loadGlobals", this.#hostFunction("loadGlobals", () => ctx.evalCode(GUEST_GLOBALS, "kiln:globals", { type: "global" }))));
+    const loadGlobals = this.own(ctx.newFunction("loadGlobals", fn("loadGlobals")));
     const api = this.own(ctx.unwrapResult(ctx.callFunction(factory, ctx.undefined, write, loadGlobals)));
     this.api = {
       invoke: this.own(ctx.getProp(api, "invoke")),
@@ -94,9 +100,15 @@ export class QuickJSSession implements Disposable {
     return handle;
   }
 
-  #hostFunction<F extends Function>(role: HostFunctionRole, fn: F): F {
-    this.hostFunctions.set(role, fn);
-    return fn;
+  /** Takes the prelude's driver functions from a restored snapshot instead of evaluating it. */
+  adoptPrelude(api: SessionApi): void {
+    this.api = { invoke: this.own(api.invoke), tick: this.own(api.tick), describe: this.own(api.describe) };
+  }
+
+  /** Takes a bridge that already exists in a restored snapshot. */
+  adoptBridge(bridge: QuickJSBridge): void {
+    this.bridge = bridge;
+    this.hostFunctions.set("bridge", bridge.hostFunction);
   }
 
   /**
@@ -104,14 +116,15 @@ export class QuickJSSession implements Disposable {
    * symbol-keyed global for the module to pick up, and the module's source is returned.
    */
   #openBridge(): string {
-    if (!this.bridge) {
-      this.bridge = new QuickJSBridge(this.ctx);
-      this.hostFunctions.set("bridge", this.bridge.hostFunction);
+    let bridge = this.bridge;
+    if (!bridge) {
+      bridge = new QuickJSBridge(this.ctx);
+      this.adoptBridge(bridge);
       const key = this.ctx.newSymbolFor(BRIDGE_KEY);
-      this.ctx.defineProp(this.ctx.global, key, { value: this.bridge.handle, configurable: false, enumerable: false });
+      this.ctx.defineProp(this.ctx.global, key, { value: bridge.handle, configurable: false, enumerable: false });
       key.dispose();
     }
-    if (this.run) this.bridge.attach(this.run.bridgeTarget());
+    if (this.run) bridge.attach(this.run.bridgeTarget());
     return GUEST_KILN_MODULE;
   }
 

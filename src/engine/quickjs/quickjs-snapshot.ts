@@ -1,0 +1,118 @@
+import type { PreparedSource } from "./prepare-source.ts";
+import { QuickJSBridge } from "./quickjs-bridge.ts";
+import { QuickJSInstance } from "./quickjs-instance.ts";
+import {
+  adoptHandle,
+  contextPointer,
+  lazyHandles,
+  recordHostRefs,
+  restoreHostRefs,
+  runtimePointer,
+  scratchPointer,
+  setLazyHandles,
+  setScratchPointer,
+  wrapRuntime,
+  type HostRefsRecord,
+  type LazyHandles,
+} from "./quickjs-internals.ts";
+import type { RunStart } from "./quickjs-run.ts";
+import { QuickJSSession, type HostFunctionRole } from "./quickjs-session.ts";
+
+/**
+ * A QuickJS session captured after a script's top level ran: a copy of the instance's linear memory,
+ * plus the JS-side state that must match it (the pointers of the runtime, context and every handle the
+ * session keeps, and the host refs by role). Made only by the host, from code it ran; never accepted
+ * from outside (isolated-vm's cachedData CVE is why).
+ */
+export interface QuickJSSnapshot {
+  /** What the snapshot is of (see snapshot-key.ts): wasm build, library, language, code, memory cap. */
+  key: string;
+  memoryMb: number;
+  memory: Uint8Array;
+  pointers: {
+    rt: number;
+    ctx: number;
+    scratch: number;
+    invoke: number;
+    tick: number;
+    describe: number;
+    namespace: number | undefined;
+    bridge: number | undefined;
+    lazy: LazyHandles;
+  };
+  hostRefs: HostRefsRecord<HostFunctionRole>;
+  kind: PreparedSource["kind"];
+  /** Fuel the top level used and what it printed: every run from the snapshot starts with them. */
+  start: RunStart;
+}
+
+/** Captures a session whose top level has run; undefined when its state cannot be described (an unknown host ref). */
+export function captureSnapshot(session: QuickJSSession, options: { key: string; memoryMb: number; start: RunStart }): QuickJSSnapshot | undefined {
+  const { api, evaluated, ctx, rt } = session;
+  if (!api || !evaluated) return undefined;
+  const roles = new Map<object, HostFunctionRole>([...session.hostFunctions].map(([role, fn]) => [fn, role]));
+  const hostRefs = recordHostRefs(rt, (value) => roles.get(value));
+  if (!hostRefs) return undefined;
+  return {
+    key: options.key,
+    memoryMb: options.memoryMb,
+    memory: new Uint8Array(session.instance.memory.buffer).slice(),
+    pointers: {
+      rt: runtimePointer(rt),
+      ctx: contextPointer(ctx),
+      scratch: scratchPointer(ctx),
+      invoke: api.invoke.value as number,
+      tick: api.tick.value as number,
+      describe: api.describe.value as number,
+      namespace: evaluated.namespace?.value as number | undefined,
+      bridge: session.bridge?.handle.value as number | undefined,
+      lazy: lazyHandles(ctx),
+    },
+    hostRefs,
+    kind: evaluated.kind,
+    start: options.start,
+  };
+}
+
+/**
+ * Puts a snapshot back into the session it was taken from (or one restored from it): all of memory,
+ * zeros over what grew since, and the JS-side state. Handles made after the snapshot are dropped, never
+ * freed: their memory is gone.
+ */
+export function resetSession(session: QuickJSSession, snapshot: QuickJSSnapshot): void {
+  const bytes = new Uint8Array(session.instance.memory.buffer);
+  bytes.set(snapshot.memory);
+  bytes.fill(0, snapshot.memory.length);
+  setLazyHandles(session.ctx, snapshot.pointers.lazy);
+  restoreHostRefs(session.rt, snapshot.hostRefs, (role) => session.hostFunctions.get(role)!);
+}
+
+/**
+ * A new instance in the snapshot's state: a fresh module instance whose memory starts at the snapshot's
+ * size (memory is never grown from outside), JS wrappers around the recorded runtime, context and
+ * handles, then the snapshot written over memory. No setup is replayed, so no pointer can disagree;
+ * a snapshot whose memory does not fit the instance is refused.
+ */
+export async function restoreSnapshot(snapshot: QuickJSSnapshot, options: { wasmModule: WebAssembly.Module }): Promise<QuickJSSession> {
+  const pages = snapshot.memory.length / 65_536;
+  const instance = await QuickJSInstance.create(options.wasmModule, { memoryMb: snapshot.memoryMb, initialPages: pages });
+  if (instance.memory.buffer.byteLength !== snapshot.memory.length) {
+    instance.dispose();
+    throw new Error(`snapshot ${snapshot.key}: ${pages} pages do not fit an instance capped at ${snapshot.memoryMb} MiB`);
+  }
+  const p = snapshot.pointers;
+  const { rt, ctx } = wrapRuntime(instance.module, { rt: p.rt, ctx: p.ctx });
+  new Uint8Array(instance.memory.buffer).set(snapshot.memory);
+  setScratchPointer(ctx, p.scratch, instance.memory);
+  const session = new QuickJSSession(instance, rt, ctx);
+  session.bindRuntime();
+  session.adoptPrelude({ invoke: adoptHandle(ctx, p.invoke), tick: adoptHandle(ctx, p.tick), describe: adoptHandle(ctx, p.describe) });
+  session.evaluated = { kind: snapshot.kind, namespace: p.namespace === undefined ? undefined : adoptHandle(ctx, p.namespace) };
+  if (p.bridge !== undefined) session.adoptBridge(new QuickJSBridge(ctx, { handle: adoptHandle(ctx, p.bridge) }));
+  for (const [, role] of snapshot.hostRefs.entries) {
+    if (!session.hostFunctions.has(role)) throw new Error(`snapshot ${snapshot.key}: host function ${role} has no counterpart`);
+  }
+  setLazyHandles(ctx, p.lazy);
+  restoreHostRefs(rt, snapshot.hostRefs, (role) => session.hostFunctions.get(role)!);
+  return session;
+}
