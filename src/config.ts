@@ -33,8 +33,10 @@ export interface Config {
   maxComponentBytes: number;
   /** Sandboxes that run at once (Node: worker threads). */
   workers: number;
-  /** Initialised Ruby and Python instances each sandbox keeps per memory cap, restored after every run (0: a new instance per run). */
+  /** Initialised Ruby and Python instances each sandbox keeps per memory cap, and QuickJS sessions per snapshot, restored after every run (0: a new instance per run). */
   warmInstances: number;
+  /** QuickJS snapshots: a top level that takes at least `minInitMs` is captured; each sandbox keeps up to `cacheBytes` of them. */
+  snapshots: { minInitMs: number; cacheBytes: number };
   /** Runs that may wait for a free sandbox before requests get `overloaded`. */
   maxQueue: number;
   /** Caps on host calls per run. */
@@ -79,6 +81,8 @@ const VARS: Record<string, [string, number]> = {
   maxComponentBytes: ["KILN_MAX_COMPONENT_BYTES", 16 << 20],
   workers: ["KILN_WORKERS", 2],
   warmInstances: ["KILN_WARM_INSTANCES", 1],
+  snapshotMinInitMs: ["KILN_SNAPSHOT_MIN_INIT_MS", 5],
+  snapshotCacheMb: ["KILN_SNAPSHOT_CACHE_MB", 256],
   maxQueue: ["KILN_MAX_QUEUE", 1_000],
   logMaxEntries: ["KILN_LOG_MAX_ENTRIES", 1_000],
   logMaxBytes: ["KILN_LOG_MAX_BYTES", 256 << 10],
@@ -133,6 +137,7 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
     maxComponentBytes: n("maxComponentBytes"),
     workers: Math.max(1, n("workers")),
     warmInstances: n("warmInstances"),
+    snapshots: { minInitMs: n("snapshotMinInitMs"), cacheBytes: n("snapshotCacheMb") * 1024 * 1024 },
     maxQueue: n("maxQueue"),
     hostLimits: {
       logMaxEntries: n("logMaxEntries"),

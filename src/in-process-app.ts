@@ -28,7 +28,12 @@ export async function createInProcessApp(options: {
   engines?: Engine[];
 }): Promise<{ app: Hono<KilnEnv>; engine: Engine; port: number; host: string }> {
   const config = loadConfig(options.env);
-  const engine = createQuickJSEngine(options.wasmModule, { services: { kv: options.kv ?? new MemoryKvStore(), http: options.http } });
+  const engine = createQuickJSEngine(options.wasmModule, {
+    services: { kv: options.kv ?? new MemoryKvStore(), http: options.http },
+    warmInstances: config.warmInstances,
+    snapshotMinInitMs: config.snapshots.minInitMs,
+    snapshotCacheBytes: config.snapshots.cacheBytes,
+  });
   const platform = await createPlatform({ config, store: options.store ?? new MemoryPlatformStore() });
   const boot = await devBootstrap(platform, config);
   if (boot) serverLog("info", "dev mode (KILN_ENV=production turns it off): tokens for trying Kiln out", boot);

@@ -41,6 +41,7 @@ const engine = new WorkerPoolEngine({
   redisUrl: config.redisUrl,
   cacheDir: config.cacheDir,
   warmInstances: config.warmInstances,
+  snapshots: config.snapshots,
 });
 await engine.ready();
 let store: PlatformStore;

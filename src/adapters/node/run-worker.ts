@@ -26,15 +26,21 @@ export interface WorkerInit {
   cacheDir: string;
   /** Warm component instances per runtime and memory cap. */
   warmInstances: number;
+  /** QuickJS snapshot settings (engine defaults when absent). */
+  snapshots?: { minInitMs: number; cacheBytes: number };
 }
 export type WorkerRequest = { id: number; job: RunJob };
 export type WorkerReply = { id: number; outcome: import("../../engine/engine.ts").RunOutcome } | { id: number; hostError: string };
 
-const { wasmModule, fuel, kvPath, redisUrl, cacheDir, warmInstances } = workerData as WorkerInit;
+const { wasmModule, fuel, kvPath, redisUrl, cacheDir, warmInstances, snapshots } = workerData as WorkerInit;
 const fuelView = new Int32Array(fuel);
 const kv = redisUrl ? new RedisKvStore(connectRedis(redisUrl)) : new SqliteKvStore(kvPath);
 if (kv instanceof RedisKvStore) kv.redis.connect().catch(() => undefined);
-const quickjs = createQuickJSEngine(wasmModule, { services: { kv, http: new NodeHttpTransport() } });
+const quickjs = createQuickJSEngine(wasmModule, {
+  services: { kv, http: new NodeHttpTransport() },
+  warmInstances,
+  ...(snapshots && { snapshotMinInitMs: snapshots.minInitMs, snapshotCacheBytes: snapshots.cacheBytes }),
+});
 const components = new ComponentEngine(await Promise.all(componentRuntimes.map((d) => prepareComponentRuntime(d, { cacheDir }))), {
   blocking: new ThreadBlockingHost({ kvPath, redisUrl }),
   loadComponent: (bytes) => prepareCallerComponent(bytes, { cacheDir }),

@@ -19,6 +19,8 @@ export interface WorkerPoolOptions {
   cacheDir: string;
   /** Warm component instances per runtime and memory cap, in each worker. */
   warmInstances?: number;
+  /** QuickJS snapshot settings, in each worker (see Config.snapshots). */
+  snapshots?: { minInitMs: number; cacheBytes: number };
   /** How long past a job's deadline the watchdog waits before it kills the worker. Default 250 ms. */
   graceMs?: number;
 }
@@ -89,7 +91,7 @@ export class WorkerPoolEngine implements Engine {
   #spawn(): void {
     const fuel = new SharedArrayBuffer(4);
     const worker = new Worker(WORKER_URL, {
-      workerData: { wasmModule: this.#options.wasmModule, fuel, kvPath: this.#options.kvPath, redisUrl: this.#options.redisUrl, cacheDir: this.#options.cacheDir, warmInstances: this.#options.warmInstances ?? 1 } satisfies WorkerInit,
+      workerData: { wasmModule: this.#options.wasmModule, fuel, kvPath: this.#options.kvPath, redisUrl: this.#options.redisUrl, cacheDir: this.#options.cacheDir, warmInstances: this.#options.warmInstances ?? 1, snapshots: this.#options.snapshots } satisfies WorkerInit,
       stdout: false,
       stderr: false,
     });

@@ -185,7 +185,7 @@ export class QuickJSEngine implements Engine {
   }
 
   #locateRandomState(): Promise<number | undefined> {
-    if (this.#options.snapshotMinInitMs === Infinity) return Promise.resolve(undefined);
+    if (this.#options.snapshotMinInitMs === Infinity || this.#options.snapshotCacheBytes <= 0) return Promise.resolve(undefined);
     return (this.#randomOffset ??= locateRandomState(this.#options.wasmModule, { initialPages: this.#options.runtime.initialPages }));
   }
 
