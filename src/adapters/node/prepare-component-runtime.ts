@@ -7,6 +7,7 @@ import type { ComponentRuntimeDescriptor } from "../../../runtimes/component-run
 import type { PreparedComponentRuntime } from "../../engine/component/component-engine.ts";
 import { forbiddenImports, RUNTIME_IMPORTS } from "../../engine/component/component-imports.ts";
 import { exnrefCopy } from "../../engine/component/exnref-copy.ts";
+import { instrumentDirty } from "../../engine/component/instrument-dirty.ts";
 import { exportModuleState, instrumentFuel } from "../../engine/component/instrument-fuel.ts";
 import { GLUE_NAME, loadPreparedRuntime, METERED_FILE, MOUNT_PREFIX, preparedFolderName } from "../../engine/component/prepared-runtime.ts";
 
@@ -16,7 +17,9 @@ import { GLUE_NAME, loadPreparedRuntime, METERED_FILE, MOUNT_PREFIX, preparedFol
  * (componentEmbed → componentNew with the preview1 reactor adapter → jco transpile), and metered by
  * the fuel pass. jco only accepts Wasm exceptions in the exnref encoding, which Node 20 cannot run,
  * so the component is built from a binaryen exnref copy and the metered legacy-encoding module
- * (same imports and exports) is what actually runs.
+ * (same imports and exports) is what actually runs. Runtimes kept warm also get dirty-page tracking
+ * in every core module that writes memory (the main one and the WASI adapter), so a restore copies
+ * only the pages a run wrote.
  */
 export async function prepareComponentRuntime(descriptor: ComponentRuntimeDescriptor, options: { cacheDir: string }): Promise<PreparedComponentRuntime> {
   const bytes = readFileSync(descriptor.artifact);
@@ -39,12 +42,14 @@ async function build(descriptor: ComponentRuntimeDescriptor, stored: Uint8Array,
   const forbidden = forbiddenImports(await componentWit(component), RUNTIME_IMPORTS);
   if (forbidden.length) throw new Error(`the ${descriptor.language.name} component imports what Kiln's host does not provide: ${forbidden.join(", ")}`);
   const { files } = await transpile(component, { name: GLUE_NAME, instantiation: "async" });
+  // Dirty tracking goes last, so that fuel counts the guest's own work only and the tracking globals are not state.
+  const track = (module: Uint8Array) => (descriptor.warm ? instrumentDirty(module) : module);
   // The other core modules' state (jco's WASI adapter keeps some in globals) must be restorable too.
   for (const [name, content] of Object.entries(files)) {
-    if (name.endsWith(".wasm") && name !== `${GLUE_NAME}.core.wasm`) files[name] = exportModuleState(content);
+    if (name.endsWith(".wasm") && name !== `${GLUE_NAME}.core.wasm`) files[name] = track(exportModuleState(content));
   }
   const mounts = Object.fromEntries((descriptor.mounts ?? []).map((m) => [`${MOUNT_PREFIX}${m.file}`, readMaybeGzipped(m.artifact)]));
-  writePreparedFolder(dir, { ...files, ...mounts, [`${METERED_FILE}.wasm`]: instrumentFuel(bytes) });
+  writePreparedFolder(dir, { ...files, ...mounts, [`${METERED_FILE}.wasm`]: track(instrumentFuel(bytes)) });
 }
 
 /** Writes a prepared folder in a private place and renames it into place, so workers preparing at once never see half a cache. */

@@ -69,9 +69,16 @@ export class ComponentEngine implements Engine {
    */
   constructor(
     runtimes: readonly PreparedComponentRuntime[],
-    options: { services?: HostServices; blocking?: BlockingHost; loadComponent?: (bytes: Uint8Array) => Promise<PreparedComponentRuntime>; warmInstances?: number } = {},
+    options: {
+      services?: HostServices;
+      blocking?: BlockingHost;
+      loadComponent?: (bytes: Uint8Array) => Promise<PreparedComponentRuntime>;
+      warmInstances?: number;
+      /** Check every warm instance byte for byte against its snapshot after it is restored (tests; slow). */
+      verifyRestores?: boolean;
+    } = {},
   ) {
-    this.#pool = new WarmPool({ size: options.warmInstances ?? 1 });
+    this.#pool = new WarmPool({ size: options.warmInstances ?? 1, verify: options.verifyRestores });
     this.#services = options.services ?? {};
     this.#blocking = options.blocking;
     this.#loadComponent = options.loadComponent;
@@ -128,7 +135,7 @@ export class ComponentEngine implements Engine {
         stdout: host?.stdout() ?? "",
         stderr: host?.stderr() ?? "",
         logs: kiln.logs,
-        usage: { fuel: Number((used + FUEL_UNIT - 1n) / FUEL_UNIT), memoryBytes: memory()?.buffer.byteLength ?? null, wallMs: Date.now() - started },
+        usage: { fuel: Number((used + FUEL_UNIT - 1n) / FUEL_UNIT), memoryBytes: memory()?.buffer.byteLength ?? null, wallMs: Date.now() - started, start },
       };
     };
     const trap = (reason: TrapReason) => finish({ ok: false, error: trapError(reason, job.limits) });
@@ -136,6 +143,8 @@ export class ComponentEngine implements Engine {
       const m = memory();
       return m !== undefined && isNearCap(m, job.limits.memoryMb);
     };
+    /** A pool hit starts from a kept instance reset to its snapshot. */
+    let start: "fresh" | "warm" = "fresh";
     let warm: Awaited<ReturnType<WarmPool["borrow"]>> | undefined;
     let clean = false;
     let outcome;
@@ -143,7 +152,9 @@ export class ComponentEngine implements Engine {
       try {
         let instance: ComponentInstance;
         if (runtime.warm) {
+          const hits = this.#pool.stats.hits;
           warm = await this.#pool.borrow(runtime, { ...options, onCore: (c) => (core = c) });
+          if (this.#pool.stats.hits > hits) start = "warm";
           instance = warm.instance;
         } else {
           instance = await ComponentInstance.start(runtime, { ...options, onCore: (c) => (core = c) });

@@ -1,5 +1,6 @@
 import type { PreparedComponentRuntime } from "./component-engine.ts";
 import type { ComponentHost } from "./component-host.ts";
+import { DirtyBitmap, dirtyGlobalsOf, type DirtyGlobals } from "./dirty-bitmap.ts";
 import { FUEL_GLOBAL, STATE_GLOBAL_PREFIX } from "./instrument-fuel.ts";
 import { kilnImports } from "./kiln-imports.ts";
 import { createWasiHost } from "./wasi/wasi-host.ts";
@@ -22,6 +23,8 @@ export class ComponentInstance {
     readonly state: WebAssembly.Global[],
     readonly host: ReturnType<typeof createWasiHost>,
     readonly kiln: KilnBinding,
+    /** The pages the instance wrote since its snapshot; undefined when not tracked (restores copy all of memory). */
+    readonly dirty: DirtyBitmap | undefined,
   ) {}
 
   static async start(runtime: PreparedComponentRuntime, options: { memoryMb: number; maxOutputBytes: number; fuel: bigint; onCore?: (core: WebAssembly.Instance) => void }) {
@@ -35,9 +38,15 @@ export class ComponentInstance {
     const main = runtime.mainModule(options.memoryMb);
     let core: WebAssembly.Instance | undefined;
     const state: WebAssembly.Global[] = [];
+    const tracked: DirtyGlobals[] = [];
+    // Tracking is only sound if every core module that can write the memory marks what it writes.
+    let untracked = false;
     const instance = await runtime.instantiate((name) => (name === runtime.mainModuleName ? main : runtime.modules.get(name)!), imports, async (module, coreImports) => {
       const inst = await WebAssembly.instantiate(module, coreImports);
       for (const [name, value] of Object.entries(inst.exports)) if (name.startsWith(STATE_GLOBAL_PREFIX)) state.push(value as WebAssembly.Global);
+      const globals = dirtyGlobalsOf(inst);
+      if (globals) tracked.push(globals);
+      else if (usesMemory(module)) untracked = true;
       if (module === main) {
         core = inst;
         options.onCore?.(inst);
@@ -46,7 +55,10 @@ export class ComponentInstance {
       return inst;
     });
     runtime.driver.init?.(instance);
-    return new ComponentInstance(instance, core!, state, host, kiln);
+    // Only now: the bitmap's pages then lie past everything initialisation allocated.
+    const memory = core!.exports.memory as WebAssembly.Memory;
+    const dirty = tracked.length && !untracked ? DirtyBitmap.enable(memory, tracked) : undefined;
+    return new ComponentInstance(instance, core!, state, host, kiln, dirty);
   }
 
   get fuel(): WebAssembly.Global {
@@ -57,21 +69,35 @@ export class ComponentInstance {
     return this.core.exports.memory as WebAssembly.Memory;
   }
 
-  /** Its state now: a copy of linear memory and the value of every state global. */
+  /** Its state now: a copy of linear memory and the value of every state global. Dirty-page marks start over from it. */
   snapshot(): InstanceSnapshot {
+    this.dirty?.clear();
     return { memory: new Uint8Array(this.memory.buffer).slice(), globals: this.state.map((g) => g.value) };
   }
 
   /**
-   * Puts a snapshot back: memory and every state global. Memory cannot shrink: what grew since the
-   * snapshot is zeroed, and the restored allocator, which does not know it, takes fresh pages past it.
+   * Puts the last snapshot back: memory and every state global. With dirty-page tracking only the
+   * pages written since are copied; without it, or when the marks are not trusted, all of memory.
+   * Memory cannot shrink: what grew since the snapshot is zeroed, and the restored allocator, which
+   * does not know it, takes fresh pages past it. Returns the pages copied, or undefined for a full copy.
    */
-  restore(snapshot: InstanceSnapshot): void {
-    const bytes = new Uint8Array(this.memory.buffer);
-    bytes.set(snapshot.memory);
-    bytes.fill(0, snapshot.memory.length);
+  restore(snapshot: InstanceSnapshot): number | undefined {
+    let copied: number | undefined;
+    if (this.dirty) {
+      copied = this.dirty.restore(snapshot.memory);
+    } else {
+      const bytes = new Uint8Array(this.memory.buffer);
+      bytes.set(snapshot.memory);
+      bytes.fill(0, snapshot.memory.length);
+    }
     this.state.forEach((g, i) => (g.value = snapshot.globals[i]));
+    return copied;
   }
+}
+
+/** Whether a core module imports or defines a memory (and so may write one). */
+function usesMemory(module: WebAssembly.Module): boolean {
+  return [...WebAssembly.Module.imports(module), ...WebAssembly.Module.exports(module)].some((d) => d.kind === "memory");
 }
 
 export interface InstanceSnapshot {

@@ -4,7 +4,7 @@ import binaryen from "binaryen";
 const BULK_MEMORY_OPT = (binaryen.Features as unknown as Record<string, number>).BulkMemoryOpt ?? 0;
 
 /** What the runtimes here are compiled with (clang 19 defaults plus Wasm exceptions), and what Node 20 runs. */
-const SAFE_FEATURES =
+export const SAFE_FEATURES =
   binaryen.Features.MVP |
   binaryen.Features.MutableGlobals |
   binaryen.Features.SignExt |

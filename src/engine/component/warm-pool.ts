@@ -1,5 +1,6 @@
 import type { PreparedComponentRuntime } from "./component-engine.ts";
 import { ComponentInstance, type InstanceSnapshot } from "./component-instance.ts";
+import { restoreDifferences } from "./restore-differences.ts";
 
 interface Warm {
   instance: ComponentInstance;
@@ -9,23 +10,30 @@ interface Warm {
 /**
  * Initialised instances kept per runtime and memory cap, each with the snapshot taken right after its
  * initialisation. A run borrows one; after a clean run its memory and every mutable global are put
- * back from the snapshot (a full copy, and memory the run grew is zeroed: nothing of the run survives),
- * and it waits for the next run. An instance that trapped or overflowed its output, or whose memory
+ * back from the snapshot (the pages the run wrote, or all of memory when they are not tracked or the
+ * marks are not trusted; memory the run grew is zeroed: nothing of the run survives), and it waits
+ * for the next run. An instance that trapped or overflowed its output, or whose memory
  * has grown more than MAX_GROWTH past the snapshot over its runs, is dropped instead.
  */
 export class WarmPool implements Disposable {
   readonly #idle = new Map<string, Warm[]>();
   readonly #size: number;
+  readonly #verify: boolean;
   #hits = 0;
   #misses = 0;
+  #pageRestores = 0;
+  #fullRestores = 0;
+  #pagesCopied = 0;
 
-  constructor(options: { size: number }) {
+  /** `verify` compares all of memory and every state global with the snapshot after each restore and throws on a difference (tests). */
+  constructor(options: { size: number; verify?: boolean }) {
     this.#size = options.size;
+    this.#verify = options.verify ?? false;
   }
 
-  /** Pool hits and misses so far. */
+  /** Pool hits and misses so far, and restores that copied only dirty pages (and how many) or all of memory. */
   get stats() {
-    return { hits: this.#hits, misses: this.#misses };
+    return { hits: this.#hits, misses: this.#misses, pageRestores: this.#pageRestores, fullRestores: this.#fullRestores, pagesCopied: this.#pagesCopied };
   }
 
   async borrow(runtime: PreparedComponentRuntime, options: Parameters<typeof ComponentInstance.start>[1]): Promise<Warm> {
@@ -45,7 +53,13 @@ export class WarmPool implements Disposable {
     warm.instance.kiln.current = undefined;
     const idle = this.#idle.get(key(runtime, memoryMb)) ?? [];
     if (!clean || idle.length >= this.#size || warm.instance.memory.buffer.byteLength > warm.snapshot.memory.length + MAX_GROWTH) return;
-    warm.instance.restore(warm.snapshot);
+    const copied = warm.instance.restore(warm.snapshot);
+    if (copied === undefined) this.#fullRestores++;
+    else (this.#pageRestores++, (this.#pagesCopied += copied));
+    if (this.#verify) {
+      const differences = restoreDifferences(warm.instance, warm.snapshot);
+      if (differences.length) throw new Error(`warm pool: the restored instance differs from its snapshot: ${differences.slice(0, 20).join("; ")}`);
+    }
     idle.push(warm);
     this.#idle.set(key(runtime, memoryMb), idle);
   }

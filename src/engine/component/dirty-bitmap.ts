@@ -1,0 +1,109 @@
+import { DIRTY_BASE_GLOBAL, DIRTY_SHIFT_GLOBAL } from "./instrument-dirty.ts";
+
+const PAGE = 65536;
+/** The widest store (v128) reaches this far into the page after the one it marks. */
+const STORE_OVERHANG = 16;
+
+/** The two globals one instrumented core instance marks through (see instrumentDirty). */
+export interface DirtyGlobals {
+  base: WebAssembly.Global;
+  shift: WebAssembly.Global;
+}
+
+/** An instance's dirty globals, or undefined when its module was not instrumented. */
+export function dirtyGlobalsOf(instance: WebAssembly.Instance): DirtyGlobals | undefined {
+  const base = instance.exports[DIRTY_BASE_GLOBAL];
+  const shift = instance.exports[DIRTY_SHIFT_GLOBAL];
+  return base instanceof WebAssembly.Global && shift instanceof WebAssembly.Global ? { base, shift } : undefined;
+}
+
+/**
+ * The dirty-page bitmap of one instance's linear memory: one byte per 64 KiB page (65536 of them
+ * cover all of a 32-bit memory), set by the instrumented modules' stores, bulk operations, import
+ * calls and realloc exports. It lives in a page the host grows past everything the guest had when
+ * tracking started, after a guard page; the guest's allocator never hands out pages it did not grow
+ * itself, so no legitimate guest or host write lands in either. A write there sets the mark of its
+ * own page, and then the bitmap is not trusted: `restore` copies everything.
+ */
+export class DirtyBitmap {
+  private constructor(
+    readonly memory: WebAssembly.Memory,
+    /** Page index of the guard page; the bitmap page follows it. */
+    readonly guardPage: number,
+  ) {}
+
+  /**
+   * Grows memory by the guard and bitmap pages and points every module's marks at the bitmap.
+   * Undefined (no tracking: restores copy everything) when memory is at its cap.
+   */
+  static enable(memory: WebAssembly.Memory, modules: readonly DirtyGlobals[]): DirtyBitmap | undefined {
+    let guardPage: number;
+    try {
+      guardPage = memory.grow(2);
+    } catch {
+      return undefined;
+    }
+    const bitmap = new DirtyBitmap(memory, guardPage);
+    for (const m of modules) {
+      m.base.value = bitmap.bitmapPage * PAGE;
+      m.shift.value = 16;
+    }
+    return bitmap;
+  }
+
+  get bitmapPage(): number {
+    return this.guardPage + 1;
+  }
+
+  /** The marks, one byte per page. */
+  get marks(): Uint8Array {
+    return new Uint8Array(this.memory.buffer, this.bitmapPage * PAGE, PAGE);
+  }
+
+  clear(): void {
+    this.marks.fill(0);
+  }
+
+  /** The pages marked since the last clear, or undefined when something wrote the guard or the bitmap page (the marks may be forged). */
+  dirtyPages(): number[] | undefined {
+    const marks = this.marks;
+    if (marks[this.guardPage] || marks[this.bitmapPage]) return undefined;
+    const pages: number[] = [];
+    const count = this.memory.buffer.byteLength / PAGE;
+    for (let p = 0; p < count; p++) if (marks[p]) pages.push(p);
+    return pages;
+  }
+
+  /**
+   * Puts memory back to `snapshot` (taken when the marks were clear): the marked pages are copied
+   * from it, or zeroed past its end, and so are the first bytes of the page after each (a store
+   * marks the page its address is in, and may run up to 15 bytes into the next). Returns the pages
+   * copied, or undefined when the marks were not trusted and all of memory was copied. Clears the marks.
+   */
+  restore(snapshot: Uint8Array): number | undefined {
+    const bytes = new Uint8Array(this.memory.buffer);
+    const pages = this.dirtyPages();
+    if (!pages) {
+      bytes.set(snapshot);
+      bytes.fill(0, snapshot.length);
+      this.clear();
+      return undefined;
+    }
+    const putBack = (from: number, to: number) => {
+      const end = Math.min(to, bytes.length);
+      const copied = Math.min(end, snapshot.length);
+      if (from < copied) bytes.set(snapshot.subarray(from, copied), from);
+      if (Math.max(from, copied) < end) bytes.fill(0, Math.max(from, copied), end);
+    };
+    for (let i = 0; i < pages.length; ) {
+      // Runs of marked pages go back in one copy.
+      let end = pages[i]! + 1;
+      const start = pages[i++]!;
+      while (i < pages.length && pages[i] === end) (end++, i++);
+      putBack(start * PAGE, end * PAGE);
+      putBack(end * PAGE, end * PAGE + STORE_OVERHANG);
+    }
+    this.clear();
+    return pages.length;
+  }
+}

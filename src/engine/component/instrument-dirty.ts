@@ -1,0 +1,248 @@
+import binaryen from "binaryen";
+import { expressionChildren } from "./expression-children.ts";
+import { SAFE_FEATURES } from "./instrument-fuel.ts";
+
+/** The exported global holding the dirty bitmap's address in linear memory (one byte per 64 KiB page). */
+export const DIRTY_BASE_GLOBAL = "__kiln_dirty";
+/**
+ * The exported global every marked address is shifted right by: 31 until the host sets 16. While it
+ * is 31 every mark lands on byte 0 or 1 past the base (0), so an instance nobody set up (a bench
+ * instantiating the module by hand) only writes there: both runtimes put their stack first, and
+ * those two bytes are the bottom of a 16 MiB (Ruby) or 2 MiB (Python) stack.
+ */
+export const DIRTY_SHIFT_GLOBAL = "__kiln_dirty_shift";
+/**
+ * Bytes past a pointer argument of an imported function the host may write (its return area). jco
+ * writes a result of up to 104 bytes through such a pointer for WASI 0.2; a test checks the glue.
+ */
+export const IMPORT_ARG_REACH = 256;
+
+const PREFIX = "__kiln_dirty_";
+const MARK_RANGE = `${PREFIX}mark_range`;
+// binaryen.js's expression classes (Store.setPtr, Call.setTarget, …) are missing from its typings.
+const B = binaryen as any;
+const i32 = binaryen.i32;
+
+/**
+ * Adds dirty-page tracking to a core module that writes linear memory (a build-time step): every
+ * store (all widths, atomics, SIMD lanes) first sets `bitmap[(address + offset) >>> 16] = 1`;
+ * memory.fill, memory.copy and memory.init mark their destination range; every call to an imported
+ * function goes through a thunk marking the pages each i32 argument points into (the host writes
+ * results through such pointers); and every exported `*realloc*` marks the block it returns (the host
+ * writes strings and lists there). The marks are plain stores to `DIRTY_BASE_GLOBAL` + page and are
+ * not tracked themselves. Modules without memory come back unchanged; a start function is refused
+ * (it would run before the host sets the bitmap up).
+ */
+export function instrumentDirty(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  const mod = binaryen.readBinary(bytes);
+  try {
+    if (!mod.hasMemory()) return new Uint8Array(bytes);
+    if (hasStartSection(bytes)) throw new Error("instrumentDirty: modules with a start function are not supported");
+    if (mod.getMemoryInfo().is64) throw new Error("instrumentDirty: 64-bit memories are not supported");
+    mod.setFeatures(binaryen.Features.All);
+    const defined: number[] = [];
+    const imports: binaryen.FunctionInfo[] = [];
+    for (let i = 0; i < mod.getNumFunctions(); i++) {
+      const func = mod.getFunctionByIndex(i);
+      const info = binaryen.getFunctionInfo(func);
+      if (info.module) imports.push(info);
+      else defined.push(func);
+    }
+    mod.addGlobal(DIRTY_BASE_GLOBAL, i32, true, mod.i32.const(0));
+    mod.addGlobalExport(DIRTY_BASE_GLOBAL, DIRTY_BASE_GLOBAL);
+    mod.addGlobal(DIRTY_SHIFT_GLOBAL, i32, true, mod.i32.const(31));
+    mod.addGlobalExport(DIRTY_SHIFT_GLOBAL, DIRTY_SHIFT_GLOBAL);
+    addMarkRange(mod);
+    const thunks = new Map(imports.map((info) => [info.name, addImportThunk(mod, info)]));
+    for (const func of defined) instrumentFunction(mod, func, thunks);
+    checkTables(mod, thunks);
+    wrapReallocs(mod);
+    mod.setFeatures(SAFE_FEATURES);
+    if (!mod.validate()) throw new Error("instrumentDirty: the instrumented module does not validate");
+    return new Uint8Array(mod.emitBinary());
+  } finally {
+    mod.dispose();
+  }
+}
+
+/**
+ * `global.get` of one of the two globals. binaryen.js's own `global.get` leaves its name on the
+ * emscripten stack at every call (Ruby's ~240k stores overflow it), so the names are C strings made once.
+ */
+const globalGet = (() => {
+  const names = new Map<string, number>();
+  return (mod: binaryen.Module, name: string): number => {
+    let ptr = names.get(name);
+    if (ptr === undefined) {
+      const bytes = new TextEncoder().encode(`${name}\0`);
+      ptr = B._malloc(bytes.length) as number;
+      B.HEAPU8.set(bytes, ptr);
+      names.set(name, ptr);
+    }
+    return B._BinaryenGlobalGet(mod.ptr, ptr, i32) as number;
+  };
+})();
+
+/** `bitmap[address >>> shift] = 1`. */
+function mark(mod: binaryen.Module, address: number): number {
+  const page = mod.i32.shr_u(address, globalGet(mod, DIRTY_SHIFT_GLOBAL));
+  return mod.i32.store8(0, 1, mod.i32.add(globalGet(mod, DIRTY_BASE_GLOBAL), page), mod.i32.const(1));
+}
+
+/** `mark_range(start, length)`: marks every page of [start, start + length); a range past 4 GiB (which traps) is marked to the end. */
+function addMarkRange(mod: binaryen.Module): void {
+  const [start, length, page, last] = [0, 1, 2, 3];
+  const get = (index: number) => mod.local.get(index, i32);
+  mod.addFunction(
+    MARK_RANGE,
+    binaryen.createType([i32, i32]),
+    binaryen.none,
+    [i32, i32],
+    mod.block(null, [
+      mod.if(mod.i32.eqz(get(length)), mod.return()),
+      mod.local.set(last, mod.i32.add(get(start), mod.i32.sub(get(length), mod.i32.const(1)))),
+      mod.if(mod.i32.lt_u(get(last), get(start)), mod.local.set(last, mod.i32.const(-1))),
+      mod.local.set(page, mod.i32.shr_u(get(start), globalGet(mod, DIRTY_SHIFT_GLOBAL))),
+      mod.local.set(last, mod.i32.shr_u(get(last), globalGet(mod, DIRTY_SHIFT_GLOBAL))),
+      mod.loop(
+        `${PREFIX}pages`,
+        mod.block(null, [
+          mod.i32.store8(0, 1, mod.i32.add(globalGet(mod, DIRTY_BASE_GLOBAL), get(page)), mod.i32.const(1)),
+          mod.local.set(page, mod.i32.add(get(page), mod.i32.const(1))),
+          mod.br(`${PREFIX}pages`, mod.i32.le_u(get(page), get(last))),
+        ]),
+      ),
+    ]),
+  );
+}
+
+/** A function with the import's signature that marks what its i32 arguments point at, then calls it. */
+function addImportThunk(mod: binaryen.Module, info: binaryen.FunctionInfo): string {
+  const name = `${PREFIX}thunk_${info.name}`;
+  const params = binaryen.expandType(info.params);
+  const marks = params.flatMap((type, i) =>
+    type === i32 ? [mark(mod, mod.local.get(i, i32)), mark(mod, mod.i32.add(mod.local.get(i, i32), mod.i32.const(IMPORT_ARG_REACH - 1)))] : [],
+  );
+  const call = mod.call(info.name, params.map((type, i) => mod.local.get(i, type)), info.results);
+  mod.addFunction(name, info.params, info.results, [], mod.block(null, [...marks, call], info.results));
+  return name;
+}
+
+/** Marks every memory write of one function and sends its calls of imports through their thunks. */
+function instrumentFunction(mod: binaryen.Module, func: number, thunks: ReadonlyMap<string, string>): void {
+  let temp = -1;
+  const local = () => B._BinaryenFunctionAddVar(func, i32) as number;
+  // One scratch local serves every store of the function: it is set and read back with nothing in between but the mark.
+  const marked = (ptr: number, offset: number) => {
+    if (temp < 0) temp = local();
+    const address = offset === 0 ? mod.local.tee(temp, ptr, i32) : mod.i32.add(mod.local.tee(temp, ptr, i32), mod.i32.const(offset | 0));
+    return mod.block(null, [mark(mod, address), mod.local.get(temp, i32)], i32);
+  };
+  // A bulk operation's operands may hold other bulk operations, so each gets its own locals.
+  const ranged = (dest: number, size: number, set: { dest(e: number, v: number): void; size(e: number, v: number): void }, expr: number) => {
+    const [at, length] = [local(), local()];
+    set.dest(expr, mod.local.tee(at, dest, i32));
+    set.size(
+      expr,
+      mod.block(null, [mod.local.set(length, size), mod.call(MARK_RANGE, [mod.local.get(at, i32), mod.local.get(length, i32)], binaryen.none), mod.local.get(length, i32)], i32),
+    );
+  };
+  const stack = [B.Function.getBody(func) as number];
+  while (stack.length) {
+    const expr = stack.pop()!;
+    stack.push(...expressionChildren(expr));
+    switch (B.Expression.getId(expr)) {
+      case binaryen.StoreId:
+        B.Store.setPtr(expr, marked(B.Store.getPtr(expr), B.Store.getOffset(expr)));
+        break;
+      case binaryen.AtomicRMWId:
+        B.AtomicRMW.setPtr(expr, marked(B.AtomicRMW.getPtr(expr), B.AtomicRMW.getOffset(expr)));
+        break;
+      case binaryen.AtomicCmpxchgId:
+        B.AtomicCmpxchg.setPtr(expr, marked(B.AtomicCmpxchg.getPtr(expr), B.AtomicCmpxchg.getOffset(expr)));
+        break;
+      case binaryen.SIMDLoadStoreLaneId:
+        if (B.SIMDLoadStoreLane.isStore(expr)) B.SIMDLoadStoreLane.setPtr(expr, marked(B.SIMDLoadStoreLane.getPtr(expr), B.SIMDLoadStoreLane.getOffset(expr)));
+        break;
+      case binaryen.MemoryFillId:
+        ranged(B.MemoryFill.getDest(expr), B.MemoryFill.getSize(expr), { dest: B.MemoryFill.setDest, size: B.MemoryFill.setSize }, expr);
+        break;
+      case binaryen.MemoryCopyId:
+        ranged(B.MemoryCopy.getDest(expr), B.MemoryCopy.getSize(expr), { dest: B.MemoryCopy.setDest, size: B.MemoryCopy.setSize }, expr);
+        break;
+      case binaryen.MemoryInitId:
+        ranged(B.MemoryInit.getDest(expr), B.MemoryInit.getSize(expr), { dest: B.MemoryInit.setDest, size: B.MemoryInit.setSize }, expr);
+        break;
+      case binaryen.CallId: {
+        const thunk = thunks.get(B.Call.getTarget(expr));
+        if (thunk) B.Call.setTarget(expr, thunk);
+        break;
+      }
+      case binaryen.RefFuncId: {
+        const thunk = thunks.get(B.RefFunc.getFunc(expr));
+        if (thunk) B.RefFunc.setFunc(expr, thunk);
+        break;
+      }
+    }
+  }
+}
+
+/** An import reached through a table would bypass its thunk: refused rather than left unmarked. */
+function checkTables(mod: binaryen.Module, thunks: ReadonlyMap<string, string>): void {
+  for (let i = 0; i < B._BinaryenGetNumElementSegments(mod.ptr); i++) {
+    const info = binaryen.getElementSegmentInfo(B._BinaryenGetElementSegmentByIndex(mod.ptr, i));
+    const reached = info.data.find((name) => thunks.has(name));
+    if (reached) throw new Error(`instrumentDirty: the imported function ${reached} is in a table`);
+  }
+}
+
+/** Points every exported `*realloc*` (canonical ABI: old, old size, align, new size → block) at a wrapper that marks the block it returns. */
+function wrapReallocs(mod: binaryen.Module): void {
+  const exports = Array.from({ length: mod.getNumExports() }, (_, i) => binaryen.getExportInfo(mod.getExportByIndex(i)));
+  for (const exp of exports) {
+    if (exp.kind !== binaryen.ExternalFunction || !exp.name.includes("realloc")) continue;
+    const info = binaryen.getFunctionInfo(mod.getFunction(exp.value));
+    if (binaryen.expandType(info.params).join() !== [i32, i32, i32, i32].join() || info.results !== i32) {
+      throw new Error(`instrumentDirty: the export ${exp.name} does not have the canonical ABI realloc signature`);
+    }
+    const name = `${PREFIX}realloc_${exp.name}`;
+    const block = 4;
+    mod.addFunction(
+      name,
+      info.params,
+      i32,
+      [i32],
+      mod.block(
+        null,
+        [
+          mod.local.set(block, mod.call(exp.value, [0, 1, 2, 3].map((i) => mod.local.get(i, i32)), i32)),
+          mod.call(MARK_RANGE, [mod.local.get(block, i32), mod.local.get(3, i32)], binaryen.none),
+          mod.local.get(block, i32),
+        ],
+        i32,
+      ),
+    );
+    mod.removeExport(exp.name);
+    mod.addFunctionExport(name, exp.name);
+  }
+}
+
+/** Whether a wasm binary has a start section (id 8). */
+function hasStartSection(bytes: Uint8Array): boolean {
+  let pos = 8;
+  while (pos < bytes.length) {
+    const id = bytes[pos]!;
+    let size = 0;
+    let shift = 0;
+    let at = pos + 1;
+    for (;;) {
+      const byte = bytes[at++]!;
+      size |= (byte & 0x7f) << shift;
+      if (!(byte & 0x80)) break;
+      shift += 7;
+    }
+    if (id === 8) return true;
+    pos = at + (size >>> 0);
+  }
+  return false;
+}
