@@ -2,7 +2,8 @@ import { DisposedError } from "../../errors.ts";
 import { isNearCap } from "../../limits/memory.ts";
 import type { QuickJSRuntimeDescriptor } from "../../../runtimes/quickjs.ts";
 import type { HostServices } from "../../host/run-host.ts";
-import type { Engine, LanguageInfo, RunJob, RunOptions, RunOutcome } from "../engine.ts";
+import type { Engine, LanguageInfo, RunJob, RunOptions, RunOutcome, Usage } from "../engine.ts";
+import { trapError } from "../trap-error.ts";
 import { prepareSource, type PreparedSource } from "./prepare-source.ts";
 import { QuickJSInstance } from "./quickjs-instance.ts";
 import { QuickJSRun } from "./quickjs-run.ts";
@@ -95,6 +96,7 @@ export class QuickJSEngine implements Engine {
     const instance = await this.#acquire(job.limits.memoryMb);
     let kept: SnapshotEntry | undefined;
     let session: QuickJSSession | undefined;
+    let closed = false;
     try {
       session = QuickJSSession.open(instance, { memoryMb: job.limits.memoryMb });
       const run = new QuickJSRun(session, job, { ...options, services: this.#options.services });
@@ -108,10 +110,15 @@ export class QuickJSEngine implements Engine {
           kept = this.#capture(session, options.key, job, run);
         }
         if (!outcome) outcome = job.evaluateOnly ? run.evaluatedOutcome() : await run.invoke();
-        return { ...outcome, usage: { ...outcome.usage, start: "fresh" } };
+        return this.#settled(outcome, instance, { job, start: "fresh" });
       } finally {
         if (kept) run.release();
-        else run.dispose();
+        else {
+          // Freeing can fail (QuickJS asserts on a runtime that ran out of memory): that reaches the catch below.
+          run.dispose();
+          closed = true;
+          session.dispose();
+        }
       }
     } catch (e) {
       // An exception that escaped a wasm call leaves the instance inconsistent.
@@ -126,14 +133,29 @@ export class QuickJSEngine implements Engine {
       if (kept && session) {
         this.#keep(kept, session);
       } else {
-        try {
-          if (session && !instance.poisoned) session.dispose();
-        } catch {
-          instance.poison();
+        if (session && !closed && !instance.poisoned) {
+          try {
+            session.dispose();
+          } catch {
+            instance.poison();
+          }
         }
         this.#release(instance);
       }
     }
+  }
+
+  /**
+   * The outcome as the caller sees it. A run that ended at its memory cap ran out of memory even if it
+   * "succeeded": QuickJS swallows a failed allocation inside a promise job (the job just rejects).
+   */
+  #settled(outcome: RunOutcome, instance: QuickJSInstance, options: { job: RunJob; start: Usage["start"] }): RunOutcome {
+    const usage = { ...outcome.usage, start: options.start };
+    if (outcome.ok && isNearCap(instance.memory, options.job.limits.memoryMb)) {
+      const { stdout, stderr, logs } = outcome;
+      return { ok: false, error: trapError("memory_exhausted", options.job.limits), stdout, stderr, logs, usage };
+    }
+    return { ...outcome, usage };
   }
 
   /** Takes a snapshot of a session whose top level just ran; the session then belongs to the snapshot. */
@@ -158,7 +180,7 @@ export class QuickJSEngine implements Engine {
     try {
       const outcome = job.evaluateOnly ? run.evaluatedOutcome() : await run.invoke();
       clean = true;
-      return { ...outcome, usage: { ...outcome.usage, start: warm ? "warm" : "restored" } };
+      return this.#settled(outcome, instance, { job, start: warm ? "warm" : "restored" });
     } catch (e) {
       instance.poison();
       if (isNearCap(instance.memory, job.limits.memoryMb)) {

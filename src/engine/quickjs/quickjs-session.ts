@@ -111,6 +111,12 @@ export class QuickJSSession implements Disposable {
     this.hostFunctions.set("bridge", bridge.hostFunction);
   }
 
+  /** Forgets the bridge without freeing it (after a reset to a state from before it existed). */
+  dropBridge(): void {
+    this.bridge = undefined;
+    this.hostFunctions.delete("bridge");
+  }
+
   /**
    * The host bridge exists only once a script imports `kiln`: it is left on a non-enumerable
    * symbol-keyed global for the module to pick up, and the module's source is returned.

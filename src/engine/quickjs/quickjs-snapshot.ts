@@ -84,6 +84,8 @@ export function resetSession(session: QuickJSSession, snapshot: QuickJSSnapshot)
   bytes.set(snapshot.memory);
   bytes.fill(0, snapshot.memory.length);
   setLazyHandles(session.ctx, snapshot.pointers.lazy);
+  // A bridge a run opened (a dynamic `import("kiln")`) is gone with the memory it lived in.
+  if (snapshot.pointers.bridge === undefined) session.dropBridge();
   restoreHostRefs(session.rt, snapshot.hostRefs, (role) => session.hostFunctions.get(role)!);
 }
 
