@@ -1,16 +1,9 @@
 import binaryen from "binaryen";
+import { DIRTY_BASE_GLOBAL, DIRTY_SHIFT_GLOBAL } from "./dirty-bitmap.ts";
 import { expressionChildren } from "./expression-children.ts";
 import { SAFE_FEATURES } from "./instrument-fuel.ts";
 
-/** The exported global holding the dirty bitmap's address in linear memory (one byte per 64 KiB page). */
-export const DIRTY_BASE_GLOBAL = "__kiln_dirty";
-/**
- * The exported global every marked address is shifted right by: 31 until the host sets 16. While it
- * is 31 every mark lands on byte 0 or 1 past the base (0), so an instance nobody set up (a bench
- * instantiating the module by hand) only writes there: both runtimes put their stack first, and
- * those two bytes are the bottom of a 16 MiB (Ruby) or 2 MiB (Python) stack.
- */
-export const DIRTY_SHIFT_GLOBAL = "__kiln_dirty_shift";
+export { DIRTY_BASE_GLOBAL, DIRTY_SHIFT_GLOBAL };
 /**
  * Bytes past a pointer argument of an imported function the host may write (its return area). jco
  * writes a result of up to 104 bytes through such a pointer for WASI 0.2; a test checks the glue.
@@ -31,13 +24,14 @@ const i32 = binaryen.i32;
  * results through such pointers); and every exported `*realloc*` marks the block it returns (the host
  * writes strings and lists there). The marks are plain stores to `DIRTY_BASE_GLOBAL` + page and are
  * not tracked themselves. Modules without memory come back unchanged; a start function is refused
- * (it would run before the host sets the bitmap up).
+ * (it would run before the host sets the bitmap up) unless `allowStart` says where its marks land is
+ * harmless (QuickJS: bytes 0 and 1, below emscripten's data at 1024).
  */
-export function instrumentDirty(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+export function instrumentDirty(bytes: Uint8Array, options: { allowStart?: boolean } = {}): Uint8Array<ArrayBuffer> {
   const mod = binaryen.readBinary(bytes);
   try {
     if (!mod.hasMemory()) return new Uint8Array(bytes);
-    if (hasStartSection(bytes)) throw new Error("instrumentDirty: modules with a start function are not supported");
+    if (!options.allowStart && hasStartSection(bytes)) throw new Error("instrumentDirty: modules with a start function are not supported");
     if (mod.getMemoryInfo().is64) throw new Error("instrumentDirty: 64-bit memories are not supported");
     mod.setFeatures(binaryen.Features.All);
     const defined: number[] = [];
@@ -57,7 +51,8 @@ export function instrumentDirty(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
     for (const func of defined) instrumentFunction(mod, func, thunks);
     checkTables(mod, thunks);
     wrapReallocs(mod);
-    mod.setFeatures(SAFE_FEATURES);
+    // What the runtimes use (see instrumentFuel), plus SIMD and atomics, whose stores are marked too.
+    mod.setFeatures(SAFE_FEATURES | binaryen.Features.SIMD128 | binaryen.Features.Atomics);
     if (!mod.validate()) throw new Error("instrumentDirty: the instrumented module does not validate");
     return new Uint8Array(mod.emitBinary());
   } finally {
