@@ -26,6 +26,8 @@ export async function createInProcessApp(options: {
   http?: HttpTransport;
   /** More engines beside QuickJS (the component engine where runtimes were prepared). */
   engines?: Engine[];
+  /** The instrumented QuickJS build for snapshots, where the adapter could make one. */
+  snapshotModule?: { module: WebAssembly.Module; sha256: string };
 }): Promise<{ app: Hono<KilnEnv>; engine: Engine; port: number; host: string }> {
   const config = loadConfig(options.env);
   const engine = createQuickJSEngine(options.wasmModule, {
@@ -33,6 +35,7 @@ export async function createInProcessApp(options: {
     warmInstances: config.warmInstances,
     snapshotMinInitMs: config.snapshots.minInitMs,
     snapshotCacheBytes: config.snapshots.cacheBytes,
+    snapshotModule: options.snapshotModule,
   });
   const platform = await createPlatform({ config, store: options.store ?? new MemoryPlatformStore() });
   const boot = await devBootstrap(platform, config);

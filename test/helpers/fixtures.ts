@@ -1,6 +1,7 @@
 import { MemoryKvStore } from "../../src/host/kv-store.ts";
 import { afterAll, beforeAll, expect } from "vitest";
 import { loadArtifact } from "../../src/adapters/node/load-artifact.ts";
+import { prepareQuickJSSnapshotModule } from "../../src/adapters/node/prepare-quickjs.ts";
 import { WorkerPoolEngine } from "../../src/adapters/node/worker-pool.ts";
 import { createApp } from "../../src/app.ts";
 import { loadConfig, type Config } from "../../src/config.ts";
@@ -23,6 +24,12 @@ import { resolveLimits, type RequestedLimits } from "../../src/limits/run-limits
 
 let wasm: Promise<WebAssembly.Module> | undefined;
 /** The real QuickJS wasm, compiled once per test file. */
+let snapshotModule: ReturnType<typeof prepareQuickJSSnapshotModule> | undefined;
+/** The instrumented QuickJS build snapshot sessions run on (prepared once into the test cache). */
+export function quickjsSnapshotModule(): ReturnType<typeof prepareQuickJSSnapshotModule> {
+  return (snapshotModule ??= prepareQuickJSSnapshotModule(defaultRuntimes.quickjs.artifact, { cacheDir: testConfig.cacheDir }));
+}
+
 export function quickjsWasm(): Promise<WebAssembly.Module> {
   return (wasm ??= loadArtifact(defaultRuntimes.quickjs.artifact));
 }

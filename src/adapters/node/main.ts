@@ -8,6 +8,7 @@ import { jsonLogger, serverLog } from "../../server-log.ts";
 import { componentRuntimes } from "../../../runtimes/component-runtimes.ts";
 import { ComponentEngine } from "../../engine/component/component-engine.ts";
 import { loadArtifact } from "./load-artifact.ts";
+import { prepareQuickJSSnapshotModule } from "./prepare-quickjs.ts";
 import { COMPONENT_LANGUAGE } from "../../engine/component/component-compiler.ts";
 import { nodeComponentCompiler } from "./prepare-caller-component.ts";
 import { prepareComponentRuntime } from "./prepare-component-runtime.ts";
@@ -29,6 +30,8 @@ try {
 }
 const runtime = defaultRuntimes.quickjs;
 const wasmModule = await loadArtifact(runtime.artifact);
+// The instrumented build QuickJS snapshots run on (dirty-page resets), made once and cached.
+const snapshotModule = await prepareQuickJSSnapshotModule(runtime.artifact, { cacheDir: config.cacheDir });
 // Prepared (and cached) here once, so the worker threads only load them.
 const prepared = [];
 for (const descriptor of componentRuntimes) prepared.push(await prepareComponentRuntime(descriptor, { cacheDir: config.cacheDir }));
@@ -41,7 +44,7 @@ const engine = new WorkerPoolEngine({
   redisUrl: config.redisUrl,
   cacheDir: config.cacheDir,
   warmInstances: config.warmInstances,
-  snapshots: config.snapshots,
+  snapshots: { ...config.snapshots, module: snapshotModule },
 });
 await engine.ready();
 let store: PlatformStore;

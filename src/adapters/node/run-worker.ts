@@ -27,7 +27,7 @@ export interface WorkerInit {
   /** Warm component instances per runtime and memory cap. */
   warmInstances: number;
   /** QuickJS snapshot settings (engine defaults when absent). */
-  snapshots?: { minInitMs: number; cacheBytes: number };
+  snapshots?: { minInitMs: number; cacheBytes: number; module?: { module: WebAssembly.Module; sha256: string } };
 }
 export type WorkerRequest = { id: number; job: RunJob };
 export type WorkerReply = { id: number; outcome: import("../../engine/engine.ts").RunOutcome } | { id: number; hostError: string };
@@ -39,7 +39,7 @@ if (kv instanceof RedisKvStore) kv.redis.connect().catch(() => undefined);
 const quickjs = createQuickJSEngine(wasmModule, {
   services: { kv, http: new NodeHttpTransport() },
   warmInstances,
-  ...(snapshots && { snapshotMinInitMs: snapshots.minInitMs, snapshotCacheBytes: snapshots.cacheBytes }),
+  ...(snapshots && { snapshotMinInitMs: snapshots.minInitMs, snapshotCacheBytes: snapshots.cacheBytes, snapshotModule: snapshots.module }),
 });
 const components = new ComponentEngine(await Promise.all(componentRuntimes.map((d) => prepareComponentRuntime(d, { cacheDir }))), {
   blocking: new ThreadBlockingHost({ kvPath, redisUrl }),

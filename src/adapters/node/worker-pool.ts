@@ -19,8 +19,8 @@ export interface WorkerPoolOptions {
   cacheDir: string;
   /** Warm component instances per runtime and memory cap, in each worker. */
   warmInstances?: number;
-  /** QuickJS snapshot settings, in each worker (see Config.snapshots). */
-  snapshots?: { minInitMs: number; cacheBytes: number };
+  /** QuickJS snapshot settings, in each worker (see Config.snapshots), and the instrumented build snapshots run on. */
+  snapshots?: { minInitMs: number; cacheBytes: number; module?: { module: WebAssembly.Module; sha256: string } };
   /** How long past a job's deadline the watchdog waits before it kills the worker. Default 250 ms. */
   graceMs?: number;
 }

@@ -1,4 +1,13 @@
-import { DIRTY_BASE_GLOBAL, DIRTY_SHIFT_GLOBAL } from "./instrument-dirty.ts";
+// The globals live here, not beside the pass (instrument-dirty.ts), so engines use them without loading binaryen.
+/** The exported global holding the dirty bitmap's address in linear memory (one byte per 64 KiB page). */
+export const DIRTY_BASE_GLOBAL = "__kiln_dirty";
+/**
+ * The exported global every marked address is shifted right by: 31 until the host sets 16. While it
+ * is 31 every mark lands on byte 0 or 1 past the base (0), so an instance nobody set up (a bench
+ * instantiating the module by hand) only writes there: both runtimes put their stack first, and
+ * those two bytes are the bottom of a 16 MiB (Ruby) or 2 MiB (Python) stack.
+ */
+export const DIRTY_SHIFT_GLOBAL = "__kiln_dirty_shift";
 
 const PAGE = 65536;
 /** The widest store (v128) reaches this far into the page after the one it marks. */
@@ -28,8 +37,9 @@ export function dirtyGlobalsOf(instance: WebAssembly.Instance): DirtyGlobals | u
 export class DirtyBitmap {
   private constructor(
     readonly memory: WebAssembly.Memory,
-    /** Page index of the guard page; the bitmap page follows it. */
+    /** Page index of the guard page (the bitmap page itself where there is none). */
     readonly guardPage: number,
+    readonly bitmapPage: number,
   ) {}
 
   /**
@@ -43,16 +53,30 @@ export class DirtyBitmap {
     } catch {
       return undefined;
     }
-    const bitmap = new DirtyBitmap(memory, guardPage);
-    for (const m of modules) {
-      m.base.value = bitmap.bitmapPage * PAGE;
-      m.shift.value = 16;
-    }
-    return bitmap;
+    return new DirtyBitmap(memory, guardPage, guardPage + 1).#point(modules);
   }
 
-  get bitmapPage(): number {
-    return this.guardPage + 1;
+  /**
+   * A bitmap in a page the caller knows the guest never uses (QuickJS: the bottom of its 5 MiB C stack,
+   * below the 256 KiB its stack limit lets a script reach), for memories that must not be grown from
+   * outside (emscripten's views of memory would go stale). The page must hold zeros.
+   */
+  static at(memory: WebAssembly.Memory, modules: readonly DirtyGlobals[], options: { page: number }): DirtyBitmap {
+    return new DirtyBitmap(memory, options.page, options.page).#point(modules);
+  }
+
+  #point(modules: readonly DirtyGlobals[]): this {
+    for (const m of modules) {
+      m.base.value = this.bitmapPage * PAGE;
+      m.shift.value = 16;
+    }
+    return this;
+  }
+
+  /** Marks the pages of [start, end): writes the host makes into guest memory itself (not through a guest export). */
+  markRange(start: number, end: number): void {
+    if (end <= start) return;
+    this.marks.fill(1, Math.floor(start / PAGE), Math.floor((end - 1) / PAGE) + 1);
   }
 
   /** The marks, one byte per page. */

@@ -8,7 +8,7 @@ import { prepareSource, type PreparedSource } from "./prepare-source.ts";
 import { QuickJSInstance } from "./quickjs-instance.ts";
 import { QuickJSRun } from "./quickjs-run.ts";
 import { QuickJSSession } from "./quickjs-session.ts";
-import { captureSnapshot, resetSession, restoreSnapshot } from "./quickjs-snapshot.ts";
+import { captureSnapshot, resetSession, restoreSnapshot, snapshotDifferences } from "./quickjs-snapshot.ts";
 import { locateRandomState, readRandomState, reseedRandomState } from "./random-state.ts";
 import { SnapshotCache, type SnapshotEntry } from "./snapshot-cache.ts";
 import { snapshotKey } from "./snapshot-key.ts";
@@ -30,10 +30,23 @@ export interface QuickJSEngineOptions {
   snapshotCacheBytes?: number;
   /** Sessions kept in each snapshot's state, ready for the next run. Default 1. */
   warmInstances?: number;
+  /**
+   * The instrumented build (dirty-page tracking, see instrument-quickjs.ts) and its hash, where the
+   * adapter can make it (Node). Snapshots are then taken and run on it, and a reset copies only the
+   * pages a run wrote; a slow top level is seen once on the plain build and snapshotted when the same
+   * code comes again. Without it, snapshots use the plain build and a reset copies all of memory.
+   */
+  snapshotModule?: { module: WebAssembly.Module; sha256: string };
+  /** After every reset, compare all of memory with the snapshot and throw on a difference (tests; slow). */
+  verifyResets?: boolean;
 }
 
 /** A pooled session may grow this far past its snapshot before it is dropped instead of reset. */
 const MAX_GROWTH = 16 << 20;
+/** Slow top levels remembered (plain build) until their code comes again. */
+const MAX_SLOW_KEYS = 4096;
+
+const idleKey = (memoryMb: number, tracked: boolean) => `${tracked ? "tracked" : "plain"}/${memoryMb}`;
 
 /**
  * Runs JavaScript and TypeScript in QuickJS compiled to WebAssembly.
@@ -48,8 +61,11 @@ const MAX_GROWTH = 16 << 20;
 export class QuickJSEngine implements Engine {
   readonly name = "quickjs";
   readonly languages: readonly LanguageInfo[];
-  readonly #options: Required<QuickJSEngineOptions>;
-  readonly #idle = new Map<number, QuickJSInstance[]>();
+  readonly #options: Required<Omit<QuickJSEngineOptions, "snapshotModule">> & Pick<QuickJSEngineOptions, "snapshotModule">;
+  #resets = { pages: 0, full: 0, count: 0 };
+  /** Keys whose top level was slow on the plain build: the next run of that code is snapshotted. */
+  readonly #slow = new Set<string>();
+  readonly #idle = new Map<string, QuickJSInstance[]>();
   readonly #snapshots: SnapshotCache;
   /** Where Math.random's state sits in a context; undefined turns snapshots off (found once per engine). */
   #randomOffset: Promise<number | undefined> | undefined;
@@ -57,7 +73,7 @@ export class QuickJSEngine implements Engine {
   #disposed = false;
 
   constructor(options: QuickJSEngineOptions) {
-    this.#options = { recycleBytes: 32 << 20, idlePerCap: 2, services: {}, snapshotMinInitMs: 5, snapshotCacheBytes: 256 << 20, warmInstances: 1, ...options };
+    this.#options = { recycleBytes: 32 << 20, idlePerCap: 2, services: {}, snapshotMinInitMs: 5, snapshotCacheBytes: 256 << 20, warmInstances: 1, verifyResets: false, ...options };
     this.languages = QuickJSEngine.languagesOf(options.runtime);
     this.#snapshots = new SnapshotCache({ maxBytes: this.#options.snapshotCacheBytes, onDrop: (session) => this.#drop(session.instance) });
   }
@@ -75,16 +91,19 @@ export class QuickJSEngine implements Engine {
       return { ok: false, error: source.error, stdout: "", stderr: "", logs: [], usage: { fuel: 0, memoryBytes: 0, wallMs: Date.now() - started, start: "fresh" } };
     }
     const randomOffset = await this.#locateRandomState();
-    const key = randomOffset === undefined ? undefined : await snapshotKey(source, { wasmSha256: this.#options.runtime.sha256, language: job.language, memoryMb: job.limits.memoryMb });
+    const wasmSha256 = this.#options.snapshotModule?.sha256 ?? this.#options.runtime.sha256;
+    const key = randomOffset === undefined ? undefined : await snapshotKey(source, { wasmSha256, language: job.language, memoryMb: job.limits.memoryMb });
     const entry = key === undefined ? undefined : this.#snapshots.get(key);
     // A budget smaller than the top level's fuel runs the top level again, to fail where it would have.
     if (entry && randomOffset !== undefined && job.limits.fuel >= entry.snapshot.start.fuel) return this.#runFromSnapshot(entry, job, { ...options, randomOffset });
-    return this.#runFresh(source, job, { ...options, key, randomOffset, started });
+    // On the instrumented build when this run may be snapshotted: the code was slow before, or it is a deploy check.
+    const tracked = key !== undefined && this.#options.snapshotModule !== undefined && (this.#slow.has(key) || job.evaluateOnly === true);
+    return this.#runFresh(source, job, { ...options, key, randomOffset, started, tracked });
   }
 
   /** Snapshot counts: entries, bytes held, and runs that found a warm session (hits) or restored one (misses). */
   get snapshotStats() {
-    return this.#snapshots.stats;
+    return { ...this.#snapshots.stats, resets: { ...this.#resets } };
   }
 
   /** Instances alive now (idle, running or kept warm by a snapshot); tests use it to check that nothing leaks. */
@@ -92,8 +111,8 @@ export class QuickJSEngine implements Engine {
     return this.#live;
   }
 
-  async #runFresh(source: PreparedSource, job: RunJob, options: RunOptions & { key?: string; randomOffset?: number; started: number }): Promise<RunOutcome> {
-    const instance = await this.#acquire(job.limits.memoryMb);
+  async #runFresh(source: PreparedSource, job: RunJob, options: RunOptions & { key?: string; randomOffset?: number; started: number; tracked: boolean }): Promise<RunOutcome> {
+    const instance = await this.#acquire(job.limits.memoryMb, { tracked: options.tracked });
     let kept: SnapshotEntry | undefined;
     let session: QuickJSSession | undefined;
     let closed = false;
@@ -107,7 +126,8 @@ export class QuickJSEngine implements Engine {
         outcome = await run.initialize(source);
         const initMs = performance.now() - initStarted;
         if (!outcome && options.key && initMs >= this.#options.snapshotMinInitMs && !session.bridge?.calls && randomBefore === readRandomState(session.ctx, instance.memory, options.randomOffset!)) {
-          kept = this.#capture(session, options.key, job, run);
+          if (options.tracked || !this.#options.snapshotModule) kept = this.#capture(session, options.key, job, run);
+          else this.#rememberSlow(options.key);
         }
         if (!outcome) outcome = job.evaluateOnly ? run.evaluatedOutcome() : await run.invoke();
         return this.#settled(outcome, instance, { job, start: "fresh" });
@@ -159,7 +179,13 @@ export class QuickJSEngine implements Engine {
   }
 
   /** Takes a snapshot of a session whose top level just ran; the session then belongs to the snapshot. */
+  #rememberSlow(key: string): void {
+    this.#slow.add(key);
+    if (this.#slow.size > MAX_SLOW_KEYS) this.#slow.delete(this.#slow.values().next().value!);
+  }
+
   #capture(session: QuickJSSession, key: string, job: RunJob, run: QuickJSRun): SnapshotEntry | undefined {
+    this.#slow.delete(key);
     const snapshot = captureSnapshot(session, { key, memoryMb: job.limits.memoryMb, start: { fuel: run.fuelUsed, ...run.printed } });
     return snapshot && this.#snapshots.add(snapshot);
   }
@@ -170,7 +196,8 @@ export class QuickJSEngine implements Engine {
     this.#snapshots.count(warm !== undefined);
     let session = warm;
     if (!session) {
-      session = await restoreSnapshot(entry.snapshot, { wasmModule: this.#options.wasmModule });
+      const wasmModule = entry.snapshot.tracked ? this.#options.snapshotModule!.module : this.#options.wasmModule;
+      session = await restoreSnapshot(entry.snapshot, { wasmModule });
       this.#live++;
     }
     const { instance } = session;
@@ -200,7 +227,14 @@ export class QuickJSEngine implements Engine {
     const { instance } = session;
     const grown = instance.memory.buffer.byteLength - entry.snapshot.memory.length;
     if (!this.#disposed && !instance.poisoned && grown <= MAX_GROWTH && !isNearCap(instance.memory, instance.memoryMb)) {
-      resetSession(session, entry.snapshot);
+      const { pages } = resetSession(session, entry.snapshot);
+      this.#resets.count++;
+      if (pages === undefined) this.#resets.full++;
+      else this.#resets.pages += pages;
+      if (this.#options.verifyResets) {
+        const differences = snapshotDifferences(session, entry.snapshot);
+        if (differences.length) throw new Error(`QuickJS reset left ${differences.length} pages unlike the snapshot: ${differences.slice(0, 10).join(", ")}`);
+      }
       if (this.#snapshots.keep(entry, session, { perEntry: this.#options.warmInstances })) return;
     }
     this.#drop(instance);
@@ -211,19 +245,21 @@ export class QuickJSEngine implements Engine {
     return (this.#randomOffset ??= locateRandomState(this.#options.wasmModule, { initialPages: this.#options.runtime.initialPages }));
   }
 
-  async #acquire(memoryMb: number): Promise<QuickJSInstance> {
-    const idle = this.#idle.get(memoryMb)?.pop();
+  async #acquire(memoryMb: number, options: { tracked: boolean }): Promise<QuickJSInstance> {
+    const idle = this.#idle.get(idleKey(memoryMb, options.tracked))?.pop();
     if (idle) return idle;
-    const instance = await QuickJSInstance.create(this.#options.wasmModule, { memoryMb, initialPages: this.#options.runtime.initialPages });
+    const wasmModule = options.tracked ? this.#options.snapshotModule!.module : this.#options.wasmModule;
+    const instance = await QuickJSInstance.create(wasmModule, { memoryMb, initialPages: this.#options.runtime.initialPages, tracked: options.tracked });
     this.#live++;
     return instance;
   }
 
   #release(instance: QuickJSInstance): void {
-    const idle = this.#idle.get(instance.memoryMb) ?? [];
+    const key = idleKey(instance.memoryMb, instance.tracking !== undefined);
+    const idle = this.#idle.get(key) ?? [];
     if (!this.#disposed && instance.reusable({ recycleBytes: this.#options.recycleBytes }) && idle.length < this.#options.idlePerCap) {
       idle.push(instance);
-      this.#idle.set(instance.memoryMb, idle);
+      this.#idle.set(key, idle);
       return;
     }
     this.#drop(instance);

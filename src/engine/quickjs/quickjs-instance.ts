@@ -1,11 +1,29 @@
 import { newQuickJSWASMModuleFromVariant, newVariant, type QuickJSWASMModule } from "quickjs-emscripten-core";
 import variant from "@jitl/quickjs-wasmfile-release-sync";
 import { createCappedMemory, isNearCap } from "../../limits/memory.ts";
+import { DirtyBitmap, dirtyGlobalsOf } from "../component/dirty-bitmap.ts";
+
+/**
+ * The page the dirty bitmap of an instrumented QuickJS instance lives in: the bottom of emscripten's
+ * 5 MiB C stack ([~97 KiB, ~5.3 MiB), growing down), which the 256 KiB stack limit keeps scripts far
+ * from. A write there marks the page itself and makes the next reset copy everything.
+ */
+const BITMAP_PAGE = 2;
+/** The export under which the instrumented build exposes the C stack pointer (see instrument-quickjs.ts). */
+export const STACK_POINTER_EXPORT = "__kiln_sp";
+
+/** Dirty-page tracking of an instrumented instance: its bitmap, and where the C stack pointer rests between calls. */
+export interface InstanceTracking {
+  bitmap: DirtyBitmap;
+  stackTop: number;
+}
 
 /**
  * One instance of the QuickJS wasm module with its own capped linear memory.
  * Runs on it get a fresh runtime and context each; the instance itself is reused until it
  * is poisoned (an exception escaped a wasm call), grew too large, or ended a run near its cap.
+ * An instance of the instrumented build (`tracked`) also knows which pages were written since its
+ * marks were last cleared (snapshot sessions reset only those).
  */
 export class QuickJSInstance implements Disposable {
   #poisoned = false;
@@ -15,13 +33,42 @@ export class QuickJSInstance implements Disposable {
     readonly module: QuickJSWASMModule,
     readonly memory: WebAssembly.Memory,
     readonly memoryMb: number,
+    readonly tracking: InstanceTracking | undefined,
   ) {}
 
   /** Instantiates the precompiled module against a fresh memory capped at `memoryMb`. */
-  static async create(wasmModule: WebAssembly.Module, options: { memoryMb: number; initialPages: number }): Promise<QuickJSInstance> {
+  static async create(wasmModule: WebAssembly.Module, options: { memoryMb: number; initialPages: number; tracked?: boolean }): Promise<QuickJSInstance> {
     const memory = createCappedMemory(options.memoryMb, { initialPages: options.initialPages });
-    const module = await newQuickJSWASMModuleFromVariant(newVariant(variant, { wasmModule, wasmMemory: memory }));
-    return new QuickJSInstance(module, memory, options.memoryMb);
+    if (!options.tracked) {
+      const module = await newQuickJSWASMModuleFromVariant(newVariant(variant, { wasmModule, wasmMemory: memory }));
+      return new QuickJSInstance(module, memory, options.memoryMb, undefined);
+    }
+    // Instantiated here rather than by the library, to reach the instrumented build's exports.
+    let exports: WebAssembly.Exports | undefined;
+    const instantiateWasm = (imports: WebAssembly.Imports, onSuccess: (instance: WebAssembly.Instance) => void) => {
+      void WebAssembly.instantiate(wasmModule, imports).then((instance) => {
+        exports = instance.exports;
+        onSuccess(instance);
+      });
+      return {};
+    };
+    const module = await newQuickJSWASMModuleFromVariant(newVariant(variant, { wasmMemory: memory, emscriptenModule: { instantiateWasm } as never }));
+    const globals = exports && dirtyGlobalsOf({ exports } as WebAssembly.Instance);
+    const sp = exports?.[STACK_POINTER_EXPORT];
+    const page = new Uint8Array(memory.buffer, BITMAP_PAGE * 65_536, 65_536);
+    if (!globals || !(sp instanceof WebAssembly.Global) || page.some((b) => b !== 0)) {
+      throw new Error("QuickJSInstance: the snapshot build lacks dirty tracking, or its bitmap page is in use");
+    }
+    const bitmap = DirtyBitmap.at(memory, [globals], { page: BITMAP_PAGE });
+    // The library writes strings and buffers into blocks it takes from malloc (not through guest stores).
+    const emscripten = (module as unknown as { module: { _malloc(size: number): number } }).module;
+    const malloc = emscripten._malloc;
+    emscripten._malloc = (size: number) => {
+      const ptr = malloc(size);
+      bitmap.markRange(ptr, ptr + size);
+      return ptr;
+    };
+    return new QuickJSInstance(module, memory, options.memoryMb, { bitmap, stackTop: sp.value as number });
   }
 
   /** Marks the instance unusable; it is dropped instead of being reused. */

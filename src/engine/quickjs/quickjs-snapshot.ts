@@ -16,6 +16,9 @@ import {
   type LazyHandles,
 } from "./quickjs-internals.ts";
 import type { RunStart } from "./quickjs-run.ts";
+
+/** How far below the resting C stack pointer the glue's own writes may reach. */
+const STACK_WINDOW = 128 * 1024;
 import { QuickJSSession, type HostFunctionRole } from "./quickjs-session.ts";
 
 /**
@@ -28,6 +31,8 @@ export interface QuickJSSnapshot {
   /** What the snapshot is of (see snapshot-key.ts): wasm build, library, language, code, memory cap. */
   key: string;
   memoryMb: number;
+  /** Taken on the instrumented build (dirty-page tracking); it is only ever restored into that build. */
+  tracked: boolean;
   memory: Uint8Array;
   pointers: {
     rt: number;
@@ -53,9 +58,12 @@ export function captureSnapshot(session: QuickJSSession, options: { key: string;
   const roles = new Map<object, HostFunctionRole>([...session.hostFunctions].map(([role, fn]) => [fn, role]));
   const hostRefs = recordHostRefs(rt, (value) => roles.get(value));
   if (!hostRefs) return undefined;
+  // The marks restart here: the snapshot holds a clear bitmap, and a reset copies what was marked since.
+  session.instance.tracking?.bitmap.clear();
   return {
     key: options.key,
     memoryMb: options.memoryMb,
+    tracked: session.instance.tracking !== undefined,
     memory: new Uint8Array(session.instance.memory.buffer).slice(),
     pointers: {
       rt: runtimePointer(rt),
@@ -75,18 +83,28 @@ export function captureSnapshot(session: QuickJSSession, options: { key: string;
 }
 
 /**
- * Puts a snapshot back into the session it was taken from (or one restored from it): all of memory,
- * zeros over what grew since, and the JS-side state. Handles made after the snapshot are dropped, never
+ * Puts a snapshot back into the session it was taken from (or one restored from it): memory (on the
+ * instrumented build only the pages written since, else all of it; zeros over what grew) and the
+ * JS-side state. Answers how many pages were copied (undefined: all). Handles made after the snapshot are dropped, never
  * freed: their memory is gone.
  */
-export function resetSession(session: QuickJSSession, snapshot: QuickJSSnapshot): void {
-  const bytes = new Uint8Array(session.instance.memory.buffer);
-  bytes.set(snapshot.memory);
-  bytes.fill(0, snapshot.memory.length);
+export function resetSession(session: QuickJSSession, snapshot: QuickJSSnapshot): { pages: number | undefined } {
+  const tracking = session.instance.tracking;
+  let pages: number | undefined;
+  if (tracking) {
+    // The glue writes call arguments (an evaluated string, a function's name) just below the resting stack pointer.
+    tracking.bitmap.markRange(tracking.stackTop - STACK_WINDOW, tracking.stackTop);
+    pages = tracking.bitmap.restore(snapshot.memory);
+  } else {
+    const bytes = new Uint8Array(session.instance.memory.buffer);
+    bytes.set(snapshot.memory);
+    bytes.fill(0, snapshot.memory.length);
+  }
   setLazyHandles(session.ctx, snapshot.pointers.lazy);
   // A bridge a run opened (a dynamic `import("kiln")`) is gone with the memory it lived in.
   if (snapshot.pointers.bridge === undefined) session.dropBridge();
   restoreHostRefs(session.rt, snapshot.hostRefs, (role) => session.hostFunctions.get(role)!);
+  return { pages };
 }
 
 /**
@@ -97,7 +115,7 @@ export function resetSession(session: QuickJSSession, snapshot: QuickJSSnapshot)
  */
 export async function restoreSnapshot(snapshot: QuickJSSnapshot, options: { wasmModule: WebAssembly.Module }): Promise<QuickJSSession> {
   const pages = snapshot.memory.length / 65_536;
-  const instance = await QuickJSInstance.create(options.wasmModule, { memoryMb: snapshot.memoryMb, initialPages: pages });
+  const instance = await QuickJSInstance.create(options.wasmModule, { memoryMb: snapshot.memoryMb, initialPages: pages, tracked: snapshot.tracked });
   if (instance.memory.buffer.byteLength !== snapshot.memory.length) {
     instance.dispose();
     throw new Error(`snapshot ${snapshot.key}: ${pages} pages do not fit an instance capped at ${snapshot.memoryMb} MiB`);
@@ -117,4 +135,21 @@ export async function restoreSnapshot(snapshot: QuickJSSnapshot, options: { wasm
   setLazyHandles(ctx, p.lazy);
   restoreHostRefs(rt, snapshot.hostRefs, (role) => session.hostFunctions.get(role)!);
   return session;
+}
+
+/** The 64 KiB pages where a session's memory differs from a snapshot (grown memory must be zeros). For tests: it reads everything. */
+export function snapshotDifferences(session: QuickJSSession, snapshot: QuickJSSnapshot): number[] {
+  const now = new BigUint64Array(session.instance.memory.buffer);
+  const then = new BigUint64Array(snapshot.memory.buffer, snapshot.memory.byteOffset, snapshot.memory.length / 8);
+  const pages: number[] = [];
+  const words = 65_536 / 8;
+  for (let page = 0; page * words < now.length; page++) {
+    for (let i = page * words; i < (page + 1) * words; i++) {
+      if (now[i] !== (i < then.length ? then[i] : 0n)) {
+        pages.push(page);
+        break;
+      }
+    }
+  }
+  return pages;
 }

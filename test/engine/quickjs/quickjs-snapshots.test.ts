@@ -12,7 +12,8 @@ import { snapshotKey } from "../../../src/engine/quickjs/snapshot-key.ts";
 import { createQuickJSEngine } from "../../../src/default-engines.ts";
 import { MemoryKvStore } from "../../../src/host/kv-store.ts";
 import type { QuickJSEngine } from "../../../src/engine/quickjs/quickjs-engine.ts";
-import { job, quickjsWasm } from "../../helpers/fixtures.ts";
+import type { RunJob } from "../../../src/engine/engine.ts";
+import { job, quickjsSnapshotModule, quickjsWasm } from "../../helpers/fixtures.ts";
 
 let engine: QuickJSEngine | undefined;
 afterEach(() => engine?.dispose());
@@ -25,12 +26,6 @@ class SlowKvStore extends MemoryKvStore {
   }
 }
 
-/** An engine that snapshots every top level (threshold 0), so small scripts exercise the path. */
-async function snapshotting(options: { warmInstances?: number; snapshotCacheBytes?: number } = {}): Promise<QuickJSEngine> {
-  engine = createQuickJSEngine(await quickjsWasm(), { services: { kv: new SlowKvStore() }, snapshotMinInitMs: 0, ...options });
-  return engine;
-}
-
 const HEAVY = `
 const table = new Map();
 for (let i = 0; i < 20000; i++) table.set("k" + i, { id: i, tags: ["a" + (i % 7)] });
@@ -38,17 +33,52 @@ console.log("init done", table.size);
 export default (input) => ({ size: table.size, hit: table.get(input.key)?.id ?? null });
 `;
 
-describe("snapshots of a script's top level", () => {
+/**
+ * Both ways an engine snapshots: on the plain build (a reset copies all of memory), and with the
+ * instrumented build (a reset copies the pages a run wrote; every reset here is checked byte for byte
+ * against the snapshot). With the instrumented build, a slow top level is first seen on the plain
+ * build, so a snapshot exists after two fresh runs instead of one.
+ */
+describe.each([
+  { build: "the plain build (full resets)", tracked: false },
+  { build: "the instrumented build (dirty-page resets, verified)", tracked: true },
+])("snapshots on $build", ({ tracked }) => {
+  /** Fresh runs before a snapshot exists. */
+  const FRESH = tracked ? 2 : 1;
+  const freshRuns = Array.from({ length: FRESH }, () => "fresh");
+
+  /** An engine that snapshots every top level (threshold 0), so small scripts exercise the path. */
+  async function snapshotting(options: { warmInstances?: number; snapshotCacheBytes?: number } = {}): Promise<QuickJSEngine> {
+    engine = createQuickJSEngine(await quickjsWasm(), {
+      services: { kv: new SlowKvStore() },
+      snapshotMinInitMs: 0,
+      ...(tracked && { snapshotModule: await quickjsSnapshotModule(), verifyResets: true }),
+      ...options,
+    });
+    return engine;
+  }
+
+  /** Runs a job until its snapshot exists; answers the last (fresh) outcome. */
+  async function prime(e: QuickJSEngine, j: RunJob) {
+    let out;
+    for (let i = 0; i < FRESH; i++) {
+      out = await e.run(j);
+      expect(out.usage.start).toBe("fresh");
+    }
+    return out!;
+  }
+
+describe("a script's top level", () => {
   it("runs the top level once: later runs start warm, with the same result, output and fuel", async () => {
     const e = await snapshotting();
     const runs = [];
     for (let i = 0; i < 4; i++) runs.push(await e.run(job("javascript", HEAVY, { input: { key: "k42" } })));
-    expect(runs.map((r) => r.usage.start)).toEqual(["fresh", "warm", "warm", "warm"]);
+    expect(runs.map((r) => r.usage.start)).toEqual([...freshRuns, "warm", "warm", "warm"].slice(0, 4));
     for (const r of runs) {
       expect(r).toMatchObject({ ok: true, result: { size: 20000, hit: 42 }, stdout: "init done 20000\n" });
       expect(r.usage.fuel).toBe(runs[0]!.usage.fuel);
     }
-    expect(e.snapshotStats).toMatchObject({ snapshots: 1, hits: 3, misses: 0 });
+    expect(e.snapshotStats).toMatchObject({ snapshots: 1, hits: 4 - FRESH, misses: 0 });
   });
 
   it("restores the snapshot into a new instance when no warm one is idle (concurrent runs)", async () => {
@@ -56,7 +86,7 @@ describe("snapshots of a script's top level", () => {
     // The handler waits on the host, so the three runs overlap.
     const code = 'import { kv } from "kiln";\n' + HEAVY.replace("export default (input) => (", "export default async (input) => (await kv.get(input.key), ");
     const grants = { kv: { namespace: "t" }, secrets: {} };
-    const first = await e.run(job("javascript", code, { input: { key: "k1" }, grants }));
+    const first = await prime(e, job("javascript", code, { input: { key: "k1" }, grants }));
     const both = await Promise.all([1, 2, 3].map((n) => e.run(job("javascript", code, { input: { key: "k" + n }, grants }))));
     // The first to start takes the warm session; one at least overlaps it and needs a restored one.
     expect(both.map((r) => r.usage.start)).toContain("restored");
@@ -81,7 +111,7 @@ describe("snapshots of a script's top level", () => {
       };`;
     const a = await e.run(job("javascript", code, { input: { secret: "tenant-a" } }));
     expect(a).toMatchObject({ ok: true, result: { cache: null, global: null, proto: null, calls: 1 } });
-    for (const start of ["warm", "warm"]) {
+    for (const start of [...freshRuns.slice(1), "warm", "warm"]) {
       const b = await e.run(job("javascript", code, { input: { secret: "tenant-b" } }));
       expect(b).toMatchObject({ ok: true, result: { cache: null, global: null, proto: null, calls: 1 }, usage: { start } });
     }
@@ -114,7 +144,7 @@ describe("snapshots of a script's top level", () => {
 describe("what a run from a snapshot may and may not change", () => {
   it("charges the top level's fuel to every run, and a budget below it fails where a fresh run would", async () => {
     const e = await snapshotting();
-    const first = await e.run(job("javascript", HEAVY, { input: { key: "k1" } }));
+    const first = await prime(e, job("javascript", HEAVY, { input: { key: "k1" } }));
     const initFuel = first.usage.fuel! - 1;
     const small = await e.run(job("javascript", HEAVY, { input: { key: "k1" }, limits: { fuel: Math.max(1, initFuel - 2) } }));
     expect(small).toMatchObject({ ok: false, error: { code: "fuel_exhausted" }, usage: { start: "fresh" } });
@@ -125,7 +155,7 @@ describe("what a run from a snapshot may and may not change", () => {
   it("drops an instance whose run trapped, and the next run starts from the snapshot again", async () => {
     const e = await snapshotting();
     const code = HEAVY.replace("export default (input) => (", "export default (input) => input.loop ? (() => { for (;;) {} })() : (");
-    await e.run(job("javascript", code, { input: { key: "k1" } }));
+    await prime(e, job("javascript", code, { input: { key: "k1" } }));
     const live = e.liveInstances;
     const trapped = await e.run(job("javascript", code, { input: { loop: true }, limits: { fuel: 500 } }));
     expect(trapped).toMatchObject({ ok: false, error: { code: "fuel_exhausted" }, usage: { start: "warm" } });
@@ -136,7 +166,7 @@ describe("what a run from a snapshot may and may not change", () => {
 
   it("answers a deploy check (evaluate only) from the snapshot without running anything", async () => {
     const e = await snapshotting();
-    await e.run(job("javascript", HEAVY));
+    await prime(e, job("javascript", HEAVY));
     const check = await e.run({ ...job("javascript", HEAVY), evaluateOnly: true });
     expect(check).toMatchObject({ ok: true, result: null, stdout: "init done 20000\n", usage: { start: "warm" } });
   });
@@ -149,17 +179,31 @@ describe("what a run from a snapshot may and may not change", () => {
       const out = await e.run(job("javascript", code, { input: { kv: i % 2 === 0 }, grants }));
       expect(out, JSON.stringify(out)).toMatchObject({ ok: true });
     }
-    expect(e.snapshotStats).toMatchObject({ snapshots: 1, hits: 19 });
-    expect(e.liveInstances).toBe(1);
+    expect(e.snapshotStats).toMatchObject({ snapshots: 1, hits: 20 - FRESH });
+    // The snapshot's warm session, and with the instrumented build the plain instance of the first run.
+    expect(e.liveInstances).toBe(FRESH);
   });
 
   it("evicts the least recently used snapshot beyond its byte budget, with the instances kept for it", async () => {
     const e = await snapshotting({ snapshotCacheBytes: 40 << 20 });
-    for (const n of [1, 2, 3]) await e.run(job("javascript", `const n = ${n};\nexport default () => n`));
+    for (const n of [1, 2, 3]) await prime(e, job("javascript", `const n = ${n};\nexport default () => n`));
     expect(e.snapshotStats.bytes).toBeLessThanOrEqual(40 << 20);
     expect(e.snapshotStats.snapshots).toBe(1);
     expect((await e.run(job("javascript", "const n = 3;\nexport default () => n"))).usage.start).toBe("warm");
     expect((await e.run(job("javascript", "const n = 1;\nexport default () => n"))).usage.start).toBe("fresh");
+  });
+
+  it("puts back what the host wrote into guest memory: a 2 MiB input, console output, host answers", async () => {
+    const e = await snapshotting();
+    const code = 'import { kv } from "kiln";\nconst t = [1].map(String);\nexport default async (input) => { console.log("n", input.blob.length); await kv.set("k", input.blob.slice(0, 1000)); return [input.blob.length, await kv.get("k")] }';
+    const grants = { kv: { namespace: "t" }, secrets: {} };
+    for (let i = 0; i < FRESH + 3; i++) {
+      const blob = String(i).repeat(2 << 20);
+      const out = await e.run(job("javascript", code, { input: { blob }, grants }));
+      expect(out).toMatchObject({ ok: true, result: [blob.length, blob.slice(0, 1000)], stdout: `n ${blob.length}\n` });
+    }
+    // Every run from the snapshot, and the run that took it, ended in a (verified) reset.
+    expect(e.snapshotStats.resets.count).toBe(4);
   });
 
   it("is off with a cache of 0 bytes", async () => {
@@ -167,6 +211,8 @@ describe("what a run from a snapshot may and may not change", () => {
     for (let i = 0; i < 2; i++) expect((await e.run(job("javascript", HEAVY))).usage.start).toBe("fresh");
     expect(e.snapshotStats.snapshots).toBe(0);
   });
+});
+
 });
 
 describe("capture, restore and reset", () => {

@@ -1,0 +1,29 @@
+import { createHash } from "node:crypto";
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { INSTRUMENT_QUICKJS_VERSION, instrumentQuickJS } from "../../engine/quickjs/instrument-quickjs.ts";
+
+const require = createRequire(import.meta.url);
+
+/**
+ * The QuickJS build for snapshot sessions (dirty-page tracking, see instrument-quickjs.ts), made from
+ * the runtime's artifact once and cached in `cacheDir` under the artifact's hash. Returns the compiled
+ * module and the SHA-256 of its bytes (part of every snapshot key).
+ */
+export async function prepareQuickJSSnapshotModule(specifier: string, options: { cacheDir: string }): Promise<{ module: WebAssembly.Module; sha256: string }> {
+  const source = await readFile(require.resolve(specifier));
+  const hash = createHash("sha256").update(source).digest("hex");
+  const file = join(options.cacheDir, `quickjs-snapshots-${hash.slice(0, 16)}-v${INSTRUMENT_QUICKJS_VERSION}.wasm`);
+  let bytes: Uint8Array<ArrayBuffer>;
+  try {
+    bytes = await readFile(file);
+  } catch {
+    bytes = instrumentQuickJS(source);
+    await mkdir(options.cacheDir, { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    await writeFile(tmp, bytes);
+    await rename(tmp, file);
+  }
+  return { module: new WebAssembly.Module(bytes), sha256: createHash("sha256").update(bytes).digest("hex") };
+}
