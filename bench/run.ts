@@ -12,6 +12,8 @@ import type { AddressInfo } from "node:net";
 import { newQuickJSWASMModuleFromVariant, newVariant } from "quickjs-emscripten-core";
 import variant from "@jitl/quickjs-wasmfile-release-sync";
 import { loadArtifact } from "../src/adapters/node/load-artifact.ts";
+import { prepareQuickJSSnapshotModule } from "../src/adapters/node/prepare-quickjs.ts";
+import { quickjsSnapshotSection } from "./quickjs-snapshots.ts";
 import { WorkerPoolEngine } from "../src/adapters/node/worker-pool.ts";
 import { createApp } from "../src/app.ts";
 import { createPlatform, devBootstrap } from "../src/platform/create-platform.ts";
@@ -64,6 +66,7 @@ async function time(n: number, fn: () => unknown | Promise<unknown>) {
 }
 
 const wasmModule = await loadArtifact(defaultRuntimes.quickjs.artifact);
+const snapshotModule = await prepareQuickJSSnapshotModule(defaultRuntimes.quickjs.artifact, { cacheDir: config.cacheDir });
 
 // 1. In process: one fresh, isolated run, against the raw library floor and node:vm (not a sandbox).
 const engine = createQuickJSEngine(wasmModule);
@@ -102,6 +105,9 @@ const spin = async (run: () => Promise<{ ok: boolean; error?: { code: string } }
 };
 const quickjsSpinMs = await spin(() => engine.run({ ...job, code: "while (true) {}", limits: spinLimits }));
 engine.dispose();
+
+// 1b. QuickJS snapshots: tiny and heavy top levels, cold vs restored vs warm, and the reset alone.
+const snapshotSection = await quickjsSnapshotSection(wasmModule, config, { snapshotModule });
 
 // 2. Lua as a component: a fresh instance per run, and the cost of fuel metering.
 const preparedStart = performance.now();
@@ -353,6 +359,7 @@ Kiln's overhead over the raw library floor: ${(kiln.p50 / floor.p50).toFixed(2)}
 An endless simple loop with ${SPIN_FUEL} fuel units (the default budget) until \`fuel_exhausted\`, p50 of 3:
 JavaScript (\`while (true) {}\`) ${quickjsSpinMs.toFixed(0)} ms, Lua (\`while true do end\`) ${luaSpinMs.toFixed(0)} ms.
 
+${snapshotSection}
 ## HTTP: \`POST /v1/run\` with that script (autocannon, 10 connections, ${DURATION} s, ${config.workers} worker threads)
 
 autocannon runs in the same process as the server, so it, the main thread and the workers share the same cores. Each

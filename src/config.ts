@@ -81,7 +81,7 @@ const VARS: Record<string, [string, number]> = {
   maxComponentBytes: ["KILN_MAX_COMPONENT_BYTES", 16 << 20],
   workers: ["KILN_WORKERS", 2],
   warmInstances: ["KILN_WARM_INSTANCES", 1],
-  snapshotMinInitMs: ["KILN_SNAPSHOT_MIN_INIT_MS", 5],
+  snapshotMinInitMs: ["KILN_SNAPSHOT_MIN_INIT_MS", 2],
   snapshotCacheMb: ["KILN_SNAPSHOT_CACHE_MB", 256],
   maxQueue: ["KILN_MAX_QUEUE", 1_000],
   logMaxEntries: ["KILN_LOG_MAX_ENTRIES", 1_000],

@@ -24,7 +24,7 @@ export interface QuickJSEngineOptions {
   idlePerCap?: number;
   /** Storage and network behind the WIT host interfaces. Without them kv and http are never granted. */
   services?: HostServices;
-  /** A script whose top level takes at least this long is snapshotted after it. Default 5 ms; Infinity turns snapshots off. */
+  /** A script whose top level takes at least this long is snapshotted after it. Default 2 ms; Infinity turns snapshots off. */
   snapshotMinInitMs?: number;
   /** Bytes of snapshots, with the sessions kept in their state, held at most. Default 256 MiB. */
   snapshotCacheBytes?: number;
@@ -73,7 +73,7 @@ export class QuickJSEngine implements Engine {
   #disposed = false;
 
   constructor(options: QuickJSEngineOptions) {
-    this.#options = { recycleBytes: 32 << 20, idlePerCap: 2, services: {}, snapshotMinInitMs: 5, snapshotCacheBytes: 256 << 20, warmInstances: 1, verifyResets: false, ...options };
+    this.#options = { recycleBytes: 32 << 20, idlePerCap: 2, services: {}, snapshotMinInitMs: 2, snapshotCacheBytes: 256 << 20, warmInstances: 1, verifyResets: false, ...options };
     this.languages = QuickJSEngine.languagesOf(options.runtime);
     this.#snapshots = new SnapshotCache({ maxBytes: this.#options.snapshotCacheBytes, onDrop: (session) => this.#drop(session.instance) });
   }
