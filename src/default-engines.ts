@@ -7,7 +7,7 @@ export const defaultRuntimes = { quickjs: quickjsRuntime } as const;
 /** The default engine for JavaScript and TypeScript, given the compiled QuickJS wasm, the host services and snapshot settings. */
 export function createQuickJSEngine(
   wasmModule: WebAssembly.Module,
-  options: Pick<QuickJSEngineOptions, "services" | "snapshotMinInitMs" | "snapshotCacheBytes" | "warmInstances" | "snapshotModule"> = {},
+  options: Pick<QuickJSEngineOptions, "services" | "snapshotMinInitMs" | "snapshotCacheBytes" | "warmInstances" | "snapshotModule" | "verifyResets"> = {},
 ): QuickJSEngine {
   return new QuickJSEngine({ ...options, runtime: quickjsRuntime, wasmModule });
 }

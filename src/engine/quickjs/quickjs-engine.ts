@@ -166,12 +166,15 @@ export class QuickJSEngine implements Engine {
   }
 
   /**
-   * The outcome as the caller sees it. A run that ended at its memory cap ran out of memory even if it
-   * "succeeded": QuickJS swallows a failed allocation inside a promise job (the job just rejects).
+   * The outcome as the caller sees it. A run that ended at its memory cap ran out of memory, whether it
+   * "succeeded" (QuickJS swallows a failed allocation inside a promise job: the job just rejects) or
+   * failed with a guest error.
    */
   #settled(outcome: RunOutcome, instance: QuickJSInstance, options: { job: RunJob; start: Usage["start"] }): RunOutcome {
     const usage = { ...outcome.usage, start: options.start };
-    if (outcome.ok && isNearCap(instance.memory, options.job.limits.memoryMb)) {
+    // Near the cap a failed allocation also surfaces as a guest error (often "Uncaught null": the error object itself could not be made).
+    const failedAtCap = outcome.ok || outcome.error.code === "guest_error";
+    if (failedAtCap && isNearCap(instance.memory, options.job.limits.memoryMb)) {
       const { stdout, stderr, logs } = outcome;
       return { ok: false, error: trapError("memory_exhausted", options.job.limits), stdout, stderr, logs, usage };
     }
