@@ -23,7 +23,7 @@ describe("POST /v1/run", () => {
       stdout: "",
       stderr: "",
       logs: [],
-      usage: { fuel: expect.any(Number), memoryBytes: expect.any(Number), wallMs: expect.any(Number) },
+      usage: { fuel: expect.any(Number), memoryBytes: expect.any(Number), wallMs: expect.any(Number), start: expect.stringMatching(/^(fresh|warm|restored)$/) },
     });
   });
 
