@@ -111,7 +111,7 @@ function addMarkRange(mod: binaryen.Module): void {
   );
 }
 
-/** A function with the import's signature that marks what its i32 arguments point at, then calls it. */
+/** A function with the import's signature that calls it, then marks what its i32 arguments point at (after: the host may have written there). */
 function addImportThunk(mod: binaryen.Module, info: binaryen.FunctionInfo): string {
   const name = `${PREFIX}thunk_${info.name}`;
   const params = binaryen.expandType(info.params);
@@ -119,65 +119,82 @@ function addImportThunk(mod: binaryen.Module, info: binaryen.FunctionInfo): stri
     type === i32 ? [mark(mod, mod.local.get(i, i32)), mark(mod, mod.i32.add(mod.local.get(i, i32), mod.i32.const(IMPORT_ARG_REACH - 1)))] : [],
   );
   const call = mod.call(info.name, params.map((type, i) => mod.local.get(i, type)), info.results);
-  mod.addFunction(name, info.params, info.results, [], mod.block(null, [...marks, call], info.results));
+  const result = params.length;
+  const body =
+    info.results === binaryen.none
+      ? mod.block(null, [call, ...marks])
+      : mod.block(null, [mod.local.set(result, call), ...marks, mod.local.get(result, info.results)], info.results);
+  mod.addFunction(name, info.params, info.results, info.results === binaryen.none ? [] : [info.results], body);
   return name;
 }
 
-/** Marks every memory write of one function and sends its calls of imports through their thunks. */
+const WRITES = new Set([binaryen.StoreId, binaryen.AtomicRMWId, binaryen.AtomicCmpxchgId, binaryen.SIMDLoadStoreLaneId, binaryen.MemoryFillId, binaryen.MemoryCopyId, binaryen.MemoryInitId]);
+
+/**
+ * Marks every memory write of one function and sends its calls of imports through their thunks. The
+ * mark is stored after the write, so a write into the bitmap page cannot clear the mark that gives it away.
+ */
 function instrumentFunction(mod: binaryen.Module, func: number, thunks: ReadonlyMap<string, string>): void {
+  const local = (type: number) => B._BinaryenFunctionAddVar(func, type) as number;
   let temp = -1;
-  const local = () => B._BinaryenFunctionAddVar(func, i32) as number;
-  // One scratch local serves every store of the function: it is set and read back with nothing in between but the mark.
-  const marked = (ptr: number, offset: number) => {
-    if (temp < 0) temp = local();
-    const address = offset === 0 ? mod.local.tee(temp, ptr, i32) : mod.i32.add(mod.local.tee(temp, ptr, i32), mod.i32.const(offset | 0));
-    return mod.block(null, [mark(mod, address), mod.local.get(temp, i32)], i32);
+  /**
+   * `bitmap[(ptr + offset) >>> shift] = (write(ptr, …), 1)`: the mark's address is computed from the
+   * pointer as it is evaluated, then the write runs (operands in their order), then the mark is
+   * stored. One scratch local serves all: it is read back right after it is set, before any operand
+   * that could hold another write. (Keeping it for after the write would take a local per nesting
+   * depth, and Ruby's frames already nearly fill V8's default stack.)
+   */
+  const pointed = (write: number, cls: string, valueType: number) => {
+    if (temp < 0) temp = local(i32);
+    const offset = (B[cls].getOffset(write) as number) | 0;
+    const ptr = mod.local.tee(temp, B[cls].getPtr(write), i32);
+    const markAt = mod.i32.add(globalGet(mod, DIRTY_BASE_GLOBAL), mod.i32.shr_u(offset === 0 ? ptr : mod.i32.add(ptr, mod.i32.const(offset)), globalGet(mod, DIRTY_SHIFT_GLOBAL)));
+    B[cls].setPtr(write, mod.local.get(temp, i32));
+    if (valueType === binaryen.none) return mod.i32.store8(0, 1, markAt, mod.block(null, [write, mod.i32.const(1)], i32));
+    const result = local(valueType);
+    return mod.block(null, [mod.i32.store8(0, 1, markAt, mod.block(null, [mod.local.set(result, write), mod.i32.const(1)], i32)), mod.local.get(result, valueType)], valueType);
   };
-  // A bulk operation's operands may hold other bulk operations, so each gets its own locals.
-  const ranged = (dest: number, size: number, set: { dest(e: number, v: number): void; size(e: number, v: number): void }, expr: number) => {
-    const [at, length] = [local(), local()];
-    set.dest(expr, mod.local.tee(at, dest, i32));
-    set.size(
-      expr,
-      mod.block(null, [mod.local.set(length, size), mod.call(MARK_RANGE, [mod.local.get(at, i32), mod.local.get(length, i32)], binaryen.none), mod.local.get(length, i32)], i32),
-    );
+  /** A bulk `write` with its destination and size kept, followed by the marks of that range. */
+  const ranged = (write: number, cls: string) => {
+    const [at, length] = [local(i32), local(i32)];
+    B[cls].setDest(write, mod.local.tee(at, B[cls].getDest(write), i32));
+    B[cls].setSize(write, mod.local.tee(length, B[cls].getSize(write), i32));
+    return mod.block(null, [write, mod.call(MARK_RANGE, [mod.local.get(at, i32), mod.local.get(length, i32)], binaryen.none)]);
   };
-  const stack = [B.Function.getBody(func) as number];
+  // Post-order, so that a write is wrapped after the writes in its operands (their slots are set first).
+  interface Entry {
+    expr: number;
+    replace(next: number): void;
+    open: boolean;
+  }
+  const stack: Entry[] = [{ expr: B.Function.getBody(func), replace: (next) => B.Function.setBody(func, next), open: false }];
   while (stack.length) {
-    const expr = stack.pop()!;
-    stack.push(...expressionChildren(expr));
-    switch (B.Expression.getId(expr)) {
-      case binaryen.StoreId:
-        B.Store.setPtr(expr, marked(B.Store.getPtr(expr), B.Store.getOffset(expr)));
-        break;
-      case binaryen.AtomicRMWId:
-        B.AtomicRMW.setPtr(expr, marked(B.AtomicRMW.getPtr(expr), B.AtomicRMW.getOffset(expr)));
-        break;
-      case binaryen.AtomicCmpxchgId:
-        B.AtomicCmpxchg.setPtr(expr, marked(B.AtomicCmpxchg.getPtr(expr), B.AtomicCmpxchg.getOffset(expr)));
-        break;
-      case binaryen.SIMDLoadStoreLaneId:
-        if (B.SIMDLoadStoreLane.isStore(expr)) B.SIMDLoadStoreLane.setPtr(expr, marked(B.SIMDLoadStoreLane.getPtr(expr), B.SIMDLoadStoreLane.getOffset(expr)));
-        break;
-      case binaryen.MemoryFillId:
-        ranged(B.MemoryFill.getDest(expr), B.MemoryFill.getSize(expr), { dest: B.MemoryFill.setDest, size: B.MemoryFill.setSize }, expr);
-        break;
-      case binaryen.MemoryCopyId:
-        ranged(B.MemoryCopy.getDest(expr), B.MemoryCopy.getSize(expr), { dest: B.MemoryCopy.setDest, size: B.MemoryCopy.setSize }, expr);
-        break;
-      case binaryen.MemoryInitId:
-        ranged(B.MemoryInit.getDest(expr), B.MemoryInit.getSize(expr), { dest: B.MemoryInit.setDest, size: B.MemoryInit.setSize }, expr);
-        break;
-      case binaryen.CallId: {
-        const thunk = thunks.get(B.Call.getTarget(expr));
-        if (thunk) B.Call.setTarget(expr, thunk);
-        break;
-      }
-      case binaryen.RefFuncId: {
-        const thunk = thunks.get(B.RefFunc.getFunc(expr));
-        if (thunk) B.RefFunc.setFunc(expr, thunk);
-        break;
-      }
+    const entry = stack[stack.length - 1]!;
+    const { expr } = entry;
+    const id = B.Expression.getId(expr) as number;
+    const writes = WRITES.has(id) && (id !== binaryen.SIMDLoadStoreLaneId || B.SIMDLoadStoreLane.isStore(expr));
+    if (!entry.open) {
+      entry.open = true;
+      for (const slot of expressionChildren(expr)) stack.push({ expr: slot.child, replace: slot.replace, open: false });
+      continue;
+    }
+    stack.pop();
+    const type = B.Expression.getType(expr) as number;
+    // A write of type unreachable never completes (an operand traps or branches away), so it writes nothing.
+    if (writes && type !== binaryen.unreachable) {
+      if (id === binaryen.StoreId) entry.replace(pointed(expr, "Store", binaryen.none));
+      else if (id === binaryen.SIMDLoadStoreLaneId) entry.replace(pointed(expr, "SIMDLoadStoreLane", binaryen.none));
+      else if (id === binaryen.AtomicRMWId) entry.replace(pointed(expr, "AtomicRMW", type));
+      else if (id === binaryen.AtomicCmpxchgId) entry.replace(pointed(expr, "AtomicCmpxchg", type));
+      else if (id === binaryen.MemoryFillId) entry.replace(ranged(expr, "MemoryFill"));
+      else if (id === binaryen.MemoryCopyId) entry.replace(ranged(expr, "MemoryCopy"));
+      else entry.replace(ranged(expr, "MemoryInit"));
+    } else if (id === binaryen.CallId) {
+      const thunk = thunks.get(B.Call.getTarget(expr));
+      if (thunk) B.Call.setTarget(expr, thunk);
+    } else if (id === binaryen.RefFuncId) {
+      const thunk = thunks.get(B.RefFunc.getFunc(expr));
+      if (thunk) B.RefFunc.setFunc(expr, thunk);
     }
   }
 }
@@ -191,7 +208,10 @@ function checkTables(mod: binaryen.Module, thunks: ReadonlyMap<string, string>):
   }
 }
 
-/** Points every exported `*realloc*` (canonical ABI: old, old size, align, new size → block) at a wrapper that marks the block it returns. */
+/**
+ * Points every exported `*realloc*` (canonical ABI: old, old size, align, new size → block) at a
+ * wrapper that marks the block it returns, and traps when the guard or bitmap page is marked then.
+ */
 function wrapReallocs(mod: binaryen.Module): void {
   const exports = Array.from({ length: mod.getNumExports() }, (_, i) => binaryen.getExportInfo(mod.getExportByIndex(i)));
   for (const exp of exports) {
@@ -212,6 +232,12 @@ function wrapReallocs(mod: binaryen.Module): void {
         [
           mod.local.set(block, mod.call(exp.value, [0, 1, 2, 3].map((i) => mod.local.get(i, i32)), i32)),
           mod.call(MARK_RANGE, [mod.local.get(block, i32), mod.local.get(3, i32)], binaryen.none),
+          // The host writes the block after this returns, and could overwrite the marks of the guard
+          // and bitmap pages there (the host does not mark): a block reaching into them is a trap.
+          mod.if(
+            mod.i32.ne(globalGet(mod, DIRTY_BASE_GLOBAL), mod.i32.const(0)),
+            mod.if(mod.i32.load16_u(0, 1, mod.i32.sub(mod.i32.add(globalGet(mod, DIRTY_BASE_GLOBAL), mod.i32.shr_u(globalGet(mod, DIRTY_BASE_GLOBAL), mod.i32.const(16))), mod.i32.const(1))), mod.unreachable()),
+          ),
           mod.local.get(block, i32),
         ],
         i32,

@@ -14,6 +14,7 @@ const WAT = `(module
   (memory (export "memory") 8 8)
   (data $seg "hello world")
   (func (export "store32") (param $a i32) (i32.store offset=4 (local.get $a) (i32.const 1)))
+  (func (export "zero") (param $a i32) (i32.store8 (local.get $a) (i32.const 0)))
   (func (export "store8") (param $a i32) (i64.store8 offset=65536 (local.get $a) (i64.const 1)))
   (func (export "storef64") (param $a i32) (f64.store (local.get $a) (f64.const 1)))
   (func (export "v128") (param $a i32) (v128.store (local.get $a) (v128.const i32x4 1 2 3 4)))
@@ -38,11 +39,11 @@ function instrumented() {
   return new WebAssembly.Module(instrumentDirty(bytes));
 }
 
-async function instance(options: { enable: boolean }) {
+async function instance(options: { enable: boolean; bitmap?: number }) {
   const calls: number[][] = [];
   const inst = await WebAssembly.instantiate(instrumented(), { env: { host: (a: number, _: bigint, b: number) => (calls.push([a, b]), 0) } });
   if (options.enable) {
-    (inst.exports[DIRTY_BASE_GLOBAL] as WebAssembly.Global).value = BITMAP * PAGE;
+    (inst.exports[DIRTY_BASE_GLOBAL] as WebAssembly.Global).value = (options.bitmap ?? BITMAP) * PAGE;
     (inst.exports[DIRTY_SHIFT_GLOBAL] as WebAssembly.Global).value = 16;
   }
   const bytes = () => new Uint8Array((inst.exports.memory as WebAssembly.Memory).buffer);
@@ -87,8 +88,24 @@ describe("instrumentDirty", () => {
   it("marks the block an exported realloc returns, and returns it", async () => {
     const { fn, marked } = await instance({ enable: true });
     let block = 0;
-    expect(marked(() => (block = fn.cabi_realloc!(0, 0, 1, PAGE + 1)))).toEqual([5, 6]);
+    expect(marked(() => (block = fn.cabi_realloc!(0, 0, 1, 16)))).toEqual([5]);
     expect(block).toBe(0x50000);
+  });
+
+  it("marks after the write: a store over the bitmap's own mark leaves it set", async () => {
+    const { fn, bytes } = await instance({ enable: true });
+    const own = BITMAP * PAGE + BITMAP;
+    fn.zero!(own);
+    expect(bytes()[own]).toBe(1);
+    fn.fill!(BITMAP * PAGE, 16); // 7 over the first 16 marks, its own among them
+    expect([bytes()[BITMAP * PAGE + 3], bytes()[own]]).toEqual([7, 1]);
+  });
+
+  it("traps when an exported realloc hands out a block in the guard or bitmap page", async () => {
+    const { fn } = await instance({ enable: true });
+    expect(() => fn.cabi_realloc!(0, 0, 1, PAGE + 1)).toThrow(WebAssembly.RuntimeError); // reaches the guard page (6)
+    const moved = await instance({ enable: true, bitmap: 5 });
+    expect(() => moved.fn.cabi_realloc!(0, 0, 1, 16)).toThrow(WebAssembly.RuntimeError); // in the bitmap page
   });
 
   it("before the host sets the bitmap up, marks only bytes 0 and 1", async () => {
