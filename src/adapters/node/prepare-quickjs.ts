@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { PREPARE_VERSION } from "../../engine/component/prepared-runtime.ts";
 import { INSTRUMENT_QUICKJS_VERSION, instrumentQuickJS } from "../../engine/quickjs/instrument-quickjs.ts";
 
 const require = createRequire(import.meta.url);
@@ -14,7 +15,8 @@ const require = createRequire(import.meta.url);
 export async function prepareQuickJSSnapshotModule(specifier: string, options: { cacheDir: string }): Promise<{ module: WebAssembly.Module; sha256: string }> {
   const source = await readFile(require.resolve(specifier));
   const hash = createHash("sha256").update(source).digest("hex");
-  const file = join(options.cacheDir, `quickjs-snapshots-${hash.slice(0, 16)}-v${INSTRUMENT_QUICKJS_VERSION}.wasm`);
+  // The dirty pass is shared with the component runtimes: its version is part of theirs (PREPARE_VERSION).
+  const file = join(options.cacheDir, `quickjs-snapshots-${hash.slice(0, 16)}-v${PREPARE_VERSION}.${INSTRUMENT_QUICKJS_VERSION}.wasm`);
   let bytes: Uint8Array<ArrayBuffer>;
   try {
     bytes = await readFile(file);

@@ -9,7 +9,7 @@ import { rubyDriver } from "./ruby-driver.ts";
 import { patchMemoryMax } from "./patch-memory-max.ts";
 import type { Mount } from "./wasi/filesystem.ts";
 
-const PREPARE_VERSION = "6";
+export const PREPARE_VERSION = "6";
 const DRIVERS: Record<ComponentRuntimeDescriptor["driver"], GuestDriver> = { lua: luaDriver, ruby: rubyDriver, python: pythonDriver, component: componentDriver };
 /** The name jco's files carry in a prepared folder: `runtime.js`, `runtime.core.wasm`, … */
 export const GLUE_NAME = "runtime";
