@@ -11,7 +11,7 @@ import { QuickJSSession } from "./quickjs-session.ts";
 import { captureSnapshot, resetSession, restoreSnapshot, snapshotDifferences } from "./quickjs-snapshot.ts";
 import { locateRandomState, readRandomState, reseedRandomState } from "./random-state.ts";
 import { SnapshotCache, type SnapshotEntry } from "./snapshot-cache.ts";
-import { snapshotKey } from "./snapshot-key.ts";
+import { snapshotBuildId, snapshotKey } from "./snapshot-key.ts";
 
 export interface QuickJSEngineOptions {
   /** The runtime descriptor (artifact and its hash, languages, initial memory). */
@@ -46,6 +46,23 @@ const MAX_GROWTH = 16 << 20;
 /** Slow top levels remembered (plain build) until their code comes again. */
 const MAX_SLOW_KEYS = 4096;
 
+/**
+ * A 53-bit hash of a snapshot key (cyrb53), so remembering slow code does not keep the code. A hint only:
+ * a collision just runs some other code once on the instrumented build.
+ */
+function slowId(key: string): number {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}
+
 const idleKey = (memoryMb: number, tracked: boolean) => `${tracked ? "tracked" : "plain"}/${memoryMb}`;
 
 /**
@@ -63,12 +80,12 @@ export class QuickJSEngine implements Engine {
   readonly languages: readonly LanguageInfo[];
   readonly #options: Required<Omit<QuickJSEngineOptions, "snapshotModule">> & Pick<QuickJSEngineOptions, "snapshotModule">;
   #resets = { pages: 0, full: 0, count: 0 };
-  /** Keys whose top level was slow on the plain build: the next run of that code is snapshotted. */
-  readonly #slow = new Set<string>();
+  /** Hashes of keys whose top level was slow on the plain build: the next run of that code is snapshotted. */
+  readonly #slow = new Set<number>();
   readonly #idle = new Map<string, QuickJSInstance[]>();
   readonly #snapshots: SnapshotCache;
   /** Where Math.random's state sits in a context; undefined turns snapshots off (found once per engine). */
-  #randomOffset: Promise<number | undefined> | undefined;
+  #setup: Promise<{ randomOffset?: number; buildId?: string }> | undefined;
   #live = 0;
   #disposed = false;
 
@@ -90,14 +107,13 @@ export class QuickJSEngine implements Engine {
     if ("error" in source) {
       return { ok: false, error: source.error, stdout: "", stderr: "", logs: [], usage: { fuel: 0, memoryBytes: 0, wallMs: Date.now() - started, start: "fresh" } };
     }
-    const randomOffset = await this.#locateRandomState();
-    const wasmSha256 = this.#options.snapshotModule?.sha256 ?? this.#options.runtime.sha256;
-    const key = randomOffset === undefined ? undefined : await snapshotKey(source, { wasmSha256, language: job.language, memoryMb: job.limits.memoryMb });
+    const { randomOffset, buildId } = await this.#snapshotSetup();
+    const key = buildId === undefined ? undefined : snapshotKey(source, { buildId, language: job.language, memoryMb: job.limits.memoryMb });
     const entry = key === undefined ? undefined : this.#snapshots.get(key);
     // A budget smaller than the top level's fuel runs the top level again, to fail where it would have.
     if (entry && randomOffset !== undefined && job.limits.fuel >= entry.snapshot.start.fuel) return this.#runFromSnapshot(entry, job, { ...options, randomOffset });
     // On the instrumented build when this run may be snapshotted: the code was slow before, or it is a deploy check.
-    const tracked = key !== undefined && this.#options.snapshotModule !== undefined && (this.#slow.has(key) || job.evaluateOnly === true);
+    const tracked = key !== undefined && this.#options.snapshotModule !== undefined && (this.#slow.has(slowId(key)) || job.evaluateOnly === true);
     return this.#runFresh(source, job, { ...options, key, randomOffset, started, tracked });
   }
 
@@ -183,12 +199,12 @@ export class QuickJSEngine implements Engine {
 
   /** Takes a snapshot of a session whose top level just ran; the session then belongs to the snapshot. */
   #rememberSlow(key: string): void {
-    this.#slow.add(key);
+    this.#slow.add(slowId(key));
     if (this.#slow.size > MAX_SLOW_KEYS) this.#slow.delete(this.#slow.values().next().value!);
   }
 
   #capture(session: QuickJSSession, key: string, job: RunJob, run: QuickJSRun): SnapshotEntry | undefined {
-    this.#slow.delete(key);
+    this.#slow.delete(slowId(key));
     const snapshot = captureSnapshot(session, { key, memoryMb: job.limits.memoryMb, start: { fuel: run.fuelUsed, ...run.printed } });
     return snapshot && this.#snapshots.add(snapshot);
   }
@@ -243,9 +259,15 @@ export class QuickJSEngine implements Engine {
     this.#drop(instance);
   }
 
-  #locateRandomState(): Promise<number | undefined> {
-    if (this.#options.snapshotMinInitMs === Infinity || this.#options.snapshotCacheBytes <= 0) return Promise.resolve(undefined);
-    return (this.#randomOffset ??= locateRandomState(this.#options.wasmModule, { initialPages: this.#options.runtime.initialPages }));
+  /** Found once per engine: where Math.random's state is, and the build id snapshot keys start with (both undefined: snapshots off). */
+  #snapshotSetup(): Promise<{ randomOffset?: number; buildId?: string }> {
+    if (this.#options.snapshotMinInitMs === Infinity || this.#options.snapshotCacheBytes <= 0) return Promise.resolve({});
+    return (this.#setup ??= (async () => {
+      const randomOffset = await locateRandomState(this.#options.wasmModule, { initialPages: this.#options.runtime.initialPages });
+      if (randomOffset === undefined) return {};
+      const wasmSha256 = this.#options.snapshotModule?.sha256 ?? this.#options.runtime.sha256;
+      return { randomOffset, buildId: await snapshotBuildId({ wasmSha256 }) };
+    })());
   }
 
   async #acquire(memoryMb: number, options: { tracked: boolean }): Promise<QuickJSInstance> {

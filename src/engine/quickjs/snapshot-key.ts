@@ -10,11 +10,19 @@ const SNAPSHOT_FORMAT = 1;
 const hex = (buffer: ArrayBuffer) => Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, "0")).join("");
 
 /**
- * The key a QuickJS snapshot is stored under: SHA-256 over the wasm build's hash, the library version,
- * the guest-side setup (prelude, console and timers, the kiln module), the language, the code as it is
- * evaluated, and the memory cap. A snapshot is only ever read back for exactly that combination.
+ * The build a snapshot belongs to: SHA-256 over the wasm build's hash, the library version and the
+ * guest-side setup (prelude, console and timers, the kiln module). Computed once per engine.
  */
-export async function snapshotKey(source: PreparedSource, options: { wasmSha256: string; language: string; memoryMb: number }): Promise<string> {
-  const text = JSON.stringify([SNAPSHOT_FORMAT, options.wasmSha256, QUICKJS_LIBRARY, GUEST_PRELUDE, GUEST_GLOBALS, GUEST_KILN_MODULE, options.language, options.memoryMb, source.kind, source.code]);
+export async function snapshotBuildId(options: { wasmSha256: string }): Promise<string> {
+  const text = JSON.stringify([SNAPSHOT_FORMAT, options.wasmSha256, QUICKJS_LIBRARY, GUEST_PRELUDE, GUEST_GLOBALS, GUEST_KILN_MODULE]);
   return hex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
+}
+
+/**
+ * The key a QuickJS snapshot is stored under: the build id (hashes of everything the snapshot ran on),
+ * the language, the memory cap, how the code is evaluated, and the code itself, verbatim: a lookup is
+ * exact, and computing it needs no hash of the code on every run.
+ */
+export function snapshotKey(source: PreparedSource, options: { buildId: string; language: string; memoryMb: number }): string {
+  return `${options.buildId}/${options.language}/${options.memoryMb}/${source.kind}\n${source.code}`;
 }

@@ -8,7 +8,7 @@ import { QuickJSInstance } from "../../../src/engine/quickjs/quickjs-instance.ts
 import { QuickJSRun } from "../../../src/engine/quickjs/quickjs-run.ts";
 import { QuickJSSession } from "../../../src/engine/quickjs/quickjs-session.ts";
 import { captureSnapshot, resetSession, restoreSnapshot } from "../../../src/engine/quickjs/quickjs-snapshot.ts";
-import { snapshotKey } from "../../../src/engine/quickjs/snapshot-key.ts";
+import { snapshotBuildId, snapshotKey } from "../../../src/engine/quickjs/snapshot-key.ts";
 import { createQuickJSEngine } from "../../../src/default-engines.ts";
 import { MemoryKvStore } from "../../../src/host/kv-store.ts";
 import type { QuickJSEngine } from "../../../src/engine/quickjs/quickjs-engine.ts";
@@ -242,16 +242,19 @@ describe("capture, restore and reset", () => {
 
   it("keys a snapshot by the wasm build, the language, the code and the memory cap", async () => {
     const source = { kind: "module" as const, code: "export default () => 1" };
-    const base = { wasmSha256: quickjsRuntime.sha256, language: "javascript", memoryMb: 64 };
-    const key = await snapshotKey(source, base);
-    expect(await snapshotKey(source, base)).toBe(key);
-    const others = await Promise.all([
-      snapshotKey(source, { ...base, wasmSha256: "0".repeat(64) }),
+    const buildId = await snapshotBuildId({ wasmSha256: quickjsRuntime.sha256 });
+    expect(buildId).toMatch(/^[0-9a-f]{64}$/);
+    expect(await snapshotBuildId({ wasmSha256: "0".repeat(64) })).not.toBe(buildId);
+    const base = { buildId, language: "javascript", memoryMb: 64 };
+    const key = snapshotKey(source, base);
+    expect(snapshotKey(source, base)).toBe(key);
+    const others = [
+      snapshotKey(source, { ...base, buildId: "0".repeat(64) }),
       snapshotKey(source, { ...base, language: "typescript" }),
       snapshotKey(source, { ...base, memoryMb: 128 }),
       snapshotKey({ ...source, code: source.code + " " }, base),
       snapshotKey({ ...source, kind: "script" }, base),
-    ]);
+    ];
     expect(new Set([key, ...others]).size).toBe(6);
   });
 
