@@ -179,6 +179,16 @@ describe("isolation", () => {
     expect(own.liveInstances).toBeLessThanOrEqual(3);
   });
 
+  it("gives every fresh context its own Math.random seed (QuickJS seeds from a millisecond clock)", async () => {
+    using own = createQuickJSEngine(await quickjsWasm(), { snapshotMinInitMs: Infinity });
+    const draws = new Set<unknown>();
+    for (let i = 0; i < 20; i++) {
+      const out = await own.run(job("javascript", "export default () => Math.random()"));
+      if (out.ok) draws.add(out.result);
+    }
+    expect(draws.size).toBe(20);
+  });
+
   it("frees every instance on dispose", async () => {
     const own = await coreEngine();
     await own.run(job("javascript", "export default () => 1"));
