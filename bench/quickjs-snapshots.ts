@@ -70,9 +70,9 @@ async function measure(wasmModule: WebAssembly.Module, config: Config, options: 
   const coldMs = await timed(options.n, () => ok(cold.run(job), "fresh"));
   cold.dispose();
   const snapshotModule = options.snapshotModule;
-  // With the instrumented build the first run only notes a slow top level; the second is snapshotted.
+  // The first run only notes a slow top level; the second is snapshotted.
   const prime = async (engine: ReturnType<typeof createQuickJSEngine>) => {
-    for (let i = 0; i < (snapshotModule ? 2 : 1); i++) await ok(engine.run(job), "fresh");
+    for (let i = 0; i < 2; i++) await ok(engine.run(job), "fresh");
   };
   // warmInstances 0: nothing is kept, so every run restores the snapshot into a new instance.
   const restoring = createQuickJSEngine(wasmModule, { snapshotMinInitMs: 0, warmInstances: 0, snapshotModule });
