@@ -43,6 +43,12 @@ export interface QuickJSEngineOptions {
 
 /** A pooled session may grow this far past its snapshot before it is dropped instead of reset. */
 const MAX_GROWTH = 16 << 20;
+/**
+ * Fuel a plain-build top level must burn per millisecond of its bar. One unit is about 10,000 QuickJS ticks:
+ * 25–50 µs of a tight loop, but allocation-heavy code burns as little as 0.2 units per ms (the benchmark's
+ * heavy script: 105 units in 500 ms), so this only filters out top levels that did next to nothing.
+ */
+const FUEL_PER_MS = 1;
 /** Slow top levels remembered (plain build) until their code comes again. */
 const MAX_SLOW_KEYS = 4096;
 
@@ -144,7 +150,7 @@ export class QuickJSEngine implements Engine {
         outcome = await run.initialize(source);
         const initMs = performance.now() - initStarted;
         const pure = !session.bridge?.calls && randomBefore === readRandomState(session.ctx, instance.memory, options.randomOffset!);
-        if (!outcome && options.key && pure && initMs >= this.#minInitMs(instance, options.tracked)) {
+        if (!outcome && options.key && pure && this.#slowEnough(instance, { initMs, initFuel: run.fuelUsed, tracked: options.tracked })) {
           // Snapshot on the second slow sighting (a first run is slowed by V8 compiling the wasm lazily), or
           // at once for a deploy check on the instrumented build.
           const seen = this.#slow.has(slowId(options.key)) || (options.tracked && job.evaluateOnly === true);
@@ -205,13 +211,17 @@ export class QuickJSEngine implements Engine {
 
   /** Takes a snapshot of a session whose top level just ran; the session then belongs to the snapshot. */
   /**
-   * How slow a top level must be to be snapshotted. With dirty-page resets a warm start costs a fraction of a
-   * fresh context, so the configured minimum applies; on the plain build a reset copies all of memory (about
-   * 1.3 ms per 16 MiB), so the minimum grows with the instance's memory.
+   * Whether a top level is slow enough to be snapshotted. With dirty-page resets a warm start costs a
+   * fraction of a fresh context, so the configured minimum wall time applies. On the plain build a reset
+   * copies all of memory (about 1.3 ms per 16 MiB), so the bar grows with the instance's memory, and the
+   * top level must also have burnt fuel to match (FUEL_PER_MS per ms of the bar): wall time alone is noisy
+   * while V8 is still compiling the wasm lazily, and a tiny script snapshotted there runs slower than fresh.
    */
-  #minInitMs(instance: QuickJSInstance, tracked: boolean): number {
+  #slowEnough(instance: QuickJSInstance, options: { initMs: number; initFuel: number; tracked: boolean }): boolean {
     const min = this.#options.snapshotMinInitMs;
-    return tracked ? min : min * Math.max(1, instance.memory.buffer.byteLength / (16 << 20));
+    if (options.tracked) return options.initMs >= min;
+    const bar = min * Math.max(1, instance.memory.buffer.byteLength / (16 << 20));
+    return options.initMs >= bar && options.initFuel >= bar * FUEL_PER_MS;
   }
 
   #rememberSlow(key: string): void {
