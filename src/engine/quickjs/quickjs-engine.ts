@@ -12,6 +12,7 @@ import { captureSnapshot, resetSession, restoreSnapshot, snapshotDifferences } f
 import { locateRandomState, readRandomState, reseedRandomState } from "./random-state.ts";
 import { SnapshotCache, type SnapshotEntry } from "./snapshot-cache.ts";
 import { snapshotBuildId, snapshotKey } from "./snapshot-key.ts";
+import { SlowCode, slowEnough } from "./slow-code.ts";
 
 export interface QuickJSEngineOptions {
   /** The runtime descriptor (artifact and its hash, languages, initial memory). */
@@ -43,32 +44,6 @@ export interface QuickJSEngineOptions {
 
 /** A pooled session may grow this far past its snapshot before it is dropped instead of reset. */
 const MAX_GROWTH = 16 << 20;
-/**
- * Fuel a plain-build top level must burn per millisecond of its bar. One unit is about 10,000 QuickJS ticks:
- * 25–50 µs of a tight loop, but allocation-heavy code burns as little as 0.2 units per ms (the benchmark's
- * heavy script: 105 units in 500 ms), so this only filters out top levels that did next to nothing.
- */
-const FUEL_PER_MS = 1;
-/** Slow top levels remembered (plain build) until their code comes again. */
-const MAX_SLOW_KEYS = 4096;
-
-/**
- * A 53-bit hash of a snapshot key (cyrb53), so remembering slow code does not keep the code. A hint only:
- * a collision just runs some other code once on the instrumented build.
- */
-function slowId(key: string): number {
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
-  for (let i = 0; i < key.length; i++) {
-    const c = key.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 2654435761);
-    h2 = Math.imul(h2 ^ c, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
-}
-
 const idleKey = (memoryMb: number, tracked: boolean) => `${tracked ? "tracked" : "plain"}/${memoryMb}`;
 
 /**
@@ -86,8 +61,7 @@ export class QuickJSEngine implements Engine {
   readonly languages: readonly LanguageInfo[];
   readonly #options: Required<Omit<QuickJSEngineOptions, "snapshotModule">> & Pick<QuickJSEngineOptions, "snapshotModule">;
   #resets = { pages: 0, full: 0, count: 0 };
-  /** Hashes of keys whose top level was slow on the plain build: the next run of that code is snapshotted. */
-  readonly #slow = new Set<number>();
+  readonly #slow = new SlowCode();
   readonly #idle = new Map<string, QuickJSInstance[]>();
   readonly #snapshots: SnapshotCache;
   /** Where Math.random's state sits in a context; undefined turns snapshots off (found once per engine). */
@@ -119,7 +93,7 @@ export class QuickJSEngine implements Engine {
     // A budget smaller than the top level's fuel runs the top level again, to fail where it would have.
     if (entry && randomOffset !== undefined && job.limits.fuel >= entry.snapshot.start.fuel) return this.#runFromSnapshot(entry, job, { ...options, randomOffset });
     // On the instrumented build when this run may be snapshotted: the code was slow before, or it is a deploy check.
-    const tracked = key !== undefined && this.#options.snapshotModule !== undefined && (this.#slow.has(slowId(key)) || job.evaluateOnly === true);
+    const tracked = key !== undefined && this.#options.snapshotModule !== undefined && (this.#slow.has(key) || job.evaluateOnly === true);
     return this.#runFresh(source, job, { ...options, key, randomOffset, started, tracked });
   }
 
@@ -150,12 +124,12 @@ export class QuickJSEngine implements Engine {
         outcome = await run.initialize(source);
         const initMs = performance.now() - initStarted;
         const pure = !session.bridge?.calls && randomBefore === readRandomState(session.ctx, instance.memory, options.randomOffset!);
-        if (!outcome && options.key && pure && this.#slowEnough(instance, { initMs, initFuel: run.fuelUsed, tracked: options.tracked })) {
+        if (!outcome && options.key && pure && slowEnough({ initMs, initFuel: run.fuelUsed, tracked: options.tracked, memoryBytes: instance.memory.buffer.byteLength, minInitMs: this.#options.snapshotMinInitMs })) {
           // Snapshot on the second slow sighting (a first run is slowed by V8 compiling the wasm lazily), or
           // at once for a deploy check on the instrumented build.
-          const seen = this.#slow.has(slowId(options.key)) || (options.tracked && job.evaluateOnly === true);
+          const seen = this.#slow.has(options.key) || (options.tracked && job.evaluateOnly === true);
           if (seen && (options.tracked || !this.#options.snapshotModule)) kept = this.#capture(session, options.key, job, run);
-          else this.#rememberSlow(options.key);
+          else this.#slow.remember(options.key);
         }
         if (!outcome) outcome = job.evaluateOnly ? run.evaluatedOutcome() : await run.invoke();
         return this.#settled(outcome, instance, { job, start: "fresh" });
@@ -210,27 +184,9 @@ export class QuickJSEngine implements Engine {
   }
 
   /** Takes a snapshot of a session whose top level just ran; the session then belongs to the snapshot. */
-  /**
-   * Whether a top level is slow enough to be snapshotted. With dirty-page resets a warm start costs a
-   * fraction of a fresh context, so the configured minimum wall time applies. On the plain build a reset
-   * copies all of memory (about 1.3 ms per 16 MiB), so the bar grows with the instance's memory, and the
-   * top level must also have burnt fuel to match (FUEL_PER_MS per ms of the bar): wall time alone is noisy
-   * while V8 is still compiling the wasm lazily, and a tiny script snapshotted there runs slower than fresh.
-   */
-  #slowEnough(instance: QuickJSInstance, options: { initMs: number; initFuel: number; tracked: boolean }): boolean {
-    const min = this.#options.snapshotMinInitMs;
-    if (options.tracked) return options.initMs >= min;
-    const bar = min * Math.max(1, instance.memory.buffer.byteLength / (16 << 20));
-    return options.initMs >= bar && options.initFuel >= bar * FUEL_PER_MS;
-  }
-
-  #rememberSlow(key: string): void {
-    this.#slow.add(slowId(key));
-    if (this.#slow.size > MAX_SLOW_KEYS) this.#slow.delete(this.#slow.values().next().value!);
-  }
 
   #capture(session: QuickJSSession, key: string, job: RunJob, run: QuickJSRun): SnapshotEntry | undefined {
-    this.#slow.delete(slowId(key));
+    this.#slow.forget(key);
     const snapshot = captureSnapshot(session, { key, memoryMb: job.limits.memoryMb, start: { fuel: run.fuelUsed, ...run.printed } });
     return snapshot && this.#snapshots.add(snapshot);
   }
