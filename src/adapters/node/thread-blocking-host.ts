@@ -73,13 +73,16 @@ export class ThreadBlockingHost implements BlockingHost {
   }
 
   #call(request: Extract<HostRequest, { op: "call" }>, deadline: number): unknown {
+    const noAnswer = () => new HostCallError("failed", `${request.iface}.${request.fn}: no answer before the run's deadline`);
+    // Past its deadline a call is not sent at all (a fast helper could otherwise still answer it).
+    if (deadline <= Date.now()) throw noAnswer();
     const { port, word } = this.#start();
     port.postMessage(request);
     for (;;) {
       const seen = Atomics.load(word, 0);
       if (seen === request.id) break;
       const left = deadline - Date.now();
-      if (left <= 0 || Atomics.wait(word, 0, seen, left) === "timed-out") throw new HostCallError("failed", `${request.iface}.${request.fn}: no answer before the run's deadline`);
+      if (left <= 0 || Atomics.wait(word, 0, seen, left) === "timed-out") throw noAnswer();
     }
     for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
       const answer = m.message as HostAnswer;
