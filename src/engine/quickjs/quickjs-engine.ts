@@ -8,7 +8,8 @@ import { prepareSource, type PreparedSource } from "./prepare-source.ts";
 import { QuickJSInstance } from "./quickjs-instance.ts";
 import { QuickJSRun } from "./quickjs-run.ts";
 import { QuickJSSession } from "./quickjs-session.ts";
-import { captureSnapshot, resetSession, restoreSnapshot, snapshotDifferences } from "./quickjs-snapshot.ts";
+import { memoryDifferences } from "../component/restore-differences.ts";
+import { captureSnapshot, resetSession, restoreSnapshot } from "./quickjs-snapshot.ts";
 import { locateRandomState, readRandomState, reseedRandomState } from "./random-state.ts";
 import { SnapshotCache, type SnapshotEntry } from "./snapshot-cache.ts";
 import { snapshotBuildId, snapshotKey } from "./snapshot-key.ts";
@@ -233,8 +234,8 @@ export class QuickJSEngine implements Engine {
       if (pages === undefined) this.#resets.full++;
       else this.#resets.pages += pages;
       if (this.#options.verifyResets) {
-        const differences = snapshotDifferences(session, entry.snapshot);
-        if (differences.length) throw new Error(`QuickJS reset left ${differences.length} pages unlike the snapshot: ${differences.slice(0, 10).join(", ")}`);
+        const differences = memoryDifferences(session.instance.memory, entry.snapshot.memory);
+        if (differences.length) throw new Error(`QuickJS reset left memory unlike the snapshot: ${differences.slice(0, 10).join("; ")}`);
       }
       if (this.#snapshots.keep(entry, session, { perEntry: this.#options.warmInstances })) return;
     }

@@ -136,20 +136,3 @@ export async function restoreSnapshot(snapshot: QuickJSSnapshot, options: { wasm
   restoreHostRefs(rt, snapshot.hostRefs, (role) => session.hostFunctions.get(role)!);
   return session;
 }
-
-/** The 64 KiB pages where a session's memory differs from a snapshot (grown memory must be zeros). For tests: it reads everything. */
-export function snapshotDifferences(session: QuickJSSession, snapshot: QuickJSSnapshot): number[] {
-  const now = new BigUint64Array(session.instance.memory.buffer);
-  const then = new BigUint64Array(snapshot.memory.buffer, snapshot.memory.byteOffset, snapshot.memory.length / 8);
-  const pages: number[] = [];
-  const words = 65_536 / 8;
-  for (let page = 0; page * words < now.length; page++) {
-    for (let i = page * words; i < (page + 1) * words; i++) {
-      if (now[i] !== (i < then.length ? then[i] : 0n)) {
-        pages.push(page);
-        break;
-      }
-    }
-  }
-  return pages;
-}
