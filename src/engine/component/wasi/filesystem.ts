@@ -17,7 +17,7 @@ export interface Mount {
 
 type ErrorCode = "access" | "no-entry" | "not-directory" | "is-directory" | "read-only" | "not-permitted" | "invalid" | "unsupported" | "bad-descriptor";
 
-/** A fixed modification time: 2024-01-01T00:00:00Z, like the virtual clock's start. */
+/** A fixed modification time for the read-only mounts (2024-01-01T00:00:00Z): they never change. */
 const TIMESTAMP = { seconds: 1_704_067_200n, nanoseconds: 0 };
 
 /** `wasi:filesystem/types.directory-entry-stream` over one directory's names. */

@@ -8,7 +8,7 @@ import { randomImports } from "./random.ts";
  * The WASI 0.2 host of one component instance, built from Kiln's own per-interface pieces (never
  * preview2-shim's defaults, which hand out the host's environment and sockets): an empty
  * environment, fixed arguments, empty stdin, stdout and stderr captured up to a cap, no preopens but
- * the runtime's own read-only trees (`mounts`), a virtual clock, seeded random, and no sockets or
+ * the runtime's own read-only trees (`mounts`), the host's clocks, seeded random, and no sockets or
  * wasi:http at all.
  */
 export function createWasiHost(options: { maxOutputBytes: number; seed?: bigint; mounts?: readonly Mount[] }) {
@@ -39,15 +39,14 @@ export function createWasiHost(options: { maxOutputBytes: number; seed?: bigint;
   const clocks = clockImports();
   return {
     /**
-     * Makes the host new for another run of a pooled instance: empty output under `maxOutputBytes`,
-     * the clock back at its start. (An instance whose output overflowed is never reused.)
+     * Makes the host new for another run of a pooled instance: empty output under `maxOutputBytes`.
+     * (An instance whose output overflowed is never reused.)
      */
     reset(next: { maxOutputBytes: number }) {
       out = [];
       err = [];
       bytes = 0;
       cap = next.maxOutputBytes;
-      clocks.reset();
     },
     /** Restarts the random stream from `seed`: a runtime initialises on the fixed seed, a run draws from its own. */
     reseed: random.reseed,
