@@ -12,8 +12,11 @@ export interface RunJob {
   /** The input as JSON text; the guest receives it parsed. */
   inputJson: string;
   limits: RunLimits;
-  /** What the run may reach through the WIT host interfaces, and the caps on those calls. */
-  host: { grants: RunGrants; limits: HostLimits };
+  /**
+   * What the run may reach through the WIT host interfaces, and the caps on those calls. `deployCheck`
+   * refuses every host call but `log.write` (a deploy-time check must have no effect).
+   */
+  host: { grants: RunGrants; limits: HostLimits; deployCheck?: boolean };
   /** Run a caller's own component (language `component`) instead of `code`: its id and bytes. */
   component?: { id: string; bytes: Uint8Array };
   /** Only evaluate the top level (a deploy-time check): no entry point is called; the result is null. */

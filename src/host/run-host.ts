@@ -17,6 +17,9 @@ export interface HostServices {
 
 const LEVELS = new Set(["debug", "info", "warn", "error"]);
 
+/** What a refused host call says during a deploy check; a check that stops on it still deploys (script-routes). */
+export const DEPLOY_CHECK_REFUSAL = "is not called during a deploy check";
+
 /**
  * The host side of one run: the WIT interfaces bound to that run's grants and caps. Engines pass
  * it plain data only (arguments decoded from JSON) and get plain data back.
@@ -26,9 +29,12 @@ export class RunHost implements Disposable {
   readonly #logs: LogEntry[];
   readonly #abort = new AbortController();
   readonly redact: (text: string) => string;
+  readonly #deployCheck: boolean;
 
-  constructor(options: { grants: RunGrants; limits: HostLimits; services: HostServices }) {
+  /** `deployCheck`: a deploy-time check, which must have no effect: every call but `log.write` is refused. */
+  constructor(options: { grants: RunGrants; limits: HostLimits; services: HostServices; deployCheck?: boolean }) {
     const { grants, limits, services } = options;
+    this.#deployCheck = options.deployCheck === true;
     const log = createLogHost(limits);
     this.#logs = log.entries;
     this.redact = createRedactor(grants.secrets);
@@ -55,6 +61,7 @@ export class RunHost implements Disposable {
     if (this.#abort.signal.aborted) throw new HostCallError("failed", "the run has ended");
     const signature = Object.hasOwn(SIGNATURES, iface) ? (SIGNATURES as any)[iface][fn] : undefined;
     if (!signature || !Object.hasOwn((SIGNATURES as any)[iface], fn)) throw new HostCallError("invalid_argument", `no host function ${iface}.${fn}`);
+    if (this.#deployCheck && iface !== "log") throw new HostCallError("capability_denied", `${iface}.${fn} ${DEPLOY_CHECK_REFUSAL}`);
     const impl = this.#imports[iface as keyof KilnImports] as any;
     if (!impl) throw new HostCallError("capability_denied", `${iface} is not granted to this run`);
     const params = signature.params as readonly ParamType[];

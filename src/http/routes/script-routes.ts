@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { RequestError } from "../../errors.ts";
+import { DEPLOY_CHECK_REFUSAL } from "../../host/run-host.ts";
 import { resolveLimits } from "../../limits/run-limits.ts";
 import type { ScriptVersion, Tenant } from "../../platform/platform-store.ts";
 import { runForTenant } from "../../platform/run-service.ts";
@@ -42,12 +43,16 @@ export function scriptRoutes(ctx: AppContext): Hono<KilnEnv> {
     const tenant = await requireTenant(c, platform, "deploy");
     const scriptName = name(c.req.param("name"));
     const spec = parseScriptFields(parseJsonObject(await c.req.text()), config);
-    // A broken deploy is refused before it goes live: the top level must parse and run cleanly.
-    // That check runs guest code, so it counts against the tenant's run rate.
+    // A broken deploy is refused before it goes live: the code must parse and its top level run cleanly.
+    // The check never calls the entry point, and it has no effect: every host call but log.write is
+    // refused, and a top level that stops at such a refusal has run as far as it can be checked.
+    // It runs guest code, so it counts against the tenant's run rate.
     await platform.guard.admit(tenant.id);
     const { engine, job } = await jobFor(spec, tenant, "null");
-    const check = await engine.run({ ...job, evaluateOnly: true });
-    if (!check.ok) throw new RequestError("invalid_script", `The script does not load: ${check.error.code}: ${check.error.message}`);
+    const check = await engine.run({ ...job, host: { ...job.host, deployCheck: true }, evaluateOnly: true });
+    if (!check.ok && !(check.error.code === "guest_error" && check.error.message.includes(DEPLOY_CHECK_REFUSAL))) {
+      throw new RequestError("invalid_script", `The script does not load: ${check.error.code}: ${check.error.message}`);
+    }
     const version = await store.deployScript(tenant.id, scriptName, { language: job.language, code: spec.code, grants: spec.grants, limits: spec.limits });
     await platform.guard.clear(tenant.id, scriptName);
     return c.json(describe(version), 201);
