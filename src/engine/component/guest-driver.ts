@@ -25,12 +25,15 @@ export interface GuestEnvelope {
   kind?: string;
   message?: string;
   line?: number | null;
+  /** 1-based, where the wrapper knows it. */
+  column?: number | null;
 }
 
-/** A wrapper's envelope as a guest result: `syntax` and `guest` failures keep their message and line. */
+/** A wrapper's envelope as a guest result: `syntax` and `guest` failures keep their message, line and column. */
 export function guestResultOf(envelope: GuestEnvelope): GuestResult {
   if (envelope.ok) return { ok: true, json: JSON.stringify(envelope.result ?? null) };
   if (envelope.kind === "memory") return { ok: false, outOfMemory: true };
   const line = typeof envelope.line === "number" ? { line: envelope.line } : {};
-  return { ok: false, error: { code: envelope.kind === "syntax" ? "syntax_error" : "guest_error", message: envelope.message ?? "", ...line } };
+  const column = typeof envelope.column === "number" ? { column: envelope.column } : {};
+  return { ok: false, error: { code: envelope.kind === "syntax" ? "syntax_error" : "guest_error", message: envelope.message ?? "", ...line, ...column } };
 }
