@@ -27,7 +27,7 @@ export interface AppDependencies {
 /** Builds the Kiln HTTP app. It speaks only Web standards; adapters serve it. Every /v1 route needs a bearer token. */
 export function createApp(deps: AppDependencies): Hono<KilnEnv> {
   const { config, platform } = deps;
-  const ctx = { config, platform, languages: new LanguageRegistry(deps.engines), components: deps.components };
+  const ctx = { config, platform, languages: new LanguageRegistry(deps.engines, { maxMemoryMb: config.maxima.memoryMb }), components: deps.components };
   const app = new Hono<KilnEnv>();
   app.onError(createOnError(deps.logger ?? console));
   app.notFound((c) => c.json({ error: { code: "not_found", message: `No route for ${c.req.method} ${c.req.path}` } }, 404));

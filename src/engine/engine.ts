@@ -53,6 +53,8 @@ export interface LanguageInfo {
   version: string;
   aliases: readonly string[];
   engine: string;
+  /** The smallest memory cap the language starts under (runs asking for less get this much). */
+  minMemoryMb?: number;
 }
 
 export interface RunOptions {

@@ -110,7 +110,7 @@ export class ComponentEngine implements Engine {
 
   /** The languages prepared runtimes serve, as `GET /v1/languages` lists them. */
   static languagesOf(runtimes: readonly PreparedComponentRuntime[]): LanguageInfo[] {
-    return runtimes.map((r) => ({ ...r.language, engine: "component" }));
+    return runtimes.map((r) => ({ ...r.language, engine: "component", ...(r.minMemoryMb ? { minMemoryMb: r.minMemoryMb } : {}) }));
   }
 
   async run(requested: RunJob): Promise<RunOutcome> {

@@ -1,0 +1,106 @@
+/**
+ * One test per behaviour, looped over every language the server runs (cases.ts), through the real
+ * app on the Node worker pool: deploys, invocations, rollbacks, side effects, clocks, error shapes.
+ */
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config.ts";
+import { appWith, usePoolApp } from "../helpers/fixtures.ts";
+import { cases } from "./cases.ts";
+
+const ctx = usePoolApp();
+const languages = Object.keys(cases);
+const maxFuel = loadConfig({}).maxima.fuel;
+
+it("has cases for every language the server runs", async () => {
+  const { body } = await ctx.h.request("/v1/languages");
+  const served = body.languages.map((l: { name: string }) => l.name).filter((name: string) => name !== "component");
+  expect(served.sort()).toEqual([...languages].sort());
+});
+
+describe.each(languages)("%s", (language) => {
+  const c = cases[language]!;
+  // A generous deadline: a worker's first Ruby run compiles a 30 MB module, and CI's two cores are shared.
+  const limits = { timeoutMs: 30_000 };
+  const run = (code: string, extra: { limits?: object } = {}) => ctx.h.post({ language, code, limits: { ...limits, ...extra.limits } }).then((r) => r.body);
+  const deploy = (name: string, code: string, extra: Record<string, unknown> = {}) =>
+    ctx.h.request(`/v1/scripts/${name}`, { method: "PUT", body: { language, code, limits, ...extra } });
+  const invoke = (name: string, input?: unknown) => ctx.h.request(`/v1/scripts/${name}/invoke`, { method: "POST", body: input });
+
+  it("deploys a handler that reads its input, invokes it, rolls forward and back", async () => {
+    const name = `greet-${language}`;
+    const first = await deploy(name, c.greet);
+    expect(first.status, JSON.stringify(first.body)).toBe(201);
+    expect((await invoke(name, { name: "ada" })).body).toMatchObject({ ok: true, result: "hi ada", script: { name, version: 1 } });
+    expect((await deploy(name, c.greetAgain)).status).toBe(201);
+    expect((await invoke(name, { name: "ada" })).body).toMatchObject({ ok: true, result: "hello ada", script: { version: 2 } });
+    expect((await ctx.h.request(`/v1/scripts/${name}/rollback`, { method: "POST", body: { version: 1 } })).status).toBe(200);
+    expect((await invoke(name, { name: "ada" })).body).toMatchObject({ ok: true, result: "hi ada", script: { version: 1 } });
+    expect((await ctx.h.request(`/v1/scripts/${name}`, { method: "DELETE" })).status).toBe(200);
+    expect((await invoke(name, { name: "ada" })).status).toBe(404);
+  });
+
+  it("deploys without side effects: neither the top level nor main writes kv at deploy", async () => {
+    const namespace = `deploy-check-${language}`;
+    const grants = { kv: { namespace } };
+    const peek = () =>
+      ctx.h
+        .post({ language: "javascript", code: `import { kv } from "kiln";\nexport default async () => [await kv.get("top"), await kv.get("count")]`, grants })
+        .then((r) => r.body.result);
+    const name = `counter-${language}`;
+    const deployed = await deploy(name, c.counter, { grants });
+    expect(deployed.status, JSON.stringify(deployed.body)).toBe(201);
+    expect(await peek()).toEqual([null, null]);
+    expect((await invoke(name)).body).toMatchObject({ ok: true, result: 1 });
+    expect((await invoke(name)).body).toMatchObject({ ok: true, result: 2 });
+    expect(await peek()).toEqual(["ran", "2"]);
+  });
+
+  it("reads the host's clock, and time passes within a run", async () => {
+    const before = Date.now() / 1000;
+    const out = await run(c.clock, { limits: { fuel: maxFuel } });
+    const after = Date.now() / 1000;
+    expect(out.ok, JSON.stringify(out)).toBe(true);
+    const [now, elapsed] = out.result as [number, number];
+    expect(now).toBeGreaterThanOrEqual(Math.floor(before) - 1);
+    expect(now).toBeLessThanOrEqual(after + 1);
+    expect(elapsed).toBeGreaterThan(0.001);
+    expect(elapsed).toBeLessThan(after - before + 0.5);
+  });
+
+  it("places a syntax error at its line and column", async () => {
+    const out = await run(c.syntaxError);
+    expect(out.error, JSON.stringify(out)).toMatchObject({ code: "syntax_error", ...c.syntax });
+  });
+
+  it("gives a guest error the line of the script's own frame, and no frame of Kiln's", async () => {
+    const out = await run(c.guestError);
+    expect(out.error, JSON.stringify(out)).toMatchObject({ code: "guest_error", line: 3 });
+    expect(out.error.message).toMatch(/boom 1/);
+    expect(JSON.stringify(out.error)).not.toMatch(/kiln_runner|prelude|<kiln>|=kiln/);
+  });
+
+  it("never answers an integer it cannot keep exactly", async () => {
+    const out = await run(c.hugeInteger);
+    expect(out.ok, JSON.stringify(out)).toBe(false);
+    expect(out.error.code).toBe("guest_error");
+  });
+
+  it("raises host errors as '<code>: <message>', with the code apart", async () => {
+    const out = await run(c.caughtHostError);
+    expect(out.result, JSON.stringify(out)).toEqual(["capability_denied", "capability_denied: kv is not granted to this run"]);
+  });
+});
+
+describe("a language that needs more memory than the server allows", () => {
+  it("is not served, and a run that names it is told why", async () => {
+    const small = await appWith(ctx.pool, loadConfig({ KILN_MAX_MEMORY_MB: "64" }));
+    const listed = (await small.request("/v1/languages")).body.languages.map((l: { name: string }) => l.name);
+    expect(listed).not.toContain("ruby");
+    expect(listed).toContain("python");
+    const refused = await small.post({ language: "ruby", code: "def main(i) = 1" });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toMatchObject({ code: "unsupported_language" });
+    expect(refused.body.error.message).toMatch(/128 MiB.*64 MiB/);
+    expect((await small.post({ language: "python", code: "def main(i):\n    return 1" })).body).toMatchObject({ ok: true, result: 1 });
+  });
+});
