@@ -2,12 +2,27 @@
  * One test per behaviour, looped over every language the server runs (cases.ts), through the real
  * app on the Node worker pool: deploys, invocations, rollbacks, side effects, clocks, error shapes.
  */
-import { describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { WorkerPoolEngine } from "../../src/adapters/node/worker-pool.ts";
 import { loadConfig } from "../../src/config.ts";
-import { appWith, usePoolApp } from "../helpers/fixtures.ts";
+import { appWith, workerPool } from "../helpers/fixtures.ts";
 import { cases } from "./cases.ts";
 
-const ctx = usePoolApp();
+// One kv file, as on a real server: JavaScript's kv (in the workers) and the components' (in the host thread) share it.
+const dir = mkdtempSync(join(tmpdir(), "kiln-languages-"));
+const ctx = {} as { pool: WorkerPoolEngine; h: Awaited<ReturnType<typeof appWith>> };
+beforeAll(async () => {
+  ctx.pool = await workerPool({ size: 2, kvPath: join(dir, "kv.sqlite") });
+  ctx.h = await appWith(ctx.pool);
+});
+afterAll(async () => {
+  await ctx.pool.close();
+  expect(ctx.pool.threads).toBe(0);
+  rmSync(dir, { recursive: true, force: true });
+});
 const languages = Object.keys(cases);
 const maxFuel = loadConfig({}).maxima.fuel;
 
