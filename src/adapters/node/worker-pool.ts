@@ -33,7 +33,6 @@ interface Task {
 
 interface Slot {
   worker: Worker;
-  fuel: Int32Array;
   ready: boolean;
   /** Set when the watchdog terminated it; its exit is expected. */
   killed?: boolean;
@@ -89,13 +88,14 @@ export class WorkerPoolEngine implements Engine {
   }
 
   #spawn(): void {
+    // The worker publishes its fuel here; a kill reports none (see #kill), but the worker still expects it.
     const fuel = new SharedArrayBuffer(4);
     const worker = new Worker(WORKER_URL, {
       workerData: { wasmModule: this.#options.wasmModule, fuel, kvPath: this.#options.kvPath, redisUrl: this.#options.redisUrl, cacheDir: this.#options.cacheDir, warmInstances: this.#options.warmInstances ?? 1, snapshots: this.#options.snapshots } satisfies WorkerInit,
       stdout: false,
       stderr: false,
     });
-    const slot: Slot = { worker, fuel: new Int32Array(fuel), ready: false };
+    const slot: Slot = { worker, ready: false };
     this.#slots.add(slot);
     const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
     this.#exits.add(exited);
@@ -133,7 +133,11 @@ export class WorkerPoolEngine implements Engine {
     }
   }
 
-  /** The deadline passed inside a native call: end the run as a timeout and replace the worker. */
+  /**
+   * The deadline passed inside a call that never polls: end the run as a timeout and replace the worker.
+   * The run's counts are lost with the thread (the fuel the worker last published is only what it used
+   * before that call), so fuel and memoryBytes are null and `start` is absent.
+   */
   #kill(slot: Slot): void {
     const task = slot.task;
     if (!task) return;
@@ -145,7 +149,7 @@ export class WorkerPoolEngine implements Engine {
         stdout: "",
         stderr: "",
         logs: [],
-        usage: { fuel: Atomics.load(slot.fuel, 0), memoryBytes: null, wallMs: Date.now() - task.startedAt },
+        usage: { fuel: null, memoryBytes: null, wallMs: Date.now() - task.startedAt },
       },
     });
     slot.ready = false;

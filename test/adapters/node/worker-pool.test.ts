@@ -16,11 +16,19 @@ describe("WorkerPoolEngine", () => {
   it("kills a worker stuck in a native call at its deadline and replaces it", async () => {
     pool = await workerPool({ size: 1 });
     const out = await pool.run(job("javascript", slowNative, { limits: { memoryMb: 256, timeoutMs: 300 } }));
-    expect(out).toMatchObject({ ok: false, error: { code: "timeout" }, usage: { memoryBytes: null } });
-    expect(out.usage.fuel).toEqual(expect.any(Number));
+    expect(out).toMatchObject({ ok: false, error: { code: "timeout" } });
+    // The counts are lost with the thread: null, not whatever the worker last published.
+    expect(out.usage).toEqual({ fuel: null, memoryBytes: null, wallMs: expect.any(Number) });
     const next = await pool.run(job("javascript", "export default () => 'alive'"));
     expect(next).toMatchObject({ ok: true, result: "alive" });
     expect(pool.threads).toBe(1);
+  });
+
+  it("reports null usage for a component run the watchdog stopped", async () => {
+    pool = await workerPool({ size: 1 });
+    const out = await pool.run(job("python", "while True: pass", { limits: { fuel: 200_000, timeoutMs: 100 } }));
+    expect(out).toMatchObject({ ok: false, error: { code: "timeout", message: expect.stringContaining("its worker was stopped") } });
+    expect(out.usage).toEqual({ fuel: null, memoryBytes: null, wallMs: expect.any(Number) });
   });
 
   it("keeps other requests unaffected while one worker is killed", async () => {
