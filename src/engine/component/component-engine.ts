@@ -9,6 +9,7 @@ import { ComponentHost } from "./component-host.ts";
 import { COMPONENT_LANGUAGE } from "./component-compiler.ts";
 import type { GuestDriver } from "./guest-driver.ts";
 import { ComponentInstance } from "./component-instance.ts";
+import { inexactInteger } from "./exact-integers.ts";
 import { WarmPool } from "./warm-pool.ts";
 import { FUEL_GLOBAL } from "./instrument-fuel.ts";
 import { GuestExit } from "./wasi/cli.ts";
@@ -181,6 +182,10 @@ export class ComponentEngine implements Engine {
       }
       clean = true;
       if (outcome.json.length > job.limits.maxResultBytes) return finish({ ok: false, error: { code: "output_limit", message: `The result is larger than ${job.limits.maxResultBytes} bytes` } });
+      const inexact = inexactInteger(outcome.json);
+      if (inexact !== undefined) {
+        return finish({ ok: false, error: { code: "guest_error", message: `The result holds the integer ${inexact}, which a JSON number cannot carry exactly (beyond ±2^53): return it as a string` } });
+      }
       return finish({ ok: true, result: JSON.parse(outcome.json) });
     } finally {
       if (warm) this.#pool.give(runtime, job.limits.memoryMb, warm, clean);
