@@ -21,6 +21,7 @@ async function startOnce(): Promise<{ url: string; stop: () => void }> {
       if (/Ready to accept connections/.test(out)) resolve();
     });
     child.once("exit", (code) => reject(new Error(`redis-server exited (${code}): ${out}`)));
+    child.once("error", reject);
   });
   return { url: `redis://127.0.0.1:${port}`, stop: () => child.kill("SIGKILL") };
 }
