@@ -23,6 +23,7 @@ export const GUEST_PRELUDE = String.raw`(function (write, loadGlobals) {
   }
   const tick = () => (globals ? globals.tick() : false);
   const cjs = { exports: {} };
+  const initialExports = cjs.exports;
   g.module = cjs;
   g.exports = cjs.exports;
 
@@ -38,8 +39,10 @@ export const GUEST_PRELUDE = String.raw`(function (write, loadGlobals) {
       if (typeof d === "function") value = await d(input, ctx);
       else if (d !== undefined) value = await d;
       else entry = false;
-    } else if (typeof cjs.exports === "function") {
-      value = await call(cjs.exports, input, ctx);
+    } else if (cjs.exports !== initialExports) {
+      // The same rule as a default export: a function is called, anything else is the result.
+      const e = cjs.exports;
+      value = typeof e === "function" ? await call(e, input, ctx) : await e;
     } else entry = false;
     let json;
     try { json = stringify(value); } catch (e) {

@@ -54,6 +54,14 @@ describe("entry points", () => {
     expect(await js("module.exports = (input) => input + 1", { input: 1 })).toMatchObject({ ok: true, result: 2 });
   });
 
+  it("returns a module.exports that is not a function as the result, like a default export", async () => {
+    expect(await js("module.exports = 42")).toMatchObject({ ok: true, result: 42 });
+    expect(await js("module.exports = { a: [1, 'two'] }")).toMatchObject({ ok: true, result: { a: [1, "two"] } });
+    expect(await js("module.exports = Promise.resolve('later')")).toMatchObject({ ok: true, result: "later" });
+    expect(await js("module.exports = null")).toMatchObject({ ok: true, result: null });
+    expect(await engine.run(job("typescript", "const answer: number = 42;\nmodule.exports = answer"))).toMatchObject({ ok: true, result: 42 });
+  });
+
   it("runs a plain script to completion, timers included, with result null", async () => {
     const out = await js("setTimeout(() => console.log('later'), 1000); console.log('now')");
     expect(out).toMatchObject({ ok: true, result: null, stdout: "now\nlater\n" });
