@@ -49,8 +49,12 @@ export class TokenAuthority {
         audience: AUDIENCE,
         requiredClaims: ["sub", "exp"],
       });
-      const scopes = String(payload.scope ?? "").split(" ").filter((s): s is Scope => (SCOPES as readonly string[]).includes(s));
-      return scopes.includes("admin") ? { kind: "admin" } : { kind: "tenant", tenantId: payload.sub!, scopes };
+      // jose checks the signature and the registered claims it is asked to; the types of the rest are ours to check.
+      if (typeof payload.sub !== "string" || payload.sub === "" || (payload.scope !== undefined && typeof payload.scope !== "string")) {
+        throw new Error("claims of the wrong type");
+      }
+      const scopes = (payload.scope ?? "").split(" ").filter((s): s is Scope => (SCOPES as readonly string[]).includes(s));
+      return scopes.includes("admin") ? { kind: "admin" } : { kind: "tenant", tenantId: payload.sub, scopes };
     } catch (e) {
       const expired = (e as { code?: string }).code === "ERR_JWT_EXPIRED";
       throw new RequestError("unauthorized", expired ? "The token has expired" : "The token is not valid");

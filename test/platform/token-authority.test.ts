@@ -31,6 +31,15 @@ describe("TokenAuthority", () => {
     await rejects("Bearer");
   });
 
+  it("rejects a validly signed token whose claims have the wrong types (a 401, never a 500 or another tenant)", async () => {
+    const sign = (claims: Record<string, unknown>) =>
+      new SignJWT(claims).setIssuer("kiln").setAudience("kiln").setExpirationTime("1h").setProtectedHeader({ alg: "HS256" }).sign(key);
+    for (const claims of [{ sub: ["t1"], scope: "run" }, { sub: { id: "t1" }, scope: "run" }, { sub: 7, scope: "run" }, { sub: "", scope: "run" }, { sub: "t1", scope: ["run"] }, { sub: "t1", scope: 1 }]) {
+      expect(await rejects(bearer(await sign(claims))), JSON.stringify(claims)).toMatch(/not valid/);
+    }
+    expect(await authority.verify(bearer(await sign({ sub: "t1", scope: "run" })))).toEqual({ kind: "tenant", tenantId: "t1", scopes: ["run"] });
+  });
+
   it("rejects alg none", async () => {
     const token = new UnsecuredJWT({ scope: "admin" }).setSubject("t1").setIssuer("kiln").setAudience("kiln").setExpirationTime("1h").encode();
     await rejects(bearer(token));
