@@ -69,8 +69,26 @@ export function parseScriptFields(body: Record<string, unknown>, config: Config)
   return { language, code, limits: parseLimits(limits), grants: parseRequestedGrants(grants) };
 }
 
-/** JSON-encodes a run's input, within the input cap. */
+/** How deeply a run's input may nest: deeper than any guest's JSON parser goes (Python's stops near 1000). */
+export const MAX_INPUT_DEPTH = 512;
+
+/** Whether a parsed JSON value nests deeper than `max` arrays and objects (counted without recursion). */
+function nestsDeeper(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== "object" || v === null) continue;
+    if (depth >= max) return true;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+/** JSON-encodes a run's input, within the input cap and the nesting limit. */
 export function encodeInput(input: unknown, config: Config): string {
+  if (nestsDeeper(input, MAX_INPUT_DEPTH)) {
+    throw new RequestError("invalid_request", `'input' nests deeper than ${MAX_INPUT_DEPTH} levels of arrays and objects`);
+  }
   const inputJson = JSON.stringify(input ?? null);
   if (utf8Length(inputJson) > config.maxInputBytes) {
     throw new RequestError("payload_too_large", `'input' is larger than ${config.maxInputBytes} bytes`);

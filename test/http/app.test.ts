@@ -59,6 +59,7 @@ describe("POST /v1/run", () => {
     ["an unknown limit", { ...benign, limits: { cpu: 1 } }, 400, "invalid_request"],
     ["code over the cap", { language: "js", code: "1;".repeat(600) }, 413, "payload_too_large"],
     ["input over the cap", { ...benign, input: "x".repeat(2000) }, 413, "payload_too_large"],
+    ["input nested 10,000 deep", `{"language":"js","code":"1","input":${"[".repeat(10_000)}${"]".repeat(10_000)}}`, 400, "invalid_request"],
     ["a body over the cap", { ...benign, input: "x".repeat(70_000) }, 413, "payload_too_large"],
   ];
   for (const [what, body, status, code] of bad) {
