@@ -10,4 +10,7 @@ export function serverLog(level: "info" | "warn" | "error", msg: string, fields:
 }
 
 /** The app's host-error logger, as structured JSON. */
-export const jsonLogger: Logger = { error: (msg, detail) => serverLog("error", msg, { error: detail }) };
+export const jsonLogger: Logger = {
+  error: (msg, detail) => serverLog("error", msg, { error: detail }),
+  info: (msg, detail) => serverLog("info", msg, detail && typeof detail === "object" ? (detail as Record<string, unknown>) : { detail }),
+};

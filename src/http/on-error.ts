@@ -2,9 +2,10 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { RequestError } from "../errors.ts";
 
-/** Where host bugs are reported. */
+/** Where host bugs (`error`) and the clients' own doings (`info`) are reported. */
 export interface Logger {
   error(message: string, detail?: unknown): void;
+  info?(message: string, detail?: unknown): void;
 }
 
 /** The one place errors become HTTP responses: request errors are 4xx, anything else a logged 500. */
@@ -18,6 +19,11 @@ export function createOnError(logger: Logger) {
     if (err instanceof HTTPException && err.status < 500) {
       const code = err.status === 413 ? "payload_too_large" : "invalid_request";
       return c.json({ error: { code, message: err.message || "Bad request" } }, err.status);
+    }
+    // A client that hung up mid-request (its body cut short) is its own doing, not a Kiln bug; nobody reads the answer.
+    if (c.req.raw.signal.aborted) {
+      logger.info?.(`client closed the connection during ${c.req.method} ${c.req.path}`, { error: err.message });
+      return c.json({ error: { code: "invalid_request", message: "The client closed the connection before the request was read" } }, 400);
     }
     logger.error(`host error on ${c.req.method} ${c.req.path}`, err);
     return c.json({ error: { code: "internal_error", message: "Internal error; it has been logged" } }, 500);
