@@ -92,7 +92,8 @@ const VARS: Record<string, [string, number]> = {
   kvMaxCalls: ["KILN_KV_MAX_CALLS", 1_000],
   kvMaxList: ["KILN_KV_MAX_LIST", 1_000],
   httpMaxCalls: ["KILN_HTTP_MAX_CALLS", 20],
-  httpTimeoutMs: ["KILN_HTTP_TIMEOUT_MS", 5_000],
+  // Well under the default run deadline (5 s), so a slow upstream leaves the script time to handle it.
+  httpTimeoutMs: ["KILN_HTTP_TIMEOUT_MS", 3_000],
   httpMaxRequestBytes: ["KILN_HTTP_MAX_REQUEST_BYTES", 1 << 20],
   httpMaxResponseBytes: ["KILN_HTTP_MAX_RESPONSE_BYTES", 1 << 20],
   httpMaxRedirects: ["KILN_HTTP_MAX_REDIRECTS", 5],
@@ -121,6 +122,7 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
     memoryMb: Math.min(n("defaultMemoryMb"), maxima.memoryMb),
     timeoutMs: Math.min(n("defaultTimeoutMs"), maxima.timeoutMs),
   };
+  if (n("httpTimeoutMs") < 1) throw new Error("config: KILN_HTTP_TIMEOUT_MS must be at least 1");
   if (maxima.memoryMb < MIN_MEMORY_MB) {
     throw new Error(`config: KILN_MAX_MEMORY_MB must be at least ${MIN_MEMORY_MB}`);
   }

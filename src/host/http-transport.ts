@@ -5,7 +5,8 @@ export interface TransportRequest {
   method: string;
   url: URL;
   headers: [string, string][];
-  body: string | null;
+  body: Uint8Array | null;
+  /** How long the whole exchange may take, from sending to the last byte of the response. */
   timeoutMs: number;
   maxResponseBytes: number;
   /** Lifts the ban on loopback and private addresses (a server switch for tests). */

@@ -1,5 +1,4 @@
 import { HostCallError } from "../errors.ts";
-import { utf8Length } from "../limits/output.ts";
 import { forbiddenAddressReason, parseIPv4, parseIPv6 } from "./address-policy.ts";
 import { CallCounter } from "./call-counter.ts";
 import { parseHostPattern, patternMatchesUrl } from "./host-allowlist.ts";
@@ -12,12 +11,31 @@ const RESERVED_HEADERS = new Set(["host", "content-length", "transfer-encoding",
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /**
+ * Time a request leaves its run before the run's deadline, so that a slow upstream is a `failed`
+ * error the script still has time to handle: a fifth of the time left, at least 20 ms, at most 500 ms.
+ */
+export function deadlineReserveMs(leftMs: number): number {
+  return Math.min(500, Math.max(20, Math.floor(leftMs / 5)));
+}
+
+/**
+ * The timeout for a request sent now: the server's (`KILN_HTTP_TIMEOUT_MS`), cut to end a reserve
+ * before the run's deadline (epoch ms) when there is one. Zero or less: there is no time to send it.
+ */
+export function requestTimeoutMs(limitMs: number, deadline: number | undefined, now = Date.now()): number {
+  if (deadline === undefined) return limitMs;
+  const left = deadline - now;
+  return Math.min(limitMs, left - deadlineReserveMs(left));
+}
+
+/**
  * The `http` interface: every hop (the request and each redirect) is checked against the granted
  * host allowlist and the address policy before the transport sends a byte. Messages name hosts,
- * never full URLs, which may carry secrets.
+ * never full URLs, which may carry secrets. With the run's `deadline`, every hop ends before it
+ * (see `requestTimeoutMs`).
  */
-export function createHttpHost(transport: HttpTransport, options: { allow: string[]; limits: HostLimits; signal: AbortSignal }): HttpInterface {
-  const { limits, signal } = options;
+export function createHttpHost(transport: HttpTransport, options: { allow: string[]; limits: HostLimits; signal: AbortSignal; deadline?: number }): HttpInterface {
+  const { limits, signal, deadline } = options;
   const patterns = options.allow.map(parseHostPattern).filter((p) => p !== undefined);
   const calls = new CallCounter("http", limits.httpMaxCalls);
 
@@ -41,7 +59,7 @@ export function createHttpHost(transport: HttpTransport, options: { allow: strin
         if (!TOKEN.test(name) || /[\r\n\0]/.test(value)) throw new HostCallError("invalid_argument", "http: a header name or value is malformed");
         if (RESERVED_HEADERS.has(name.toLowerCase())) throw new HostCallError("invalid_argument", `http: the header '${name}' is set by the host`);
       }
-      if (req.body !== null && utf8Length(req.body) > limits.httpMaxRequestBytes) {
+      if (req.body !== null && req.body.byteLength > limits.httpMaxRequestBytes) {
         throw new HostCallError("limit_exceeded", `http: a request body may be at most ${limits.httpMaxRequestBytes} bytes`);
       }
       let url: URL;
@@ -53,11 +71,13 @@ export function createHttpHost(transport: HttpTransport, options: { allow: strin
       let current = { method, body: req.body };
       for (let hop = 0; ; hop++) {
         check(url);
+        const timeoutMs = requestTimeoutMs(limits.httpTimeoutMs, deadline);
+        if (timeoutMs <= 0) throw new HostCallError("failed", `http: no time is left before the run's deadline to reach '${url.host}'`);
         const response = await transport.send({
           ...current,
           url,
           headers: req.headers,
-          timeoutMs: limits.httpTimeoutMs,
+          timeoutMs,
           maxResponseBytes: limits.httpMaxResponseBytes,
           allowPrivate: limits.httpAllowPrivate,
           signal,

@@ -2,12 +2,13 @@ import { HostCallError } from "../errors.ts";
 import type { RunGrants } from "./grants.ts";
 import type { HostLimits } from "./host-limits.ts";
 import { createHttpHost } from "./http.ts";
+import { requestFromJson, responseToJson } from "./http-json.ts";
 import type { HttpTransport } from "./http-transport.ts";
 import { createKvHost } from "./kv.ts";
 import type { KvStore } from "./kv-store.ts";
 import { createLogHost, type LogEntry } from "./log.ts";
 import { createRedactor, createSecretsHost } from "./secrets.ts";
-import { SIGNATURES, type HttpRequest, type KilnImports, type ParamType } from "./wit.ts";
+import { SIGNATURES, type HttpResponse, type KilnImports, type ParamType, type ResultType } from "./wit.ts";
 
 /** What an engine is given to serve host calls: storage and network, per process or worker. */
 export interface HostServices {
@@ -22,7 +23,8 @@ export const DEPLOY_CHECK_REFUSAL = "is not called during a deploy check";
 
 /**
  * The host side of one run: the WIT interfaces bound to that run's grants and caps. Engines pass
- * it plain data only (arguments decoded from JSON) and get plain data back.
+ * it plain data only (arguments decoded from JSON) and get plain data back: records in their JSON
+ * form (src/host/http-json.ts), so every guest language gets the same answer.
  */
 export class RunHost implements Disposable {
   readonly #imports: Partial<KilnImports>;
@@ -31,8 +33,11 @@ export class RunHost implements Disposable {
   readonly redact: (text: string) => string;
   readonly #deployCheck: boolean;
 
-  /** `deployCheck`: a deploy-time check, which must have no effect: every call but `log.write` is refused. */
-  constructor(options: { grants: RunGrants; limits: HostLimits; services: HostServices; deployCheck?: boolean }) {
+  /**
+   * `deployCheck`: a deploy-time check, which must have no effect: every call but `log.write` is refused.
+   * `deadline`: the run's deadline (epoch ms); every http request then ends before it, with time to spare.
+   */
+  constructor(options: { grants: RunGrants; limits: HostLimits; services: HostServices; deployCheck?: boolean; deadline?: number }) {
     const { grants, limits, services } = options;
     this.#deployCheck = options.deployCheck === true;
     const log = createLogHost(limits);
@@ -41,7 +46,7 @@ export class RunHost implements Disposable {
     this.#imports = {
       log,
       kv: grants.kv && services.kv ? createKvHost(services.kv, { namespace: grants.kv.namespace, limits }) : undefined,
-      http: grants.http && services.http ? createHttpHost(services.http, { allow: grants.http.allow, limits, signal: this.#abort.signal }) : undefined,
+      http: grants.http && services.http ? createHttpHost(services.http, { allow: grants.http.allow, limits, signal: this.#abort.signal, deadline: options.deadline }) : undefined,
       secrets: Object.keys(grants.secrets).length ? createSecretsHost(grants.secrets) : undefined,
     };
   }
@@ -66,7 +71,9 @@ export class RunHost implements Disposable {
     if (!impl) throw new HostCallError("capability_denied", `${iface} is not granted to this run`);
     const params = signature.params as readonly ParamType[];
     if (args.length > params.length) throw new HostCallError("invalid_argument", `${iface}.${fn} takes ${params.length} arguments`);
-    return impl[fn](...params.map((type, i) => checkParam(type, args[i], `${iface}.${fn} argument ${i + 1}`)));
+    const result = impl[fn](...params.map((type, i) => checkParam(type, args[i], `${iface}.${fn} argument ${i + 1}`)));
+    const json = (value: unknown) => answerJson(signature.result as ResultType, value);
+    return result instanceof Promise ? result.then(json) : json(result);
   }
 
   /** Ends the run's host side: in-flight requests are aborted and later calls refused. */
@@ -96,20 +103,11 @@ function checkParam(type: ParamType, value: unknown, where: string): unknown {
       return value;
     }
     case "request":
-      return checkRequest(value, bad);
+      return requestFromJson(value, bad);
   }
 }
 
-/** A request record; a bare URL string is accepted as a GET. */
-function checkRequest(value: unknown, bad: (expected: string) => HostCallError): HttpRequest {
-  if (typeof value === "string") return { method: "GET", url: value, headers: [], body: null };
-  if (typeof value !== "object" || value === null) throw bad("a request {method, url, headers, body}");
-  const { method = "GET", url, headers = [], body = null } = value as Record<string, unknown>;
-  if (typeof method !== "string" || typeof url !== "string") throw bad("a request with a string method and url");
-  const pairs = Array.isArray(headers) ? headers : typeof headers === "object" && headers ? Object.entries(headers) : undefined;
-  if (!pairs || !pairs.every((p) => Array.isArray(p) && p.length === 2 && typeof p[0] === "string" && typeof p[1] === "string")) {
-    throw bad("a request whose headers are [name, value] string pairs");
-  }
-  if (body !== null && typeof body !== "string") throw bad("a request whose body is a string or null");
-  return { method, url, headers: pairs as [string, string][], body };
+/** An answer in its JSON form: records are converted (src/host/http-json.ts); other values are JSON already. */
+function answerJson(type: ResultType, value: unknown): unknown {
+  return type === "response" ? responseToJson(value as HttpResponse) : value;
 }

@@ -4,7 +4,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { QuickJSEngine } from "../../src/engine/quickjs/quickjs-engine.ts";
 import { MemoryKvStore } from "../../src/host/kv-store.ts";
-import { SIGNATURES } from "../../src/host/wit.ts";
+import { requestToJson, responseToJson } from "../../src/host/http-json.ts";
+import { RECORDS, SIGNATURES } from "../../src/host/wit.ts";
 import { createQuickJSEngine } from "../../src/default-engines.ts";
 import { coreEngine, job, quickjsWasm } from "../helpers/fixtures.ts";
 
@@ -14,6 +15,7 @@ const sources = files.map((f) => readFileSync(new URL(f, WIT_DIR), "utf8"));
 
 const camel = (name: string) => name.replace(/^%/, "").replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 const PARAM_TYPES: Record<string, string> = { string: "string", level: "level", "option<u32>": "u32?", "option<u64>": "u64?", request: "request" };
+const RESULT_TYPES: Record<string, string> = { _: "void", bool: "bool", "option<string>": "string?", "list<string>": "strings", response: "response" };
 
 /** Interface name → function name → parameter types, read from the WIT text. */
 function witFunctions(): Record<string, Record<string, string[]>> {
@@ -29,6 +31,44 @@ function witFunctions(): Record<string, Record<string, string[]>> {
     }
   }
   return out;
+}
+
+/** Interface name → function name → result type (the ok side of `result<T, host-error>`), read from the WIT text. */
+function witResults(): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  for (const source of sources) {
+    for (const m of source.matchAll(/^interface ([a-z-]+) \{([\s\S]*?)^\}/gm)) {
+      for (const f of m[2]!.matchAll(/^\s*(%?[a-z-]+): func\([^)]*\) -> result<(.+), host-error>;/gm)) {
+        (out[m[1]!] ??= {})[camel(f[1]!)] = RESULT_TYPES[f[2]!] ?? `unmapped:${f[2]}`;
+      }
+    }
+  }
+  return out;
+}
+
+/** "interface.record" → field → WIT type, in order, read from the WIT text (doc comments skipped). */
+function witRecords(): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  for (const source of sources) {
+    for (const m of source.matchAll(/^interface ([a-z-]+) \{([\s\S]*?)^\}/gm)) {
+      for (const r of m[2]!.matchAll(/^\s*record ([a-z-]+) \{([\s\S]*?)^\s*\}/gm)) {
+        const fields: Record<string, string> = {};
+        for (const line of r[2]!.split("\n")) {
+          const field = line.match(/^\s*([a-z-]+):\s*(.+?),?\s*$/);
+          if (field) fields[field[1]!] = field[2]!;
+        }
+        out[`${m[1]}.${r[1]}`] = fields;
+      }
+    }
+  }
+  return out;
+}
+
+/** The keys of a record's JSON form, derived from its WIT fields by the rules in wit/http.wit: bytes gain an `…Encoding`. */
+function jsonKeys(fields: Record<string, string>): string[] {
+  return Object.entries(fields)
+    .flatMap(([name, type]) => (/^(option<)?list<u8>>?$/.test(type) ? [camel(name), `${camel(name)}Encoding`] : [camel(name)]))
+    .sort();
 }
 
 describe("the WIT contract", () => {
@@ -50,6 +90,24 @@ describe("the WIT contract", () => {
       Object.entries(SIGNATURES).map(([i, fns]) => [i, Object.fromEntries(Object.entries(fns).map(([f, s]) => [f, [...s.params]]))]),
     );
     expect(fromTs).toEqual(witFunctions());
+  });
+
+  it("src/host/wit.ts has the WIT's result types", () => {
+    const fromTs = Object.fromEntries(Object.entries(SIGNATURES).map(([i, fns]) => [i, Object.fromEntries(Object.entries(fns).map(([f, s]) => [f, s.result]))]));
+    expect(fromTs).toEqual(witResults());
+  });
+
+  it("src/host/wit.ts has the WIT's records, field by field, and every record type a signature names", () => {
+    expect(RECORDS).toEqual(witRecords());
+    const named = Object.values(SIGNATURES).flatMap((fns) => Object.values(fns).flatMap((s) => [...s.params, s.result]));
+    for (const record of Object.keys(RECORDS)) expect(named).toContain(record.split(".")[1]);
+  });
+
+  it("the JSON form of http's records has the keys derived from their WIT fields", () => {
+    const response = responseToJson({ status: 200, headers: [["a", "1"]], body: new Uint8Array([0xff]) });
+    expect(Object.keys(response).sort()).toEqual(jsonKeys(RECORDS["http.response"]));
+    const request = requestToJson({ method: "GET", url: "http://x/", headers: [], body: null });
+    expect(Object.keys(request).sort()).toEqual(jsonKeys(RECORDS["http.request"]));
   });
 
   describe("the guest's kiln module", () => {

@@ -51,7 +51,8 @@ export class NodeHttpTransport implements HttpTransport {
             clearTimeout(timer);
             const headers: [string, string][] = [];
             for (let i = 0; i < res.rawHeaders.length; i += 2) headers.push([res.rawHeaders[i]!.toLowerCase(), res.rawHeaders[i + 1]!]);
-            resolve({ status: res.statusCode ?? 0, headers, body: Buffer.concat(chunks).toString("utf8") });
+            // A copy: a small Buffer is a view into Node's shared pool.
+            resolve({ status: res.statusCode ?? 0, headers, body: new Uint8Array(Buffer.concat(chunks)) });
           });
         },
       );
