@@ -5,8 +5,8 @@ import { parseHostPattern, patternCovers } from "./host-allowlist.ts";
 export interface RunGrants {
   kv?: { namespace: string };
   http?: { allow: string[] };
-  /** Granted secrets, name → value. */
-  secrets: Record<string, string>;
+  /** Granted secrets, name → value; null when a granted secret no longer exists (`secrets.get` answers null). */
+  secrets: Record<string, string | null>;
 }
 
 /** What a request asks for (`grants` in `POST /v1/run`). */
@@ -54,8 +54,18 @@ export function parseRequestedGrants(value: unknown): RequestedGrants {
   return out;
 }
 
-/** Caps a request's grants by the server's; asking for more than the server allows is refused. */
-export function resolveGrants(requested: RequestedGrants, server: ServerGrants): RunGrants {
+/**
+ * What to do with a requested secret that does not exist: `refuse` (a new run or deploy: 404
+ * not_found, naming it) or `absent` (an invocation of a deployed script whose secret was deleted
+ * since: the grant stands and `secrets.get` answers null, like a missing kv key).
+ */
+export type MissingSecrets = "refuse" | "absent";
+
+/**
+ * Caps a request's grants by the server's; asking for more than the server allows is refused.
+ * `server.secrets` holds every secret that exists for the run (the server's and the tenant's).
+ */
+export function resolveGrants(requested: RequestedGrants, server: ServerGrants, options: { missingSecrets?: MissingSecrets } = {}): RunGrants {
   const denied = (what: string) => new RequestError("grant_denied", `This server does not grant ${what}`);
   const grants: RunGrants = { secrets: {} };
   if (requested.kv) {
@@ -72,8 +82,9 @@ export function resolveGrants(requested: RequestedGrants, server: ServerGrants):
     grants.http = { allow: [...requested.http.allow] };
   }
   for (const name of requested.secrets ?? []) {
-    if (!Object.hasOwn(server.secrets, name)) throw denied(`the secret '${name}'`);
-    grants.secrets[name] = server.secrets[name]!;
+    if (Object.hasOwn(server.secrets, name)) grants.secrets[name] = server.secrets[name]!;
+    else if (options.missingSecrets === "absent") grants.secrets[name] = null;
+    else throw new RequestError("not_found", `No secret named '${name}' exists; store it first with PUT /v1/secrets/${name}`);
   }
   return grants;
 }

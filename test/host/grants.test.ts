@@ -26,7 +26,23 @@ describe("grants", () => {
     expect(code(() => resolveGrants(parseRequestedGrants({ kv: { namespace: "admin" } }), server))).toBe("403 grant_denied");
     expect(code(() => resolveGrants(parseRequestedGrants({ http: { allow: ["evil.com"] } }), server))).toBe("403 grant_denied");
     expect(code(() => resolveGrants(parseRequestedGrants({ http: { allow: ["*"] } }), server))).toBe("403 grant_denied");
-    expect(code(() => resolveGrants(parseRequestedGrants({ secrets: ["OTHER"] }), server))).toBe("403 grant_denied");
+  });
+
+  it("refuses a secret that exists nowhere with 404 not_found, naming it (not a policy message)", () => {
+    let error: unknown;
+    try {
+      resolveGrants(parseRequestedGrants({ secrets: ["OTHER"] }), server);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(RequestError);
+    expect(error).toMatchObject({ status: 404, code: "not_found", message: expect.stringContaining("No secret named 'OTHER' exists") });
+    expect((error as Error).message).not.toMatch(/grant/i);
+  });
+
+  it("keeps the grant of a secret deleted since a deploy, with no value (missingSecrets: absent)", () => {
+    const g = resolveGrants(parseRequestedGrants({ secrets: ["STRIPE", "GONE"] }), server, { missingSecrets: "absent" });
+    expect(g).toEqual({ secrets: { STRIPE: "sk_live_123456", GONE: null } });
   });
 
   it("rejects malformed grants with 400 invalid_request", () => {
