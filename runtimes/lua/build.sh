@@ -24,6 +24,11 @@ apt-get update -qq
 (cd "$work" && apt-get source --download-only "lua5.4=$LUA_DEB_VERSION" >/dev/null 2>&1)
 tar -xzf "$work"/lua5.4_5.4.4.orig.tar.gz -C "$work"
 src="$work/lua-5.4.4/src"
+# Lua's stack limit, lowered from 1,000,000 slots (16 MB, and twice that while it is reallocated on overflow)
+# so that deep recursion ends in Lua's catchable "stack overflow" error well below the smallest memory cap.
+LUAI_MAXSTACK="${LUAI_MAXSTACK_OVERRIDE:-100000}"
+sed -i "s/^#define LUAI_MAXSTACK\t\t1000000\$/#define LUAI_MAXSTACK\t\t$LUAI_MAXSTACK/" "$src/luaconf.h"
+grep -q "^#define LUAI_MAXSTACK.*[^0-9]$LUAI_MAXSTACK\$" "$src/luaconf.h"
 
 # A clean sysroot: --sysroot=/usr would leak the host's headers into the wasm build.
 sysroot="$work/sysroot"

@@ -1,9 +1,11 @@
 /*
  * Kiln's Lua 5.4 reactor: a fresh interpreter per instance with only base (minus dofile/loadfile),
- * coroutine, table, string, math and utf8, plus os.time and os.clock, and io.write / io.stderr:write
- * (no files), plus the global __kiln_call(name, args) -> ok, text for Kiln's host functions (the wrapper
- * Kiln runs around a script captures it and removes the global). Chunks load as text only, never bytecode.
- * Output goes to WASI stdout/stderr.
+ * coroutine, table, string, math and utf8, plus os.time and os.clock, and io.write / io.flush /
+ * io.stdout / io.stderr (write and flush only; no files), plus two globals for the wrapper Kiln runs
+ * around a script, which captures them and removes them: __kiln_call(name, args) -> ok, text for Kiln's
+ * host functions, and __kiln_where() for its message handler. Chunks load as text only, never bytecode.
+ * Output goes to WASI stdout/stderr. build.sh lowers LUAI_MAXSTACK, so deep recursion is a "stack
+ * overflow" error long before it fills memory.
  *
  * Exports: kiln_init() -> 0 | 3 (no memory); kiln_alloc(n) / kiln_free(p) / cabi_realloc for passing
  * source text; kiln_run(ptr, len) -> 0 ok | 1 runtime error | 2 syntax error | 3 out of memory (message on
@@ -35,7 +37,11 @@ static int safe_load(lua_State *s) {
   return lua_gettop(s);
 }
 
-/* io.write(...) to stdout and io.stderr:write(...) to stderr; no files. */
+/*
+ * io.write(...) and io.stdout:write(...) to stdout, io.stderr:write(...) to stderr; no files. The
+ * two file objects are plain tables whose methods check `self`; write returns the file, as stock
+ * Lua's does, so calls chain. flush and io.flush flush the C buffer.
+ */
 static int write_to(lua_State *s, FILE *f, int first) {
   for (int i = first; i <= lua_gettop(s); i++) {
     size_t n;
@@ -45,9 +51,61 @@ static int write_to(lua_State *s, FILE *f, int first) {
   return 0;
 }
 
-static int io_write(lua_State *s) { return write_to(s, stdout, 1); }
+/* The file object (upvalue 1) must be the method's `self` (argument 1). */
+static void check_self(lua_State *s) {
+  if (!lua_rawequal(s, 1, lua_upvalueindex(1))) luaL_typeerror(s, 1, "file");
+}
 
-static int stderr_write(lua_State *s) { return write_to(s, stderr, 2); }
+static int io_write(lua_State *s) {
+  write_to(s, stdout, 1);
+  lua_pushvalue(s, lua_upvalueindex(1));
+  return 1;
+}
+
+static int stdout_write(lua_State *s) {
+  check_self(s);
+  write_to(s, stdout, 2);
+  lua_settop(s, 1);
+  return 1;
+}
+
+static int stderr_write(lua_State *s) {
+  check_self(s);
+  write_to(s, stderr, 2);
+  lua_settop(s, 1);
+  return 1;
+}
+
+static int stdout_flush(lua_State *s) {
+  check_self(s);
+  fflush(stdout);
+  lua_settop(s, 1);
+  return 1;
+}
+
+static int stderr_flush(lua_State *s) {
+  check_self(s);
+  fflush(stderr);
+  lua_settop(s, 1);
+  return 1;
+}
+
+static int io_flush(lua_State *s) {
+  fflush(stdout);
+  lua_pushvalue(s, lua_upvalueindex(1));
+  return 1;
+}
+
+/* A file object: a table with `write` and `flush` closures over the table itself. */
+static void push_file(lua_State *s, lua_CFunction write, lua_CFunction flush) {
+  lua_createtable(s, 0, 2);
+  lua_pushvalue(s, -1);
+  lua_pushcclosure(s, write, 1);
+  lua_setfield(s, -2, "write");
+  lua_pushvalue(s, -1);
+  lua_pushcclosure(s, flush, 1);
+  lua_setfield(s, -2, "flush");
+}
 
 static int os_time(lua_State *s) {
   lua_pushinteger(s, (lua_Integer)time(NULL));
@@ -103,6 +161,26 @@ static int kiln_call(lua_State *s) {
   return 2;
 }
 
+/*
+ * __kiln_where() -> line, traceback, for a message handler (the function calling it, whose frames it
+ * skips): the current line of the innermost frame of the chunk named "script" below the handler (nil if
+ * none is among the 1000 innermost), and a standard traceback from the frame that raised the error on.
+ * Kiln's wrapper captures it like __kiln_call and keeps only the script's frames.
+ */
+static int kiln_where(lua_State *s) {
+  lua_Debug ar;
+  lua_pushnil(s);
+  for (int level = 2; level <= 1000 && lua_getstack(s, level, &ar); level++) {
+    lua_getinfo(s, "Sl", &ar);
+    if (ar.currentline > 0 && strcmp(ar.source, "=script") == 0) {
+      lua_pushinteger(s, ar.currentline);
+      break;
+    }
+  }
+  luaL_traceback(s, s, NULL, 2);
+  return 2;
+}
+
 static const luaL_Reg libs[] = {
   {LUA_GNAME, luaopen_base}, {LUA_COLIBNAME, luaopen_coroutine}, {LUA_TABLIBNAME, luaopen_table},
   {LUA_STRLIBNAME, luaopen_string}, {LUA_MATHLIBNAME, luaopen_math}, {LUA_UTF8LIBNAME, luaopen_utf8}, {NULL, NULL},
@@ -126,16 +204,22 @@ static int setup(lua_State *s) {
   lua_pushcfunction(s, os_clock);
   lua_setfield(s, -2, "clock");
   lua_setglobal(s, "os");
-  lua_createtable(s, 0, 2);
-  lua_pushcfunction(s, io_write);
-  lua_setfield(s, -2, "write");
-  lua_createtable(s, 0, 1);
-  lua_pushcfunction(s, stderr_write);
-  lua_setfield(s, -2, "write");
+  lua_createtable(s, 0, 4);
+  push_file(s, stdout_write, stdout_flush);
+  lua_pushvalue(s, -1);
+  lua_pushcclosure(s, io_write, 1);
+  lua_setfield(s, -3, "write");
+  lua_pushvalue(s, -1);
+  lua_pushcclosure(s, io_flush, 1);
+  lua_setfield(s, -3, "flush");
+  lua_setfield(s, -2, "stdout");
+  push_file(s, stderr_write, stderr_flush);
   lua_setfield(s, -2, "stderr");
   lua_setglobal(s, "io");
   lua_pushcfunction(s, kiln_call);
   lua_setglobal(s, "__kiln_call");
+  lua_pushcfunction(s, kiln_where);
+  lua_setglobal(s, "__kiln_where");
   return 0;
 }
 

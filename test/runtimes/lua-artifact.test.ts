@@ -50,6 +50,42 @@ describe("runtimes/lua/lua.wasm", () => {
     expect(out.stdout).toMatch(/attempt to load a binary chunk/);
   });
 
+  it("has io.stdout and io.stderr file objects whose write chains, and io.write returning io.stdout", async () => {
+    const out = await runLua(`io.stdout:write("a", 1, "b"):write("c\\n")
+      assert(io.write("d") == io.stdout)
+      io.stderr:write("x"):write("y")
+      io.stdout:flush() io.stderr:flush() io.flush()
+      print(pcall(io.stdout.write, "z"))`);
+    expect(out).toMatchObject({ status: 0, stderr: "xy" });
+    expect(out.stdout).toMatch(/^a1bc\ndfalse\t.*bad argument #1 to '[^']+' \(file expected, got string\)\n$/);
+  });
+
+  it("ends deep recursion in Lua's catchable stack overflow error, far below the memory a small cap allows", async () => {
+    const out = await runLua("local n = 0 local function f() n = n + 1 f() end print(pcall(f)) print(n)");
+    expect(out.status).toBe(0);
+    const [caught, depth] = out.stdout.split("\n");
+    expect(caught).toBe("false\tscript:1: stack overflow");
+    // LUAI_MAXSTACK is 100,000 slots: as deep as that goes, in well under 24 MiB (the smallest memory cap).
+    expect(Number(depth)).toBeGreaterThan(90_000);
+    expect(out.memoryBytes).toBeLessThan(16 << 20);
+    expect(await runLua("local function f(n) return 1 + f(n + 1) end f(1)")).toMatchObject({ status: 1, stderr: expect.stringContaining("stack overflow") });
+  });
+
+  it("tells a message handler the line of the innermost frame of the chunk named script", async () => {
+    const out = await runLua(`local function handler(e) local line, traceback = __kiln_where() return line .. "|" .. traceback end
+      local function g()
+        error("boom")
+      end
+      print(select(2, xpcall(g, handler)))
+      print(select(2, xpcall(load("error('elsewhere')", "=other"), handler)))`);
+    expect(out.status).toBe(0);
+    const [first, ...rest] = out.stdout.split("\n");
+    expect(first).toBe("3|stack traceback:");
+    expect(rest.join("\n")).toMatch(/^\t\[C\]: in function 'error'\n\tscript:3: in function <script:2>\n/);
+    // A frame of another chunk does not count: the innermost script frame is the one that called xpcall.
+    expect(out.stdout).toContain("\n6|stack traceback:\n\t[C]: in function 'error'\n\tother:1: in main chunk");
+  });
+
   it("ends a memory bomb as out of memory at the linked maximum", async () => {
     const out = await runLua("local t = {} for i = 1, 1e9 do t[i] = ('x'):rep(100000) .. i end");
     expect(out.status).toBe(3);
