@@ -13,6 +13,7 @@ import { inexactInteger } from "./exact-integers.ts";
 import { WarmPool } from "./warm-pool.ts";
 import { FUEL_GLOBAL } from "./instrument-fuel.ts";
 import { GuestExit } from "./wasi/cli.ts";
+import { DeadlineReached } from "./wasi/clocks.ts";
 import { OutputLimitExceeded } from "./wasi/io.ts";
 import type { Mount } from "./wasi/filesystem.ts";
 
@@ -163,10 +164,12 @@ export class ComponentEngine implements Engine {
         core = instance.core;
         host = instance.host;
         instance.kiln.current = kiln;
+        instance.host.setDeadline(started + job.limits.timeoutMs);
         instance.fuel.value = budget;
         outcome = runtime.driver.run(instance.instance, job, { seed: Number(seed! >> 32n), reseed: () => instance.host.reseed(wasiSeed!) });
       } catch (e) {
         if (e instanceof OutputLimitExceeded || host?.overflowed) return trap("output_limit");
+        if (e instanceof DeadlineReached) return trap("timeout");
         if (e instanceof WebAssembly.RuntimeError && fuelLeft() < 0n) return trap("fuel_exhausted");
         if (nearCap()) return trap("memory_exhausted");
         if (e instanceof GuestExit) return finish({ ok: false, error: { code: "guest_error", message: e.message } });

@@ -3,12 +3,25 @@
 /** `wasi:io/error.error`: carries no detail to the guest. */
 export class IoError {}
 
-/** `wasi:io/poll.pollable`: everything here is ready at once. */
+/** `wasi:io/poll.pollable`: streams are ready at once; clock subscriptions (clocks.ts) when their instant comes. */
 export class Pollable {
   ready(): boolean {
     return true;
   }
+  /** When it is ready, in `performance.now()` milliseconds (0: now). */
+  readyAt(): number {
+    return 0;
+  }
   block(): void {}
+}
+
+/** `wasi:io/poll.poll`: the indices of the pollables that are ready, after blocking on the earliest if none is. */
+function poll(list: Pollable[]): Uint32Array {
+  const ready = () => Uint32Array.from(list.flatMap((p, i) => (p.ready() ? [i] : [])));
+  const now = ready();
+  if (now.length || !list.length) return now;
+  list.reduce((a, b) => (b.readyAt() < a.readyAt() ? b : a)).block();
+  return ready();
 }
 
 /** `wasi:io/streams.input-stream` over bytes in memory (stdin has none: it is always at its end). */
@@ -81,7 +94,7 @@ export class OutputStream {
 export function ioImports() {
   return {
     "wasi:io/error": { Error: IoError },
-    "wasi:io/poll": { Pollable, poll: (list: Pollable[]) => new Uint32Array(list.map((_, i) => i)) },
+    "wasi:io/poll": { Pollable, poll },
     "wasi:io/streams": { InputStream, OutputStream },
   };
 }

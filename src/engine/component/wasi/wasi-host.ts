@@ -36,7 +36,9 @@ export function createWasiHost(options: { maxOutputBytes: number; seed?: bigint;
     return new TextDecoder().decode(all);
   };
   const random = randomImports(options.seed ?? 0x6b696c6en);
-  const clocks = clockImports();
+  /** The current run's deadline (epoch ms): how long a guest's sleep may wait. */
+  let deadline: number | undefined;
+  const clocks = clockImports(() => deadline);
   return {
     /**
      * Makes the host new for another run of a pooled instance: empty output under `maxOutputBytes`.
@@ -47,6 +49,10 @@ export function createWasiHost(options: { maxOutputBytes: number; seed?: bigint;
       err = [];
       bytes = 0;
       cap = next.maxOutputBytes;
+    },
+    /** Sets the deadline of the run about to start (a sleep past it ends the run as a timeout). */
+    setDeadline(at: number | undefined) {
+      deadline = at;
     },
     /** Restarts the random stream from `seed`: a runtime initialises on the fixed seed, a run draws from its own. */
     reseed: random.reseed,
