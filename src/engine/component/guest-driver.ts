@@ -14,8 +14,8 @@ export type GuestResult = { ok: true; json: string } | { ok: false; error: Guest
 export interface GuestDriver {
   /** Initialises a new instance on the runtime's init fuel, before it may be snapshotted (Ruby: ruby-init and Kiln's prelude). */
   init?(instance: any): void;
-  /** Runs one script on the run's fuel budget (already set). */
-  run(instance: any, job: { code: string; inputJson: string }, options: { seed: number; reseed: () => void }): GuestResult;
+  /** Runs one script on the run's fuel budget (already set); with `evaluateOnly` (a deploy-time check) only its top level, the result being null. */
+  run(instance: any, job: { code: string; inputJson: string; evaluateOnly?: boolean }, options: { seed: number; reseed: () => void }): GuestResult;
 }
 
 /** The JSON envelope the Ruby and Python wrappers return. */
