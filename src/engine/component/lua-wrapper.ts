@@ -4,46 +4,99 @@
  * script defines it, with the result encoded as JSON by a small encoder written in Lua. The global
  * `kiln` table is Kiln's host (wit/): `kiln.kv.get(key)`, `kiln.log.write(level, message)`, … over
  * the runtime's one host function; a refused call raises a Lua error `"<code>: <message>"`.
+ *
+ * What the chunk returns or raises (the runtime's `run` adds `runtime:` in front of what it raises):
+ * - success: the result as JSON text;
+ * - `syntax:<offset>:<message>`: the script does not parse; `offset` is the byte offset at which Lua's
+ *   lexer stood when it stopped (see `luaSyntaxError` in lua-driver.ts);
+ * - `guest:<JSON>`: the script raised an error; `{message, line?, stack?}`, with the line of the
+ *   script's innermost frame and a traceback of the script's frames only;
+ * - anything else: a failure outside the script (its result is not JSON-serialisable), or `not enough
+ *   memory`, raised as it came (a memory error never reaches a message handler).
  */
 const ENCODER = String.raw`
 local json_null = {}
-local function encode(v, depth)
-  if depth > 100 then error("the result is nested too deeply", 0) end
+-- Everything the wrapper uses is captured before the script runs, which may replace globals and library functions.
+local next, type, tostring, tonumber, getmetatable, rawget, pcall = next, type, tostring, tonumber, getmetatable, rawget, pcall
+local mathtype, huge, max = math.type, math.huge, math.max
+local format, gsub, find, gmatch, sub, byte = string.format, string.gsub, string.find, string.gmatch, string.sub, string.byte
+local concat, sort = table.concat, table.sort
+
+-- A number as JSON text: integers in decimal, floats in the shortest form that reads back the same; nil for nan and infinities.
+local function number_text(v)
+  if mathtype(v) == "integer" then return format("%d", v) end
+  if v ~= v or v == huge or v == -huge then return nil end
+  for digits = 14, 16 do
+    local text = format("%." .. digits .. "g", v)
+    if tonumber(text) == v then return text end
+  end
+  return format("%.17g", v)
+end
+
+local function string_text(s)
+  return '"' .. gsub(s, '[%c"\\]', function (c) return format("\\u%04x", byte(c)) end) .. '"'
+end
+
+local function key_name(k)
+  if type(k) == "string" then return format("%q", k) end
+  return tostring(k)
+end
+
+-- JSON text for v. Tables are read raw (no metamethods run): a table whose keys are exactly 1..n is an array
+-- (the empty table is []); any other is an object whose keys are its string keys and its number keys as text.
+local function encode(v, what, depth)
+  depth = depth or 0
+  if depth > 100 then error(what .. " is nested too deeply", 0) end
   local t = type(v)
   if v == nil or v == json_null then return "null"
   elseif t == "boolean" then return tostring(v)
   elseif t == "number" then
-    if v ~= v or v == math.huge or v == -math.huge then error("the result is not JSON-serialisable: " .. tostring(v), 0) end
-    if math.type(v) == "integer" then return string.format("%d", v) end
-    return string.format("%.17g", v)
-  elseif t == "string" then
-    return '"' .. v:gsub('[%c"\\]', function (c) return string.format("\\u%04x", c:byte()) end) .. '"'
+    local text = number_text(v)
+    if not text then error(what .. " is not JSON-serialisable: " .. tostring(v), 0) end
+    return text
+  elseif t == "string" then return string_text(v)
   elseif t == "table" then
-    local n = #v
-    if n > 0 or next(v) == nil then
-      local parts = {}
-      for i = 1, n do parts[i] = encode(v[i], depth + 1) end
-      return "[" .. table.concat(parts, ",") .. "]"
+    local count, max, array = 0, 0, true
+    for k in next, v do
+      count = count + 1
+      if array then
+        if mathtype(k) ~= "integer" or k < 1 then array = false elseif k > max then max = k end
+      end
     end
     local parts = {}
-    for k, x in pairs(v) do
-      if type(k) ~= "string" then error("the result is not JSON-serialisable: a table mixes keys", 0) end
-      parts[#parts + 1] = encode(k, depth + 1) .. ":" .. encode(x, depth + 1)
+    if array and max == count then
+      for i = 1, count do parts[i] = encode(v[i], what, depth + 1) end
+      return "[" .. concat(parts, ",") .. "]"
     end
-    table.sort(parts)
-    return "{" .. table.concat(parts, ",") .. "}"
+    local names, keys = {}, {}
+    for k in next, v do
+      local kt, name = type(k), nil
+      if kt == "string" then name = k
+      elseif kt == "number" then name = number_text(k) end
+      if name == nil then error(what .. " is not JSON-serialisable: a table has a key that is " .. (kt == "number" and tostring(k) or "a " .. kt) .. " (keys must be strings or numbers)", 0) end
+      local other = keys[name]
+      if other ~= nil then
+        if type(other) == "string" then other, k = k, other end
+        error(what .. " is not JSON-serialisable: a table has both the keys " .. key_name(other) .. " and " .. key_name(k) .. ", which are the same JSON key", 0)
+      end
+      keys[name] = k
+      names[#names + 1] = name
+    end
+    sort(names)
+    for i = 1, #names do parts[i] = string_text(names[i]) .. ":" .. encode(v[keys[names[i]]], what, depth + 1) end
+    return "{" .. concat(parts, ",") .. "}"
   end
-  error("the result is not JSON-serialisable: " .. t, 0)
+  error(what .. " is not JSON-serialisable: " .. t, 0)
 end`;
 
 const KILN = String.raw`
-local host_call, load, error, select = __kiln_call, load, error, select
-__kiln_call = nil
+local host_call, where, load, error, select = __kiln_call, __kiln_where, load, error, select
+__kiln_call, __kiln_where = nil, nil
 local function call(name, n, ...)
   local args = {}
   for i = 1, n do local v = select(i, ...) if v == nil then args[i] = json_null else args[i] = v end end
-  local ok, text = host_call(name, encode(args, 0))
-  if not ok then error(text, 3) end
+  local ok, text = host_call(name, encode(args, "a value passed to " .. name))
+  if not ok then error(text, 0) end
   return load("return " .. text, "=kiln", "t")()
 end
 local function fn(name, n) return function(...) return call(name, n, ...) end end
@@ -53,6 +106,49 @@ kiln = {
   http = { fetch = fn("http.fetch", 1) },
   secrets = { get = fn("secrets.get", 1) },
 }`;
+
+const RUN = String.raw`
+-- How far Lua's lexer read before the parse stopped: parse again, handing the text over in 4 KiB pieces, then
+-- again with the text before the last piece at once and the rest byte by byte. The lexer always holds one
+-- character past the token it is on, so the token ends one byte before what it took (at the end if it asked for more).
+local function stopped_at(code)
+  local function taken(whole, step)
+    local given = 0
+    load(function ()
+      if given >= #code then given = #code + 1 return nil end
+      local piece = sub(code, given + 1, given + (given == 0 and whole > 0 and whole or step))
+      given = given + #piece
+      return piece
+    end, "=script", "t")
+    return given
+  end
+  local coarse = taken(0, 4096)
+  if coarse > #code then return #code end
+  local fine = taken(max(coarse - 4096, 0), 1)
+  if fine > #code then return #code end
+  return fine - 1
+end
+
+local function describe(e)
+  if type(e) == "string" then return (gsub(e, "^kiln:%d+: ", "")) end
+  if type(e) == "number" then return tostring(e) end
+  local mt = getmetatable(e)
+  if type(mt) == "table" and rawget(mt, "__tostring") ~= nil then
+    local ok, text = pcall(tostring, e)
+    if ok and type(text) == "string" then return text end
+  end
+  return "(error object is a " .. type(e) .. " value)"
+end
+
+local function script_frames(traceback)
+  local frames = {}
+  for frame in gmatch(traceback, "\n\t([^\n]*)") do
+    if find(frame, "^script:") then frames[#frames + 1] = frame
+    elseif find(frame, "^%.%.%.") and #frames > 0 then frames[#frames + 1] = "..." end
+  end
+  if #frames > 0 then return concat(frames, "\n") end
+end
+`;
 
 /** A JSON value as a Lua expression. JSON null becomes nil. */
 export function luaLiteral(value: unknown): string {
@@ -73,17 +169,37 @@ function luaString(text: string): string {
   return out + '"';
 }
 
-/** The chunk that runs `code` with `inputJson` (`math.random` reseeded with `seed`) and returns the result as JSON text. */
-export function wrapLua(code: string, inputJson: string, seed = 0): string {
+/**
+ * The chunk that runs `code` with `inputJson` (`math.random` reseeded with `seed`) and returns the result
+ * as JSON text. With `evaluateOnly` (a deploy-time check) it runs the script's top level only, never
+ * `main`, and the result is null.
+ */
+export function wrapLua(code: string, inputJson: string, seed = 0, options: { evaluateOnly?: boolean } = {}): string {
   return `${ENCODER}
 ${KILN}
+${RUN}
 math.randomseed(${Math.trunc(seed)})
 local input = ${luaLiteral(JSON.parse(inputJson))}
-local chunk, problem = load(${luaString(code)}, "=script", "t")
-if not chunk then error("syntax:" .. problem, 0) end
-chunk()
-local result = nil
-if type(main) == "function" then result = main(input) end
-return encode(result, 0)
+local code = ${luaString(code)}
+local chunk, problem = load(code, "=script", "t")
+if not chunk then
+  if problem == "not enough memory" then error(problem, 0) end
+  error("syntax:" .. stopped_at(code) .. ":" .. problem, 0)
+end
+local failure
+local function handler(e)
+  local line, traceback = where()
+  failure = { message = describe(e), line = line, stack = script_frames(traceback) }
+  return e
+end
+-- Called from xpcall (C), the chunk's frames read "in main chunk" and main's "in function 'main'".
+local ok, result = xpcall(chunk, handler)
+if ok then result = nil end
+${options.evaluateOnly ? "" : 'if ok and type(main) == "function" then ok, result = xpcall(main, handler, input) end'}
+if not ok then
+  if failure == nil then error(result, 0) end
+  error("guest:" .. encode(failure, "the error"), 0)
+end
+return encode(result, "the result")
 `;
 }

@@ -31,6 +31,83 @@ describe("Lua on the component engine", () => {
     expect(out).toMatchObject({ ok: false, error: { code: "guest_error", message: expect.stringContaining("JSON") } });
   });
 
+  it("encodes a table as an array only when its keys are exactly 1..n, and as an object otherwise, losing nothing", async () => {
+    const out = await lua(`function main()
+      return { mixed = { 1, 2, x = 3 }, holes = { [1] = 1, [3] = 3 }, zero = { [0] = "z", [1] = "a" }, numbers = { [-2] = "n", [1.5] = "f" },
+        list = { "a", "b" }, empty = {}, nested = { { 1 }, { k = { 2 } } } }
+    end`);
+    expect(out).toMatchObject({
+      ok: true,
+      result: {
+        mixed: { "1": 1, "2": 2, x: 3 },
+        holes: { "1": 1, "3": 3 },
+        zero: { "0": "z", "1": "a" },
+        numbers: { "-2": "n", "1.5": "f" },
+        list: ["a", "b"],
+        empty: [],
+        nested: [[1], { k: [2] }],
+      },
+    });
+  });
+
+  it("refuses a table key JSON cannot hold, or two keys that are the same once they are JSON keys", async () => {
+    const refused = async (table: string) => {
+      const out = await lua(`function main() return ${table} end`);
+      expect(out).toMatchObject({ ok: false, error: { code: "guest_error" } });
+      return out.ok ? "" : out.error.message;
+    };
+    expect(await refused("{ [1] = 'a', ['1'] = 'b' }")).toBe('the result is not JSON-serialisable: a table has both the keys 1 and "1", which are the same JSON key');
+    expect(await refused("{ x = { [true] = 1 } }")).toMatch(/not JSON-serialisable: a table has a key that is a boolean/);
+    expect(await refused("{ [{}] = 1 }")).toMatch(/not JSON-serialisable: a table has a key that is a table/);
+    expect(await refused("{ [print] = 1 }")).toMatch(/not JSON-serialisable: a table has a key that is a function/);
+  });
+
+  it("runs only the top level for a deploy-time check: main is not called", async () => {
+    const code = "print('loaded') function main(i) return 'hi ' .. i.name end";
+    expect(await engine.run({ ...job("lua", code), evaluateOnly: true })).toMatchObject({ ok: true, result: null, stdout: "loaded\n" });
+    expect(await lua(code, { input: { name: "ada" } })).toMatchObject({ ok: true, result: "hi ada" });
+    expect(await engine.run({ ...job("lua", "error('at load')"), evaluateOnly: true })).toMatchObject({ ok: false, error: { code: "guest_error" } });
+  });
+
+  it("raises a refused host call as exactly '<code>: <message>', caught or not", async () => {
+    const caught = await lua("function main() return { pcall(kiln.kv.get, 'a') } end");
+    expect(caught).toMatchObject({ ok: true, result: [false, "capability_denied: kv is not granted to this run"] });
+    const nested = await lua("function main() return { pcall(function () return kiln.kv.get('a') end) } end");
+    expect(nested).toMatchObject({ ok: true, result: [false, "capability_denied: kv is not granted to this run"] });
+    const uncaught = await lua("local x = 1\nkiln.kv.get('a')");
+    expect(uncaught).toMatchObject({ ok: false, error: { code: "guest_error", message: "capability_denied: kv is not granted to this run", line: 2 } });
+  });
+
+  it("gives a runtime error the line of the script's innermost frame, and a stack of the script's frames only", async () => {
+    const out = await lua("local function check(n)\n  if n > 1 then error('too big') end\nend\nfunction main(n)\n  check(n)\nend", { input: 2 });
+    expect(out).toMatchObject({ ok: false, error: { code: "guest_error", message: "script:2: too big", line: 2, stack: "script:2: in upvalue 'check'\nscript:5: in function 'main'" } });
+    // error(message, 2) in main points at main's caller, which is Kiln's: no position, and the line is main's.
+    expect(await lua("function main()\n  error('bad input', 2)\nend")).toMatchObject({ ok: false, error: { message: "bad input", line: 2, stack: "script:2: in function 'main'" } });
+    expect(await lua("local t = {}\nerror(t)")).toMatchObject({ ok: false, error: { message: "(error object is a table value)", line: 2 } });
+    const deep = await lua("local function f(n) return 1 + f(n + 1) end\nf(1)");
+    expect(deep).toMatchObject({ ok: false, error: { message: "script:1: stack overflow", line: 1 } });
+    if (!deep.ok) expect(deep.error.stack).toMatch(/^script:1: in upvalue 'f'\n(.*\n)*\.\.\.\n(.*\n)*script:2: in main chunk$/);
+  });
+
+  it("gives a syntax error the line and the column of the token Lua names", async () => {
+    const at = async (code: string) => {
+      const out = await lua(code);
+      expect(out).toMatchObject({ ok: false, error: { code: "syntax_error" } });
+      return out.ok ? undefined : [out.error.line, out.error.column, out.error.message];
+    };
+    expect(await at("local a = 1\nlocal = 2")).toEqual([2, 7, "SyntaxError: script:2: <name> expected near '='"]);
+    expect(await at("x = = 1")).toEqual([1, 5, "SyntaxError: script:1: unexpected symbol near '='"]);
+    expect(await at("x = 'é' y = é")).toEqual([1, 13, "SyntaxError: script:1: unexpected symbol near '<\\195>'"]);
+    expect(await at("local s = 'abc\nx = 1")).toEqual([1, 11, "SyntaxError: script:1: unfinished string near ''abc'"]);
+    expect(await at("x = [[\nabc\n]] 1")).toEqual([3, 4, "SyntaxError: script:3: unexpected symbol near '1'"]);
+    expect(await at("x = 3x")).toEqual([1, 5, "SyntaxError: script:1: malformed number near '3x'"]);
+    expect(await at("-- x = = 1\nlocal t = { a = 'a\\'b' .. [==[ ]] ]==] } }")).toEqual([2, 42, "SyntaxError: script:2: unexpected symbol near '}'"]);
+    expect(await at("for i = 1, 10 do\n  if i then\nend")).toEqual([3, 4, "SyntaxError: script:3: 'end' expected (to close 'for' at line 1) near <eof>"]);
+    expect(await at("goto nowhere")).toEqual([1, 13, "SyntaxError: script:1: no visible label 'nowhere' for <goto> at line 1"]);
+    // Past the first 4 KiB, where the offset is found byte by byte within the last piece.
+    expect(await at(`${"x = 1\n".repeat(1000)}y = = 2`)).toEqual([1001, 5, "SyntaxError: script:1001: unexpected symbol near '='"]);
+  });
+
   it("reads no host environment or files", async () => {
     const out = await lua("function main() return { type(os.getenv), type(io.open), type(io.read), type(require), type(dofile), type(loadfile), type(package), type(debug) } end");
     expect(out).toMatchObject({ ok: true, result: Array(8).fill("nil") });
@@ -46,9 +123,18 @@ describe("Lua on the component engine", () => {
     expect(await lua("function main() return 'fine' end", { limits: { memoryMb: 32 } })).toMatchObject({ ok: true, result: "fine" });
   });
 
-  it("turns deep recursion into a guest error", async () => {
-    // Lua's stack limit (a million slots) is reached well before a 128 MiB cap; at 64 MiB either may come first.
-    const out = await lua("local function f(n) return f(n + 1) + 1 end function main() return f(1) end", { limits: { memoryMb: 128 } });
-    expect(out).toMatchObject({ ok: false, error: { code: "guest_error", message: expect.stringMatching(/stack overflow/) } });
+  it("turns deep recursion into Lua's catchable stack overflow error, under the smallest memory cap too", async () => {
+    // Lua's stack limit (100,000 slots; see runtimes/lua/RECIPE.md) comes well before any memory cap.
+    for (const memoryMb of [24, 64, 128]) {
+      const out = await lua("local function f(n) return f(n + 1) + 1 end function main() return f(1) end", { limits: { memoryMb } });
+      expect(out).toMatchObject({ ok: false, error: { code: "guest_error", message: expect.stringMatching(/stack overflow/) } });
+    }
+    const caught = await lua("local function f(n) return 1 + f(n + 1) end function main() local ok, e = pcall(f, 1) return { ok, e } end", { limits: { memoryMb: 24 } });
+    expect(caught).toMatchObject({ ok: true, result: [false, expect.stringMatching(/stack overflow/)] });
+  });
+
+  it("has io.stdout and io.stderr", async () => {
+    const out = await lua("io.stdout:write('a', 1):write('b\\n') io.write('c') io.stderr:write('x'):write('y') io.stdout:flush()");
+    expect(out).toMatchObject({ ok: true, stdout: "a1b\nc", stderr: "xy" });
   });
 });
