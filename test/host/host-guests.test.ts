@@ -111,11 +111,17 @@ def main(input):
         return ["HostError", e.code]`,
 };
 
-describe.each(Object.keys(SLOW))("a slow upstream in %s, with the default limits", (language) => {
-  it("is a catchable `failed` HostError, not the end of the run", async () => {
+describe.each(Object.keys(SLOW))("a slow upstream in %s", (language) => {
+  it("is a catchable `failed` HostError with the default limits, not the end of the run", async () => {
     const { body } = await run(language, SLOW[language]!, { url: `http://${host}/slow` });
     expect(body).toMatchObject({ ok: true, result: ["HostError", "failed"] });
     expect(body.usage.wallMs).toBeGreaterThanOrEqual(2_900);
+  }, 20_000);
+
+  it("is a catchable `failed` HostError before a deadline shorter than the http timeout", async () => {
+    const { body } = await h.post({ language, code: SLOW[language]!, input: { url: `http://${host}/slow` }, grants: { http: { allow: [host] } }, limits: { timeoutMs: 1_500 } });
+    expect(body).toMatchObject({ ok: true, result: ["HostError", "failed"] });
+    expect(body.usage.wallMs).toBeLessThan(1_500);
   }, 20_000);
 });
 
@@ -136,6 +142,22 @@ describe.each(Object.keys(SECRETS))("secrets.get in %s", (language) => {
   it("refuses a name the grant does not list with capability_denied", async () => {
     const { body } = await run(language, SECRETS[language]!, null, { secrets: ["API_KEY"] });
     expect(body).toMatchObject({ ok: true, result: ["the-api-key-value", "capability_denied"] });
+  });
+});
+
+describe("a deployed script whose secret was deleted", () => {
+  it("still runs; secrets.get answers null until the secret is stored again", async () => {
+    expect((await h.request("/v1/secrets/TOK", { method: "PUT", body: { value: "tok-value-1" } })).status).toBe(200);
+    const code = `import { secrets } from "kiln"; export default () => secrets.get("TOK")`;
+    expect((await h.request("/v1/scripts/uses-tok", { method: "PUT", body: { language: "javascript", code, grants: { secrets: ["TOK"] } } })).status).toBe(201);
+    const invoke = () => h.request("/v1/scripts/uses-tok/invoke", { method: "POST", body: {} });
+    expect((await invoke()).body).toMatchObject({ ok: true, result: "tok-value-1" });
+    expect((await h.request("/v1/secrets/TOK", { method: "DELETE" })).status).toBe(200);
+    const gone = await invoke();
+    expect(gone.status).toBe(200);
+    expect(gone.body).toMatchObject({ ok: true, result: null });
+    await h.request("/v1/secrets/TOK", { method: "PUT", body: { value: "tok-value-2" } });
+    expect((await invoke()).body).toMatchObject({ ok: true, result: "tok-value-2" });
   });
 });
 

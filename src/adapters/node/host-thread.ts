@@ -21,7 +21,7 @@ const runs = new Map<number, RunHost>();
 
 port.on("message", async (request: HostRequest) => {
   if (request.op === "open") {
-    runs.set(request.run, new RunHost({ grants: request.grants, limits: request.limits, services }));
+    runs.set(request.run, new RunHost({ grants: request.grants, limits: request.limits, services, deadline: request.deadline }));
     return;
   }
   if (request.op === "close") {

@@ -11,7 +11,7 @@ export interface HostThreadInit {
   redisUrl?: string;
 }
 export type HostRequest =
-  | { op: "open"; run: number; grants: RunGrants; limits: HostLimits }
+  | { op: "open"; run: number; grants: RunGrants; limits: HostLimits; deadline: number }
   | { op: "close"; run: number }
   | { op: "call"; run: number; id: number; iface: string; fn: string; args: unknown[] };
 type HostAnswer = { id: number; value: unknown } | { id: number; error: { code: HostErrorCode; message: string } } | { id: number; bug: string };
@@ -59,7 +59,7 @@ export class ThreadBlockingHost implements BlockingHost {
   open(run: { grants: RunGrants; limits: HostLimits; deadline: number }): BlockingRun {
     const { port } = this.#start();
     const id = ++this.#runs;
-    port.postMessage({ op: "open", run: id, grants: run.grants, limits: run.limits } satisfies HostRequest);
+    port.postMessage({ op: "open", run: id, grants: run.grants, limits: run.limits, deadline: run.deadline } satisfies HostRequest);
     let open = true;
     const close = () => {
       if (open && !this.#disposed) port.postMessage({ op: "close", run: id } satisfies HostRequest);

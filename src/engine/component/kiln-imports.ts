@@ -1,4 +1,6 @@
 import { HostCallError, type HostErrorCode } from "../../errors.ts";
+import { requestToJson, responseFromJson, type HttpResponseJson } from "../../host/http-json.ts";
+import type { HttpRequest } from "../../host/wit.ts";
 import { luaLiteral } from "./lua-wrapper.ts";
 
 type Call = (iface: string, fn: string, args: unknown[]) => unknown;
@@ -63,9 +65,10 @@ export function kilnImports(call: Call, options: { redact: (text: string) => str
       delete: (key: string) => guarded("kv", "delete", [key]),
       list: (prefix: string, limit?: number) => guarded("kv", "list", [prefix, optional(limit)]),
     },
+    // The host answers in the JSON form; a component gets the WIT record (a repeated header arrives joined).
     "kiln:sandbox/http": {
-      fetch: (req: { method: string; url: string; headers: [string, string][]; body?: string }) =>
-        guarded("http", "fetch", [{ ...req, body: req.body ?? null }]),
+      fetch: (req: Omit<HttpRequest, "body"> & { body?: Uint8Array }) =>
+        responseFromJson(guarded("http", "fetch", [requestToJson({ ...req, body: req.body ?? null })]) as HttpResponseJson),
     },
     "kiln:sandbox/secrets": { get: (name: string) => guarded("secrets", "get", [name]) ?? undefined },
     "kiln:sandbox/types": {},

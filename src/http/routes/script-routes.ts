@@ -32,10 +32,13 @@ export function scriptRoutes(ctx: AppContext): Hono<KilnEnv> {
   };
   const notFound = (n: string) => new RequestError("not_found", `No script named '${n}'`);
 
-  /** The job for a stored version, with grants capped by the tenant as it is now. */
-  const jobFor = async (v: Pick<ScriptVersion, "language" | "code" | "grants" | "limits">, tenant: Tenant, inputJson: string) => {
+  /**
+   * The job for a stored version, with grants capped by the tenant as it is now. A deploy refuses a
+   * secret that exists nowhere; an invocation keeps the grant of one deleted since (`secrets.get` answers null).
+   */
+  const jobFor = async (v: Pick<ScriptVersion, "language" | "code" | "grants" | "limits">, tenant: Tenant, inputJson: string, missingSecrets: "refuse" | "absent") => {
     const { info, engine } = languages.resolve(v.language);
-    const host = await tenantRunGrants(v.grants, { config, platform, tenant });
+    const host = await tenantRunGrants(v.grants, { config, platform, tenant, missingSecrets });
     return { engine, job: { language: info.name, code: v.code, inputJson, limits: resolveLimits(v.limits, config), host } };
   };
 
@@ -48,7 +51,7 @@ export function scriptRoutes(ctx: AppContext): Hono<KilnEnv> {
     // refused, and a top level that stops at such a refusal has run as far as it can be checked.
     // It runs guest code, so it counts against the tenant's run rate.
     await platform.guard.admit(tenant.id);
-    const { engine, job } = await jobFor(spec, tenant, "null");
+    const { engine, job } = await jobFor(spec, tenant, "null", "refuse");
     const check = await engine.run({ ...job, host: { ...job.host, deployCheck: true }, evaluateOnly: true });
     if (!check.ok && !(check.error.code === "guest_error" && check.error.message.includes(DEPLOY_CHECK_REFUSAL))) {
       throw new RequestError("invalid_script", `The script does not load: ${check.error.code}: ${check.error.message}`);
@@ -110,7 +113,7 @@ export function scriptRoutes(ctx: AppContext): Hono<KilnEnv> {
     // The active version is read once: an update mid-run does not touch a run already going.
     const script = await store.getActiveScript(tenant.id, scriptName);
     if (!script) throw notFound(scriptName);
-    const { engine, job } = await jobFor(script, tenant, encodeInput(input, config));
+    const { engine, job } = await jobFor(script, tenant, encodeInput(input, config), "absent");
     const outcome = await runForTenant(engine, job, { platform, tenantId: tenant.id, script: { name: scriptName, version: script.version } });
     return c.json({ ...outcome, script: { name: scriptName, version: script.version } });
   });
