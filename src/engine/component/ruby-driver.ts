@@ -1,4 +1,4 @@
-import { guestResultOf, type GuestDriver } from "./guest-driver.ts";
+import { guestResultOf, type GuestDriver, type GuestEnvelope, type GuestResult } from "./guest-driver.ts";
 import { RUBY_PRELUDE, wrapRuby } from "./ruby-wrapper.ts";
 
 /**
@@ -18,8 +18,46 @@ export const rubyDriver: GuestDriver = {
   run(instance, job, { seed, reseed }) {
     reseed();
     // Every seed has the same bit length (30 bits, top bit set): srand's work, and so the fuel, does not vary with it.
-    const [value, state] = instance.evaluate(wrapRuby(job.code, job.inputJson, (seed >>> 2) | 0x40000000)) as [number, number];
+    const program = wrapRuby(job.code, job.inputJson, (seed >>> 2) | 0x40000000, { evaluateOnly: job.evaluateOnly === true });
+    const [value, state] = instance.evaluate(program) as [number, number];
     if (state !== 0) return { ok: false, error: { code: "guest_error", message: `the script ended abnormally (Ruby state ${state})` } };
-    return guestResultOf(JSON.parse(instance.rstringPtr(value)));
+    return rubyResultOf(JSON.parse(instance.rstringPtr(value)), job.code);
   },
 };
+
+/** The wrapper's envelope as a guest result, with a syntax error's column and a guest error's stack. */
+function rubyResultOf(envelope: GuestEnvelope & { stack?: string | null }, code: string): GuestResult {
+  const result = guestResultOf(envelope);
+  if (result.ok || !("error" in result)) return result;
+  const { error } = result;
+  if (error.code === "syntax_error" && error.line !== undefined) {
+    const column = rubySyntaxColumn(error.message, code, error.line);
+    if (column !== undefined) error.column = column;
+  }
+  if (error.code === "guest_error" && typeof envelope.stack === "string") error.stack = envelope.stack;
+  return result;
+}
+
+/**
+ * The column (1-based, in characters) of a Ruby 3.4 syntax error, read from the snippet prism puts in
+ * the message: the first caret under the first `> <line> | …` source line. Prism prints a space per
+ * character before the caret, except when the error starts 30 bytes or more into its line: then it
+ * shows `... ` and the line from the error on, and the column is where that text starts in the line.
+ */
+export function rubySyntaxColumn(message: string, code: string, line: number): number | undefined {
+  const lines = message.split("\n");
+  const at = lines.findIndex((l) => new RegExp(`^>\\s*${line} \\| `).test(l));
+  if (at < 0) return undefined;
+  const shown = lines[at]!.slice(lines[at]!.indexOf(" | ") + 3);
+  const caret = /^\s*\| ( *)\^/.exec(lines[at + 1] ?? "");
+  if (!caret) return undefined;
+  const offset = caret[1]!.length;
+  if (!shown.startsWith("... ")) return offset + 1;
+  const source = code.split("\n")[line - 1] ?? "";
+  const rest = shown.slice(4).replace(/ \.\.\.$/, "");
+  const bytes = new TextEncoder();
+  for (let from = source.indexOf(rest); from >= 0; from = source.indexOf(rest, from + 1)) {
+    if (bytes.encode(source.slice(0, from)).length >= 30) return [...source.slice(0, from)].length + (offset - 4) + 1;
+  }
+  return undefined;
+}
