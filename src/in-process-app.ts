@@ -10,6 +10,7 @@ import { createQuickJSEngine } from "./default-engines.ts";
 import type { Engine } from "./engine/engine.ts";
 import type { HttpTransport } from "./host/http-transport.ts";
 import { MemoryKvStore, type KvStore } from "./host/kv-store.ts";
+import type { TypeScriptTranspiler } from "./engine/quickjs/typescript-transpiler.ts";
 
 /**
  * The app with its engine in the same thread: how Kiln runs on edge runtimes (workerd, Deno, Bun),
@@ -28,6 +29,8 @@ export async function createInProcessApp(options: {
   engines?: Engine[];
   /** The instrumented QuickJS build for snapshots, where the adapter could make one. */
   snapshotModule?: { module: WebAssembly.Module; sha256: string };
+  /** How TypeScript is transpiled where esbuild's binary cannot run (see `defaultTypeScript`). */
+  typescript?: TypeScriptTranspiler;
 }): Promise<{ app: Hono<KilnEnv>; engine: Engine; port: number; host: string }> {
   const config = loadConfig(options.env);
   const engine = createQuickJSEngine(options.wasmModule, {
@@ -36,6 +39,7 @@ export async function createInProcessApp(options: {
     snapshotMinInitMs: config.snapshots.minInitMs,
     snapshotCacheBytes: config.snapshots.cacheBytes,
     snapshotModule: options.snapshotModule,
+    typescript: options.typescript,
   });
   const platform = await createPlatform({ config, store: options.store ?? new MemoryPlatformStore() });
   const boot = await devBootstrap(platform, config);

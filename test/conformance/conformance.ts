@@ -221,5 +221,44 @@ export function conformance(name: string, make: () => Promise<Engine>, languages
       });
     }
 
+    if (languages.includes("typescript")) {
+      describe("typescript: the whole language, wherever it runs", () => {
+        it("runs namespaces, enums, const enums, parameter properties and decorators", async () => {
+          const code = `namespace NS { export const x = 1; export namespace Inner { export const y = x + 1 } }
+enum Color { Red, Green = "g" }
+const enum Flag { A = 1, B = A << 3 }
+function twice(value: any, context: ClassMethodDecoratorContext) { return function (this: any) { return 2 * value.call(this) } }
+class Box { constructor(public readonly size: number) {} @twice area(): number { return this.size * this.size } }
+export default (input: { n: number }) => [NS.x, NS.Inner.y, Color.Red, Color[0], Color.Green, Flag.B, new Box(input.n).area()]`;
+          expect(await run("typescript", code, { input: { n: 3 } })).toMatchObject({ ok: true, result: [1, 2, 0, "Red", "g", 8, 18] });
+        });
+
+        it("reports a syntax error at its place in the TypeScript, with the usage a JavaScript one has", async () => {
+          const out = await run("typescript", "const aaaaaa: Record<string, number> = {}; const aaaaaa = 2;");
+          expect(out).toMatchObject({ ok: false, error: { code: "syntax_error", line: 1, column: 50 } });
+          const js = await run("javascript", "const aaaaaa = {}; const aaaaaa = 2;");
+          expect(out.usage.fuel).toBe(js.usage.fuel);
+          expect(out.usage.memoryBytes).toBe(js.usage.memoryBytes);
+        });
+      });
+    }
+
+    for (const language of languages.filter((l) => l === "javascript" || l === "typescript")) {
+      describe(`${language}: entry points and error positions`, () => {
+        it("returns a module.exports that is not a function as the result", async () => {
+          expect(await run(language, "module.exports = 42")).toMatchObject({ ok: true, result: 42 });
+        });
+
+        it("gives a guest error the line and column of the script's innermost frame, in the caller's source", async () => {
+          const code = language === "typescript"
+            ? "function fail(reason: string): never {\n  throw new Error(reason)\n}\nexport default (): never => fail('boom')"
+            : "function fail(reason) {\n  throw new Error(reason)\n}\nexport default () => fail('boom')";
+          const out = await run(language, code);
+          const file = language === "typescript" ? "script.ts" : "script.js";
+          expect(out).toMatchObject({ ok: false, error: { code: "guest_error", message: "Error: boom", line: 2, column: 18 } });
+          if (!out.ok) expect(out.error.stack).toMatch(new RegExp(`^ +at fail \\(${file.replace(".", "\\.")}:2:18\\)\n +at default \\(${file.replace(".", "\\.")}:4:`));
+        });
+      });
+    }
   });
 }

@@ -1,10 +1,11 @@
 /**
  * `npm run build:worker`: bundles the Worker with esbuild into dist/workerd/ (worker.js, the QuickJS
- * wasm as a separate module, and config.capnp for `workerd serve`).
+ * and esbuild wasm as separate modules, and config.capnp for `workerd serve`).
  */
 import { build } from "esbuild";
-import { copyFileSync, mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { basename } from "node:path";
 import { fileURLToPath } from "node:url";
 import { quickjsRuntime } from "../../../runtimes/quickjs.ts";
 
@@ -12,7 +13,22 @@ const require = createRequire(import.meta.url);
 const outdir = fileURLToPath(new URL("../../../dist/workerd/", import.meta.url));
 mkdirSync(outdir, { recursive: true });
 
-await build({
+/**
+ * What the app's `import("esbuild")` (src/default-engines.ts) becomes in the Worker: esbuild-wasm run
+ * in the isolate, initialised on the first TypeScript run. workerd cannot start esbuild's binary nor
+ * compile wasm from bytes, so the wasm is imported as a module.
+ */
+const ESBUILD_IN_WORKER = `
+import wasmModule from "kiln:esbuild-wasm";
+import { initialize, transform as wasmTransform } from "esbuild-wasm/esm/browser.js";
+let ready;
+export async function transform(input, options) {
+  await (ready ??= initialize({ wasmModule, worker: false }));
+  return wasmTransform(input, options);
+}
+`;
+
+const result = await build({
   entryPoints: [fileURLToPath(new URL("./worker.ts", import.meta.url))],
   outfile: `${outdir}worker.js`,
   bundle: true,
@@ -25,14 +41,27 @@ await build({
   assetNames: "[name]",
   logLevel: "warning",
   external: ["cloudflare:*"],
+  metafile: true,
   plugins: [
     {
       name: "kiln-runtime-artifacts",
       setup(b) {
         b.onResolve({ filter: /^kiln:quickjs-wasm$/ }, () => ({ path: require.resolve(quickjsRuntime.artifact) }));
+        b.onResolve({ filter: /^kiln:esbuild-wasm$/ }, () => ({ path: require.resolve("esbuild-wasm/esbuild.wasm") }));
+        b.onResolve({ filter: /^esbuild$/ }, () => ({ path: "esbuild", namespace: "kiln-esbuild-wasm" }));
+        b.onLoad({ filter: /.*/, namespace: "kiln-esbuild-wasm" }, () => ({ contents: ESBUILD_IN_WORKER, loader: "js", resolveDir: outdir }));
       },
     },
   ],
 });
-copyFileSync(fileURLToPath(new URL("./config.capnp", import.meta.url)), `${outdir}config.capnp`);
+
+// Every wasm file the bundle imports must be a module of the Worker: add those config.capnp does not list.
+const wasmFiles = Object.keys(result.metafile.outputs).filter((path) => path.endsWith(".wasm")).map((path) => basename(path));
+const config = readFileSync(fileURLToPath(new URL("./config.capnp", import.meta.url)), "utf8");
+const missing = wasmFiles.filter((name) => !config.includes(`embed "${name}"`));
+const withModules = config.replace(/(\n([ \t]*)modules = \[[\s\S]*?)(\n[ \t]*\],)/, (_, list: string, indent: string, end: string) =>
+  `${list}${missing.map((name) => `\n${indent}  (name = "${name}", wasm = embed "${name}"),`).join("")}${end}`,
+);
+if (missing.length && withModules === config) throw new Error("config.capnp has no `modules = [ … ],` list to add the wasm modules to");
+writeFileSync(`${outdir}config.capnp`, withModules);
 console.log(`built ${outdir}`);

@@ -1,36 +1,52 @@
-import { transform } from "sucrase";
 import type { GuestError } from "../../errors.ts";
+import { SourcePositions, type Position } from "./source-positions.ts";
+import { TYPESCRIPT_FILE, type TypeScriptTranspiler } from "./typescript-transpiler.ts";
 
-/** Source ready for QuickJS: plain JavaScript, and whether it is an ES module or a classic script. */
+/** What a JavaScript run's source is called in stack frames. */
+export const JAVASCRIPT_FILE = "script.js";
+
+/** Source ready for QuickJS: plain JavaScript, whether it is an ES module or a classic script, and where it came from. */
 export interface PreparedSource {
   code: string;
   kind: "module" | "script";
+  /** The name QuickJS evaluates it under, which stack frames show: script.js, or script.ts. */
+  fileName: string;
+  /** Maps a position in `code` to the caller's source; absent when `code` is the caller's source. */
+  positions?: { toSource(p: Position): Position | undefined };
+  /** The caller's source does not compile (found by the transpiler, before QuickJS saw it). */
+  syntaxError?: GuestError;
 }
 
 /** A line that starts with `export`, or with a static `import` (not `import(` or `import.meta`). */
 const MODULE_SYNTAX = /^[ \t]*(?:export\b|import\s*[\w{*"'])/m;
+/** The same in TypeScript, where `export =` and `import x = require(…)` are CommonJS, not module syntax. */
+const TS_MODULE_SYNTAX = /^[ \t]*(?:export\b(?!\s*=)|import\s*(?:[{*"']|type\b|[\w$]+\s*(?:,|from\b)))/m;
 
 /**
- * Strips TypeScript types (sucrase keeps line numbers) and decides how the code is evaluated:
- * code with a top-level `import`/`export` line is a module, anything else a classic script
- * that may assign `module.exports`.
+ * JavaScript as the caller wrote it. Code with a top-level `import`/`export` line is a module,
+ * anything else a classic script that may assign `module.exports`.
  */
-export function prepareSource(language: string, code: string): PreparedSource | { error: GuestError } {
-  let js = code;
-  if (language === "typescript") {
-    try {
-      js = transform(code, { transforms: ["typescript"], disableESTransforms: true, keepUnusedImports: true }).code;
-    } catch (e) {
-      const loc = (e as { loc?: { line: number; column: number } }).loc;
-      const message = e instanceof Error ? e.message : String(e);
-      return {
-        error: {
-          code: "syntax_error",
-          message: loc ? `SyntaxError: ${message.replace(/ \(\d+:\d+\)$/, "")} (line ${loc.line}, column ${loc.column})` : message,
-          ...(loc ? { line: loc.line, column: loc.column } : {}),
-        },
-      };
-    }
+export function prepareSource(language: "javascript", code: string): PreparedSource {
+  return { code, kind: MODULE_SYNTAX.test(code) ? "module" : "script", fileName: JAVASCRIPT_FILE };
+}
+
+/**
+ * TypeScript turned into JavaScript by `transpile`, with positions mapped back through its source
+ * map. It is a module when the TypeScript is one: a file whose imports are all types stays a module
+ * (top-level await keeps working) though its JavaScript imports nothing. A source that does not
+ * compile gives a syntax error at its place in the TypeScript, reported by the run like any other.
+ */
+export async function prepareTypeScript(code: string, transpile: TypeScriptTranspiler): Promise<PreparedSource> {
+  const out = await transpile(code);
+  if ("syntaxError" in out) {
+    const { message, line, column } = out.syntaxError;
+    const where = line === undefined ? "" : ` (line ${line}${column ? `, column ${column}` : ""})`;
+    const syntaxError: GuestError = { code: "syntax_error", message: `SyntaxError: ${message}${where}`, ...(line !== undefined && { line }), ...(column !== undefined && { column }) };
+    return { code: "", kind: "script", fileName: TYPESCRIPT_FILE, syntaxError };
   }
-  return { code: js, kind: MODULE_SYNTAX.test(js) ? "module" : "script" };
+  const kind = TS_MODULE_SYNTAX.test(code) || MODULE_SYNTAX.test(out.code) ? "module" : "script";
+  // Read the source map only when an error needs it.
+  let map: SourcePositions | undefined;
+  const positions = { toSource: (p: Position) => (map ??= new SourcePositions({ generated: out.code, source: code, map: out.map })).toSource(p) };
+  return { code: out.code, kind, fileName: TYPESCRIPT_FILE, positions };
 }

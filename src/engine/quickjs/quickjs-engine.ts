@@ -4,7 +4,7 @@ import type { QuickJSRuntimeDescriptor } from "../../../runtimes/quickjs.ts";
 import type { HostServices } from "../../host/run-host.ts";
 import type { Engine, LanguageInfo, RunJob, RunOptions, RunOutcome, Usage } from "../engine.ts";
 import { trapError } from "../trap-error.ts";
-import { prepareSource, type PreparedSource } from "./prepare-source.ts";
+import { prepareSource, prepareTypeScript, type PreparedSource } from "./prepare-source.ts";
 import { QuickJSInstance } from "./quickjs-instance.ts";
 import { QuickJSRun } from "./quickjs-run.ts";
 import { QuickJSSession } from "./quickjs-session.ts";
@@ -14,12 +14,15 @@ import { locateRandomState, readRandomState, reseedRandomState } from "./random-
 import { SnapshotCache, type SnapshotEntry } from "./snapshot-cache.ts";
 import { snapshotBuildId, snapshotKey } from "./snapshot-key.ts";
 import { SlowCode, slowEnough } from "./slow-code.ts";
+import type { TypeScriptTranspiler } from "./typescript-transpiler.ts";
 
 export interface QuickJSEngineOptions {
   /** The runtime descriptor (artifact and its hash, languages, initial memory). */
   runtime: QuickJSRuntimeDescriptor;
   /** The runtime's wasm, compiled once. */
   wasmModule: WebAssembly.Module;
+  /** Turns TypeScript into JavaScript (esbuild, native or wasm: the adapter knows which its runtime can run). */
+  typescript: TypeScriptTranspiler;
   /** An idle instance whose linear memory grew past this is dropped instead of reused. Default 32 MiB. */
   recycleBytes?: number;
   /** Idle instances kept per memory cap. Default 2. */
@@ -84,15 +87,12 @@ export class QuickJSEngine implements Engine {
   async run(job: RunJob, options: RunOptions = {}): Promise<RunOutcome> {
     if (this.#disposed) throw new DisposedError("the QuickJS engine was disposed");
     const started = Date.now();
-    const source = prepareSource(job.language, job.code);
-    if ("error" in source) {
-      return { ok: false, error: source.error, stdout: "", stderr: "", logs: [], usage: { fuel: 0, memoryBytes: 0, wallMs: Date.now() - started, start: "fresh" } };
-    }
+    const source = job.language === "typescript" ? await prepareTypeScript(job.code, this.#options.typescript) : prepareSource("javascript", job.code);
     const { randomOffset, buildId } = await this.#snapshotSetup();
-    const key = buildId === undefined ? undefined : snapshotKey(source, { buildId, language: job.language, memoryMb: job.limits.memoryMb });
+    const key = buildId === undefined || source.syntaxError ? undefined : snapshotKey(source, { buildId, language: job.language, memoryMb: job.limits.memoryMb });
     const entry = key === undefined ? undefined : this.#snapshots.get(key);
     // A budget smaller than the top level's fuel runs the top level again, to fail where it would have.
-    if (entry && randomOffset !== undefined && job.limits.fuel >= entry.snapshot.start.fuel) return this.#runFromSnapshot(entry, job, { ...options, randomOffset });
+    if (entry && randomOffset !== undefined && job.limits.fuel >= entry.snapshot.start.fuel) return this.#runFromSnapshot(entry, job, { ...options, randomOffset, source });
     // On the instrumented build when this run may be snapshotted: the code was slow before, or it is a deploy check.
     const tracked = key !== undefined && this.#options.snapshotModule !== undefined && (this.#slow.has(key) || job.evaluateOnly === true);
     return this.#runFresh(source, job, { ...options, key, randomOffset, started, tracked });
@@ -192,7 +192,7 @@ export class QuickJSEngine implements Engine {
     return snapshot && this.#snapshots.add(snapshot);
   }
 
-  async #runFromSnapshot(entry: SnapshotEntry, job: RunJob, options: RunOptions & { randomOffset: number }): Promise<RunOutcome> {
+  async #runFromSnapshot(entry: SnapshotEntry, job: RunJob, options: RunOptions & { randomOffset: number; source: PreparedSource }): Promise<RunOutcome> {
     const started = Date.now();
     const warm = entry.idle.pop();
     this.#snapshots.count(warm !== undefined);

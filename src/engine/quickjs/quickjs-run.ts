@@ -8,11 +8,9 @@ import { RunHost, type HostServices } from "../../host/run-host.ts";
 import type { RunJob, RunOptions, RunOutcome } from "../engine.ts";
 import type { BridgeTarget } from "./quickjs-bridge.ts";
 import { trapError } from "../trap-error.ts";
-import { guestErrorFrom, isParseError, type Described } from "./guest-failure.ts";
-import type { PreparedSource } from "./prepare-source.ts";
+import { guestErrorFrom, isParseError, type Described, type ErrorSource } from "./guest-failure.ts";
+import { JAVASCRIPT_FILE, type PreparedSource } from "./prepare-source.ts";
 import type { QuickJSSession, SessionApi, SessionRun } from "./quickjs-session.ts";
-
-const SCRIPT_NAME = "script.js";
 
 type Settled = { value: QuickJSHandle } | { error: QuickJSHandle } | { pending: true };
 
@@ -43,8 +41,11 @@ export class QuickJSRun implements SessionRun, Disposable {
   /** The host side, created only when the script reaches `kiln`. */
   #host: RunHost | undefined;
   #trap: TrapReason | undefined;
+  /** What error positions refer to (set again by `initialize`). */
+  #source: ErrorSource;
 
-  constructor(session: QuickJSSession, job: RunJob, options: RunOptions & { services?: HostServices; start?: RunStart } = {}) {
+  /** `source` says where errors point when the run starts from a snapshot (`initialize` is given it otherwise). */
+  constructor(session: QuickJSSession, job: RunJob, options: RunOptions & { services?: HostServices; start?: RunStart; source?: ErrorSource } = {}) {
     this.#session = session;
     this.#job = job;
     this.#rt = session.rt;
@@ -54,6 +55,7 @@ export class QuickJSRun implements SessionRun, Disposable {
     this.#fuel = new FuelMeter(job.limits.fuel);
     this.#deadline = new Deadline(job.limits.timeoutMs);
     this.#output = new OutputBuffer(job.limits.maxOutputBytes);
+    this.#source = options.source ?? { fileName: JAVASCRIPT_FILE };
     if (options.start) {
       this.#fuel.burn(options.start.fuel);
       this.#output.write("stdout", options.start.stdout);
@@ -104,13 +106,16 @@ export class QuickJSRun implements SessionRun, Disposable {
    * failed; on success the session keeps how it was evaluated (and a module's namespace).
    */
   async initialize(source: PreparedSource): Promise<RunOutcome | undefined> {
+    this.#source = source;
     const api = this.#session.installPrelude();
+    // A transpiler found it: reported from the same sandbox a syntax error QuickJS finds is, with the same usage.
+    if (source.syntaxError) return this.#outcome({ ok: false, error: source.syntaxError });
     let kind = source.kind;
     let evaluated = this.#evaluate(source.code, kind);
     // The line-based guess missed an import/export in mid-line: nothing ran yet, so parse again as a module.
     if (evaluated.error && kind === "script" && /\b(?:import|export)\b/.test(source.code)) {
       const described = this.#describe(this.#own(evaluated.error), api.describe);
-      if (described && isParseError(described, SCRIPT_NAME)) {
+      if (described && isParseError(described, source.fileName)) {
         kind = "module";
         evaluated = this.#evaluate(source.code, kind);
       }
@@ -152,7 +157,7 @@ export class QuickJSRun implements SessionRun, Disposable {
   }
 
   #evaluate(code: string, kind: PreparedSource["kind"]) {
-    return this.#ctx.evalCode(code, SCRIPT_NAME, { type: kind === "module" ? "module" : "global" });
+    return this.#ctx.evalCode(code, this.#source.fileName, { type: kind === "module" ? "module" : "global" });
   }
 
   /**
@@ -251,7 +256,7 @@ export class QuickJSRun implements SessionRun, Disposable {
       else if (described?.name === "InternalError" && described.message === "interrupted") this.#stop("timeout");
     }
     if (this.#trap) return this.#outcome({ ok: false, error: this.#trapError() });
-    const error = guestErrorFrom(described ?? { message: "The script failed with an error that could not be described" }, SCRIPT_NAME);
+    const error = guestErrorFrom(described ?? { message: "The script failed with an error that could not be described" }, this.#source);
     return this.#outcome({ ok: false, error });
   }
 

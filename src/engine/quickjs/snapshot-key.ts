@@ -23,6 +23,6 @@ export async function snapshotBuildId(options: { wasmSha256: string }): Promise<
  * the language, the memory cap, how the code is evaluated, and the code itself, verbatim: a lookup is
  * exact, and computing it needs no hash of the code on every run.
  */
-export function snapshotKey(source: PreparedSource, options: { buildId: string; language: string; memoryMb: number }): string {
+export function snapshotKey(source: Pick<PreparedSource, "kind" | "code">, options: { buildId: string; language: string; memoryMb: number }): string {
   return `${options.buildId}/${options.language}/${options.memoryMb}/${source.kind}\n${source.code}`;
 }

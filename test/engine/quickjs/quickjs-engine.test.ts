@@ -102,6 +102,38 @@ describe("results and errors", () => {
     }
   });
 
+  it("gives a guest error the line and column of the script's innermost frame", async () => {
+    const out = await js("export default () => {\n  null.x\n}");
+    expect(out).toMatchObject({ ok: false, error: { code: "guest_error", message: "TypeError: cannot read property 'x' of null", line: 2, column: 7, stack: "    at default (script.js:2:7)\n" } });
+    const nested = await js("function inner() { throw new RangeError('deep') }\nexport default () => inner()");
+    expect(nested).toMatchObject({ error: { line: 1, column: 40, stack: "    at inner (script.js:1:40)\n    at default (script.js:2:27)\n" } });
+    expect(await js("const a = 1;\nthrow new Error('top')")).toMatchObject({ error: { code: "guest_error", line: 2, column: 16 } });
+    expect(await js("export default async () => {\n  await null;\n  throw new TypeError('late')\n}")).toMatchObject({ error: { line: 3, column: 22 } });
+  });
+
+  it("skips frames outside the script to find its line: built-ins it called, Kiln's timers", async () => {
+    const parsed = await js("export default () =>\n  JSON.parse('{')");
+    // QuickJS puts the place in the JSON text first; the script's frame is the one that called JSON.parse.
+    expect(parsed).toMatchObject({ error: { code: "guest_error", message: "SyntaxError: expecting property name", line: 2, column: 13 } });
+    if (!parsed.ok) expect(parsed.error.stack).toContain("at parse (native)");
+    const mapped = await js("export default () => [1].map((n) => {\n  throw new RangeError('in map ' + n)\n})");
+    expect(mapped).toMatchObject({ error: { line: 2, column: 23 } });
+    const timer = await js("setTimeout(() => {\n  null.y\n}, 5)");
+    expect(timer).toMatchObject({ error: { code: "guest_error", line: 2, column: 7 } });
+    if (!timer.ok) expect(timer.error.stack).toBe("    at <anonymous> (script.js:2:7)\n");
+  });
+
+  it("gives no line to an error that has no frame in the script", async () => {
+    const out = await js("export default () => 10n");
+    expect(out).toMatchObject({ ok: false, error: { code: "guest_error" } });
+    if (!out.ok) {
+      expect(out.error).not.toHaveProperty("line");
+      expect(out.error).not.toHaveProperty("stack");
+    }
+    const plain = await js("throw 'plain'");
+    if (!plain.ok) expect(plain.error).not.toHaveProperty("line");
+  });
+
   it("describes a thrown non-Error value", async () => {
     expect(await js("throw 'plain'")).toMatchObject({ ok: false, error: { code: "guest_error", message: "Uncaught 'plain'" } });
   });

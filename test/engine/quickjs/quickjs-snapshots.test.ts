@@ -221,7 +221,7 @@ describe("capture, restore and reset", () => {
     const wasmModule = await quickjsWasm();
     using origin = await QuickJSInstance.create(wasmModule, { memoryMb: limits.memoryMb, initialPages: 256 });
     const session = QuickJSSession.open(origin, { memoryMb: limits.memoryMb });
-    const source = { kind: "module" as const, code: HEAVY };
+    const source = { kind: "module" as const, code: HEAVY, fileName: "script.js" };
     const first = new QuickJSRun(session, job("javascript", HEAVY), {});
     expect(await first.initialize(source)).toBeUndefined();
     const snapshot = captureSnapshot(session, { key: "test", memoryMb: limits.memoryMb, start: { fuel: first.fuelUsed, ...first.printed } })!;

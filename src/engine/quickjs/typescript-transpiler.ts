@@ -1,0 +1,78 @@
+import type * as esbuild from "esbuild";
+import { columnOfByte } from "./source-positions.ts";
+
+/** TypeScript turned into JavaScript with a source map back to it, or the first reason it does not compile. */
+export type TranspiledTypeScript =
+  | { code: string; map: string }
+  | { syntaxError: { message: string; line?: number; column?: number } };
+
+/**
+ * Turns a TypeScript source into JavaScript QuickJS runs. Positions are 1-based, columns in
+ * characters. The engine gets one from its adapter; `esbuildTranspiler` makes one from either build of esbuild.
+ */
+export type TypeScriptTranspiler = (source: string) => Promise<TranspiledTypeScript>;
+
+/** The part of esbuild's API Kiln uses: the native package (`esbuild`) and `esbuild-wasm` both have it. */
+export type EsbuildApi = Pick<typeof esbuild, "transform">;
+
+/** What a TypeScript run's source is called in source maps and stack frames. */
+export const TYPESCRIPT_FILE = "script.ts";
+
+/**
+ * How every adapter transpiles, so TypeScript means the same on Node, Deno, Bun and workerd: the
+ * whole language (namespaces, enums and const enums, parameter properties, standard decorators,
+ * `using`) lowered to ES2024, which QuickJS parses; types are stripped, not checked. Unused imports
+ * are elided, as tsc does. Text is kept as UTF-8 (not escaped), so strings and positions are the caller's.
+ */
+export const ESBUILD_TRANSFORM = {
+  loader: "ts",
+  sourcefile: TYPESCRIPT_FILE,
+  sourcemap: "external",
+  sourcesContent: false,
+  target: "es2024",
+  charset: "utf8",
+  logLevel: "silent",
+  tsconfigRaw: { compilerOptions: { experimentalDecorators: false, useDefineForClassFields: true, verbatimModuleSyntax: false } },
+} satisfies esbuild.TransformOptions;
+
+const isFailure = (e: unknown): e is esbuild.TransformFailure => e instanceof Error && Array.isArray((e as Partial<esbuild.TransformFailure>).errors);
+
+/**
+ * A transpiler backed by esbuild, loaded on first use by `load` (the native package where processes
+ * can be started, esbuild-wasm elsewhere). esbuild reports TypeScript syntax errors and early errors
+ * (a redeclared `const`, say) at their place in the TypeScript; it counts columns in UTF-8 bytes.
+ */
+export function esbuildTranspiler(load: () => Promise<EsbuildApi>): TypeScriptTranspiler {
+  let api: Promise<EsbuildApi> | undefined;
+  const loaded = () =>
+    (api ??= load().catch((e: unknown) => {
+      api = undefined; // a later run may try again
+      throw e;
+    }));
+  return async (source) => {
+    const esbuild = await loaded();
+    try {
+      const { code, map } = await esbuild.transform(source, ESBUILD_TRANSFORM);
+      return { code, map };
+    } catch (e) {
+      // Anything but a compile error (esbuild's service failed) is the host's problem.
+      if (!isFailure(e) || !e.errors.length) throw e;
+      const { text, location } = e.errors[0]!;
+      if (!location) return { syntaxError: { message: text } };
+      return { syntaxError: { message: text, line: location.line, column: columnOfByte(location.lineText, location.column) } };
+    }
+  };
+}
+
+/**
+ * esbuild compiled to WebAssembly and run in this thread, for runtimes that may not start esbuild's
+ * binary (Deno without --allow-run, workerd): the same esbuild, so the same output. `wasmModule` is
+ * esbuild-wasm's `esbuild.wasm`, compiled by the adapter (workerd imports it as a module).
+ */
+export function esbuildWasmTranspiler(wasmModule: () => Promise<WebAssembly.Module>): TypeScriptTranspiler {
+  return esbuildTranspiler(async () => {
+    const esbuild = await import("esbuild-wasm/esm/browser.js");
+    await esbuild.initialize({ wasmModule: await wasmModule(), worker: false });
+    return esbuild;
+  });
+}
