@@ -1,4 +1,5 @@
 import { Worker } from "node:worker_threads";
+import { MIN_MEMORY_MB } from "../../config.ts";
 import type { Engine, LanguageInfo, RunJob, RunOutcome } from "../../engine/engine.ts";
 import { DisposedError, RequestError } from "../../errors.ts";
 import { serverLog } from "../../server-log.ts";
@@ -42,6 +43,24 @@ interface Slot {
 const WORKER_URL = new URL("./run-worker-entry.mjs", import.meta.url);
 
 /**
+ * What a new worker runs before it takes jobs: a TypeScript deploy check (no entry point is called,
+ * no host call is allowed). It loads esbuild and sets QuickJS up, which the worker's first run would
+ * otherwise pay for under the watchdog: a TypeScript run with a 100 ms deadline could be killed.
+ */
+const WARM_UP: RunJob = {
+  language: "typescript",
+  code: "export default (input: unknown): unknown => input",
+  inputJson: "null",
+  limits: { fuel: 10_000, memoryMb: MIN_MEMORY_MB, timeoutMs: 30_000, maxOutputBytes: 1024, maxResultBytes: 1024 },
+  host: {
+    grants: { secrets: {} },
+    limits: { logMaxEntries: 0, logMaxBytes: 0, kvMaxKeyBytes: 0, kvMaxValueBytes: 0, kvMaxKeys: 0, kvMaxCalls: 0, kvMaxList: 0, httpMaxCalls: 0, httpTimeoutMs: 0, httpMaxRequestBytes: 0, httpMaxResponseBytes: 0, httpMaxRedirects: 0, httpAllowPrivate: false },
+    deployCheck: true,
+  },
+  evaluateOnly: true,
+};
+
+/**
  * The Node adapter's engine: QuickJS engines in worker threads behind the same `Engine` interface.
  * Native builtins (JSON.parse, String.prototype.repeat…) never poll the fuel meter, so a
  * watchdog terminates any worker whose run passes its deadline and starts a fresh one.
@@ -74,7 +93,7 @@ export class WorkerPoolEngine implements Engine {
     });
   }
 
-  /** Resolves once every worker has loaded its engine. Runs submitted earlier simply wait. */
+  /** Resolves once every worker has loaded its engines and run its warm-up. Runs submitted earlier simply wait. */
   ready(): Promise<void> {
     return new Promise((resolve) => {
       const check = () => ([...this.#slots].every((s) => s.ready) || this.#disposed ? resolve() : setTimeout(check, 10));
@@ -112,8 +131,7 @@ export class WorkerPoolEngine implements Engine {
     worker.on("error", (err) => serverLog("error", "worker thread error", { error: err }));
     worker.on("message", (message: WorkerReply | { ready: true }) => {
       if ("ready" in message) {
-        slot.ready = true;
-        this.#dispatch();
+        this.#warmUp(slot);
         return;
       }
       if (slot.task?.id === message.id) this.#finish(slot, message);
@@ -121,15 +139,36 @@ export class WorkerPoolEngine implements Engine {
     });
   }
 
+  /** Runs WARM_UP on a worker that just loaded, under the watchdog like any job; then it takes jobs. */
+  #warmUp(slot: Slot): void {
+    // A worker that exited or was killed meanwhile is no longer in #slots, or is marked killed (and is replaced).
+    const alive = () => this.#slots.has(slot) && !slot.killed;
+    const ready = () => {
+      if (!alive()) return;
+      slot.ready = true;
+      this.#dispatch();
+    };
+    const fail = (error: Error) => {
+      if (!alive()) return;
+      // The worker answered but could not run it (esbuild failed to load, say): its runs will say why.
+      serverLog("error", "a worker thread failed its warm-up run", { error });
+      ready();
+    };
+    this.#assign(slot, { job: WARM_UP, resolve: ready, reject: fail });
+  }
+
+  #assign(slot: Slot, task: Task): void {
+    const id = this.#nextId++;
+    const watchdog = setTimeout(() => this.#kill(slot), task.job.limits.timeoutMs + this.#options.graceMs);
+    slot.task = { ...task, id, startedAt: Date.now(), watchdog };
+    slot.worker.postMessage({ id, job: task.job });
+  }
+
   #dispatch(): void {
     for (const slot of this.#slots) {
       if (!this.#queue.length) return;
       if (!slot.ready || slot.task) continue;
-      const task = this.#queue.shift()!;
-      const id = this.#nextId++;
-      const watchdog = setTimeout(() => this.#kill(slot), task.job.limits.timeoutMs + this.#options.graceMs);
-      slot.task = { ...task, id, startedAt: Date.now(), watchdog };
-      slot.worker.postMessage({ id, job: task.job });
+      this.#assign(slot, this.#queue.shift()!);
     }
   }
 
@@ -141,6 +180,9 @@ export class WorkerPoolEngine implements Engine {
   #kill(slot: Slot): void {
     const task = slot.task;
     if (!task) return;
+    // Marked first: finishing a warm-up would otherwise hand the dying worker a job.
+    slot.ready = false;
+    slot.killed = true;
     const { timeoutMs } = task.job.limits;
     this.#finish(slot, {
       outcome: {
@@ -152,8 +194,6 @@ export class WorkerPoolEngine implements Engine {
         usage: { fuel: null, memoryBytes: null, wallMs: Date.now() - task.startedAt },
       },
     });
-    slot.ready = false;
-    slot.killed = true;
     void slot.worker.terminate();
   }
 

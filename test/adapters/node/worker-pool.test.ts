@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { WorkerPoolEngine } from "../../../src/adapters/node/worker-pool.ts";
 import { RequestError } from "../../../src/errors.ts";
-import { job, workerPool } from "../../helpers/fixtures.ts";
+import { WorkerPoolEngine } from "../../../src/adapters/node/worker-pool.ts";
+import { defaultRuntimes } from "../../../src/default-engines.ts";
+import { QuickJSEngine } from "../../../src/engine/quickjs/quickjs-engine.ts";
+import { job, quickjsWasm, workerPool } from "../../helpers/fixtures.ts";
 
 let pool: WorkerPoolEngine | undefined;
 afterEach(async () => {
@@ -29,6 +31,16 @@ describe("WorkerPoolEngine", () => {
     const out = await pool.run(job("python", "while True: pass", { limits: { fuel: 200_000, timeoutMs: 100 } }));
     expect(out).toMatchObject({ ok: false, error: { code: "timeout", message: expect.stringContaining("its worker was stopped") } });
     expect(out.usage).toEqual({ fuel: null, memoryBytes: null, wallMs: expect.any(Number) });
+  });
+
+  it("loads the TypeScript transpiler before a worker takes jobs, so a first run with a tight deadline is not killed", async () => {
+    // No grace: the watchdog fires at the deadline itself. A cold worker took longer than 100 ms for its first TypeScript run.
+    pool = new WorkerPoolEngine({ size: 1, maxQueue: 10, wasmModule: await quickjsWasm(), languages: QuickJSEngine.languagesOf(defaultRuntimes.quickjs), kvPath: ":memory:", cacheDir: ".kiln/cache", graceMs: 0 });
+    const tight = { input: 21, limits: { timeoutMs: 100 } };
+    expect(await pool.run(job("typescript", "export default (n: number): number => n * 2", tight))).toMatchObject({ ok: true, result: 42 });
+    // The replacement of a killed worker warms up too.
+    expect(await pool.run(job("javascript", slowNative, { limits: { memoryMb: 256, timeoutMs: 100 } }))).toMatchObject({ error: { code: "timeout" } });
+    expect(await pool.run(job("typescript", "enum E { A = 40 }\nexport default (n: number): number => n + E.A + 1", { ...tight, input: 1 }))).toMatchObject({ ok: true, result: 42 });
   });
 
   it("keeps other requests unaffected while one worker is killed", async () => {
