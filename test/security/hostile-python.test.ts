@@ -29,7 +29,8 @@ const cases: HostileCase[] = [
   ["a forged host request", "import _kiln\ntry:\n    _kiln.call('[\"http.fetch\", [\"http://169.254.169.254/\"]]')\nexcept _kiln.HostError as e:\n    assert str(e).startswith('capability_denied'), e\nelse:\n    raise AssertionError('reached the host')", undefined, "ok"],
   ["a malformed host request", "import _kiln\n_kiln.call('not json')", undefined, "guest_error"],
   ["tampering with the runner's JSON before the result is encoded", "import json\njson.dumps = lambda *a, **k: '1'\ndef main():\n    return {'a': 1}", undefined, "ok"],
-  ["time.sleep for an hour", "import time\ntime.sleep(3600)", { timeoutMs: 2000 }, "ok"],
+  // A sleep really waits (test/engine/component/sleep.test.ts); one past the deadline ends there.
+  ["time.sleep for an hour", "import time\ntime.sleep(3600)", { timeoutMs: 2000 }, "timeout"],
   ["nesting too deep to parse", "x = " + "[".repeat(200) + "]".repeat(200), undefined, "syntax_error"],
 ];
 
