@@ -79,7 +79,7 @@ export class QuickJSRun implements SessionRun, Disposable {
 
   bridgeTarget(): BridgeTarget {
     const { limits } = this.#job.host;
-    this.#host ??= new RunHost({ ...this.#job.host, services: this.#services });
+    this.#host ??= new RunHost({ ...this.#job.host, services: this.#services, deadline: this.#deadline.at });
     return { host: this.#host, maxArgsBytes: limits.httpMaxRequestBytes + limits.kvMaxValueBytes + 65_536 };
   }
 
