@@ -14,7 +14,7 @@ import { locateRandomState, readRandomState, reseedRandomState } from "./random-
 import { SnapshotCache, type SnapshotEntry } from "./snapshot-cache.ts";
 import { snapshotBuildId, snapshotKey } from "./snapshot-key.ts";
 import { SlowCode, slowEnough } from "./slow-code.ts";
-import type { TypeScriptTranspiler } from "./typescript-transpiler.ts";
+import { cachedTranspiler, type TypeScriptTranspiler } from "./typescript-transpiler.ts";
 
 export interface QuickJSEngineOptions {
   /** The runtime descriptor (artifact and its hash, languages, initial memory). */
@@ -23,6 +23,8 @@ export interface QuickJSEngineOptions {
   wasmModule: WebAssembly.Module;
   /** Turns TypeScript into JavaScript (esbuild, native or wasm: the adapter knows which its runtime can run). */
   typescript: TypeScriptTranspiler;
+  /** Bytes of recent TypeScript transpilations kept, so code that runs again is not transpiled again. Default 8 MiB. */
+  typescriptCacheBytes?: number;
   /** An idle instance whose linear memory grew past this is dropped instead of reused. Default 32 MiB. */
   recycleBytes?: number;
   /** Idle instances kept per memory cap. Default 2. */
@@ -68,13 +70,15 @@ export class QuickJSEngine implements Engine {
   readonly #slow = new SlowCode();
   readonly #idle = new Map<string, QuickJSInstance[]>();
   readonly #snapshots: SnapshotCache;
+  readonly #typescript: TypeScriptTranspiler;
   /** Where Math.random's state sits in a context; undefined turns snapshots off (found once per engine). */
   #setup: Promise<{ randomOffset?: number; buildId?: string }> | undefined;
   #live = 0;
   #disposed = false;
 
   constructor(options: QuickJSEngineOptions) {
-    this.#options = { recycleBytes: 32 << 20, idlePerCap: 2, services: {}, snapshotMinInitMs: 2, snapshotCacheBytes: 256 << 20, warmInstances: 1, verifyResets: false, ...options };
+    this.#options = { recycleBytes: 32 << 20, idlePerCap: 2, services: {}, snapshotMinInitMs: 2, snapshotCacheBytes: 256 << 20, warmInstances: 1, verifyResets: false, typescriptCacheBytes: 8 << 20, ...options };
+    this.#typescript = cachedTranspiler(this.#options.typescript, { maxBytes: this.#options.typescriptCacheBytes });
     this.languages = QuickJSEngine.languagesOf(options.runtime);
     this.#snapshots = new SnapshotCache({ maxBytes: this.#options.snapshotCacheBytes, onDrop: (session) => this.#drop(session.instance) });
   }
@@ -87,7 +91,7 @@ export class QuickJSEngine implements Engine {
   async run(job: RunJob, options: RunOptions = {}): Promise<RunOutcome> {
     if (this.#disposed) throw new DisposedError("the QuickJS engine was disposed");
     const started = Date.now();
-    const source = job.language === "typescript" ? await prepareTypeScript(job.code, this.#options.typescript) : prepareSource("javascript", job.code);
+    const source = job.language === "typescript" ? await prepareTypeScript(job.code, this.#typescript) : prepareSource("javascript", job.code);
     const { randomOffset, buildId } = await this.#snapshotSetup();
     const key = buildId === undefined || source.syntaxError ? undefined : snapshotKey(source, { buildId, language: job.language, memoryMb: job.limits.memoryMb });
     const entry = key === undefined ? undefined : this.#snapshots.get(key);

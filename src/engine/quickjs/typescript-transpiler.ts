@@ -76,3 +76,34 @@ export function esbuildWasmTranspiler(wasmModule: () => Promise<WebAssembly.Modu
     return esbuild;
   });
 }
+
+/**
+ * Remembers what `transpile` answered for recent sources, up to `maxBytes` of text (sources, code
+ * and maps, 2 bytes a UTF-16 unit), dropping the least recently used first: a deployed script runs
+ * the same code again and again, and esbuild answers the same for the same source, so an answer never
+ * goes stale. A failure of the transpiler itself is not remembered.
+ */
+export function cachedTranspiler(transpile: TypeScriptTranspiler, options: { maxBytes: number }): TypeScriptTranspiler {
+  const cache = new Map<string, { result: TranspiledTypeScript; bytes: number }>();
+  let held = 0;
+  return async (source) => {
+    const hit = cache.get(source);
+    if (hit) {
+      cache.delete(source);
+      cache.set(source, hit);
+      return hit.result;
+    }
+    const result = await transpile(source);
+    const bytes = 2 * (source.length + ("code" in result ? result.code.length + result.map.length : result.syntaxError.message.length));
+    if (bytes <= options.maxBytes && !cache.has(source)) {
+      cache.set(source, { result, bytes });
+      held += bytes;
+      for (const [key, entry] of cache) {
+        if (held <= options.maxBytes) break;
+        cache.delete(key);
+        held -= entry.bytes;
+      }
+    }
+    return result;
+  };
+}

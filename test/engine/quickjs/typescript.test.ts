@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { QuickJSEngine } from "../../../src/engine/quickjs/quickjs-engine.ts";
 import { createQuickJSEngine } from "../../../src/default-engines.ts";
+import { cachedTranspiler, esbuildTranspiler, type TypeScriptTranspiler } from "../../../src/engine/quickjs/typescript-transpiler.ts";
 import { coreEngine, job, quickjsWasm } from "../../helpers/fixtures.ts";
 
 let engine: QuickJSEngine;
@@ -196,5 +197,47 @@ export default (input: { key: string }): number => {
       expect(out).toMatchObject({ ok: false, error: { code: "guest_error", line: 4, column: 31, stack: expect.stringContaining("script.ts:4:31") } });
     }
     expect([...starts].some((s) => s !== "fresh")).toBe(true);
+  });
+});
+
+describe("transpiling once per source", () => {
+  /** The real esbuild transpiler, counting the sources it was asked for. */
+  function counted(): { transpile: TypeScriptTranspiler; calls: string[] } {
+    const calls: string[] = [];
+    const esbuild = esbuildTranspiler(() => import("esbuild"));
+    return { calls, transpile: (source) => (calls.push(source), esbuild(source)) };
+  }
+
+  it("answers a source it saw recently without transpiling it again, syntax errors included", async () => {
+    const { transpile, calls } = counted();
+    const cached = cachedTranspiler(transpile, { maxBytes: 1 << 20 });
+    const first = await cached("export default (n: number): number => n");
+    expect(await cached("export default (n: number): number => n")).toEqual(first);
+    expect(await cached("const x: number = ;")).toMatchObject({ syntaxError: { line: 1, column: 19 } });
+    expect(await cached("const x: number = ;")).toMatchObject({ syntaxError: { line: 1, column: 19 } });
+    expect(calls).toEqual(["export default (n: number): number => n", "const x: number = ;"]);
+  });
+
+  it("keeps at most maxBytes, dropping the least recently used", async () => {
+    const { transpile, calls } = counted();
+    const sources = ["let a: number = 1", "let b: number = 2", "let c: number = 3"];
+    const one = await transpile(sources[0]!);
+    // Room for two answers of this size, not three.
+    const size = "code" in one ? 2 * (sources[0]!.length + one.code.length + one.map.length) : 0;
+    calls.length = 0;
+    const cached = cachedTranspiler(transpile, { maxBytes: 2 * size + 1 });
+    for (const source of [sources[0], sources[1], sources[0], sources[2], sources[0], sources[1]]) await cached(source!);
+    // b was the least recently used when c came in: asked for again; a stayed.
+    expect(calls).toEqual([sources[0], sources[1], sources[2], sources[1]]);
+  });
+
+  it("does not remember a failure of the transpiler itself, and loads esbuild again after one", async () => {
+    let attempts = 0;
+    // The first load fails for real (no such package), as a missing binary would.
+    const transpile = esbuildTranspiler(() => (attempts++ === 0 ? import("kiln-no-such-esbuild" as string) : import("esbuild")));
+    const cached = cachedTranspiler(transpile, { maxBytes: 1 << 20 });
+    await expect(cached("let a = 1")).rejects.toThrow(/kiln-no-such-esbuild/);
+    expect(await cached("let a = 1")).toMatchObject({ code: "let a = 1;\n" });
+    expect(attempts).toBe(2);
   });
 });
