@@ -32,6 +32,9 @@ const cases: HostileCase[] = [
   // A sleep really waits (test/engine/component/sleep.test.ts); one past the deadline ends there.
   ["time.sleep for an hour", "import time\ntime.sleep(3600)", { timeoutMs: 2000 }, "timeout"],
   ["nesting too deep to parse", "x = " + "[".repeat(200) + "]".repeat(200), undefined, "syntax_error"],
+  ["a NUL byte in the source", "x = 1\0", undefined, "syntax_error"],
+  ["breaking the JSON encoder the runner answers with", "import json.encoder\njson.encoder.c_make_encoder = None\njson.encoder.encode_basestring_ascii = lambda s: 'not json'\ndef main():\n    return 'x'", undefined, "guest_error"],
+  ["replacing os._exit's flush with a trap", "import os, sys\nclass Out:\n    def write(self, s):\n        return len(s)\n    def flush(self):\n        os.abort()\nsys.stdout = Out()\nos._exit(1)", undefined, "guest_error"],
 ];
 
 describe("hostile Python ends cleanly and leaves the server serving", () => {
@@ -61,5 +64,30 @@ def main():
     expect(r.environ).toEqual({});
     for (const key of ["passwd", "escape", "root", "write", "tmp", "socket"]) expect(r[key], key).toMatch(/Error$/);
     expect((await server.h.post(benign)).body).toMatchObject({ ok: true, result: 42 });
+  });
+});
+
+describe("deploy checks of Python run the top level only", () => {
+  const deploy = (name: string, code: string) => server.h.request(`/v1/scripts/${name}`, { method: "PUT", body: { language: "python", code } });
+
+  it("deploys a script whose main needs its input, then invokes it", async () => {
+    const { status } = await deploy("py-greet", 'def main(i):\n    return "hi " + i["name"]');
+    expect(status).toBe(201);
+    const { body } = await server.h.request("/v1/scripts/py-greet/invoke", { method: "POST", body: { name: "ada" } });
+    expect(body).toMatchObject({ ok: true, result: "hi ada" });
+  });
+
+  it("does not call a main that never returns", async () => {
+    const started = Date.now();
+    expect((await deploy("py-spin", "def main(i):\n    while True:\n        pass")).status).toBe(201);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it("refuses a script whose top level fails, with the script's line", async () => {
+    const { status, body } = await deploy("py-broken", "import json\nconfig = json.loads('{')\ndef main(i):\n    return config");
+    expect(status).toBe(400);
+    expect(body.error.code).toBe("invalid_script");
+    expect(body.error.message).toContain('File "script", line 2, in <module>');
+    expect(body.error.message).not.toContain("python311.zip");
   });
 });

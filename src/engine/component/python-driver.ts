@@ -1,22 +1,30 @@
-import { guestResultOf, type GuestDriver } from "./guest-driver.ts";
+import { guestResultOf, type GuestDriver, type GuestEnvelope } from "./guest-driver.ts";
 import { wrapPython } from "./python-wrapper.ts";
 
 /**
  * Drives the Python reactor (a Wizer snapshot of an initialised CPython): one call of `run` with
- * the wrapped program, `random` reseeded from the host's random source for each run.
+ * the wrapped program, `random` reseeded from the host's random source for each run. A deploy-time
+ * check (`evaluateOnly`) runs the script's top level and does not call `main`.
  */
 export const pythonDriver: GuestDriver = {
   run(instance, job, { seed, reseed }) {
     reseed();
     let text: string;
     try {
-      text = instance.run(wrapPython(job.code, job.inputJson, seed));
+      text = instance.run(wrapPython(job.code, job.inputJson, seed, { evaluateOnly: job.evaluateOnly }));
     } catch (e) {
       const payload = (e as { payload?: unknown }).payload;
       if (typeof payload !== "string") throw e;
       if (payload.startsWith("memory:")) return { ok: false, outOfMemory: true };
       return { ok: false, error: { code: "guest_error", message: payload.replace(/^runtime:/, "") } };
     }
-    return guestResultOf(JSON.parse(text));
+    let envelope: GuestEnvelope;
+    try {
+      envelope = JSON.parse(text) as GuestEnvelope;
+    } catch {
+      envelope = { ok: false, kind: "guest", message: "the script broke Kiln's runner: its answer is not JSON" };
+    }
+    if (typeof envelope !== "object" || envelope === null) envelope = { ok: false, kind: "guest", message: "the script broke Kiln's runner: its answer is not an envelope" };
+    return guestResultOf(envelope);
   },
 };
