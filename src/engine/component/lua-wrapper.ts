@@ -108,25 +108,26 @@ kiln = {
 }`;
 
 const RUN = String.raw`
--- How far Lua's lexer read before the parse stopped: parse again, handing the text over in 4 KiB pieces, then
--- again with the text before the last piece at once and the rest byte by byte. The lexer always holds one
--- character past the token it is on, so the token ends one byte before what it took (at the end if it asked for more).
-local function stopped_at(code)
-  local function taken(whole, step)
-    local given = 0
-    load(function ()
-      if given >= #code then given = #code + 1 return nil end
-      local piece = sub(code, given + 1, given + (given == 0 and whole > 0 and whole or step))
-      given = given + #piece
-      return piece
-    end, "=script", "t")
-    return given
-  end
-  local coarse = taken(0, 4096)
-  if coarse > #code then return #code end
-  local fine = taken(max(coarse - 4096, 0), 1)
-  if fine > #code then return #code end
-  return fine - 1
+-- Loads the script handing its text over in pieces: the first \`whole\` bytes at once, then \`step\` bytes at a
+-- time. Returns what load returns, and the offset at which the last piece handed over starts (#code if the
+-- lexer asked for more after the end). Lua's lexer always holds one character past the token it is on: when
+-- a parse stops, that character is in the last piece.
+local function load_pieces(code, whole, step)
+  local given, last = 0, 0
+  local chunk, problem = load(function ()
+    if given >= #code then last = #code return nil end
+    local piece = sub(code, given + 1, given + (given == 0 and whole > 0 and whole or step))
+    last, given = given, given + #piece
+    return piece
+  end, "=script", "t")
+  return chunk, problem, last
+end
+
+-- Where the token the parser stopped on ends: load again, the text up to the last piece at once, then byte by byte.
+local function stopped_at(code, last)
+  if last >= #code then return #code end
+  local _, _, at = load_pieces(code, last, 1)
+  return at
 end
 
 local function describe(e)
@@ -181,10 +182,10 @@ ${RUN}
 math.randomseed(${Math.trunc(seed)})
 local input = ${luaLiteral(JSON.parse(inputJson))}
 local code = ${luaString(code)}
-local chunk, problem = load(code, "=script", "t")
+local chunk, problem, last = load_pieces(code, 0, 1024)
 if not chunk then
   if problem == "not enough memory" then error(problem, 0) end
-  error("syntax:" .. stopped_at(code) .. ":" .. problem, 0)
+  error("syntax:" .. stopped_at(code, last) .. ":" .. problem, 0)
 end
 local failure
 local function handler(e)

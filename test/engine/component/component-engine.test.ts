@@ -104,7 +104,7 @@ describe("Lua on the component engine", () => {
     expect(await at("-- x = = 1\nlocal t = { a = 'a\\'b' .. [==[ ]] ]==] } }")).toEqual([2, 42, "SyntaxError: script:2: unexpected symbol near '}'"]);
     expect(await at("for i = 1, 10 do\n  if i then\nend")).toEqual([3, 4, "SyntaxError: script:3: 'end' expected (to close 'for' at line 1) near <eof>"]);
     expect(await at("goto nowhere")).toEqual([1, 13, "SyntaxError: script:1: no visible label 'nowhere' for <goto> at line 1"]);
-    // Past the first 4 KiB, where the offset is found byte by byte within the last piece.
+    // Far past the first 1 KiB piece of text handed to the lexer: the offset is found byte by byte within the last piece.
     expect(await at(`${"x = 1\n".repeat(1000)}y = = 2`)).toEqual([1001, 5, "SyntaxError: script:1001: unexpected symbol near '='"]);
   });
 
