@@ -23,7 +23,7 @@ const cases: HostileCase[] = [
   ["exit!", "exit!(3)", undefined, "guest_error"],
   ["system", "system('id') or raise 'system did not run'", undefined, "guest_error"],
   ["backticks", "`id`", undefined, "guest_error"],
-  ["a process started by every means, each refusal rescued", "loop { [-> { system('id') }, -> { `id` }, -> { %x(id) }, -> { spawn('id') }, -> { exec('id') }, -> { IO.popen('id') }, -> { Process.spawn('id') }, -> { open('|id') }].each { |f| f.call rescue NotImplementedError } }", { fuel: 500 }, "fuel_exhausted"],
+  ["a process started by every means, each refusal rescued", "loop { [-> { system('id') }, -> { `id` }, -> { %x(id) }, -> { spawn('id') }, -> { exec('id') }, -> { IO.popen('id') }, -> { Process.spawn('id') }, -> { open('|id') }].each { |f| begin; f.call; rescue NotImplementedError; end } }", { fuel: 500 }, "fuel_exhausted"],
   ["abort", "abort('bye')", undefined, "guest_error"],
   ["a thread", "Thread.new { loop {} }.join", { fuel: 500 }, "guest_error"],
   ["the JS bridge's other functions", "require 'js'\nJS.global[:process]", undefined, "guest_error"],
