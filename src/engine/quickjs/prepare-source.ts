@@ -1,4 +1,5 @@
 import type { GuestError } from "../../errors.ts";
+import { tooDeep } from "./nesting.ts";
 import { SourcePositions, type Position } from "./source-positions.ts";
 import { TYPESCRIPT_FILE, type TypeScriptTranspiler } from "./typescript-transpiler.ts";
 
@@ -17,6 +18,9 @@ export interface PreparedSource {
   syntaxError?: GuestError;
 }
 
+/** Brackets TypeScript may nest before esbuild sees it (QuickJS stops at about this many levels anyway). */
+export const MAX_TYPESCRIPT_NESTING = 1000;
+
 /** A line that starts with `export`, or with a static `import` (not `import(` or `import.meta`). */
 const MODULE_SYNTAX = /^[ \t]*(?:export\b|import\s*[\w{*"'])/m;
 /** The same in TypeScript, where `export =` and `import x = require(…)` are CommonJS, not module syntax. */
@@ -34,10 +38,14 @@ export function prepareSource(language: "javascript", code: string): PreparedSou
  * TypeScript turned into JavaScript by `transpile`, with positions mapped back through its source
  * map. It is a module when the TypeScript is one: a file whose imports are all types stays a module
  * (top-level await keeps working) though its JavaScript imports nothing. A source that does not
- * compile gives a syntax error at its place in the TypeScript, reported by the run like any other.
+ * compile gives a syntax error at its place in the TypeScript, reported by the run like any other;
+ * so does one nested deeper than esbuild (outside the sandbox) should be asked to parse.
  */
 export async function prepareTypeScript(code: string, transpile: TypeScriptTranspiler): Promise<PreparedSource> {
-  const out = await transpile(code);
+  const deep = tooDeep(code, MAX_TYPESCRIPT_NESTING);
+  const out = deep
+    ? { syntaxError: { message: `brackets nested more than ${MAX_TYPESCRIPT_NESTING} deep`, ...deep } }
+    : await transpile(code);
   if ("syntaxError" in out) {
     const { message, line, column } = out.syntaxError;
     const where = line === undefined ? "" : ` (line ${line}${column ? `, column ${column}` : ""})`;

@@ -13,7 +13,7 @@ export type TranspiledTypeScript =
 export type TypeScriptTranspiler = (source: string) => Promise<TranspiledTypeScript>;
 
 /** The part of esbuild's API Kiln uses: the native package (`esbuild`) and `esbuild-wasm` both have it. */
-export type EsbuildApi = Pick<typeof esbuild, "transform">;
+export type EsbuildApi = Pick<typeof esbuild, "transform"> & Partial<Pick<typeof esbuild, "stop">>;
 
 /** What a TypeScript run's source is called in source maps and stack frames. */
 export const TYPESCRIPT_FILE = "script.ts";
@@ -41,6 +41,8 @@ const isFailure = (e: unknown): e is esbuild.TransformFailure => e instanceof Er
  * A transpiler backed by esbuild, loaded on first use by `load` (the native package where processes
  * can be started, esbuild-wasm elsewhere). esbuild reports TypeScript syntax errors and early errors
  * (a redeclared `const`, say) at their place in the TypeScript; it counts columns in UTF-8 bytes.
+ * When esbuild itself fails (its process died), it is stopped, loaded again and asked once more; a
+ * second failure is the host's problem.
  */
 export function esbuildTranspiler(load: () => Promise<EsbuildApi>): TypeScriptTranspiler {
   let api: Promise<EsbuildApi> | undefined;
@@ -49,19 +51,25 @@ export function esbuildTranspiler(load: () => Promise<EsbuildApi>): TypeScriptTr
       api = undefined; // a later run may try again
       throw e;
     }));
-  return async (source) => {
+  const transpile = async (source: string, retry: boolean): Promise<TranspiledTypeScript> => {
     const esbuild = await loaded();
     try {
       const { code, map } = await esbuild.transform(source, ESBUILD_TRANSFORM);
       return { code, map };
     } catch (e) {
-      // Anything but a compile error (esbuild's service failed) is the host's problem.
-      if (!isFailure(e) || !e.errors.length) throw e;
-      const { text, location } = e.errors[0]!;
-      if (!location) return { syntaxError: { message: text } };
-      return { syntaxError: { message: text, line: location.line, column: columnOfByte(location.lineText, location.column) } };
+      if (isFailure(e) && e.errors.length) {
+        const { text, location } = e.errors[0]!;
+        if (!location) return { syntaxError: { message: text } };
+        return { syntaxError: { message: text, line: location.line, column: columnOfByte(location.lineText, location.column) } };
+      }
+      // esbuild's service is gone ("The service is no longer running"): the next transform starts a new one.
+      await esbuild.stop?.();
+      api = undefined;
+      if (!retry) throw e;
+      return transpile(source, false);
     }
   };
+  return (source) => transpile(source, true);
 }
 
 /**

@@ -116,6 +116,25 @@ describe("syntax errors", () => {
     expect(tsOut.usage.memoryBytes).toBeGreaterThan(0);
   });
 
+  it("refuses brackets nested deeper than QuickJS could run, before esbuild (outside the sandbox) parses them", async () => {
+    // 120,000 levels took esbuild seconds, and 200,000 crashed its process with a gigabyte of stack.
+    const started = performance.now();
+    const out = await ts("const a: unknown = 1;\nexport default () => " + "[".repeat(120_000) + "]".repeat(120_000));
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(out).toMatchObject({ ok: false, error: { code: "syntax_error", message: "SyntaxError: brackets nested more than 1000 deep (line 2, column 1022)", line: 2, column: 1022 } });
+    const templates = await ts("export default () => " + "`${".repeat(1001) + "1" + "}`".repeat(1001));
+    expect(templates).toMatchObject({ ok: false, error: { code: "syntax_error", line: 1, column: 21 + 3 * 1001 } });
+    expect(await ts("export default (): number => 1")).toMatchObject({ ok: true, result: 1 });
+  });
+
+  it("counts only the brackets of the code, not those in strings, comments or template text", async () => {
+    const noise = "(".repeat(3000);
+    const code = `// ${noise}\n/* ${noise} */\nconst s: string = "${noise}" + '${noise}' + \`${noise}\${"x"}${noise}\`;\nexport default () => s.length`;
+    expect(await ts(code)).toMatchObject({ ok: true, result: 4 * 3000 + 1 });
+    const nested = "export default () => " + "[".repeat(400) + "]".repeat(400) + ".length";
+    expect(await ts(nested)).toMatchObject({ ok: true, result: 1 });
+  });
+
   it("is a syntax error for a deploy check too", async () => {
     const out = await engine.run({ ...job("typescript", "const x: number = ;"), evaluateOnly: true });
     expect(out).toMatchObject({ ok: false, error: { code: "syntax_error", line: 1, column: 19 } });
