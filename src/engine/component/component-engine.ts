@@ -189,7 +189,14 @@ export class ComponentEngine implements Engine {
       if (inexact !== undefined) {
         return finish({ ok: false, error: { code: "guest_error", message: `The result holds the integer ${inexact}, which a JSON number cannot carry exactly (beyond ±2^53): return it as a string` } });
       }
-      return finish({ ok: true, result: JSON.parse(outcome.json) });
+      let result: unknown;
+      try {
+        result = JSON.parse(outcome.json);
+      } catch {
+        // The wrappers encode with the guest's own functions, which a script can replace.
+        return finish({ ok: false, error: { code: "guest_error", message: "The script broke Kiln's wrapper: its result is not JSON" } });
+      }
+      return finish({ ok: true, result });
     } finally {
       if (warm) this.#pool.give(runtime, job.limits.memoryMb, warm, clean);
     }

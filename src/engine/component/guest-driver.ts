@@ -29,11 +29,27 @@ export interface GuestEnvelope {
   column?: number | null;
 }
 
-/** A wrapper's envelope as a guest result: `syntax` and `guest` failures keep their message, line and column. */
-export function guestResultOf(envelope: GuestEnvelope): GuestResult {
+/** How a wrapper's answer starts when the run succeeded: the result's own JSON text follows, then `}`. */
+const OK_PREFIX = '{"ok":true,"result":';
+
+/**
+ * A wrapper's answer (JSON text) as a guest result: `syntax` and `guest` failures keep their message,
+ * line and column. A result is kept as the guest's own JSON text, never parsed and encoded again
+ * (which would round its integers to doubles). An answer that is not an envelope means the script
+ * broke the wrapper: a guest error.
+ */
+export function guestResultOf(text: string): GuestResult {
+  if (text.startsWith(OK_PREFIX) && text.endsWith("}")) return { ok: true, json: text.slice(OK_PREFIX.length, -1) };
+  let envelope: GuestEnvelope;
+  try {
+    envelope = JSON.parse(text) as GuestEnvelope;
+  } catch {
+    return { ok: false, error: { code: "guest_error", message: "The script broke Kiln's wrapper: its answer is not JSON" } };
+  }
+  if (typeof envelope !== "object" || envelope === null) return { ok: false, error: { code: "guest_error", message: "The script broke Kiln's wrapper: its answer is not an envelope" } };
   if (envelope.ok) return { ok: true, json: JSON.stringify(envelope.result ?? null) };
   if (envelope.kind === "memory") return { ok: false, outOfMemory: true };
   const line = typeof envelope.line === "number" ? { line: envelope.line } : {};
   const column = typeof envelope.column === "number" ? { column: envelope.column } : {};
-  return { ok: false, error: { code: envelope.kind === "syntax" ? "syntax_error" : "guest_error", message: envelope.message ?? "", ...line, ...column } };
+  return { ok: false, error: { code: envelope.kind === "syntax" ? "syntax_error" : "guest_error", message: String(envelope.message ?? ""), ...line, ...column } };
 }

@@ -1,4 +1,4 @@
-import { guestResultOf, type GuestDriver, type GuestEnvelope } from "./guest-driver.ts";
+import { guestResultOf, type GuestDriver } from "./guest-driver.ts";
 import { wrapPython } from "./python-wrapper.ts";
 
 /**
@@ -18,13 +18,6 @@ export const pythonDriver: GuestDriver = {
       if (payload.startsWith("memory:")) return { ok: false, outOfMemory: true };
       return { ok: false, error: { code: "guest_error", message: payload.replace(/^runtime:/, "") } };
     }
-    let envelope: GuestEnvelope;
-    try {
-      envelope = JSON.parse(text) as GuestEnvelope;
-    } catch {
-      envelope = { ok: false, kind: "guest", message: "the script broke Kiln's runner: its answer is not JSON" };
-    }
-    if (typeof envelope !== "object" || envelope === null) envelope = { ok: false, kind: "guest", message: "the script broke Kiln's runner: its answer is not an envelope" };
-    return guestResultOf(envelope);
+    return guestResultOf(text);
   },
 };

@@ -1,4 +1,4 @@
-import { guestResultOf, type GuestDriver, type GuestEnvelope, type GuestResult } from "./guest-driver.ts";
+import { guestResultOf, type GuestDriver, type GuestResult } from "./guest-driver.ts";
 import { RUBY_PRELUDE, wrapRuby } from "./ruby-wrapper.ts";
 
 /**
@@ -21,21 +21,34 @@ export const rubyDriver: GuestDriver = {
     const program = wrapRuby(job.code, job.inputJson, (seed >>> 2) | 0x40000000, { evaluateOnly: job.evaluateOnly === true });
     const [value, state] = instance.evaluate(program) as [number, number];
     if (state !== 0) return { ok: false, error: { code: "guest_error", message: `the script ended abnormally (Ruby state ${state})` } };
-    return rubyResultOf(JSON.parse(instance.rstringPtr(value)), job.code);
+    return rubyResultOf(instance.rstringPtr(value), job.code);
   },
 };
 
 /** The wrapper's envelope as a guest result, with a syntax error's column and a guest error's stack. */
-function rubyResultOf(envelope: GuestEnvelope & { stack?: string | null }, code: string): GuestResult {
-  const result = guestResultOf(envelope);
+function rubyResultOf(text: string, code: string): GuestResult {
+  const result = guestResultOf(text);
   if (result.ok || !("error" in result)) return result;
   const { error } = result;
   if (error.code === "syntax_error" && error.line !== undefined) {
     const column = rubySyntaxColumn(error.message, code, error.line);
     if (column !== undefined) error.column = column;
   }
-  if (error.code === "guest_error" && typeof envelope.stack === "string") error.stack = envelope.stack;
+  if (error.code === "guest_error") {
+    const stack = stackOf(text);
+    if (stack !== undefined) error.stack = stack;
+  }
   return result;
+}
+
+/** The script's frames the wrapper put in a failed run's envelope, if it is one. */
+function stackOf(text: string): string | undefined {
+  try {
+    const stack = (JSON.parse(text) as { stack?: unknown } | null)?.stack;
+    return typeof stack === "string" ? stack : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -133,7 +133,7 @@ def main():
 
   it("answers a guest error, not a host failure, when the script breaks the runner's JSON encoder", async () => {
     const code = "import json.encoder\njson.encoder.c_make_encoder = None\njson.encoder.encode_basestring_ascii = lambda s: 'not json'\ndef main():\n    return 'x'";
-    expect(await py(code)).toMatchObject({ ok: false, error: { code: "guest_error", message: expect.stringContaining("Kiln's runner") } });
+    expect(await py(code)).toMatchObject({ ok: false, error: { code: "guest_error", message: expect.stringContaining("Kiln's wrapper") } });
     expect(await py("def main(i):\n    return i['n'] * 2", { input: { n: 2 } })).toMatchObject({ ok: true, result: 4 });
   });
 
