@@ -14,8 +14,11 @@ export interface PreparedSource {
   fileName: string;
   /** Maps a position in `code` to the caller's source; absent when `code` is the caller's source. */
   positions?: { toSource(p: Position): Position | undefined };
-  /** The caller's source does not compile (found by the transpiler, before QuickJS saw it). */
-  syntaxError?: GuestError;
+  /**
+   * Why the caller's source could not be made into JavaScript: a syntax error, or transpiling ran past
+   * the run's deadline. Reported from a sandbox like an error QuickJS finds, so usage is the same.
+   */
+  error?: GuestError;
 }
 
 /** Brackets TypeScript may nest before esbuild sees it (QuickJS stops at about this many levels anyway). */
@@ -39,18 +42,22 @@ export function prepareSource(language: "javascript", code: string): PreparedSou
  * map. It is a module when the TypeScript is one: a file whose imports are all types stays a module
  * (top-level await keeps working) though its JavaScript imports nothing. A source that does not
  * compile gives a syntax error at its place in the TypeScript, reported by the run like any other;
- * so does one nested deeper than esbuild (outside the sandbox) should be asked to parse.
+ * so does one nested deeper than esbuild (outside the sandbox) should be asked to parse. Transpiling
+ * gets the run's deadline: one still going at `timeoutMs` is stopped, and the run is a timeout.
  */
-export async function prepareTypeScript(code: string, transpile: TypeScriptTranspiler): Promise<PreparedSource> {
+export async function prepareTypeScript(code: string, transpile: TypeScriptTranspiler, options: { timeoutMs: number }): Promise<PreparedSource> {
   const deep = tooDeep(code, MAX_TYPESCRIPT_NESTING);
   const out = deep
     ? { syntaxError: { message: `brackets nested more than ${MAX_TYPESCRIPT_NESTING} deep`, ...deep } }
-    : await transpile(code);
+    : await transpile(code, { timeoutMs: options.timeoutMs });
+  const failed = (error: GuestError): PreparedSource => ({ code: "", kind: "script", fileName: TYPESCRIPT_FILE, error });
+  if ("timedOut" in out) {
+    return failed({ code: "timeout", message: `The script ran past its deadline (${options.timeoutMs} ms) while its TypeScript was transpiled` });
+  }
   if ("syntaxError" in out) {
     const { message, line, column } = out.syntaxError;
     const where = line === undefined ? "" : ` (line ${line}${column ? `, column ${column}` : ""})`;
-    const syntaxError: GuestError = { code: "syntax_error", message: `SyntaxError: ${message}${where}`, ...(line !== undefined && { line }), ...(column !== undefined && { column }) };
-    return { code: "", kind: "script", fileName: TYPESCRIPT_FILE, syntaxError };
+    return failed({ code: "syntax_error", message: `SyntaxError: ${message}${where}`, ...(line !== undefined && { line }), ...(column !== undefined && { column }) });
   }
   const kind = TS_MODULE_SYNTAX.test(code) || MODULE_SYNTAX.test(out.code) ? "module" : "script";
   // Read the source map only when an error needs it.

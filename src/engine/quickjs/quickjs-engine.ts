@@ -91,15 +91,17 @@ export class QuickJSEngine implements Engine {
   async run(job: RunJob, options: RunOptions = {}): Promise<RunOutcome> {
     if (this.#disposed) throw new DisposedError("the QuickJS engine was disposed");
     const started = Date.now();
-    const source = job.language === "typescript" ? await prepareTypeScript(job.code, this.#typescript) : prepareSource("javascript", job.code);
+    const source = job.language === "typescript" ? await prepareTypeScript(job.code, this.#typescript, { timeoutMs: job.limits.timeoutMs }) : prepareSource("javascript", job.code);
+    // Transpiling is part of the run's wall time (and stopped at its deadline, see prepareTypeScript).
+    const spentMs = Date.now() - started;
     const { randomOffset, buildId } = await this.#snapshotSetup();
-    const key = buildId === undefined || source.syntaxError ? undefined : snapshotKey(source, { buildId, language: job.language, memoryMb: job.limits.memoryMb });
+    const key = buildId === undefined || source.error ? undefined : snapshotKey(source, { buildId, language: job.language, memoryMb: job.limits.memoryMb });
     const entry = key === undefined ? undefined : this.#snapshots.get(key);
     // A budget smaller than the top level's fuel runs the top level again, to fail where it would have.
-    if (entry && randomOffset !== undefined && job.limits.fuel >= entry.snapshot.start.fuel) return this.#runFromSnapshot(entry, job, { ...options, randomOffset, source });
+    if (entry && randomOffset !== undefined && job.limits.fuel >= entry.snapshot.start.fuel) return this.#runFromSnapshot(entry, job, { ...options, randomOffset, source, spentMs });
     // On the instrumented build when this run may be snapshotted: the code was slow before, or it is a deploy check.
     const tracked = key !== undefined && this.#options.snapshotModule !== undefined && (this.#slow.has(key) || job.evaluateOnly === true);
-    return this.#runFresh(source, job, { ...options, key, randomOffset, started, tracked });
+    return this.#runFresh(source, job, { ...options, key, randomOffset, started, tracked, spentMs });
   }
 
   /** Snapshot counts: entries, bytes held, and runs that found a warm session (hits) or restored one (misses). */
@@ -112,7 +114,7 @@ export class QuickJSEngine implements Engine {
     return this.#live;
   }
 
-  async #runFresh(source: PreparedSource, job: RunJob, options: RunOptions & { key?: string; randomOffset?: number; started: number; tracked: boolean }): Promise<RunOutcome> {
+  async #runFresh(source: PreparedSource, job: RunJob, options: RunOptions & { key?: string; randomOffset?: number; started: number; tracked: boolean; spentMs: number }): Promise<RunOutcome> {
     const instance = await this.#acquire(job.limits.memoryMb, { tracked: options.tracked });
     let kept: SnapshotEntry | undefined;
     let session: QuickJSSession | undefined;
@@ -196,7 +198,7 @@ export class QuickJSEngine implements Engine {
     return snapshot && this.#snapshots.add(snapshot);
   }
 
-  async #runFromSnapshot(entry: SnapshotEntry, job: RunJob, options: RunOptions & { randomOffset: number; source: PreparedSource }): Promise<RunOutcome> {
+  async #runFromSnapshot(entry: SnapshotEntry, job: RunJob, options: RunOptions & { randomOffset: number; source: PreparedSource; spentMs: number }): Promise<RunOutcome> {
     const started = Date.now();
     const warm = entry.idle.pop();
     this.#snapshots.count(warm !== undefined);

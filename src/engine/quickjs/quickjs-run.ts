@@ -43,9 +43,14 @@ export class QuickJSRun implements SessionRun, Disposable {
   #trap: TrapReason | undefined;
   /** What error positions refer to (set again by `initialize`). */
   #source: ErrorSource;
+  /** Time the run spent before its sandbox (transpiling, bounded by the deadline on its own): counted in its wall time. */
+  readonly #spentMs: number;
 
-  /** `source` says where errors point when the run starts from a snapshot (`initialize` is given it otherwise). */
-  constructor(session: QuickJSSession, job: RunJob, options: RunOptions & { services?: HostServices; start?: RunStart; source?: ErrorSource } = {}) {
+  /**
+   * `source` says where errors point when the run starts from a snapshot (`initialize` is given it
+   * otherwise); `spentMs` is the time the run already took before it got here (transpiling).
+   */
+  constructor(session: QuickJSSession, job: RunJob, options: RunOptions & { services?: HostServices; start?: RunStart; source?: ErrorSource; spentMs?: number } = {}) {
     this.#session = session;
     this.#job = job;
     this.#rt = session.rt;
@@ -53,6 +58,7 @@ export class QuickJSRun implements SessionRun, Disposable {
     this.#services = options.services ?? {};
     this.#onFuel = options.onFuel;
     this.#fuel = new FuelMeter(job.limits.fuel);
+    this.#spentMs = options.spentMs ?? 0;
     this.#deadline = new Deadline(job.limits.timeoutMs);
     this.#output = new OutputBuffer(job.limits.maxOutputBytes);
     this.#source = options.source ?? { fileName: JAVASCRIPT_FILE };
@@ -108,8 +114,8 @@ export class QuickJSRun implements SessionRun, Disposable {
   async initialize(source: PreparedSource): Promise<RunOutcome | undefined> {
     this.#source = source;
     const api = this.#session.installPrelude();
-    // A transpiler found it: reported from the same sandbox a syntax error QuickJS finds is, with the same usage.
-    if (source.syntaxError) return this.#outcome({ ok: false, error: source.syntaxError });
+    // The transpiler failed it: reported from the same sandbox an error QuickJS finds is, with the same usage.
+    if (source.error) return this.#outcome({ ok: false, error: source.error });
     let kind = source.kind;
     let evaluated = this.#evaluate(source.code, kind);
     // The line-based guess missed an import/export in mid-line: nothing ran yet, so parse again as a module.
@@ -285,7 +291,7 @@ export class QuickJSRun implements SessionRun, Disposable {
       stdout: this.#output.stdout,
       stderr: this.#output.stderr,
       logs: this.#host?.logs ?? [],
-      usage: { fuel: this.#fuel.used, memoryBytes: this.#session.instance.memory.buffer.byteLength, wallMs: this.#deadline.elapsedMs() },
+      usage: { fuel: this.#fuel.used, memoryBytes: this.#session.instance.memory.buffer.byteLength, wallMs: this.#spentMs + this.#deadline.elapsedMs() },
     };
   }
 

@@ -43,6 +43,15 @@ describe("WorkerPoolEngine", () => {
     expect(await pool.run(job("typescript", "enum E { A = 40 }\nexport default (n: number): number => n + E.A + 1", { ...tight, input: 1 }))).toMatchObject({ ok: true, result: 42 });
   });
 
+  it("ends TypeScript that esbuild takes too long over at the deadline, without killing the worker", async () => {
+    pool = await workerPool({ size: 1 });
+    const slow = "let f = " + "x=>".repeat(1500) + "1";
+    const out = await pool.run(job("typescript", slow, { limits: { timeoutMs: 300 } }));
+    expect(out).toMatchObject({ ok: false, error: { code: "timeout", message: "The script ran past its deadline (300 ms) while its TypeScript was transpiled" } });
+    expect(out.usage.fuel).toEqual(expect.any(Number));
+    expect(await pool.run(job("typescript", "export default (): string => 'alive'"))).toMatchObject({ ok: true, result: "alive" });
+  });
+
   it("keeps other requests unaffected while one worker is killed", async () => {
     pool = await workerPool({ size: 2 });
     const stuck = pool.run(job("javascript", slowNative, { limits: { memoryMb: 256, timeoutMs: 500 } }));

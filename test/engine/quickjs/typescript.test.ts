@@ -135,6 +135,19 @@ describe("syntax errors", () => {
     expect(await ts(nested)).toMatchObject({ ok: true, result: 1 });
   });
 
+  it("gives transpiling the run's deadline, and stops esbuild when it passes it", async () => {
+    // 4.5 KB that esbuild takes seconds over (its arrow parsing is cubic in this nesting).
+    const slow = "let f = " + "x=>".repeat(1500) + "1";
+    const started = performance.now();
+    const out = await ts(slow, { limits: { timeoutMs: 300 } });
+    expect(out).toMatchObject({ ok: false, error: { code: "timeout", message: "The script ran past its deadline (300 ms) while its TypeScript was transpiled" } });
+    expect(out.usage.wallMs).toBeGreaterThanOrEqual(300);
+    expect(out.usage.fuel).toBeGreaterThan(0);
+    expect(performance.now() - started).toBeLessThan(2000);
+    // esbuild's service was stopped; the next run starts a new one.
+    expect(await ts("export default (): string => 'next'")).toMatchObject({ ok: true, result: "next" });
+  });
+
   it("is a syntax error for a deploy check too", async () => {
     const out = await engine.run({ ...job("typescript", "const x: number = ;"), evaluateOnly: true });
     expect(out).toMatchObject({ ok: false, error: { code: "syntax_error", line: 1, column: 19 } });
@@ -224,7 +237,7 @@ describe("transpiling once per source", () => {
   function counted(): { transpile: TypeScriptTranspiler; calls: string[] } {
     const calls: string[] = [];
     const esbuild = esbuildTranspiler(() => import("esbuild"));
-    return { calls, transpile: (source) => (calls.push(source), esbuild(source)) };
+    return { calls, transpile: (source, options) => (calls.push(source), esbuild(source, options)) };
   }
 
   it("answers a source it saw recently without transpiling it again, syntax errors included", async () => {
@@ -248,6 +261,15 @@ describe("transpiling once per source", () => {
     for (const source of [sources[0], sources[1], sources[0], sources[2], sources[0], sources[1]]) await cached(source!);
     // b was the least recently used when c came in: asked for again; a stayed.
     expect(calls).toEqual([sources[0], sources[1], sources[2], sources[1]]);
+  });
+
+  it("does not remember a transform stopped at its deadline", async () => {
+    const { transpile, calls } = counted();
+    const cached = cachedTranspiler(transpile, { maxBytes: 1 << 20 });
+    const slowish = "let f = " + "x=>".repeat(300) + "1";
+    expect(await cached(slowish, { timeoutMs: 1 })).toEqual({ timedOut: true });
+    expect(await cached(slowish)).toMatchObject({ code: expect.stringContaining("(x) => (x2) =>") });
+    expect(calls).toEqual([slowish, slowish]);
   });
 
   it("does not remember a failure of the transpiler itself, and loads esbuild again after one", async () => {
