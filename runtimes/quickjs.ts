@@ -11,7 +11,7 @@ export const quickjsRuntime = {
   initialPages: 256,
   languages: [
     { name: "javascript", aliases: ["js"], version: "ES2023 (QuickJS 2025-09-13, quickjs-emscripten 0.32.0)" },
-    { name: "typescript", aliases: ["ts"], version: "types stripped by sucrase 3.35, run on QuickJS 2025-09-13" },
+    { name: "typescript", aliases: ["ts"], version: "transpiled by esbuild 0.28 (types stripped, not checked), run on QuickJS 2025-09-13" },
   ],
 } as const;
 

@@ -4,6 +4,7 @@ import { createInProcessApp } from "../../in-process-app.ts";
 import { loadPreparedComponentEngine } from "../node/load-prepared-runtimes.ts";
 import { serverLog } from "../../server-log.ts";
 import { esbuildWasmTranspiler } from "../../engine/quickjs/typescript-transpiler.ts";
+import { esbuildWasm as esbuildWasmArtifact } from "../../../runtimes/esbuild-wasm.ts";
 
 declare const Deno: {
   env: { toObject(): Record<string, string> };
@@ -16,7 +17,7 @@ const env = Deno.env.toObject();
 // Lua, when `npm run prepare:runtimes` (or a Node server) has prepared it in KILN_CACHE_DIR.
 const components = await loadPreparedComponentEngine(env.KILN_CACHE_DIR || ".kiln/cache");
 // TypeScript through esbuild-wasm, compiled on the first TypeScript run: esbuild's binary would need --allow-run.
-const esbuildWasm = async () => new WebAssembly.Module(await Deno.readFile(new URL(import.meta.resolve("esbuild-wasm/esbuild.wasm"))));
+const esbuildWasm = async () => new WebAssembly.Module(await Deno.readFile(new URL(import.meta.resolve(esbuildWasmArtifact.specifier))));
 const typescript = esbuildWasmTranspiler(esbuildWasm);
 const { app, port, host } = await createInProcessApp({ wasmModule: new WebAssembly.Module(wasm), env, engines: components ? [components] : [], typescript });
 Deno.serve({ port, hostname: host, onListen: (addr) => serverLog("info", "listening", { url: `http://${addr.hostname}:${addr.port}` }) }, app.fetch);

@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { basename } from "node:path";
 import { fileURLToPath } from "node:url";
+import { esbuildWasm } from "../../../runtimes/esbuild-wasm.ts";
 import { quickjsRuntime } from "../../../runtimes/quickjs.ts";
 
 const require = createRequire(import.meta.url);
@@ -47,7 +48,7 @@ const result = await build({
       name: "kiln-runtime-artifacts",
       setup(b) {
         b.onResolve({ filter: /^kiln:quickjs-wasm$/ }, () => ({ path: require.resolve(quickjsRuntime.artifact) }));
-        b.onResolve({ filter: /^kiln:esbuild-wasm$/ }, () => ({ path: require.resolve("esbuild-wasm/esbuild.wasm") }));
+        b.onResolve({ filter: /^kiln:esbuild-wasm$/ }, () => ({ path: require.resolve(esbuildWasm.specifier) }));
         b.onResolve({ filter: /^esbuild$/ }, () => ({ path: "esbuild", namespace: "kiln-esbuild-wasm" }));
         b.onLoad({ filter: /.*/, namespace: "kiln-esbuild-wasm" }, () => ({ contents: ESBUILD_IN_WORKER, loader: "js", resolveDir: outdir }));
       },

@@ -144,7 +144,8 @@ export class QuickJSRun implements SessionRun, Disposable {
   async invoke(): Promise<RunOutcome> {
     const api = this.#session.installPrelude();
     const namespace = this.#session.evaluated?.namespace ?? this.#ctx.undefined;
-    const ctxJson = JSON.stringify({ language: this.#job.language, limits: this.#publicLimits() });
+    const { fuel, memoryMb, timeoutMs } = this.#job.limits;
+    const ctxJson = JSON.stringify({ language: this.#job.language, limits: { fuel, memoryMb, timeoutMs } });
     const promise = this.#call(api.invoke, [namespace, this.#string(this.#job.inputJson), this.#string(ctxJson)]);
     if ("error" in promise) return this.#fail(promise.error, api);
     const settled = await this.#settle(promise.value, api.tick);
@@ -227,17 +228,13 @@ export class QuickJSRun implements SessionRun, Disposable {
 
   #trapMessage: string | undefined;
   #stop(reason: TrapReason, message?: string): true {
-    if (!this.#trap) {
-      this.#trap = reason;
-      this.#trapMessage = message;
-    }
+    if (!this.#trap) [this.#trap, this.#trapMessage] = [reason, message];
     return true;
   }
 
   #succeed(json: string): RunOutcome {
     if (utf8Length(json) > this.#job.limits.maxResultBytes) {
-      this.#stop("output_limit", `The result is larger than ${this.#job.limits.maxResultBytes} bytes`);
-      return this.#outcome({ ok: false, error: this.#trapError() });
+      return this.#stop("output_limit", `The result is larger than ${this.#job.limits.maxResultBytes} bytes`) && this.#trapOutcome();
     }
     let result: unknown;
     try {
@@ -245,10 +242,7 @@ export class QuickJSRun implements SessionRun, Disposable {
     } catch {
       // The guest's JSON.stringify was captured before its code ran; unreadable text means a
       // host call failed near the memory cap.
-      if (isNearCap(this.#session.instance.memory, this.#job.limits.memoryMb)) {
-        this.#stop("memory_exhausted");
-        return this.#outcome({ ok: false, error: this.#trapError() });
-      }
+      if (isNearCap(this.#session.instance.memory, this.#job.limits.memoryMb)) return this.#stop("memory_exhausted") && this.#trapOutcome();
       throw new Error("the guest's result could not be read as JSON");
     }
     return this.#outcome({ ok: true, result });
@@ -261,7 +255,7 @@ export class QuickJSRun implements SessionRun, Disposable {
       else if (!described && isNearCap(this.#session.instance.memory, this.#job.limits.memoryMb)) this.#stop("memory_exhausted");
       else if (described?.name === "InternalError" && described.message === "interrupted") this.#stop("timeout");
     }
-    if (this.#trap) return this.#outcome({ ok: false, error: this.#trapError() });
+    if (this.#trap) return this.#trapOutcome();
     const error = guestErrorFrom(described ?? { message: "The script failed with an error that could not be described" }, this.#source);
     return this.#outcome({ ok: false, error });
   }
@@ -276,13 +270,8 @@ export class QuickJSRun implements SessionRun, Disposable {
     }
   }
 
-  #trapError(): GuestError {
-    return trapError(this.#trap!, this.#job.limits, this.#trapMessage);
-  }
-
-  #publicLimits() {
-    const { fuel, memoryMb, timeoutMs } = this.#job.limits;
-    return { fuel, memoryMb, timeoutMs };
+  #trapOutcome(): RunOutcome {
+    return this.#outcome({ ok: false, error: trapError(this.#trap!, this.#job.limits, this.#trapMessage) });
   }
 
   #outcome(result: { ok: true; result: unknown } | { ok: false; error: GuestError }): RunOutcome {
