@@ -51,7 +51,7 @@ export async function coreEngine(): Promise<QuickJSEngine> {
   return createQuickJSEngine(await quickjsWasm(), { services: { kv: new MemoryKvStore() } });
 }
 
-export async function workerPool(options: { size?: number; maxQueue?: number; kvPath?: string } = {}): Promise<WorkerPoolEngine> {
+export async function workerPool(options: { size?: number; maxQueue?: number; kvPath?: string; warmUp?: { languages: string[]; memoryMb: number } } = {}): Promise<WorkerPoolEngine> {
   const wasmModule = await quickjsWasm();
   const runtimes = await componentRuntimesPrepared();
   return new WorkerPoolEngine({
@@ -61,6 +61,7 @@ export async function workerPool(options: { size?: number; maxQueue?: number; kv
     languages: [...QuickJSEngine.languagesOf(defaultRuntimes.quickjs), ...ComponentEngine.languagesOf(runtimes), COMPONENT_LANGUAGE],
     kvPath: options.kvPath ?? ":memory:",
     cacheDir: ".kiln/cache",
+    warmUp: options.warmUp,
   });
 }
 

@@ -45,6 +45,8 @@ const engine = new WorkerPoolEngine({
   cacheDir: config.cacheDir,
   warmInstances: config.warmInstances,
   snapshots: { ...config.snapshots, module: snapshotModule },
+  // Each worker starts the kept-warm runtimes (Ruby, Python) before it serves, so no caller pays for their first start.
+  warmUp: { languages: prepared.filter((r) => r.warm).map((r) => r.language.name), memoryMb: config.defaults.memoryMb },
 });
 await engine.ready();
 let store: PlatformStore;

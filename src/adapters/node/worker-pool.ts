@@ -24,6 +24,12 @@ export interface WorkerPoolOptions {
   snapshots?: { minInitMs: number; cacheBytes: number; module?: { module: WebAssembly.Module; sha256: string } };
   /** How long past a job's deadline the watchdog waits before it kills the worker. Default 250 ms. */
   graceMs?: number;
+  /**
+   * Languages whose instances a new worker starts before it takes jobs (Ruby and Python: compiling
+   * their module and initialising them takes seconds), under `memoryMb` (the default cap, which the
+   * warm instances are kept for), so no caller's first run pays for it.
+   */
+  warmUp?: { languages: readonly string[]; memoryMb: number };
 }
 
 interface Task {
@@ -77,7 +83,7 @@ export class WorkerPoolEngine implements Engine {
   #disposed = false;
 
   constructor(options: WorkerPoolOptions) {
-    this.#options = { graceMs: 250, redisUrl: undefined, ...options } as Required<WorkerPoolOptions>;
+    this.#options = { graceMs: 250, redisUrl: undefined, warmUp: undefined, ...options } as Required<WorkerPoolOptions>;
     this.languages = options.languages;
     for (let i = 0; i < options.size; i++) this.#spawn();
   }
@@ -139,12 +145,16 @@ export class WorkerPoolEngine implements Engine {
     });
   }
 
-  /** Runs WARM_UP on a worker that just loaded, under the watchdog like any job; then it takes jobs. */
+  /** Runs WARM_UP, then a deploy check in each `warmUp` language, on a worker that just loaded, under the watchdog like any job; then it takes jobs. */
   #warmUp(slot: Slot): void {
+    const { languages = [], memoryMb = MIN_MEMORY_MB } = this.#options.warmUp ?? {};
+    const jobs = [WARM_UP, ...languages.map((language) => ({ ...WARM_UP, language, code: "", limits: { ...WARM_UP.limits, memoryMb } }))];
     // A worker that exited or was killed meanwhile is no longer in #slots, or is marked killed (and is replaced).
     const alive = () => this.#slots.has(slot) && !slot.killed;
     const ready = () => {
       if (!alive()) return;
+      const next = jobs.shift();
+      if (next) return this.#assign(slot, { job: next, resolve: ready, reject: fail });
       slot.ready = true;
       this.#dispatch();
     };
@@ -154,7 +164,7 @@ export class WorkerPoolEngine implements Engine {
       serverLog("error", "a worker thread failed its warm-up run", { error });
       ready();
     };
-    this.#assign(slot, { job: WARM_UP, resolve: ready, reject: fail });
+    ready();
   }
 
   #assign(slot: Slot, task: Task): void {

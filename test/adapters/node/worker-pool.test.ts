@@ -3,7 +3,7 @@ import { RequestError } from "../../../src/errors.ts";
 import { WorkerPoolEngine } from "../../../src/adapters/node/worker-pool.ts";
 import { defaultRuntimes } from "../../../src/default-engines.ts";
 import { QuickJSEngine } from "../../../src/engine/quickjs/quickjs-engine.ts";
-import { job, quickjsWasm, workerPool } from "../../helpers/fixtures.ts";
+import { job, quickjsWasm, testConfig, workerPool } from "../../helpers/fixtures.ts";
 
 let pool: WorkerPoolEngine | undefined;
 afterEach(async () => {
@@ -41,6 +41,15 @@ describe("WorkerPoolEngine", () => {
     // The replacement of a killed worker warms up too.
     expect(await pool.run(job("javascript", slowNative, { limits: { memoryMb: 256, timeoutMs: 100 } }))).toMatchObject({ error: { code: "timeout" } });
     expect(await pool.run(job("typescript", "enum E { A = 40 }\nexport default (n: number): number => n + E.A + 1", { ...tight, input: 1 }))).toMatchObject({ ok: true, result: 42 });
+  });
+
+  it("starts the warm-up languages before a worker takes jobs, so a first run finds a warm instance", async () => {
+    pool = await workerPool({ size: 1, warmUp: { languages: ["ruby", "python"], memoryMb: testConfig.defaults.memoryMb } });
+    await pool.ready();
+    for (const [language, code] of [["ruby", "def main(i) = 1"], ["python", "def main(i):\n    return 1"]] as const) {
+      const out = await pool.run(job(language, code));
+      expect(out, language).toMatchObject({ ok: true, result: 1, usage: { start: "warm" } });
+    }
   });
 
   it("ends TypeScript that esbuild takes too long over at the deadline, without killing the worker", async () => {
