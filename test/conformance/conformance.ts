@@ -75,7 +75,7 @@ export const SNIPPETS: Record<string, LanguageSnippets> = {
     spin: "loop {}",
     hog: "s = 'x'\nloop { s = s * 2 }",
     chatter: "loop { puts 'la la la la la la la la' }",
-    reach: "def main(_)\n  [ENV.to_h.empty? ? nil : ENV.to_h, (File.read('/etc/passwd') rescue nil), (File.read('/proc/self/environ') rescue nil), (File.write('/tmp/kiln', 'x') rescue nil), (Dir.children('/home') rescue nil), (`id` rescue nil), (begin; require('socket'); rescue LoadError; nil; end)].compact\nend",
+    reach: "def main(_)\n  [ENV.to_h.empty? ? nil : ENV.to_h, (File.read('/etc/passwd') rescue nil), (File.read('/proc/self/environ') rescue nil), (File.write('/tmp/kiln', 'x') rescue nil), (Dir.children('/home') rescue nil), (begin; `id`; rescue NotImplementedError; nil; end), (begin; require('socket'); rescue LoadError; nil; end)].compact\nend",
     kv: "def main\n  Kiln::KV.set('greeting', 'hi')\n  Kiln::KV.get('greeting')\nrescue Kiln::HostError => e\n  \"error:#{e.code}\"\nend",
     random: "def main = [rand, Random.urandom(8).unpack1('H*')]",
   },
