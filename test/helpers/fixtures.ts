@@ -120,10 +120,12 @@ export async function componentEngine(): Promise<ComponentEngine> {
  * Registers a worker pool (2 threads) and the app over it for the current test file, and checks at
  * the end that every thread stopped. Read `pool` and `h` inside tests.
  */
-export function usePoolApp(): { readonly pool: WorkerPoolEngine; readonly h: Awaited<ReturnType<typeof appWith>> } {
+export function usePoolApp(options: { warmUp?: string[] } = {}): { readonly pool: WorkerPoolEngine; readonly h: Awaited<ReturnType<typeof appWith>> } {
   const state = {} as { pool: WorkerPoolEngine; h: Awaited<ReturnType<typeof appWith>> };
   beforeAll(async () => {
-    state.pool = await workerPool({ size: 2 });
+    // As `npm start` does: each worker starts these languages before it takes jobs (and again after a watchdog restart).
+    const warmUp = options.warmUp && { languages: options.warmUp, memoryMb: testConfig.defaults.memoryMb };
+    state.pool = await workerPool({ size: 2, warmUp });
     state.h = await appWith(state.pool);
   });
   afterAll(async () => {

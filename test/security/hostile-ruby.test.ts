@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { usePoolApp } from "../helpers/fixtures.ts";
 import { hostileCases, type HostileCase } from "../helpers/hostile-cases.ts";
 
-const server = usePoolApp();
+const server = usePoolApp({ warmUp: ["ruby"] });
 
 const benign = { language: "ruby", code: "def main(i) = i['a'] + 1", input: { a: 41 } };
 
