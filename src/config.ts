@@ -35,6 +35,8 @@ export interface Config {
   workers: number;
   /** Initialised Ruby and Python instances each sandbox keeps per memory cap, and QuickJS sessions per snapshot, restored after every run (0: a new instance per run). */
   warmInstances: number;
+  /** Bytes each sandbox may keep in warm Ruby and Python instances and their snapshots, across memory caps. */
+  warmPoolBytes: number;
   /** QuickJS snapshots: a top level that takes at least `minInitMs` is captured; each sandbox keeps up to `cacheBytes` of them. */
   snapshots: { minInitMs: number; cacheBytes: number };
   /** Runs that may wait for a free sandbox before requests get `overloaded`. */
@@ -81,6 +83,7 @@ const VARS: Record<string, [string, number]> = {
   maxComponentBytes: ["KILN_MAX_COMPONENT_BYTES", 16 << 20],
   workers: ["KILN_WORKERS", 2],
   warmInstances: ["KILN_WARM_INSTANCES", 1],
+  warmPoolMb: ["KILN_WARM_POOL_MB", 512],
   snapshotMinInitMs: ["KILN_SNAPSHOT_MIN_INIT_MS", 2],
   snapshotCacheMb: ["KILN_SNAPSHOT_CACHE_MB", 256],
   maxQueue: ["KILN_MAX_QUEUE", 1_000],
@@ -139,6 +142,7 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
     maxComponentBytes: n("maxComponentBytes"),
     workers: Math.max(1, n("workers")),
     warmInstances: n("warmInstances"),
+    warmPoolBytes: n("warmPoolMb") * 1024 * 1024,
     snapshots: { minInitMs: n("snapshotMinInitMs"), cacheBytes: n("snapshotCacheMb") * 1024 * 1024 },
     maxQueue: n("maxQueue"),
     hostLimits: {

@@ -44,6 +44,7 @@ const engine = new WorkerPoolEngine({
   redisUrl: config.redisUrl,
   cacheDir: config.cacheDir,
   warmInstances: config.warmInstances,
+  warmPoolBytes: config.warmPoolBytes,
   snapshots: { ...config.snapshots, module: snapshotModule },
   // Each worker starts the kept-warm runtimes (Ruby, Python) before it serves, so no caller pays for their first start.
   warmUp: { languages: prepared.filter((r) => r.warm).map((r) => r.language.name), memoryMb: config.defaults.memoryMb },

@@ -26,13 +26,15 @@ export interface WorkerInit {
   cacheDir: string;
   /** Warm component instances per runtime and memory cap. */
   warmInstances: number;
+  /** Bytes the warm component instances may hold (Config.warmPoolBytes). */
+  warmPoolBytes?: number;
   /** QuickJS snapshot settings (engine defaults when absent). */
   snapshots?: { minInitMs: number; cacheBytes: number; module?: { module: WebAssembly.Module; sha256: string } };
 }
 export type WorkerRequest = { id: number; job: RunJob };
 export type WorkerReply = { id: number; outcome: import("../../engine/engine.ts").RunOutcome } | { id: number; hostError: string };
 
-const { wasmModule, fuel, kvPath, redisUrl, cacheDir, warmInstances, snapshots } = workerData as WorkerInit;
+const { wasmModule, fuel, kvPath, redisUrl, cacheDir, warmInstances, warmPoolBytes, snapshots } = workerData as WorkerInit;
 const fuelView = new Int32Array(fuel);
 const kv = redisUrl ? new RedisKvStore(connectRedis(redisUrl)) : new SqliteKvStore(kvPath);
 if (kv instanceof RedisKvStore) kv.redis.connect().catch(() => undefined);
@@ -45,6 +47,7 @@ const components = new ComponentEngine(await Promise.all(componentRuntimes.map((
   blocking: new ThreadBlockingHost({ kvPath, redisUrl }),
   loadComponent: (bytes) => prepareCallerComponent(bytes, { cacheDir }),
   warmInstances,
+  warmPoolBytes,
 });
 const engines = new Map<string, Engine>([quickjs, components].flatMap((e) => e.languages.map((l) => [l.name, e] as const)));
 const port = parentPort!;

@@ -20,6 +20,8 @@ export interface WorkerPoolOptions {
   cacheDir: string;
   /** Warm component instances per runtime and memory cap, in each worker. */
   warmInstances?: number;
+  /** Bytes each worker's warm component instances may hold together. */
+  warmPoolBytes?: number;
   /** QuickJS snapshot settings, in each worker (see Config.snapshots), and the instrumented build snapshots run on. */
   snapshots?: { minInitMs: number; cacheBytes: number; module?: { module: WebAssembly.Module; sha256: string } };
   /** How long past a job's deadline the watchdog waits before it kills the worker. Default 250 ms. */
@@ -116,7 +118,7 @@ export class WorkerPoolEngine implements Engine {
     // The worker publishes its fuel here; a kill reports none (see #kill), but the worker still expects it.
     const fuel = new SharedArrayBuffer(4);
     const worker = new Worker(WORKER_URL, {
-      workerData: { wasmModule: this.#options.wasmModule, fuel, kvPath: this.#options.kvPath, redisUrl: this.#options.redisUrl, cacheDir: this.#options.cacheDir, warmInstances: this.#options.warmInstances ?? 1, snapshots: this.#options.snapshots } satisfies WorkerInit,
+      workerData: { wasmModule: this.#options.wasmModule, fuel, kvPath: this.#options.kvPath, redisUrl: this.#options.redisUrl, cacheDir: this.#options.cacheDir, warmInstances: this.#options.warmInstances ?? 1, warmPoolBytes: this.#options.warmPoolBytes, snapshots: this.#options.snapshots } satisfies WorkerInit,
       stdout: false,
       stderr: false,
     });

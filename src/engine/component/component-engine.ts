@@ -76,11 +76,13 @@ export class ComponentEngine implements Engine {
       blocking?: BlockingHost;
       loadComponent?: (bytes: Uint8Array) => Promise<PreparedComponentRuntime>;
       warmInstances?: number;
+      /** Bytes the warm instances and their snapshots may hold together (default: no bound). */
+      warmPoolBytes?: number;
       /** Check every warm instance byte for byte against its snapshot after it is restored (tests; slow). */
       verifyRestores?: boolean;
     } = {},
   ) {
-    this.#pool = new WarmPool({ size: options.warmInstances ?? 1, verify: options.verifyRestores });
+    this.#pool = new WarmPool({ size: options.warmInstances ?? 1, maxBytes: options.warmPoolBytes, verify: options.verifyRestores });
     this.#services = options.services ?? {};
     this.#blocking = options.blocking;
     this.#loadComponent = options.loadComponent;

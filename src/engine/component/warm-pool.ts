@@ -13,31 +13,43 @@ interface Warm {
  * back from the snapshot (the pages the run wrote, or all of memory when they are not tracked or the
  * marks are not trusted; memory the run grew is zeroed: nothing of the run survives), and it waits
  * for the next run. An instance that trapped or overflowed its output, or whose memory
- * has grown more than MAX_GROWTH past the snapshot over its runs, is dropped instead.
+ * has grown more than MAX_GROWTH past the snapshot over its runs, is dropped instead. All kept
+ * instances together, with their snapshots, stay within `maxBytes`, across runtimes and memory caps:
+ * the least recently used go first (a caller sweeping `memoryMb` cannot make the pool grow without bound).
  */
 export class WarmPool implements Disposable {
   readonly #idle = new Map<string, Warm[]>();
   readonly #size: number;
+  readonly #maxBytes: number;
   readonly #verify: boolean;
   #hits = 0;
   #misses = 0;
   #pageRestores = 0;
   #fullRestores = 0;
   #pagesCopied = 0;
+  #evictions = 0;
 
   /** `verify` compares all of memory and every state global with the snapshot after each restore and throws on a difference (tests). */
-  constructor(options: { size: number; verify?: boolean }) {
+  constructor(options: { size: number; maxBytes?: number; verify?: boolean }) {
     this.#size = options.size;
+    this.#maxBytes = options.maxBytes ?? Infinity;
     this.#verify = options.verify ?? false;
   }
 
-  /** Pool hits and misses so far, and restores that copied only dirty pages (and how many) or all of memory. */
+  /** Pool hits and misses so far, restores that copied only dirty pages (and how many) or all of memory, instances dropped for the budget, and the bytes kept now. */
   get stats() {
-    return { hits: this.#hits, misses: this.#misses, pageRestores: this.#pageRestores, fullRestores: this.#fullRestores, pagesCopied: this.#pagesCopied };
+    return { hits: this.#hits, misses: this.#misses, pageRestores: this.#pageRestores, fullRestores: this.#fullRestores, pagesCopied: this.#pagesCopied, evictions: this.#evictions, bytes: this.bytes };
+  }
+
+  /** Memory held by the kept instances and their snapshots. */
+  get bytes(): number {
+    let total = 0;
+    for (const idle of this.#idle.values()) for (const w of idle) total += w.instance.memory.buffer.byteLength + w.snapshot.memory.length;
+    return total;
   }
 
   async borrow(runtime: PreparedComponentRuntime, options: Parameters<typeof ComponentInstance.start>[1]): Promise<Warm> {
-    const idle = this.#idle.get(key(runtime, options.memoryMb))?.pop();
+    const idle = this.#used(key(runtime, options.memoryMb))?.pop();
     if (idle) {
       this.#hits++;
       idle.instance.host.reset({ maxOutputBytes: options.maxOutputBytes });
@@ -51,7 +63,7 @@ export class WarmPool implements Disposable {
   /** Takes an instance back after a run; `clean` says the run ended without a trap, overflow or growth. */
   give(runtime: PreparedComponentRuntime, memoryMb: number, warm: Warm, clean: boolean): void {
     warm.instance.kiln.current = undefined;
-    const idle = this.#idle.get(key(runtime, memoryMb)) ?? [];
+    const idle = this.#used(key(runtime, memoryMb)) ?? [];
     if (!clean || idle.length >= this.#size || warm.instance.memory.buffer.byteLength > warm.snapshot.memory.length + MAX_GROWTH) return;
     const copied = warm.instance.restore(warm.snapshot);
     if (copied === undefined) this.#fullRestores++;
@@ -62,6 +74,19 @@ export class WarmPool implements Disposable {
     }
     idle.push(warm);
     this.#idle.set(key(runtime, memoryMb), idle);
+    // Least recently used keys first (Map order), oldest instance of each first.
+    for (const [k, list] of this.#idle) {
+      while (list.length && this.bytes > this.#maxBytes) (list.shift(), this.#evictions++);
+      if (!list.length) this.#idle.delete(k);
+      if (this.bytes <= this.#maxBytes) break;
+    }
+  }
+
+  /** The kept instances for `k`, now the most recently used key. */
+  #used(k: string): Warm[] | undefined {
+    const idle = this.#idle.get(k);
+    if (idle) (this.#idle.delete(k), this.#idle.set(k, idle));
+    return idle;
   }
 
   dispose(): void {
