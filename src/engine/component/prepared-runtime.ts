@@ -9,6 +9,9 @@ import { rubyDriver } from "./ruby-driver.ts";
 import { patchMemoryMax } from "./patch-memory-max.ts";
 import type { Mount } from "./wasi/filesystem.ts";
 
+/** Compiled main modules kept per runtime, one per memory cap, least recently used out first. */
+const MAX_CAPPED_MODULES = 4;
+
 export const PREPARE_VERSION = "6";
 const DRIVERS: Record<ComponentRuntimeDescriptor["driver"], GuestDriver> = { lua: luaDriver, ruby: rubyDriver, python: pythonDriver, component: componentDriver };
 /** The name jco's files carry in a prepared folder: `runtime.js`, `runtime.core.wasm`, … */
@@ -68,12 +71,14 @@ export async function loadPreparedRuntime(
     instantiate,
     mainModuleName,
     modules,
+    // One compiled module per memory cap (the cap is in the module), the most recently used few kept:
+    // a caller sweeping memoryMb would otherwise make the process keep a compiled Ruby per value.
     mainModule(memoryMb) {
       let module = capped.get(memoryMb);
-      if (!module) {
-        module = new WebAssembly.Module(patchMemoryMax(metered, memoryPages(memoryMb)));
-        capped.set(memoryMb, module);
-      }
+      if (module) capped.delete(memoryMb);
+      else module = new WebAssembly.Module(patchMemoryMax(metered, memoryPages(memoryMb)));
+      capped.set(memoryMb, module);
+      if (capped.size > MAX_CAPPED_MODULES) capped.delete(capped.keys().next().value!);
       return module;
     },
     driver: DRIVERS[descriptor.driver],
