@@ -1,5 +1,7 @@
-import { coreEngine, workerPool } from "../helpers/fixtures.ts";
+import { coreEngine, testConfig, workerPool } from "../helpers/fixtures.ts";
 import { conformance } from "./conformance.ts";
 
 conformance("QuickJS engine (in process)", coreEngine, ["javascript", "typescript"]);
-conformance("Node worker threads (QuickJS and components)", workerPool, ["javascript", "typescript", "lua", "ruby", "python", "component"]);
+// As `npm start` does, each worker starts Ruby and Python before it takes jobs.
+const warmPool = () => workerPool({ warmUp: { languages: ["ruby", "python"], memoryMb: testConfig.defaults.memoryMb } });
+conformance("Node worker threads (QuickJS and components)", warmPool, ["javascript", "typescript", "lua", "ruby", "python", "component"]);
