@@ -71,11 +71,12 @@ export class QuickJSRun implements SessionRun, Disposable {
     session.bridge?.attach(this.bridgeTarget());
   }
 
-  interrupt(): boolean {
+  /** `setup`: Kiln's own prelude is running, which is counted but never cut short. */
+  interrupt(setup = false): boolean {
     if (this.#trap) return true;
-    if (this.#fuel.burn()) return this.#stop("fuel_exhausted");
+    if (this.#fuel.burn() && !setup) return this.#stop("fuel_exhausted");
     this.#onFuel?.(this.#fuel.used);
-    if (this.#deadline.expired()) return this.#stop("timeout");
+    if (this.#deadline.expired() && !setup) return this.#stop("timeout");
     return false;
   }
 

@@ -12,7 +12,7 @@ export const MAX_STACK_BYTES = 256 * 1024;
 /** What a session's host callbacks reach while a run uses it. */
 export interface SessionRun {
   /** Polled by QuickJS about every 10,000 ticks; true stops the guest. */
-  interrupt(): boolean;
+  interrupt(setup?: boolean): boolean;
   write(stream: "stdout" | "stderr", text: string): void;
   /** The run's host, for the bridge (created when the script imports `kiln`). */
   bridgeTarget(): BridgeTarget;
@@ -73,12 +73,25 @@ export class QuickJSSession implements Disposable {
   /** Installs the runtime-level callbacks (again, after a restore built new wrappers). */
   bindRuntime(): void {
     this.rt.setModuleLoader((name) => (name === "kiln" ? this.#openBridge() : { error: new Error(`Cannot find module '${name}'`) }));
-    this.rt.setInterruptHandler(() => this.run?.interrupt() ?? true);
+    // Kiln's own prelude is counted but never cut short (a 1 ms deadline could interrupt it into a host
+    // error): the run's fuel and deadline stop it from the guest's first line on.
+    this.rt.setInterruptHandler(() => this.run?.interrupt(this.#inPrelude) ?? !this.#inPrelude);
   }
 
   /** Evaluates the prelude (under the attached run's fuel) and keeps its driver functions. */
   installPrelude(): SessionApi {
     if (this.api) return this.api;
+    this.#inPrelude = true;
+    try {
+      return this.#installPrelude();
+    } finally {
+      this.#inPrelude = false;
+    }
+  }
+
+  #inPrelude = false;
+
+  #installPrelude(): SessionApi {
     const ctx = this.ctx;
     const fn = (role: HostFunctionRole) => this.hostFunctions.get(role) as VmFunctionImplementation<QuickJSHandle>;
     const write = this.own(ctx.newFunction("write", fn("write")));

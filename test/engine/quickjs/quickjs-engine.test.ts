@@ -238,3 +238,14 @@ describe("isolation", () => {
     await expect(own.run(job("javascript", "1"))).rejects.toThrow(/disposed/);
   });
 });
+
+describe("a deadline of 1 ms", () => {
+  it("never interrupts Kiln's own prelude into a host error: every run is a result or a timeout", async () => {
+    const codes = new Set<string>();
+    for (let i = 0; i < 200; i++) {
+      const out = await engine.run(job(i % 2 ? "javascript" : "typescript", `export default () => ${i}`, { limits: { timeoutMs: 1 } }));
+      codes.add(out.ok ? "ok" : out.error.code);
+    }
+    expect([...codes].every((c) => c === "ok" || c === "timeout"), [...codes].join()).toBe(true);
+  });
+});
