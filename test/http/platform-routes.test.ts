@@ -213,7 +213,8 @@ describe("log stream", () => {
     await deploy("logger", `import { log } from "kiln"; export default () => { log.write("warn", "careful"); console.log("printed") }`);
     await invoke("logger");
     await h.request("/v1/run", { body: { language: "js", code: "console.log('not from logger')" } });
-    await new Promise((r) => setTimeout(r, 50));
+    // The bus delivers in order: once the logger's two events are in, anything for the other tenant would be too.
+    await expect.poll(() => mine.events.length).toBe(2);
     await mine.stop();
     await theirs.stop();
     expect(mine.events.map((e) => [e.stream, e.level ?? null, e.message, e.script])).toEqual([

@@ -81,6 +81,7 @@ export class WorkerPoolEngine implements Engine {
   readonly #queue: Task[] = [];
   readonly #exits = new Set<Promise<void>>();
   #nextId = 1;
+  readonly #readyWaiters: (() => void)[] = [];
   #failedStarts = 0;
   #disposed = false;
 
@@ -104,9 +105,15 @@ export class WorkerPoolEngine implements Engine {
   /** Resolves once every worker has loaded its engines and run its warm-up. Runs submitted earlier simply wait. */
   ready(): Promise<void> {
     return new Promise((resolve) => {
-      const check = () => ([...this.#slots].every((s) => s.ready) || this.#disposed ? resolve() : setTimeout(check, 10));
-      check();
+      this.#readyWaiters.push(resolve);
+      this.#checkReady();
     });
+  }
+
+  /** Resolves `ready()` callers once every worker is ready (or the pool is disposed); called whenever that may have changed. */
+  #checkReady(): void {
+    if (!this.#disposed && ![...this.#slots].every((s) => s.ready)) return;
+    for (const resolve of this.#readyWaiters.splice(0)) resolve();
   }
 
   /** Worker threads alive now; tests use it to check that none leak. */
@@ -129,6 +136,7 @@ export class WorkerPoolEngine implements Engine {
     void exited.then(() => {
       this.#exits.delete(exited);
       this.#slots.delete(slot);
+      this.#checkReady();
       if (slot.task) this.#finish(slot, { hostError: "a worker thread exited while running a job" });
       // A worker that dies before it is ready will not do better on retry: stop after a few.
       this.#failedStarts = slot.ready || slot.killed ? 0 : this.#failedStarts + 1;
@@ -158,6 +166,7 @@ export class WorkerPoolEngine implements Engine {
       const next = jobs.shift();
       if (next) return this.#assign(slot, { job: next, resolve: ready, reject: fail });
       slot.ready = true;
+      this.#checkReady();
       this.#dispatch();
     };
     const fail = (error: Error) => {
@@ -222,6 +231,7 @@ export class WorkerPoolEngine implements Engine {
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
+    this.#checkReady();
     for (const task of this.#queue.splice(0)) task.reject(new DisposedError("the worker pool was disposed"));
     for (const slot of this.#slots) void slot.worker.terminate();
   }

@@ -46,8 +46,8 @@ describe("entry points", () => {
 
   it("ends a never-called callback as a timeout, without waiting for the deadline", async () => {
     const out = await js("module.exports = function (ctx, cb) { /* forgot cb */ }", { limits: { timeoutMs: 30_000 } });
-    expect(out).toMatchObject({ ok: false, error: { code: "timeout" } });
-    expect(out.usage.wallMs).toBeLessThan(30_000);
+    // Not the deadline's timeout: the engine saw that nothing was left to run.
+    expect(out).toMatchObject({ ok: false, error: { code: "timeout", message: expect.stringContaining("was the callback called?") } });
   });
 
   it("calls a one-argument module.exports function with the input", async () => {
