@@ -72,6 +72,11 @@ for (const [name, make] of stores) {
 }
 
 describe("SqliteKvStore", () => {
+  it("commits every write with synchronous=FULL, as deploys are: an acknowledged write survives a power loss", () => {
+    using store = new SqliteKvStore(join(dir, "durable.sqlite"));
+    expect(store.synchronous).toBe(2);
+  });
+
   it("keeps data across reopening the file", async () => {
     const path = join(dir, "reopen.sqlite");
     {

@@ -5,7 +5,9 @@ import type { KvStore } from "../../host/kv-store.ts";
 
 /**
  * The Node `KvStore`: one SQLite file in WAL mode, shared by every worker thread (each opens its
- * own connection). Expired rows are invisible and purged as they are met.
+ * own connection). Expired rows are invisible and purged as they are met. Writes are synchronous=FULL,
+ * like deploys: a write a guest saw acknowledged survives a power loss (about 0.4 ms per `set` on the
+ * test machine's disk, against 0.04 ms with NORMAL, which may drop the last commits).
  */
 export class SqliteKvStore implements KvStore {
   readonly #db: Database.Database;
@@ -22,7 +24,7 @@ export class SqliteKvStore implements KvStore {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
     this.#db = new Database(path);
     this.#db.pragma("journal_mode = WAL");
-    this.#db.pragma("synchronous = NORMAL");
+    this.#db.pragma("synchronous = FULL");
     this.#db.pragma("busy_timeout = 5000");
     this.#db.exec(`CREATE TABLE IF NOT EXISTS kv (
       ns TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, expires_at INTEGER,
@@ -63,6 +65,11 @@ export class SqliteKvStore implements KvStore {
 
   async list(namespace: string, prefix: string, limit: number): Promise<string[]> {
     return this.#list.all(namespace, prefix, prefix + "\uffff", Date.now(), limit).map((r) => r.key);
+  }
+
+  /** SQLite's `synchronous` level on this connection (2 = FULL). */
+  get synchronous(): number {
+    return this.#db.pragma("synchronous", { simple: true }) as number;
   }
 
   dispose(): void {
