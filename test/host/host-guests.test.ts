@@ -4,35 +4,21 @@
  * JavaScript, Python, Lua and Ruby; a slow upstream as a catchable `failed`; secrets outside the
  * grant refused; a secret that exists nowhere a 404.
  */
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { WorkerPoolEngine } from "../../src/adapters/node/worker-pool.ts";
 import { loadConfig } from "../../src/config.ts";
 import { appWith, workerPool } from "../helpers/fixtures.ts";
+import { BINARY, startUpstream } from "../helpers/upstream.ts";
 
-const BINARY = Buffer.from([0x00, 0xff, 0x01, 0x02, 0xc3]);
-let target: Server;
+let target: Awaited<ReturnType<typeof startUpstream>>;
 let host = "";
 let pool: WorkerPoolEngine;
 let h: Awaited<ReturnType<typeof appWith>>;
 
 beforeAll(async () => {
-  target = createServer((req, res) => {
-    if (req.url === "/binary") return res.writeHead(200, [["Content-Type", "application/octet-stream"], ["X-Multi", "one"], ["X-Multi", "two"]]).end(BINARY);
-    if (req.url === "/text") return res.writeHead(200, { "content-type": "text/plain; charset=utf-8" }).end("naïve ☃");
-    // Slower than the default http timeout (3000 ms), faster than the default run deadline (5000 ms).
-    if (req.url === "/slow") return void setTimeout(() => res.writeHead(200).end("late"), 4_500).unref();
-    if (req.url === "/echo-bytes") {
-      const chunks: Buffer[] = [];
-      req.on("data", (c: Buffer) => chunks.push(c));
-      req.on("end", () => res.writeHead(200).end(JSON.stringify([...Buffer.concat(chunks)])));
-      return;
-    }
-    res.writeHead(404).end();
-  });
-  await new Promise<void>((resolve) => target.listen(0, "127.0.0.1", resolve));
-  host = `127.0.0.1:${(target.address() as AddressInfo).port}`;
+  // Slower than the default http timeout (3000 ms), faster than the default run deadline (5000 ms).
+  target = await startUpstream({ slowMs: 4_500 });
+  host = target.host;
   // One worker, warmed up per language below, so that no run here pays a cold start on a busy machine.
   pool = await workerPool({ size: 1 });
   h = await appWith(
@@ -48,7 +34,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await pool.close();
-  target.closeAllConnections();
   target.close();
 });
 

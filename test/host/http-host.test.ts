@@ -2,39 +2,22 @@
  * The `http` host against a real server on 127.0.0.1: the answer in JSON form (binary bodies,
  * headers), and the request timeout, which always ends before the run's deadline.
  */
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NodeHttpTransport } from "../../src/adapters/node/node-http-transport.ts";
 import { loadConfig } from "../../src/config.ts";
 import { HostCallError } from "../../src/errors.ts";
 import { deadlineReserveMs, requestTimeoutMs } from "../../src/host/http.ts";
 import { RunHost } from "../../src/host/run-host.ts";
+import { BINARY, startUpstream } from "../helpers/upstream.ts";
 
-const BINARY = Buffer.from([0x00, 0xff, 0x01, 0x02, 0xc3]);
-let server: Server;
+let server: Awaited<ReturnType<typeof startUpstream>>;
 let origin = "";
-const hits: string[] = [];
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    hits.push(req.url ?? "");
-    if (req.url === "/binary") return res.writeHead(200, { "content-type": "application/octet-stream" }).end(BINARY);
-    if (req.url === "/headers") return res.writeHead(200, [["X-Multi", "one"], ["X-Multi", "two"], ["Content-Type", "text/plain; charset=utf-8"]]).end("naïve ☃");
-    if (req.url === "/slow") return void setTimeout(() => res.writeHead(200).end("late"), 3_000).unref();
-    if (req.url === "/echo-bytes") {
-      const chunks: Buffer[] = [];
-      req.on("data", (c: Buffer) => chunks.push(c));
-      req.on("end", () => res.writeHead(200).end(JSON.stringify([...Buffer.concat(chunks)])));
-      return;
-    }
-    res.writeHead(404).end();
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await startUpstream({ slowMs: 3_000 });
+  origin = server.origin;
 });
 afterAll(() => {
-  server.closeAllConnections();
   server.close();
 });
 
@@ -113,8 +96,8 @@ describe("the request timeout", () => {
 
   it("sends nothing when no time is left before the deadline", async () => {
     using run = host({ deadline: Date.now() + 10 });
-    const before = hits.length;
+    const before = server.hits.length;
     expect(await failure(run.call("http", "fetch", [`${origin}/binary`]))).toMatchObject({ code: "failed", message: expect.stringContaining("deadline") });
-    expect(hits.length).toBe(before);
+    expect(server.hits.length).toBe(before);
   });
 });
