@@ -1,4 +1,4 @@
-import { DisposedError } from "../../errors.ts";
+import { DisposedError, type GuestError } from "../../errors.ts";
 import { isNearCap } from "../../limits/memory.ts";
 import type { QuickJSRuntimeDescriptor } from "../../../runtimes/quickjs.ts";
 import type { HostServices } from "../../host/run-host.ts";
@@ -150,14 +150,8 @@ export class QuickJSEngine implements Engine {
         }
       }
     } catch (e) {
-      // An exception that escaped a wasm call leaves the instance inconsistent.
-      instance.poison();
       kept = undefined;
-      if (isNearCap(instance.memory, job.limits.memoryMb)) {
-        const message = `The script reached its memory cap (${job.limits.memoryMb} MiB)`;
-        return { ok: false, error: { code: "memory_exhausted", message }, stdout: "", stderr: "", logs: [], usage: { fuel: null, memoryBytes: instance.memory.buffer.byteLength, wallMs: Date.now() - options.started, start: "fresh" } };
-      }
-      throw e;
+      return escaped(e, instance, job, { started: options.started, start: "fresh" });
     } finally {
       if (kept && session) {
         this.#keep(kept, session);
@@ -217,12 +211,7 @@ export class QuickJSEngine implements Engine {
       clean = true;
       return this.#settled(outcome, instance, { job, start: warm ? "warm" : "restored" });
     } catch (e) {
-      instance.poison();
-      if (isNearCap(instance.memory, job.limits.memoryMb)) {
-        const message = `The script reached its memory cap (${job.limits.memoryMb} MiB)`;
-        return { ok: false, error: { code: "memory_exhausted", message }, stdout: "", stderr: "", logs: [], usage: { fuel: null, memoryBytes: instance.memory.buffer.byteLength, wallMs: Date.now() - started, start: warm ? "warm" : "restored" } };
-      }
-      throw e;
+      return escaped(e, instance, job, { started, start: warm ? "warm" : "restored" });
     } finally {
       run.release();
       if (clean) this.#keep(entry, session);
@@ -295,4 +284,19 @@ export class QuickJSEngine implements Engine {
   [Symbol.dispose](): void {
     this.dispose();
   }
+}
+
+/**
+ * An exception that escaped a wasm call: it leaves the instance inconsistent, so it is poisoned. Near
+ * the memory cap it is the guest running out of memory; a host stack overflow is the guest nesting
+ * or recursing deeper than the host's stack (QuickJS's parser and interpreter recurse on it: 1000
+ * nested brackets are enough). Anything else is a host bug.
+ */
+function escaped(e: unknown, instance: QuickJSInstance, job: RunJob, options: { started: number; start: "fresh" | "warm" | "restored" }): RunOutcome {
+  instance.poison();
+  const usage = { fuel: null, memoryBytes: instance.memory.buffer.byteLength, wallMs: Date.now() - options.started, start: options.start };
+  const failed = (error: GuestError): RunOutcome => ({ ok: false, error, stdout: "", stderr: "", logs: [], usage });
+  if (isNearCap(instance.memory, job.limits.memoryMb)) return failed({ code: "memory_exhausted", message: `The script reached its memory cap (${job.limits.memoryMb} MiB)` });
+  if (e instanceof RangeError && /call stack/i.test(e.message)) return failed({ code: "guest_error", message: "InternalError: stack overflow (the script nests or recurses too deeply)" });
+  throw e;
 }

@@ -249,3 +249,13 @@ describe("a deadline of 1 ms", () => {
     expect([...codes].every((c) => c === "ok" || c === "timeout"), [...codes].join()).toBe(true);
   });
 });
+
+describe("code nested deeper than the host's stack", () => {
+  it("is the script's guest_error (not a host error), and the next run is clean", async () => {
+    for (const code of [`export default () => ${"[".repeat(5000)}${"]".repeat(5000)}`, `function f() { return ${"(".repeat(5000)}1${")".repeat(5000)} }`, `${"()=>".repeat(20_000)}1`]) {
+      const out = await engine.run(job("javascript", code));
+      expect(out.ok ? out : out.error, code.slice(0, 20)).toMatchObject({ code: "guest_error", message: expect.stringContaining("stack overflow") });
+      expect((await engine.run(job("javascript", "export default () => 42"))).ok).toBe(true);
+    }
+  });
+});
