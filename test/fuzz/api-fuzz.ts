@@ -11,6 +11,7 @@
  * After the cases: /healthz answers ok and a benign run succeeds.
  */
 import { request } from "node:http";
+import { connect } from "node:net";
 import { readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import fc from "fast-check";
@@ -285,9 +286,9 @@ const CONTENT_TYPES = [
   "multipart/form-data; boundary=xyz", "multipart/form-data", "application/json; charset=latin1", "text/json", "*/*", ";;;", "application/octet-stream",
 ];
 
-const extraHeaders = fc.oneof(
-  { weight: 6, arbitrary: fc.constant({}) },
-  { weight: 1, arbitrary: fc.constantFrom({ "accept-encoding": "gzip, br" }, { "content-encoding": "gzip" }, { expect: "100-continue" }, { "x-forwarded-for": "127.0.0.1" }, { host: "evil.example" }, { accept: "text/event-stream" }) },
+const extraHeaders: fc.Arbitrary<Record<string, string>> = fc.oneof(
+  { weight: 6, arbitrary: fc.constant<Record<string, string>>({}) },
+  { weight: 1, arbitrary: fc.constantFrom<Record<string, string>>({ "accept-encoding": "gzip, br" }, { "content-encoding": "gzip" }, { expect: "100-continue" }, { "x-forwarded-for": "127.0.0.1" }, { host: "evil.example" }, { accept: "text/event-stream" }) },
 );
 
 /** Any request: random route, method, credential, content type and body. */
@@ -503,3 +504,80 @@ export async function checkHealthy(base: string, token: string): Promise<void> {
 
 /** Shrunk failures kept as regression cases: fast-check runs these first, every time. */
 export const regressionCases: FuzzRequest[] = [];
+
+// ---------------------------------------------------------------------------------------------
+// Raw requests: what node:http's client will not send (no Host, raw spaces and bytes in the path,
+// malformed headers, Content-Length with Transfer-Encoding, 20 KB paths), over a bare socket.
+
+/** Malformed HTTP/1.1 requests; `{T}` is replaced by a bearer token. */
+export const RAW_REQUESTS: Record<string, string> = {
+  "no Host header": "GET /healthz HTTP/1.1\r\n\r\n",
+  "OPTIONS *": "OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n",
+  "backslash in the path": "GET /v1/scripts/..\\..\\x HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {T}\r\n\r\n",
+  "invalid Host": "GET /v1/languages HTTP/1.1\r\nHost: a b@c\r\nAuthorization: Bearer {T}\r\n\r\n",
+  "bad absolute URL": "GET http://[::1/v1/languages HTTP/1.1\r\nHost: x\r\n\r\n",
+  "control character in a header name": "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Bad\u0001: y\r\n\r\n",
+  "raw space in the path": "GET /v1/scripts/a b HTTP/1.1\r\nHost: x\r\n\r\n",
+  "raw UTF-8 in the path": "GET /v1/scripts/\u00fc\u{1F4A5} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {T}\r\n\r\n",
+  "GET with Content-Length and Transfer-Encoding": "GET /v1/languages HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {T}\r\nContent-Length: 7\r\nTransfer-Encoding: chunked\r\n\r\n7\r\n{\"a\":1}\r\n0\r\n\r\n",
+  "DELETE with a bad chunk": "DELETE /v1/secrets/x HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {T}\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
+  "two Content-Lengths": "OPTIONS /v1/run HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab",
+  "unknown method": "FOO /v1/run HTTP/1.1\r\nHost: x\r\n\r\n",
+  "20 KB path": `GET /v1/scripts/${"a".repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`,
+  "NUL in the path": "GET /v1/scripts/a\u0000b HTTP/1.1\r\nHost: x\r\n\r\n",
+};
+
+/** Writes raw bytes on a new connection and reads the first response (status line, headers, body). */
+export function sendRaw(base: string, raw: string): Promise<Reply> {
+  const url = new URL(base);
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(url.port), url.hostname, () => socket.write(Buffer.from(raw, "utf8")));
+    const chunks: Buffer[] = [];
+    const finish = () => {
+      clearTimeout(timer);
+      socket.destroy();
+      const text = Buffer.concat(chunks).toString("utf8");
+      const [head = "", ...rest] = text.split("\r\n\r\n");
+      const [statusLine = "", ...lines] = head.split("\r\n");
+      const headers: Record<string, string> = {};
+      for (const l of lines) {
+        const i = l.indexOf(":");
+        if (i > 0) headers[l.slice(0, i).toLowerCase()] = l.slice(i + 1).trim();
+      }
+      let body = rest.join("\r\n\r\n");
+      if (headers["transfer-encoding"] === "chunked") {
+        let out = "";
+        let at = 0;
+        for (;;) {
+          const eol = body.indexOf("\r\n", at);
+          const n = parseInt(body.slice(at, eol), 16);
+          if (!(n > 0)) break;
+          out += body.slice(eol + 2, eol + 2 + n);
+          at = eol + 2 + n + 2;
+        }
+        body = out;
+      } else if (headers["content-length"] !== undefined) body = body.slice(0, Number(headers["content-length"]));
+      resolve({ status: Number(statusLine.split(" ")[1] ?? 0), headers, body, ms: performance.now() - started });
+    };
+    const complete = () => {
+      const text = Buffer.concat(chunks).toString("utf8");
+      const end = text.indexOf("\r\n\r\n");
+      if (end < 0) return false;
+      const len = /content-length: *(\d+)/i.exec(text.slice(0, end))?.[1];
+      if (len !== undefined) return Buffer.byteLength(text.slice(end + 4)) >= Number(len);
+      return /transfer-encoding: *chunked/i.test(text.slice(0, end)) ? text.endsWith("0\r\n\r\n") : false;
+    };
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`hang: no answer to a raw request within ${HANG_MS} ms`));
+    }, HANG_MS);
+    socket.on("data", (d: Buffer) => {
+      chunks.push(d);
+      if (complete()) finish();
+    });
+    socket.on("end", finish);
+    socket.on("close", finish);
+    socket.on("error", () => {});
+  });
+}

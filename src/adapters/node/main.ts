@@ -1,5 +1,5 @@
 /** `npm start`: serves Kiln on Node with QuickJS engines in worker threads. */
-import { serve } from "@hono/node-server";
+import type { AddressInfo } from "node:net";
 import { createApp } from "../../app.ts";
 import { loadConfig } from "../../config.ts";
 import { defaultRuntimes } from "../../default-engines.ts";
@@ -20,6 +20,7 @@ import { RedisLogBus } from "./redis/redis-log-bus.ts";
 import { RedisPlatformStore } from "./redis/redis-platform-store.ts";
 import { SqlitePlatformStore } from "./sqlite-platform-store.ts";
 import { WorkerPoolEngine } from "./worker-pool.ts";
+import { createNodeServer } from "./http-server.ts";
 
 let config;
 try {
@@ -70,7 +71,8 @@ try {
 const boot = await devBootstrap(platform, config);
 if (boot) serverLog("info", "dev mode (KILN_ENV=production turns it off): tokens for trying Kiln out", boot);
 const app = createApp({ config, engines: [engine], platform, logger: jsonLogger, components: nodeComponentCompiler({ cacheDir: config.cacheDir }) });
-const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
+const server = createNodeServer(app.fetch).listen(config.port, config.host, () => {
+  const info = server.address() as AddressInfo;
   serverLog("info", "listening", { url: `http://${info.address}:${info.port}` });
 });
 

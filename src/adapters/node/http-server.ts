@@ -1,0 +1,38 @@
+/**
+ * The Node HTTP server around the app. @hono/node-server's `serve` answers a request it cannot turn
+ * into a `Request` (no Host header, a backslash in the path, `OPTIONS *`, a bad absolute URL) with a 400
+ * and an empty body, and Node's parser answers malformed HTTP (bad header characters, a raw space or
+ * non-ASCII byte in the path, Content-Length with Transfer-Encoding, headers over 16 KiB, and an
+ * HTTP/1.1 request without Host) the same way.
+ * Here both get Kiln's `{error:{code,message}}` like every other request error.
+ */
+import { createServer, type Server } from "node:http";
+import type { Socket } from "node:net";
+import { getRequestListener } from "@hono/node-server";
+
+const errorJson = (status: number, message: string) =>
+  new Response(JSON.stringify({ error: { code: "invalid_request", message } }), { status, headers: { "content-type": "application/json" } });
+
+export function createNodeServer(fetch: (request: Request) => Response | Promise<Response>): Server {
+  const listener = getRequestListener(fetch, {
+    // Called only when the adapter cannot build the Request (the app itself never throws: its onError answers).
+    errorHandler: (e) => errorJson(400, `The request cannot be read: ${e instanceof Error ? e.message : String(e)}`),
+  });
+  // Node would answer a missing Host itself with an empty 400; the adapter refuses it, through errorHandler.
+  const server = createServer({ requireHostHeader: false }, listener);
+  server.on("clientError", (err: NodeJS.ErrnoException, socket: Socket) => {
+    // As Node's default: nothing to answer on a reset or closed socket, or once a response has begun.
+    const inProgress = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+    if (err.code === "ECONNRESET" || !socket.writable || inProgress?.headersSent) {
+      socket.destroy();
+      return;
+    }
+    const [status, message] =
+      err.code === "HPE_HEADER_OVERFLOW" ? ["431 Request Header Fields Too Large", "The request's headers are too large"]
+      : err.code === "ERR_HTTP_REQUEST_TIMEOUT" ? ["408 Request Timeout", "The request was not received in time"]
+      : ["400 Bad Request", "The request is not valid HTTP/1.1"];
+    const body = JSON.stringify({ error: { code: "invalid_request", message } });
+    socket.end(`HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  });
+  return server;
+}
