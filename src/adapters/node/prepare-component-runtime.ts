@@ -2,6 +2,7 @@ import { componentEmbed, componentNew, componentWit, preview1AdapterReactorPath,
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { gunzipSync } from "node:zlib";
+import { serverLog } from "../../server-log.ts";
 import { preparedFolder } from "./prepared-folder.ts";
 import type { ComponentRuntimeDescriptor } from "../../../runtimes/component-runtime.ts";
 import type { PreparedComponentRuntime } from "../../engine/component/component-engine.ts";
@@ -25,6 +26,20 @@ export async function prepareComponentRuntime(descriptor: ComponentRuntimeDescri
   const bytes = readFileSync(descriptor.artifact);
   const dir = join(options.cacheDir, await preparedFolderName(descriptor, bytes));
   if (!existsSync(join(dir, `${METERED_FILE}.wasm`))) await build(descriptor, bytes, dir);
+  try {
+    return await loadChecked(descriptor, dir);
+  } catch (e) {
+    // A damaged cache (a truncated or edited file) is prepared again rather than failing every run later.
+    serverLog("warn", `the prepared ${descriptor.language.name} runtime in the cache is damaged; preparing it again`, { dir, error: e instanceof Error ? e.message : String(e) });
+    rmSync(dir, { recursive: true, force: true });
+    await build(descriptor, bytes, dir);
+    return loadChecked(descriptor, dir);
+  }
+}
+
+/** Loads a prepared folder, checking the metered module too (the engine compiles it only on a run's first use of a memory cap). */
+async function loadChecked(descriptor: ComponentRuntimeDescriptor, dir: string): Promise<PreparedComponentRuntime> {
+  if (!WebAssembly.validate(readFileSync(join(dir, `${METERED_FILE}.wasm`)))) throw new Error(`${METERED_FILE}.wasm is not a valid module`);
   return loadPreparedRuntime(descriptor, preparedFolder(dir));
 }
 
