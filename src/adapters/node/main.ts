@@ -31,11 +31,17 @@ try {
 }
 const runtime = defaultRuntimes.quickjs;
 const wasmModule = await loadArtifact(runtime.artifact);
-// The instrumented build QuickJS snapshots run on (dirty-page resets), made once and cached.
-const snapshotModule = await prepareQuickJSSnapshotModule(runtime.artifact, { cacheDir: config.cacheDir });
-// Prepared (and cached) here once, so the worker threads only load them.
+let snapshotModule;
 const prepared = [];
-for (const descriptor of componentRuntimes) prepared.push(await prepareComponentRuntime(descriptor, { cacheDir: config.cacheDir }));
+try {
+  // The instrumented build QuickJS snapshots run on (dirty-page resets), made once and cached.
+  snapshotModule = await prepareQuickJSSnapshotModule(runtime.artifact, { cacheDir: config.cacheDir });
+  // Prepared (and cached) here once, so the worker threads only load them.
+  for (const descriptor of componentRuntimes) prepared.push(await prepareComponentRuntime(descriptor, { cacheDir: config.cacheDir }));
+} catch (e) {
+  serverLog("error", `cannot prepare the runtimes in KILN_CACHE_DIR (${config.cacheDir}): it must be a writable folder`, { error: e instanceof Error ? e.message : String(e) });
+  process.exit(1);
+}
 const engine = new WorkerPoolEngine({
   size: config.workers,
   maxQueue: config.maxQueue,

@@ -1,4 +1,5 @@
-/** A damaged prepared-runtime cache is prepared again at start, instead of failing every run later. */
+/** A damaged prepared-runtime cache is prepared again at start, instead of failing every run later; an unwritable one stops the start with a clear line. */
+import { spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,6 +9,7 @@ import { prepareComponentRuntime } from "../../../src/adapters/node/prepare-comp
 import { ComponentEngine } from "../../../src/engine/component/component-engine.ts";
 import { preparedFolderName } from "../../../src/engine/component/prepared-runtime.ts";
 import { job } from "../../helpers/fixtures.ts";
+import { ROOT } from "../../helpers/kiln-process.ts";
 
 const cacheDir = mkdtempSync(join(tmpdir(), "kiln-cache-"));
 afterAll(() => rmSync(cacheDir, { recursive: true, force: true }));
@@ -22,4 +24,15 @@ it("prepares a runtime again when its cached metered module is truncated, and ru
   expect(WebAssembly.validate(readFileSync(metered))).toBe(true);
   using engine = new ComponentEngine([runtime]);
   expect(await engine.run(job("lua", "function main(i) return 7 end"))).toMatchObject({ ok: true, result: 7 });
+});
+
+it("stops the server at start with a clear line when KILN_CACHE_DIR cannot be written", () => {
+  const out = spawnSync(process.execPath, ["--import", "tsx", "src/adapters/node/main.ts"], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: "0", KILN_HOST: "127.0.0.1", KILN_CACHE_DIR: "/dev/null/cache", KILN_DB_PATH: join(cacheDir, "kiln.sqlite") },
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  expect(out.status).toBe(1);
+  expect(out.stderr).toMatch(/cannot prepare the runtimes in KILN_CACHE_DIR \(\/dev\/null\/cache\)/);
 });
