@@ -1,7 +1,19 @@
 import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
+import { HostCallError } from "../../errors.ts";
 import type { KvStore } from "../../host/kv-store.ts";
+import { isStorageFailure, openSqlite } from "./sqlite-storage.ts";
+
+/** A write; a full or failing disk is the guest's `failed` HostError (nothing was written), not a host bug. */
+function writing<T>(write: () => T): T {
+  try {
+    return write();
+  } catch (e) {
+    if (isStorageFailure(e)) throw new HostCallError("failed", "kv: the server's storage is full or cannot be written; nothing was stored");
+    throw e;
+  }
+}
 
 /**
  * The Node `KvStore`: one SQLite file in WAL mode, shared by every worker thread (each opens its
@@ -20,12 +32,10 @@ export class SqliteKvStore implements KvStore {
   readonly #purge: Database.Statement<[string, number]>;
   readonly #setTx: Database.Transaction<(ns: string, key: string, value: string, expiresAt: number | null, maxKeys: number) => "ok" | "quota">;
 
-  constructor(path: string) {
+  /** `maxPages` caps the file (a full disk, for tests). */
+  constructor(path: string, options: { maxPages?: number } = {}) {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-    this.#db = new Database(path);
-    this.#db.pragma("journal_mode = WAL");
-    this.#db.pragma("synchronous = FULL");
-    this.#db.pragma("busy_timeout = 5000");
+    this.#db = openSqlite(path, options);
     this.#db.exec(`CREATE TABLE IF NOT EXISTS kv (
       ns TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, expires_at INTEGER,
       PRIMARY KEY (ns, key)) WITHOUT ROWID`);
@@ -56,11 +66,11 @@ export class SqliteKvStore implements KvStore {
   }
 
   async set(namespace: string, key: string, value: string, options: { expiresAt: number | null; maxKeys: number }): Promise<"ok" | "quota"> {
-    return this.#setTx.immediate(namespace, key, value, options.expiresAt, options.maxKeys);
+    return writing(() => this.#setTx.immediate(namespace, key, value, options.expiresAt, options.maxKeys));
   }
 
   async delete(namespace: string, key: string): Promise<boolean> {
-    return this.#delete.run(namespace, key, Date.now()).changes > 0;
+    return writing(() => this.#delete.run(namespace, key, Date.now()).changes > 0);
   }
 
   async list(namespace: string, prefix: string, limit: number): Promise<string[]> {

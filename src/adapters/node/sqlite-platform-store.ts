@@ -1,7 +1,9 @@
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
+import { RequestError } from "../../errors.ts";
 import { SqlPlatformStore, type Row, type SqlDriver } from "../../platform/sql-platform-store.ts";
+import { isStorageFailure, openSqlite } from "./sqlite-storage.ts";
 
 /**
  * The Node `PlatformStore`: its tables live in the same SQLite file as `kv` (WAL, synchronous=FULL,
@@ -10,17 +12,24 @@ import { SqlPlatformStore, type Row, type SqlDriver } from "../../platform/sql-p
 export class SqlitePlatformStore extends SqlPlatformStore {
   readonly #db: Database.Database;
 
-  constructor(path: string) {
+  /** `maxPages` caps the file (a full disk, for tests). */
+  constructor(path: string, options: { maxPages?: number } = {}) {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-    const db = new Database(path);
-    db.pragma("journal_mode = WAL");
-    db.pragma("synchronous = FULL");
-    db.pragma("busy_timeout = 5000");
+    const db = openSqlite(path, options);
+    // A full or failing disk is a 503 the caller can retry, not a host bug; nothing was written.
+    const guarded = <T>(fn: () => T): T => {
+      try {
+        return fn();
+      } catch (e) {
+        if (isStorageFailure(e)) throw new RequestError("unavailable", "The server's storage is full or cannot be written; nothing was changed", 30);
+        throw e;
+      }
+    };
     const driver: SqlDriver = {
-      exec: (sql) => void db.exec(sql),
+      exec: (sql) => guarded(() => void db.exec(sql)),
       all: (sql, ...args) => db.prepare(sql).all(...args) as Row[],
-      run: (sql, ...args) => db.prepare(sql).run(...args).changes,
-      transaction: (fn) => db.transaction(fn).immediate(),
+      run: (sql, ...args) => guarded(() => db.prepare(sql).run(...args).changes),
+      transaction: (fn) => guarded(() => db.transaction(fn).immediate()),
     };
     super(driver);
     this.#db = db;
