@@ -129,8 +129,13 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
   if (maxima.memoryMb < MIN_MEMORY_MB) {
     throw new Error(`config: KILN_MAX_MEMORY_MB must be at least ${MIN_MEMORY_MB}`);
   }
+  const port = n("port");
+  if (port > 65_535) throw new Error(`config: PORT must be a TCP port (0 to 65535), got ${port}`);
+  for (const [name, value] of [["KILN_JWT_KEY", env.KILN_JWT_KEY], ["KILN_SECRET_KEY", env.KILN_SECRET_KEY]] as const) {
+    if (value && value.length < 32) throw new Error(`config: ${name} must be at least 32 characters`);
+  }
   return {
-    port: n("port"),
+    port,
     host: env.KILN_HOST || "0.0.0.0",
     defaults: { ...defaults, memoryMb: Math.max(defaults.memoryMb, MIN_MEMORY_MB) },
     maxima,
@@ -140,7 +145,7 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
     maxInputBytes: n("maxInputBytes"),
     maxBodyBytes: n("maxBodyBytes"),
     maxComponentBytes: n("maxComponentBytes"),
-    workers: Math.max(1, n("workers")),
+    workers: atLeastOne("KILN_WORKERS", n("workers")),
     warmInstances: n("warmInstances"),
     warmPoolBytes: n("warmPoolMb") * 1024 * 1024,
     snapshots: { minInitMs: n("snapshotMinInitMs"), cacheBytes: n("snapshotCacheMb") * 1024 * 1024 },
@@ -164,7 +169,7 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
     dbPath: env.KILN_DB_PATH || ".kiln/kiln.sqlite",
     redisUrl: env.KILN_REDIS_URL || undefined,
     cacheDir: env.KILN_CACHE_DIR || ".kiln/cache",
-    mode: env.KILN_ENV === "production" ? "production" : "dev",
+    mode: loadMode(env.KILN_ENV),
     adminToken: env.KILN_ADMIN_TOKEN || undefined,
     jwtKey: env.KILN_JWT_KEY || undefined,
     secretKey: env.KILN_SECRET_KEY || undefined,
@@ -201,4 +206,16 @@ function loadServerGrants(env: Record<string, string | undefined>): ServerGrants
     throw new Error("config: KILN_SECRETS must be a JSON object of name to string value");
   }
   return { kv: { namespaces }, http: { allow }, secrets };
+}
+
+/** KILN_ENV: `production`, or dev mode (unset, `dev`, `development`). Anything else is refused: a typo must never turn on dev mode. */
+function loadMode(raw: string | undefined): "production" | "dev" {
+  if (raw === "production") return "production";
+  if (raw === undefined || raw === "" || raw === "dev" || raw === "development") return "dev";
+  throw new Error(`config: KILN_ENV must be production or dev, got ${JSON.stringify(raw)}`);
+}
+
+function atLeastOne(name: string, value: number): number {
+  if (value < 1) throw new Error(`config: ${name} must be at least 1`);
+  return value;
 }
