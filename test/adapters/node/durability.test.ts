@@ -1,6 +1,6 @@
 /**
  * Nothing acknowledged is lost: a real server (`npm start`'s command) is killed with SIGKILL in the
- * middle of deploys and KV writes, restarted on the same SQLite file, and every acknowledged write
+ * middle of deploys, secret writes and KV writes, restarted on the same SQLite file, and every acknowledged write
  * is there. The CLI shares the file and the keys.
  */
 import { execFile, type ChildProcess } from "node:child_process";
@@ -30,16 +30,19 @@ const call = (base: string, token: string, path: string, method: string, body?: 
   fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${token}` }, body: body === undefined ? undefined : JSON.stringify(body) });
 
 describe("restart durability", () => {
-  it("keeps every acknowledged deploy and KV write across a SIGKILL", async () => {
+  it("keeps every acknowledged deploy, secret and KV write across a SIGKILL", async () => {
     const first = await start();
-    const acked = { deploys: [] as number[], writes: [] as number[] };
+    const acked = { deploys: [] as number[], writes: [] as number[], secrets: [] as number[] };
     const kvWrite = (i: number) => `import { kv } from "kiln"; export default () => kv.set("key-${i}", "value-${i}", null)`;
     const traffic = Array.from({ length: 80 }, async (_, i) => {
       await new Promise((r) => setTimeout(r, i * 15));
       try {
-        if (i % 2) {
+        if (i % 3 === 1) {
           const res = await call(first.base, first.token, `/v1/scripts/s${i}`, "PUT", { language: "js", code: `export default () => ${i}` });
           if (res.status === 201) acked.deploys.push(i);
+        } else if (i % 3 === 2) {
+          const res = await call(first.base, first.token, `/v1/secrets/SEC${i}`, "PUT", { value: `secret-${i}` });
+          if (res.ok) acked.secrets.push(i);
         } else {
           const res = await call(first.base, first.token, "/v1/run", "POST", { language: "js", code: kvWrite(i), grants: { kv: { namespace: "d" } } });
           if (res.status === 200 && (await res.json()).ok) acked.writes.push(i);
@@ -50,12 +53,13 @@ describe("restart durability", () => {
     });
     // Kill mid-traffic: once some writes are acknowledged and others are still being sent.
     const until = Date.now() + 20_000;
-    while (acked.deploys.length + acked.writes.length < 12 && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+    while (acked.deploys.length + acked.writes.length + acked.secrets.length < 12 && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
     first.child.kill("SIGKILL");
     await Promise.all(traffic);
-    const total = acked.deploys.length + acked.writes.length;
+    const total = acked.deploys.length + acked.writes.length + acked.secrets.length;
     expect(total).toBeGreaterThanOrEqual(12);
     expect(total).toBeLessThan(80);
+    expect(acked.secrets.length).toBeGreaterThan(0);
 
     const second = await start();
     for (const i of acked.deploys) {
@@ -65,6 +69,10 @@ describe("restart durability", () => {
     const readAll = `import { kv } from "kiln"; export default async () => Object.fromEntries(await Promise.all((await kv.list("key-", 1000)).map(async (k) => [k, await kv.get(k)])))`;
     const stored = (await (await call(second.base, second.token, "/v1/run", "POST", { language: "js", code: readAll, grants: { kv: { namespace: "d" } } })).json()).result;
     for (const i of acked.writes) expect(stored[`key-${i}`], `write ${i}`).toBe(`value-${i}`);
+    const names = acked.secrets.map((i) => `SEC${i}`);
+    const readSecrets = `import { secrets } from "kiln"; export default () => Object.fromEntries(${JSON.stringify(names)}.map((n) => [n, secrets.get(n)]))`;
+    const sealed = (await (await call(second.base, second.token, "/v1/run", "POST", { language: "js", code: readSecrets, grants: { secrets: names } })).json()).result;
+    for (const i of acked.secrets) expect(sealed[`SEC${i}`], `secret ${i}`).toBe(`secret-${i}`);
 
     // The CLI works on the same file with the same keys: its token is accepted by the running server.
     const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", "src/adapters/node/cli.ts", "tenant", "create", "from-cli"], { cwd: ROOT, env: { ...process.env, ...env } });
