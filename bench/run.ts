@@ -425,5 +425,7 @@ fib(25): wasm (metered, whole run) ${ms(pyFib.p50)} ms p50 of ${pyFib.n}; native
 The C fixture \`test/fixtures/components/echo.component.wasm\` (${echoBytes.length} bytes), modules compiled once, a fresh instance per run:
 p50 ${ms(echoFresh.p50)} ms, p99 ${ms(echoFresh.p99)} ms (n = ${echoFresh.n}; ${(echoFresh.p50 / kiln.p50).toFixed(2)}× a fresh QuickJS run).
 `;
-writeFileSync(new URL("./RESULTS.md", import.meta.url), md);
+// The soak (bench/soak.ts, minutes long) keeps its own section; a benchmark run carries it over.
+const soak = /<!-- soak -->[\s\S]*<!-- \/soak -->\n/.exec(readFileSync(new URL("./RESULTS.md", import.meta.url), "utf8"))?.[0];
+writeFileSync(new URL("./RESULTS.md", import.meta.url), soak ? `${md.trimEnd()}\n\n${soak}` : md);
 console.log(md);
