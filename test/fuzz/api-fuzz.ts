@@ -421,18 +421,25 @@ export function checkReply(req: FuzzRequest, reply: Reply, marker: string, stats
   }
 }
 
+const recent: string[] = [];
+
 /** Sends and checks one request, counting it. */
 export async function sendAndCheck(base: string, req: FuzzRequest, tokens: Tokens, marker: string, stats: Stats): Promise<void> {
   stats.requests++;
   let reply: Reply;
   // While tenant B (or anyone) listens on a log stream, tenant A logs its marker: it must not arrive.
   const aLogs = req.path.startsWith("/v1/logs/stream") && req.auth !== "tenantA" ? logMarker(base, tokens.tenantA, marker, 50) : undefined;
+  const started = Date.now();
   try {
     reply = await send(base, req, tokens);
   } catch (e) {
     if (String(e).includes("hang")) stats.hangs++;
-    throw e;
+    throw new Error(`${String(e)}\n  the requests before it (ms after start, duration, status): ${recent.map((r) => `\n    ${r}`).join("")}`);
+  } finally {
+    recent.push(`${started}: ${req.method} ${req.path.slice(0, 80)} ${req.body?.toString("utf8").slice(0, 200)}`);
+    if (recent.length > 8) recent.shift();
   }
+  recent[recent.length - 1] += ` -> ${reply.status} in ${Math.round(reply.ms)} ms`;
   await aLogs;
   checkReply(req, reply, marker, stats);
 }
@@ -580,4 +587,38 @@ export function sendRaw(base: string, raw: string): Promise<Reply> {
     socket.on("close", finish);
     socket.on("error", () => {});
   });
+}
+
+/** Generated malformed requests: odd methods, raw bytes in the target, broken header lines and framing. */
+export const rawRequest: fc.Arbitrary<string> = fc
+  .record({
+    method: fc.constantFrom("GET", "POST", "DELETE", "OPTIONS", "PUT", "FOO", "get", "G ET", ""),
+    target: fc.oneof(
+      fc.constantFrom("*", "/v1/run", "/healthz", "/v1/scripts/a b", "/v1/scripts/..\\x", "http://x/v1/languages", "http://[::1/v1/run", "", "/v1/secrets/\u0000", "/v1/scripts/\u00fc"),
+      fc.string({ unit: "binary", maxLength: 40 }).map((s) => `/v1/scripts/${s.replace(/[\r\n]/g, "")}`),
+    ),
+    version: fc.constantFrom("HTTP/1.1", "HTTP/1.0", "HTTP/2.0", "HTTP/9", ""),
+    host: fc.constantFrom<string | null>("x", null, "a b", "", "[::1", "x:99999"),
+    extra: fc.array(fc.oneof(
+      fc.constantFrom("Content-Length: 2", "Content-Length: -1", "Content-Length: 99999999999999999999", "Transfer-Encoding: chunked", "Transfer-Encoding: gzip, chunked", "X-Bad\u0001: y", "NoColon", ": empty", "Authorization: Bearer {T}", "Content-Type: application/json"),
+      fc.string({ maxLength: 30 }).map((s) => `X-F: ${s.replace(/[\r\n]/g, "")}`),
+    ), { maxLength: 3 }),
+    body: fc.constantFrom("", "{}", "2\r\n{}\r\n0\r\n\r\n", "zz\r\n", "{\"language\":\"js\",\"code\":\"export default () => 1\"}"),
+  })
+  .map(({ method, target, version, host, extra, body }) =>
+    `${method} ${target} ${version}\r\n${host === null ? "" : `Host: ${host}\r\n`}${extra.map((h) => `${h}\r\n`).join("")}\r\n${body}`);
+
+/** Checks a raw request's reply: no 5xx, an answer (or a closed connection), JSON errors, no marker. */
+export async function sendRawAndCheck(base: string, raw: string, tokens: Tokens, marker: string, stats: Stats): Promise<void> {
+  stats.requests++;
+  let reply: Reply;
+  try {
+    reply = await sendRaw(base, raw.replaceAll("{T}", tokens.tenantB));
+  } catch (e) {
+    if (String(e).includes("hang")) stats.hangs++;
+    throw e;
+  }
+  // Nothing back at all (status 0) is Node closing a connection it could not parse a request from at all.
+  if (reply.status === 0) return;
+  checkReply({ method: raw.split(" ")[0] ?? "", path: `(raw) ${JSON.stringify(raw.slice(0, 120))}`, auth: "tenantB", contentType: null, body: null, headers: {} }, reply, marker, stats);
 }
