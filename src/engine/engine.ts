@@ -60,6 +60,11 @@ export interface LanguageInfo {
 export interface RunOptions {
   /** Called with the fuel used so far each time the engine polls its meter. */
   onFuel?: (used: number) => void;
+  /**
+   * Called when Kiln's own setup (starting or restoring an instance) is done and the guest's code is
+   * about to run: the run's deadline counts from here (a watchdog outside the engine waits for it).
+   */
+  onGuestStart?: () => void;
 }
 
 /**

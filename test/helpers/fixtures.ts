@@ -123,7 +123,7 @@ export async function componentEngine(): Promise<ComponentEngine> {
 export function usePoolApp(options: { warmUp?: string[] } = {}): { readonly pool: WorkerPoolEngine; readonly h: Awaited<ReturnType<typeof appWith>> } {
   const state = {} as { pool: WorkerPoolEngine; h: Awaited<ReturnType<typeof appWith>> };
   beforeAll(async () => {
-    // As `npm start` does: each worker starts these languages before it takes jobs (and again after a watchdog restart).
+    // As `npm start` does: the pool's first workers start these languages before they take jobs.
     const warmUp = options.warmUp && { languages: options.warmUp, memoryMb: testConfig.defaults.memoryMb };
     state.pool = await workerPool({ size: 2, warmUp });
     state.h = await appWith(state.pool);

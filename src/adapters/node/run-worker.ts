@@ -17,6 +17,7 @@ import { ThreadBlockingHost } from "./thread-blocking-host.ts";
 
 export interface WorkerInit {
   wasmModule: WebAssembly.Module;
+  /** [fuel used so far, 1 once the guest's code started (Kiln's setup is done)]. */
   fuel: SharedArrayBuffer;
   /** The SQLite file behind `kv`, opened by each worker… */
   kvPath: string;
@@ -54,11 +55,12 @@ const port = parentPort!;
 
 port.on("message", async ({ id, job }: WorkerRequest) => {
   Atomics.store(fuelView, 0, 0);
+  Atomics.store(fuelView, 1, 0);
   let reply: WorkerReply;
   try {
     const engine = engines.get(job.language);
     if (!engine) throw new Error(`no engine for ${job.language}`);
-    const outcome = await engine.run(job, { onFuel: (used) => Atomics.store(fuelView, 0, used) });
+    const outcome = await engine.run(job, { onFuel: (used) => Atomics.store(fuelView, 0, used), onGuestStart: () => Atomics.store(fuelView, 1, 1) });
     reply = { id, outcome };
   } catch (e) {
     reply = { id, hostError: e instanceof Error ? (e.stack ?? e.message) : String(e) };

@@ -46,7 +46,12 @@ interface Slot {
   /** Set when the watchdog terminated it; its exit is expected. */
   killed?: boolean;
   task?: Task & { id: number; startedAt: number; watchdog: ReturnType<typeof setTimeout> };
+  /** What the worker publishes: [fuel used, 1 once its run's guest code started]. */
+  shared: Int32Array;
 }
+
+/** How long Kiln's own setup of a run (starting or compiling an instance) may take before the worker is stopped anyway. */
+const SETUP_LIMIT_MS = 30_000;
 
 const WORKER_URL = new URL("./run-worker-entry.mjs", import.meta.url);
 
@@ -88,7 +93,7 @@ export class WorkerPoolEngine implements Engine {
   constructor(options: WorkerPoolOptions) {
     this.#options = { graceMs: 250, redisUrl: undefined, warmUp: undefined, ...options } as Required<WorkerPoolOptions>;
     this.languages = options.languages;
-    for (let i = 0; i < options.size; i++) this.#spawn();
+    for (let i = 0; i < options.size; i++) this.#spawn({ initial: true });
   }
 
   run(job: RunJob): Promise<RunOutcome> {
@@ -121,15 +126,20 @@ export class WorkerPoolEngine implements Engine {
     return this.#slots.size;
   }
 
-  #spawn(): void {
+  /**
+   * Starts a worker. Only the pool's first workers start the `warmUp` languages: a replacement for a
+   * worker the watchdog killed takes jobs as soon as it can, or a burst of runs that each pass a short
+   * deadline would leave every worker warming up for seconds and stall everyone else (found by the fuzz suite).
+   */
+  #spawn(options: { initial?: boolean } = {}): void {
     // The worker publishes its fuel here; a kill reports none (see #kill), but the worker still expects it.
-    const fuel = new SharedArrayBuffer(4);
+    const fuel = new SharedArrayBuffer(8);
     const worker = new Worker(WORKER_URL, {
       workerData: { wasmModule: this.#options.wasmModule, fuel, kvPath: this.#options.kvPath, redisUrl: this.#options.redisUrl, cacheDir: this.#options.cacheDir, warmInstances: this.#options.warmInstances ?? 1, warmPoolBytes: this.#options.warmPoolBytes, snapshots: this.#options.snapshots } satisfies WorkerInit,
       stdout: false,
       stderr: false,
     });
-    const slot: Slot = { worker, ready: false };
+    const slot: Slot = { worker, ready: false, shared: new Int32Array(fuel) };
     this.#slots.add(slot);
     const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
     this.#exits.add(exited);
@@ -141,13 +151,13 @@ export class WorkerPoolEngine implements Engine {
       // A worker that dies before it is ready will not do better on retry: stop after a few.
       this.#failedStarts = slot.ready || slot.killed ? 0 : this.#failedStarts + 1;
       if (this.#disposed) return;
-      if (this.#failedStarts < 3) this.#spawn();
+      if (this.#failedStarts < 3) this.#spawn({ initial: !slot.ready && options.initial });
       else for (const task of this.#queue.splice(0)) task.reject(new Error("worker threads fail to start"));
     });
     worker.on("error", (err) => serverLog("error", "worker thread error", { error: err }));
     worker.on("message", (message: WorkerReply | { ready: true }) => {
       if ("ready" in message) {
-        this.#warmUp(slot);
+        this.#warmUp(slot, { languages: options.initial === true });
         return;
       }
       if (slot.task?.id === message.id) this.#finish(slot, message);
@@ -156,8 +166,8 @@ export class WorkerPoolEngine implements Engine {
   }
 
   /** Runs WARM_UP, then a deploy check in each `warmUp` language, on a worker that just loaded, under the watchdog like any job; then it takes jobs. */
-  #warmUp(slot: Slot): void {
-    const { languages = [], memoryMb = MIN_MEMORY_MB } = this.#options.warmUp ?? {};
+  #warmUp(slot: Slot, options: { languages: boolean }): void {
+    const { languages = [], memoryMb = MIN_MEMORY_MB } = (options.languages && this.#options.warmUp) || {};
     const jobs = [WARM_UP, ...languages.map((language) => ({ ...WARM_UP, language, code: "", limits: { ...WARM_UP.limits, memoryMb } }))];
     // A worker that exited or was killed meanwhile is no longer in #slots, or is marked killed (and is replaced).
     const alive = () => this.#slots.has(slot) && !slot.killed;
@@ -180,8 +190,17 @@ export class WorkerPoolEngine implements Engine {
 
   #assign(slot: Slot, task: Task): void {
     const id = this.#nextId++;
-    const watchdog = setTimeout(() => this.#kill(slot), task.job.limits.timeoutMs + this.#options.graceMs);
-    slot.task = { ...task, id, startedAt: Date.now(), watchdog };
+    const limit = task.job.limits.timeoutMs + this.#options.graceMs;
+    Atomics.store(slot.shared, 1, 0);
+    // The deadline counts from the guest's start: while the worker is still starting an instance (a cold
+    // Ruby takes seconds) the watchdog waits, up to SETUP_LIMIT_MS, so a short deadline cannot get every
+    // worker killed mid-setup again and again.
+    const check = (armedAt: number): ReturnType<typeof setTimeout> =>
+      setTimeout(() => {
+        if (Atomics.load(slot.shared, 1) === 0 && Date.now() - armedAt < SETUP_LIMIT_MS && slot.task?.id === id) slot.task.watchdog = check(armedAt);
+        else if (slot.task?.id === id) this.#kill(slot);
+      }, limit);
+    slot.task = { ...task, id, startedAt: Date.now(), watchdog: check(Date.now()) };
     slot.worker.postMessage({ id, job: task.job });
   }
 

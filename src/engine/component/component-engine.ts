@@ -2,7 +2,7 @@ import type { GuestError, TrapReason } from "../../errors.ts";
 import { DisposedError } from "../../errors.ts";
 import { isNearCap } from "../../limits/memory.ts";
 import { trapError } from "../trap-error.ts";
-import type { Engine, LanguageInfo, RunJob, RunOutcome } from "../engine.ts";
+import type { Engine, LanguageInfo, RunJob, RunOptions, RunOutcome } from "../engine.ts";
 import type { HostServices } from "../../host/run-host.ts";
 import type { BlockingHost } from "./blocking-host.ts";
 import { ComponentHost } from "./component-host.ts";
@@ -117,7 +117,7 @@ export class ComponentEngine implements Engine {
     return runtimes.map((r) => ({ ...r.language, engine: "component", ...(r.minMemoryMb ? { minMemoryMb: r.minMemoryMb } : {}) }));
   }
 
-  async run(requested: RunJob): Promise<RunOutcome> {
+  async run(requested: RunJob, runOptions: RunOptions = {}): Promise<RunOutcome> {
     if (this.#disposed) throw new DisposedError("the component engine was disposed");
     const runtime = await this.#runtimeFor(requested);
     const job = { ...requested, limits: { ...requested.limits, memoryMb: Math.max(requested.limits.memoryMb, runtime.minMemoryMb) } };
@@ -166,7 +166,9 @@ export class ComponentEngine implements Engine {
         core = instance.core;
         host = instance.host;
         instance.kiln.current = kiln;
-        instance.host.setDeadline(started + job.limits.timeoutMs);
+        // The deadline counts from here: starting or restoring the instance was Kiln's work, not the guest's.
+        instance.host.setDeadline(Date.now() + job.limits.timeoutMs);
+        runOptions.onGuestStart?.();
         instance.fuel.value = budget;
         outcome = runtime.driver.run(instance.instance, job, { seed: Number(seed! >> 32n), reseed: () => instance.host.reseed(wasiSeed!) });
       } catch (e) {

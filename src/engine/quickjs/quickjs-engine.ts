@@ -90,6 +90,8 @@ export class QuickJSEngine implements Engine {
 
   async run(job: RunJob, options: RunOptions = {}): Promise<RunOutcome> {
     if (this.#disposed) throw new DisposedError("the QuickJS engine was disposed");
+    // QuickJS's own setup is quick, and transpiling has the run's deadline: the deadline counts from now.
+    options.onGuestStart?.();
     const started = Date.now();
     const source = job.language === "typescript" ? await prepareTypeScript(job.code, this.#typescript, { timeoutMs: job.limits.timeoutMs }) : prepareSource("javascript", job.code);
     // Transpiling is part of the run's wall time (and stopped at its deadline, see prepareTypeScript).
