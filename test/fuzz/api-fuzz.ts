@@ -532,6 +532,7 @@ export const RAW_REQUESTS: Record<string, string> = {
   "unknown method": "FOO /v1/run HTTP/1.1\r\nHost: x\r\n\r\n",
   "20 KB path": `GET /v1/scripts/${"a".repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`,
   "NUL in the path": "GET /v1/scripts/a\u0000b HTTP/1.1\r\nHost: x\r\n\r\n",
+  "a chunked body with no end, then the client's FIN": "DELETE http://x/v1/languages HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n",
 };
 
 /** Writes raw bytes on a new connection and reads the first response (status line, headers, body). */
@@ -539,7 +540,8 @@ export function sendRaw(base: string, raw: string): Promise<Reply> {
   const url = new URL(base);
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const socket = connect(Number(url.port), url.hostname, () => socket.write(Buffer.from(raw, "utf8")));
+    // Sent whole, then half-closed: a request cut short (a chunked body with no end) is then malformed, not a slow client the server must wait for.
+    const socket = connect(Number(url.port), url.hostname, () => socket.end(Buffer.from(raw, "utf8")));
     const chunks: Buffer[] = [];
     const finish = () => {
       clearTimeout(timer);
