@@ -25,8 +25,8 @@ export interface ComponentRuntimeDescriptor {
   readonly driver: "lua" | "ruby" | "python" | "component";
   /** The module uses Wasm exceptions (legacy encoding): the component is built from an exnref copy. */
   readonly exceptions?: boolean;
-  /** A build-time rewrite of the artifact before it is wrapped and metered. */
-  readonly prepareCore?: (bytes: Uint8Array) => Uint8Array;
+  /** A build-time rewrite of the artifact before it is wrapped and metered (it may load its tools lazily). */
+  readonly prepareCore?: (bytes: Uint8Array) => Uint8Array | Promise<Uint8Array>;
   /** Fuel (metered events) an instance may spend initialising before the run's budget applies. */
   readonly initFuel?: bigint;
   /** Keep initialised instances and restore them after each run instead of starting a new one (see WarmPool). */

@@ -1,4 +1,3 @@
-import binaryen from "binaryen";
 import { RUNTIME_HOST_WIT } from "../component-runtime.ts";
 
 /** The component world of the prepared Ruby core: init, then eval into a raw VALUE read back as a string. */
@@ -34,7 +33,9 @@ const CALL_JSON = "kiln$call_json";
  *   handle is the raw VALUE;
  * - exports are cut to the world above (the wasi-vfs and asyncify exports go).
  */
-export function prepareRubyCore(bytes: Uint8Array): Uint8Array {
+export async function prepareRubyCore(bytes: Uint8Array): Promise<Uint8Array> {
+  // Loaded here, at build time only: binaryen takes most of a second to load, and serving never needs it.
+  const { default: binaryen } = await import("binaryen");
   const mod = binaryen.readBinary(bytes);
   try {
     mod.setFeatures(binaryen.Features.All);

@@ -11,7 +11,7 @@ import type { RunGrants } from "../../src/host/grants.ts";
 import { QuickJSEngine } from "../../src/engine/quickjs/quickjs-engine.ts";
 import { componentRuntimes } from "../../runtimes/component-runtimes.ts";
 import type { ComponentRuntimeDescriptor } from "../../runtimes/component-runtime.ts";
-import { prepareComponentRuntime } from "../../src/adapters/node/prepare-component-runtime.ts";
+import { prepareComponentRuntimeFolder } from "../../src/adapters/node/prepare-component-runtime.ts";
 import { ThreadBlockingHost } from "../../src/adapters/node/thread-blocking-host.ts";
 import { nodeComponentCompiler, prepareCallerComponent } from "../../src/adapters/node/prepare-caller-component.ts";
 import { COMPONENT_LANGUAGE } from "../../src/engine/component/component-compiler.ts";
@@ -53,7 +53,8 @@ export async function coreEngine(): Promise<QuickJSEngine> {
 
 export async function workerPool(options: { size?: number; maxQueue?: number; kvPath?: string; warmUp?: { languages: string[]; memoryMb: number } } = {}): Promise<WorkerPoolEngine> {
   const wasmModule = await quickjsWasm();
-  const runtimes = await componentRuntimesPrepared();
+  const folders = await componentRuntimeFolders();
+  const runtimes = folders.map((p) => p.runtime);
   return new WorkerPoolEngine({
     size: options.size ?? 2,
     maxQueue: options.maxQueue ?? 1000,
@@ -61,6 +62,7 @@ export async function workerPool(options: { size?: number; maxQueue?: number; kv
     languages: [...QuickJSEngine.languagesOf(defaultRuntimes.quickjs), ...ComponentEngine.languagesOf(runtimes), COMPONENT_LANGUAGE],
     kvPath: options.kvPath ?? ":memory:",
     cacheDir: ".kiln/cache",
+    preparedDirs: folders.map((p) => p.dir),
     warmUp: options.warmUp,
   });
 }
@@ -97,15 +99,20 @@ export async function appWith(engine: Engine, config: Config = testConfig, optio
   return { app, post, request, errors, platform, token, adminToken, tenantId: tenant!.id };
 }
 
-const prepared = new Map<ComponentRuntimeDescriptor, Promise<PreparedComponentRuntime>>();
-/** Every component runtime, prepared into .kiln/cache (test/global-setup.ts builds them once before any test file runs). */
-export function componentRuntimesPrepared(): Promise<PreparedComponentRuntime[]> {
+const prepared = new Map<ComponentRuntimeDescriptor, Promise<{ dir: string; runtime: PreparedComponentRuntime }>>();
+/** Every component runtime and its folder, prepared into .kiln/cache (test/global-setup.ts builds them once before any test file runs). */
+function componentRuntimeFolders(): Promise<{ dir: string; runtime: PreparedComponentRuntime }[]> {
   return Promise.all(
     componentRuntimes.map((d) => {
-      if (!prepared.has(d)) prepared.set(d, prepareComponentRuntime(d, { cacheDir: ".kiln/cache" }));
+      if (!prepared.has(d)) prepared.set(d, prepareComponentRuntimeFolder(d, { cacheDir: ".kiln/cache" }));
       return prepared.get(d)!;
     }),
   );
+}
+
+/** Every component runtime, prepared into .kiln/cache. */
+export async function componentRuntimesPrepared(): Promise<PreparedComponentRuntime[]> {
+  return (await componentRuntimeFolders()).map((p) => p.runtime);
 }
 
 /** The component engine in this process, with kv (in memory) and http served by a blocking host thread. */

@@ -11,7 +11,7 @@ import { loadArtifact } from "./load-artifact.ts";
 import { prepareQuickJSSnapshotModule } from "./prepare-quickjs.ts";
 import { COMPONENT_LANGUAGE } from "../../engine/component/component-compiler.ts";
 import { nodeComponentCompiler } from "./prepare-caller-component.ts";
-import { prepareComponentRuntime } from "./prepare-component-runtime.ts";
+import { prepareComponentRuntimeFolder } from "./prepare-component-runtime.ts";
 import { createPlatform, devBootstrap } from "../../platform/create-platform.ts";
 import type { PlatformStore } from "../../platform/platform-store.ts";
 import { connectRedis, redisReady } from "./redis/redis-connection.ts";
@@ -33,11 +33,16 @@ const runtime = defaultRuntimes.quickjs;
 const wasmModule = await loadArtifact(runtime.artifact);
 let snapshotModule;
 const prepared = [];
+const preparedDirs: string[] = [];
 try {
   // The instrumented build QuickJS snapshots run on (dirty-page resets), made once and cached.
   snapshotModule = await prepareQuickJSSnapshotModule(runtime.artifact, { cacheDir: config.cacheDir });
   // Prepared (and cached) here once, so the worker threads only load them.
-  for (const descriptor of componentRuntimes) prepared.push(await prepareComponentRuntime(descriptor, { cacheDir: config.cacheDir }));
+  for (const descriptor of componentRuntimes) {
+    const { dir, runtime } = await prepareComponentRuntimeFolder(descriptor, { cacheDir: config.cacheDir });
+    prepared.push(runtime);
+    preparedDirs.push(dir);
+  }
 } catch (e) {
   serverLog("error", `cannot prepare the runtimes in KILN_CACHE_DIR (${config.cacheDir}): it must be a writable folder`, { error: e instanceof Error ? e.message : String(e) });
   process.exit(1);
@@ -50,6 +55,7 @@ const engine = new WorkerPoolEngine({
   kvPath: config.dbPath,
   redisUrl: config.redisUrl,
   cacheDir: config.cacheDir,
+  preparedDirs,
   warmInstances: config.warmInstances,
   warmPoolBytes: config.warmPoolBytes,
   snapshots: { ...config.snapshots, module: snapshotModule },

@@ -1,4 +1,3 @@
-import { componentWit, transpile } from "@bytecodealliance/jco";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { RequestError } from "../../errors.ts";
@@ -6,7 +5,6 @@ import { COMPONENT_LANGUAGE, type ComponentCompiler } from "../../engine/compone
 import { componentId } from "../../engine/component/component-id.ts";
 import type { PreparedComponentRuntime } from "../../engine/component/component-engine.ts";
 import { exportsOfWit, forbiddenImports, importsOfWit } from "../../engine/component/component-imports.ts";
-import { instrumentFuel } from "../../engine/component/instrument-fuel.ts";
 import { patchMemoryMax } from "../../engine/component/patch-memory-max.ts";
 import { GLUE_NAME, loadPreparedRuntime, MAIN_FILE, METERED_FILE } from "../../engine/component/prepared-runtime.ts";
 import { writePreparedFolder } from "./prepare-component-runtime.ts";
@@ -30,6 +28,7 @@ export function nodeComponentCompiler(options: { cacheDir: string }): ComponentC
 export async function inspectCallerComponent(bytes: Uint8Array): Promise<{ imports: string[]; exports: string[] }> {
   let wit: string;
   try {
+    const { componentWit } = await jco();
     wit = await componentWit(bytes);
   } catch (e) {
     throw new RequestError("invalid_component", `Not a WebAssembly component: ${firstLine(e)}`);
@@ -49,6 +48,7 @@ export async function prepareCallerComponent(bytes: Uint8Array, options: { cache
   const dir = join(options.cacheDir, `component-${(await componentId(bytes)).slice(0, 32)}-${PREPARE_VERSION}`);
   if (!existsSync(join(dir, `${METERED_FILE}.wasm`))) {
     await inspectCallerComponent(bytes);
+    const [{ transpile }, { instrumentFuel }] = await Promise.all([jco(), import("../../engine/component/instrument-fuel.ts")]);
     let files: Record<string, Uint8Array>;
     try {
       ({ files } = await transpile(bytes, { name: GLUE_NAME, instantiation: "async" }));
@@ -72,6 +72,9 @@ export async function prepareCallerComponent(bytes: Uint8Array, options: { cache
     preparedFolder(dir),
   );
 }
+
+/** jco, loaded on first use: a worker that only runs prepared components never needs it. */
+const jco = () => import("@bytecodealliance/jco");
 
 function firstLine(e: unknown): string {
   const text = e instanceof Error ? e.message : typeof e === "object" && e && "payload" in e ? String((e as { payload: unknown }).payload) : String(e);

@@ -1,4 +1,3 @@
-import { componentEmbed, componentNew, componentWit, preview1AdapterReactorPath, transpile } from "@bytecodealliance/jco";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { gunzipSync } from "node:zlib";
@@ -7,9 +6,6 @@ import { preparedFolder } from "./prepared-folder.ts";
 import type { ComponentRuntimeDescriptor } from "../../../runtimes/component-runtime.ts";
 import type { PreparedComponentRuntime } from "../../engine/component/component-engine.ts";
 import { forbiddenImports, RUNTIME_IMPORTS } from "../../engine/component/component-imports.ts";
-import { exnrefCopy } from "../../engine/component/exnref-copy.ts";
-import { instrumentDirty } from "../../engine/component/instrument-dirty.ts";
-import { exportModuleState, instrumentFuel } from "../../engine/component/instrument-fuel.ts";
 import { GLUE_NAME, loadPreparedRuntime, METERED_FILE, MOUNT_PREFIX, preparedFolderName } from "../../engine/component/prepared-runtime.ts";
 
 /**
@@ -23,17 +19,22 @@ import { GLUE_NAME, loadPreparedRuntime, METERED_FILE, MOUNT_PREFIX, preparedFol
  * only the pages a run wrote.
  */
 export async function prepareComponentRuntime(descriptor: ComponentRuntimeDescriptor, options: { cacheDir: string }): Promise<PreparedComponentRuntime> {
+  return (await prepareComponentRuntimeFolder(descriptor, options)).runtime;
+}
+
+/** prepareComponentRuntime, also naming the checked folder: worker threads load it without hashing and checking again. */
+export async function prepareComponentRuntimeFolder(descriptor: ComponentRuntimeDescriptor, options: { cacheDir: string }): Promise<{ dir: string; runtime: PreparedComponentRuntime }> {
   const bytes = readFileSync(descriptor.artifact);
   const dir = join(options.cacheDir, await preparedFolderName(descriptor, bytes));
   if (!existsSync(join(dir, `${METERED_FILE}.wasm`))) await build(descriptor, bytes, dir);
   try {
-    return await loadChecked(descriptor, dir);
+    return { dir, runtime: await loadChecked(descriptor, dir) };
   } catch (e) {
     // A damaged cache (a truncated or edited file) is prepared again rather than failing every run later.
     serverLog("warn", `the prepared ${descriptor.language.name} runtime in the cache is damaged; preparing it again`, { dir, error: e instanceof Error ? e.message : String(e) });
     rmSync(dir, { recursive: true, force: true });
     await build(descriptor, bytes, dir);
-    return loadChecked(descriptor, dir);
+    return { dir, runtime: await loadChecked(descriptor, dir) };
   }
 }
 
@@ -50,8 +51,16 @@ function readMaybeGzipped(url: URL): Uint8Array {
 }
 
 async function build(descriptor: ComponentRuntimeDescriptor, stored: Uint8Array, dir: string): Promise<void> {
+  // The build tools load only on a cache miss: jco and binaryen take about a second, and a server
+  // (each of its worker threads too) that finds its runtimes prepared never needs them.
+  const [{ componentEmbed, componentNew, componentWit, preview1AdapterReactorPath, transpile }, { exnrefCopy }, { instrumentDirty }, { exportModuleState, instrumentFuel }] = await Promise.all([
+    import("@bytecodealliance/jco"),
+    import("../../engine/component/exnref-copy.ts"),
+    import("../../engine/component/instrument-dirty.ts"),
+    import("../../engine/component/instrument-fuel.ts"),
+  ]);
   const artifact = descriptor.artifact.pathname.endsWith(".gz") ? gunzipSync(stored) : stored;
-  const bytes = descriptor.prepareCore ? descriptor.prepareCore(artifact) : artifact;
+  const bytes = descriptor.prepareCore ? await descriptor.prepareCore(artifact) : artifact;
   const embedded = await componentEmbed({ binary: descriptor.exceptions ? exnrefCopy(bytes) : bytes, witSource: descriptor.witSource, world: descriptor.world });
   const component = await componentNew(embedded, [["wasi_snapshot_preview1", readFileSync(preview1AdapterReactorPath())]]);
   const forbidden = forbiddenImports(await componentWit(component), RUNTIME_IMPORTS);

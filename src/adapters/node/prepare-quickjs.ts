@@ -3,9 +3,11 @@ import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { PREPARE_VERSION } from "../../engine/component/prepared-runtime.ts";
-import { INSTRUMENT_QUICKJS_VERSION, instrumentQuickJS } from "../../engine/quickjs/instrument-quickjs.ts";
 
 const require = createRequire(import.meta.url);
+
+/** Bumped when what `instrumentQuickJS` produces changes (the cached file's name includes it). */
+const INSTRUMENT_QUICKJS_VERSION = 1;
 
 /**
  * The QuickJS build for snapshot sessions (dirty-page tracking, see instrument-quickjs.ts), made from
@@ -21,6 +23,8 @@ export async function prepareQuickJSSnapshotModule(specifier: string, options: {
   try {
     bytes = await readFile(file);
   } catch {
+    // The pass (and binaryen, most of a second to load) only on a cache miss.
+    const { instrumentQuickJS } = await import("../../engine/quickjs/instrument-quickjs.ts");
     bytes = instrumentQuickJS(source);
     await mkdir(options.cacheDir, { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;

@@ -13,6 +13,8 @@ import { ComponentEngine } from "../../engine/component/component-engine.ts";
 import type { Engine, RunJob } from "../../engine/engine.ts";
 import { prepareComponentRuntime } from "./prepare-component-runtime.ts";
 import { prepareCallerComponent } from "./prepare-caller-component.ts";
+import { preparedFolder } from "./prepared-folder.ts";
+import { loadPreparedRuntime } from "../../engine/component/prepared-runtime.ts";
 import { ThreadBlockingHost } from "./thread-blocking-host.ts";
 
 export interface WorkerInit {
@@ -25,6 +27,8 @@ export interface WorkerInit {
   redisUrl?: string;
   /** Where the prepared component runtimes are cached (filled by the main thread before workers start). */
   cacheDir: string;
+  /** The prepared folders of `componentRuntimes` (checked by the main thread); without them the worker prepares them itself. */
+  preparedDirs?: readonly string[];
   /** Warm component instances per runtime and memory cap. */
   warmInstances: number;
   /** Bytes the warm component instances may hold (Config.warmPoolBytes). */
@@ -35,7 +39,7 @@ export interface WorkerInit {
 export type WorkerRequest = { id: number; job: RunJob };
 export type WorkerReply = { id: number; outcome: import("../../engine/engine.ts").RunOutcome } | { id: number; hostError: string };
 
-const { wasmModule, fuel, kvPath, redisUrl, cacheDir, warmInstances, warmPoolBytes, snapshots } = workerData as WorkerInit;
+const { wasmModule, fuel, kvPath, redisUrl, cacheDir, preparedDirs, warmInstances, warmPoolBytes, snapshots } = workerData as WorkerInit;
 const fuelView = new Int32Array(fuel);
 const kv = redisUrl ? new RedisKvStore(connectRedis(redisUrl)) : new SqliteKvStore(kvPath);
 if (kv instanceof RedisKvStore) kv.redis.connect().catch(() => undefined);
@@ -44,7 +48,10 @@ const quickjs = createQuickJSEngine(wasmModule, {
   warmInstances,
   ...(snapshots && { snapshotMinInitMs: snapshots.minInitMs, snapshotCacheBytes: snapshots.cacheBytes, snapshotModule: snapshots.module }),
 });
-const components = new ComponentEngine(await Promise.all(componentRuntimes.map((d) => prepareComponentRuntime(d, { cacheDir }))), {
+const runtimes = await Promise.all(
+  componentRuntimes.map((d, i) => (preparedDirs?.[i] ? loadPreparedRuntime(d, preparedFolder(preparedDirs[i]!)) : prepareComponentRuntime(d, { cacheDir }))),
+);
+const components = new ComponentEngine(runtimes, {
   blocking: new ThreadBlockingHost({ kvPath, redisUrl }),
   loadComponent: (bytes) => prepareCallerComponent(bytes, { cacheDir }),
   warmInstances,

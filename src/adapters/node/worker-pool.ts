@@ -18,6 +18,8 @@ export interface WorkerPoolOptions {
   redisUrl?: string;
   /** Where prepared component runtimes are cached; prepare them before starting the pool. */
   cacheDir: string;
+  /** The prepared folder of each of `componentRuntimes`, in order (prepareComponentRuntimeFolder): workers load them without checking again. */
+  preparedDirs?: readonly string[];
   /** Warm component instances per runtime and memory cap, in each worker. */
   warmInstances?: number;
   /** Bytes each worker's warm component instances may hold together. */
@@ -91,7 +93,7 @@ export class WorkerPoolEngine implements Engine {
   #disposed = false;
 
   constructor(options: WorkerPoolOptions) {
-    this.#options = { graceMs: 250, redisUrl: undefined, warmUp: undefined, ...options } as Required<WorkerPoolOptions>;
+    this.#options = { graceMs: 250, redisUrl: undefined, warmUp: undefined, preparedDirs: undefined, ...options } as Required<WorkerPoolOptions>;
     this.languages = options.languages;
     for (let i = 0; i < options.size; i++) this.#spawn({ initial: true });
   }
@@ -135,7 +137,7 @@ export class WorkerPoolEngine implements Engine {
     // The worker publishes its fuel here; a kill reports none (see #kill), but the worker still expects it.
     const fuel = new SharedArrayBuffer(8);
     const worker = new Worker(WORKER_URL, {
-      workerData: { wasmModule: this.#options.wasmModule, fuel, kvPath: this.#options.kvPath, redisUrl: this.#options.redisUrl, cacheDir: this.#options.cacheDir, warmInstances: this.#options.warmInstances ?? 1, warmPoolBytes: this.#options.warmPoolBytes, snapshots: this.#options.snapshots } satisfies WorkerInit,
+      workerData: { wasmModule: this.#options.wasmModule, fuel, kvPath: this.#options.kvPath, redisUrl: this.#options.redisUrl, cacheDir: this.#options.cacheDir, preparedDirs: this.#options.preparedDirs, warmInstances: this.#options.warmInstances ?? 1, warmPoolBytes: this.#options.warmPoolBytes, snapshots: this.#options.snapshots } satisfies WorkerInit,
       stdout: false,
       stderr: false,
     });

@@ -11,7 +11,7 @@ import type { GuestDriver } from "./guest-driver.ts";
 import { ComponentInstance } from "./component-instance.ts";
 import { inexactInteger } from "./exact-integers.ts";
 import { WarmPool } from "./warm-pool.ts";
-import { FUEL_GLOBAL } from "./instrument-fuel.ts";
+import { FUEL_GLOBAL } from "./instance-globals.ts";
 import { GuestExit } from "./wasi/cli.ts";
 import { DeadlineReached } from "./wasi/clocks.ts";
 import { OutputLimitExceeded } from "./wasi/io.ts";

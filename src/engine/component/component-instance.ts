@@ -1,7 +1,7 @@
 import type { PreparedComponentRuntime } from "./component-engine.ts";
 import type { ComponentHost } from "./component-host.ts";
 import { DirtyBitmap, dirtyGlobalsOf, type DirtyGlobals } from "./dirty-bitmap.ts";
-import { FUEL_GLOBAL, STATE_GLOBAL_PREFIX } from "./instrument-fuel.ts";
+import { FUEL_GLOBAL, STATE_GLOBAL_PREFIX } from "./instance-globals.ts";
 import { kilnImports } from "./kiln-imports.ts";
 import { createWasiHost } from "./wasi/wasi-host.ts";
 

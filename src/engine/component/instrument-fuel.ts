@@ -1,4 +1,5 @@
 import binaryen from "binaryen";
+import { FUEL_GLOBAL, STATE_GLOBAL_PREFIX } from "./instance-globals.ts";
 
 /** memory.copy/fill: binaryen 123 insists on it beside BulkMemory (missing from its typings). */
 const BULK_MEMORY_OPT = (binaryen.Features as unknown as Record<string, number>).BulkMemoryOpt ?? 0;
@@ -15,10 +16,6 @@ export const SAFE_FEATURES =
   binaryen.Features.Multivalue |
   binaryen.Features.ExceptionHandling;
 
-/** The exported global a host sets before a call and reads after: fuel left, in units. */
-export const FUEL_GLOBAL = "__kiln_fuel";
-/** Every other mutable global is exported under this prefix and its index, so the host can snapshot and restore it. */
-export const STATE_GLOBAL_PREFIX = "__kiln_g";
 
 /** Exports each mutable global a module defines (imports excluded) as `__kiln_g<i>`. */
 function exportStateGlobals(mod: binaryen.Module, skip: string): void {

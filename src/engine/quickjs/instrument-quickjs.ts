@@ -3,15 +3,13 @@ import { instrumentDirty } from "../component/instrument-dirty.ts";
 import { SAFE_FEATURES } from "../component/instrument-fuel.ts";
 import { STACK_POINTER_EXPORT } from "./quickjs-instance.ts";
 
-/** Bumped when what `instrumentQuickJS` produces changes (cache keys on disk include it). */
-export const INSTRUMENT_QUICKJS_VERSION = 1;
-
 /**
  * The QuickJS build that snapshot sessions run on: every write to linear memory marks its 64 KiB page
  * (instrumentDirty; the module's start function runs before the host points the marks at a bitmap, so
  * they land on bytes 0 and 1, which emscripten never uses), and the C stack pointer is exported so the
  * host knows where the stack is at rest (the glue writes call arguments just below it). A build step,
- * run by adapters that have binaryen (Node); the engine core never imports this file.
+ * run by adapters that have binaryen (Node); the engine core never imports this file. A change to
+ * what it produces bumps INSTRUMENT_QUICKJS_VERSION (prepare-quickjs.ts), part of the cache key.
  */
 export function instrumentQuickJS(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   const mod = binaryen.readBinary(instrumentDirty(bytes, { allowStart: true }));

@@ -1,7 +1,8 @@
 /** The component engine's build-time instrumentation, checked on the real Lua reactor (runtimes/lua). */
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { FUEL_GLOBAL, instrumentFuel } from "../../../src/engine/component/instrument-fuel.ts";
+import { FUEL_GLOBAL } from "../../../src/engine/component/instance-globals.ts";
+import { instrumentFuel } from "../../../src/engine/component/instrument-fuel.ts";
 import { patchMemoryMax } from "../../../src/engine/component/patch-memory-max.ts";
 import { runLuaReactor } from "../../helpers/lua-reactor.ts";
 

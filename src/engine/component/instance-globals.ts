@@ -1,0 +1,10 @@
+/**
+ * The globals the build-time passes (instrument-fuel.ts) export from a metered core module, by name:
+ * what the engine reads and writes on a live instance. Kept apart from the passes, so running an
+ * instance never loads binaryen.
+ */
+
+/** The exported global a host sets before a call and reads after: fuel left, in units. */
+export const FUEL_GLOBAL = "__kiln_fuel";
+/** Every other mutable global is exported under this prefix and its index, so the host can snapshot and restore it. */
+export const STATE_GLOBAL_PREFIX = "__kiln_g";
