@@ -61,7 +61,7 @@ export interface Config {
   secretKey?: string;
   /** Lifetime of issued tenant tokens. */
   tokenTtlSeconds: number;
-  rate: { tenantPerMinute: number; scriptPerMinute: number; quarantineThreshold: number; quarantineWindowMs: number };
+  rate: { tenantPerMinute: number; scriptPerMinute: number; quarantineThreshold: number; quarantineWindowMs: number; stoppedThreshold: number };
 }
 
 /** Smallest memory cap a run may ask for: QuickJS's linear memory starts at 16 MiB. */
@@ -105,6 +105,7 @@ const VARS: Record<string, [string, number]> = {
   scriptPerMinute: ["KILN_RATE_SCRIPT_PER_MINUTE", 30_000],
   quarantineThreshold: ["KILN_QUARANTINE_THRESHOLD", 10],
   quarantineWindowMs: ["KILN_QUARANTINE_WINDOW_MS", 60_000],
+  stoppedThreshold: ["KILN_QUARANTINE_STOPPED_THRESHOLD", 3],
 };
 
 /** Reads the configuration from environment-like variables, validating every number. */
@@ -179,6 +180,7 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
       scriptPerMinute: n("scriptPerMinute"),
       quarantineThreshold: Math.max(1, n("quarantineThreshold")),
       quarantineWindowMs: n("quarantineWindowMs"),
+      stoppedThreshold: Math.max(1, n("stoppedThreshold")),
     },
   };
 }

@@ -21,6 +21,8 @@ export interface RunJob {
   component?: { id: string; bytes: Uint8Array };
   /** Only evaluate the top level (a deploy-time check): no entry point is called; the result is null. */
   evaluateOnly?: boolean;
+  /** Who the run is for (the tenant): an engine that queues runs serves owners in turns. */
+  owner?: string;
 }
 
 /** What a run consumed. `null` where the count was lost (a worker killed by the watchdog). */

@@ -7,12 +7,18 @@ export interface RunGuardLimits {
   /** Traps (fuel, memory, timeout) within `quarantineWindowMs` that quarantine a script. */
   quarantineThreshold: number;
   quarantineWindowMs: number;
+  /** Runs of the same ad-hoc code within `quarantineWindowMs` that the watchdog had to stop, which quarantine that code for the tenant. */
+  stoppedThreshold: number;
 }
 
 /**
  * Rate limits and quarantine. Fixed one-minute windows per tenant and per script; a script whose
  * runs keep ending in fuel_exhausted, memory_exhausted or timeout is refused (423) until its window
- * ends or it is redeployed. The counters live behind `CounterStore`, in memory or in Redis.
+ * ends or it is redeployed. Ad-hoc code (`POST /v1/run`) whose runs the watchdog keeps having to stop
+ * (a native call that never polls the meter: the sandbox is thrown away and replaced, which costs
+ * every other run seconds) is refused (423) for the tenant until its window ends; other traps of
+ * ad-hoc code are the caller's business (a judge's time limit) and never quarantine it.
+ * The counters live behind `CounterStore`, in memory or in Redis.
  */
 export interface CounterStore {
   /** Adds one to `key`, which expires `windowMs` after its first increment; returns the new count and ms left. */
@@ -68,6 +74,23 @@ export class RunGuard {
       const { count, resetInMs } = await this.counters.increment(key, 60_000);
       if (count > max) throw new RequestError("rate_limited", `More than ${max} runs per minute${key.split(":").length > 2 ? " for this script" : ""}`, resetInMs / 1000);
     }
+  }
+
+  /** Refuses ad-hoc code (by its `codeKey`, a hash) that the watchdog stopped `stoppedThreshold` times within the window. */
+  async admitCode(tenantId: string, codeKey: string): Promise<void> {
+    const stopped = await this.counters.get(`qc:${tenantId}:${codeKey}`);
+    if (stopped && stopped.count >= this.limits.stoppedThreshold) {
+      throw new RequestError(
+        "quarantined",
+        `This code is quarantined: ${stopped.count} of its runs within ${this.limits.quarantineWindowMs / 1000} s ran past their deadline inside a call that never yields, and their sandboxes had to be stopped. Change it or wait.`,
+        stopped.resetInMs / 1000,
+      );
+    }
+  }
+
+  /** Records that the watchdog stopped a run of ad-hoc code. */
+  async recordStopped(tenantId: string, codeKey: string): Promise<void> {
+    await this.counters.increment(`qc:${tenantId}:${codeKey}`, this.limits.quarantineWindowMs);
   }
 
   /** Records how a script's run ended; traps count toward quarantine. */

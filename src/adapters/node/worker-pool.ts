@@ -3,6 +3,7 @@ import { MIN_MEMORY_MB } from "../../config.ts";
 import type { Engine, LanguageInfo, RunJob, RunOutcome } from "../../engine/engine.ts";
 import { DisposedError, RequestError } from "../../errors.ts";
 import { serverLog } from "../../server-log.ts";
+import { FairQueue } from "./fair-queue.ts";
 import type { WorkerInit, WorkerReply } from "./run-worker.ts";
 
 export interface WorkerPoolOptions {
@@ -85,7 +86,7 @@ export class WorkerPoolEngine implements Engine {
   readonly languages: readonly LanguageInfo[];
   readonly #options: Required<WorkerPoolOptions>;
   readonly #slots = new Set<Slot>();
-  readonly #queue: Task[] = [];
+  readonly #queue = new FairQueue<Task>();
   readonly #exits = new Set<Promise<void>>();
   #nextId = 1;
   readonly #readyWaiters: (() => void)[] = [];
@@ -100,11 +101,11 @@ export class WorkerPoolEngine implements Engine {
 
   run(job: RunJob): Promise<RunOutcome> {
     if (this.#disposed) return Promise.reject(new DisposedError("the worker pool was disposed"));
-    if (this.#queue.length >= this.#options.maxQueue) {
+    if (this.#queue.size >= this.#options.maxQueue) {
       return Promise.reject(new RequestError("overloaded", "Too many runs are waiting; try again later"));
     }
     return new Promise((resolve, reject) => {
-      this.#queue.push({ job, resolve, reject });
+      this.#queue.push(job.owner ?? "", { job, resolve, reject });
       this.#dispatch();
     });
   }
@@ -154,7 +155,7 @@ export class WorkerPoolEngine implements Engine {
       this.#failedStarts = slot.ready || slot.killed ? 0 : this.#failedStarts + 1;
       if (this.#disposed) return;
       if (this.#failedStarts < 3) this.#spawn({ initial: !slot.ready && options.initial });
-      else for (const task of this.#queue.splice(0)) task.reject(new Error("worker threads fail to start"));
+      else for (const task of this.#queue.drain()) task.reject(new Error("worker threads fail to start"));
     });
     worker.on("error", (err) => serverLog("error", "worker thread error", { error: err }));
     worker.on("message", (message: WorkerReply | { ready: true }) => {
@@ -208,7 +209,7 @@ export class WorkerPoolEngine implements Engine {
 
   #dispatch(): void {
     for (const slot of this.#slots) {
-      if (!this.#queue.length) return;
+      if (!this.#queue.size) return;
       if (!slot.ready || slot.task) continue;
       this.#assign(slot, this.#queue.shift()!);
     }
@@ -253,7 +254,7 @@ export class WorkerPoolEngine implements Engine {
     if (this.#disposed) return;
     this.#disposed = true;
     this.#checkReady();
-    for (const task of this.#queue.splice(0)) task.reject(new DisposedError("the worker pool was disposed"));
+    for (const task of this.#queue.drain()) task.reject(new DisposedError("the worker pool was disposed"));
     for (const slot of this.#slots) void slot.worker.terminate();
   }
 

@@ -3,7 +3,8 @@ import { RequestError } from "../../../src/errors.ts";
 import { WorkerPoolEngine } from "../../../src/adapters/node/worker-pool.ts";
 import { defaultRuntimes } from "../../../src/default-engines.ts";
 import { QuickJSEngine } from "../../../src/engine/quickjs/quickjs-engine.ts";
-import { job, quickjsWasm, testConfig, workerPool } from "../../helpers/fixtures.ts";
+import { loadConfig } from "../../../src/config.ts";
+import { appWith, job, quickjsWasm, testConfig, workerPool } from "../../helpers/fixtures.ts";
 
 let pool: WorkerPoolEngine | undefined;
 afterEach(async () => {
@@ -92,5 +93,36 @@ describe("WorkerPoolEngine", () => {
     await queued;
     await running;
     expect(pool.threads).toBe(0);
+  });
+
+  it("serves tenants in turns: another tenant's run waits for one run of a busy tenant's backlog, not for all of it", async () => {
+    pool = await workerPool({ size: 1 });
+    await pool.ready();
+    const finished: string[] = [];
+    const busy = (name: string, owner: string) =>
+      pool!.run({ ...job("javascript", "export default () => { let s = 0; for (let i = 0; i < 2e5; i++) s += i; return s }"), owner }).then((out) => {
+        expect(out.ok).toBe(true);
+        finished.push(name);
+      });
+    // a1 starts at once; a2…a5 and b1 wait, and b1 goes right after a2 (its turn), not after a5.
+    await Promise.all([busy("a1", "a"), busy("a2", "a"), busy("a3", "a"), busy("a4", "a"), busy("a5", "a"), busy("b1", "b")]);
+    expect(finished).toEqual(["a1", "a2", "b1", "a3", "a4", "a5"]);
+  });
+
+  it("quarantines ad-hoc code the watchdog keeps having to stop, for its tenant only", async () => {
+    pool = await workerPool({ size: 1 });
+    const h = await appWith(pool, loadConfig({ KILN_QUARANTINE_STOPPED_THRESHOLD: "1" }));
+    const stuck = { language: "javascript", code: slowNative, limits: { memoryMb: 256, timeoutMs: 300 } };
+    expect((await h.post(stuck)).body).toMatchObject({ ok: false, error: { code: "timeout", message: expect.stringContaining("its worker was stopped") } });
+    const refused = await h.post(stuck);
+    expect(refused.status).toBe(423);
+    expect(refused.body.error).toEqual({ code: "quarantined", message: expect.stringContaining("This code is quarantined") });
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+    // Other code of the same tenant runs, and a run that merely ends in a trap never counts.
+    for (let i = 0; i < 2; i++) expect((await h.post({ language: "javascript", code: "while (true) {}", limits: { fuel: 50 } })).body.error.code).toBe("fuel_exhausted");
+    expect((await h.post({ language: "javascript", code: "while (true) {}", limits: { fuel: 50 } })).body.error.code).toBe("fuel_exhausted");
+    // Another tenant's identical code is its own: admitted (and stopped again).
+    const other = (await h.request("/v1/tenants", { body: { name: "other-quarantine" }, as: h.adminToken })).body.token as string;
+    expect((await h.request("/v1/run", { body: stuck, as: other })).body).toMatchObject({ ok: false, error: { code: "timeout" } });
   });
 });
