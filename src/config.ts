@@ -33,6 +33,8 @@ export interface Config {
   maxComponentBytes: number;
   /** Sandboxes that run at once (Node: worker threads). */
   workers: number;
+  /** Warmed-up workers kept aside to replace one the watchdog stops (Node). */
+  spareWorkers: number;
   /** Initialised Ruby and Python instances each sandbox keeps per memory cap, and QuickJS sessions per snapshot, restored after every run (0: a new instance per run). */
   warmInstances: number;
   /** Bytes each sandbox may keep in warm Ruby and Python instances and their snapshots, across memory caps. */
@@ -82,6 +84,7 @@ const VARS: Record<string, [string, number]> = {
   maxBodyBytes: ["KILN_MAX_BODY_BYTES", 2 << 20],
   maxComponentBytes: ["KILN_MAX_COMPONENT_BYTES", 16 << 20],
   workers: ["KILN_WORKERS", 2],
+  spareWorkers: ["KILN_SPARE_WORKERS", 1],
   warmInstances: ["KILN_WARM_INSTANCES", 1],
   warmPoolMb: ["KILN_WARM_POOL_MB", 512],
   snapshotMinInitMs: ["KILN_SNAPSHOT_MIN_INIT_MS", 2],
@@ -147,6 +150,7 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
     maxBodyBytes: n("maxBodyBytes"),
     maxComponentBytes: n("maxComponentBytes"),
     workers: atLeastOne("KILN_WORKERS", n("workers")),
+    spareWorkers: n("spareWorkers"),
     warmInstances: n("warmInstances"),
     warmPoolBytes: n("warmPoolMb") * 1024 * 1024,
     snapshots: { minInitMs: n("snapshotMinInitMs"), cacheBytes: n("snapshotCacheMb") * 1024 * 1024 },

@@ -51,7 +51,7 @@ export async function coreEngine(): Promise<QuickJSEngine> {
   return createQuickJSEngine(await quickjsWasm(), { services: { kv: new MemoryKvStore() } });
 }
 
-export async function workerPool(options: { size?: number; maxQueue?: number; kvPath?: string; warmUp?: { languages: string[]; memoryMb: number } } = {}): Promise<WorkerPoolEngine> {
+export async function workerPool(options: { size?: number; maxQueue?: number; kvPath?: string; warmUp?: { languages: string[]; memoryMb: number }; spares?: number } = {}): Promise<WorkerPoolEngine> {
   const wasmModule = await quickjsWasm();
   const folders = await componentRuntimeFolders();
   const runtimes = folders.map((p) => p.runtime);
@@ -64,6 +64,7 @@ export async function workerPool(options: { size?: number; maxQueue?: number; kv
     cacheDir: ".kiln/cache",
     preparedDirs: folders.map((p) => p.dir),
     warmUp: options.warmUp,
+    spares: options.spares,
   });
 }
 

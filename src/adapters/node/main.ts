@@ -49,6 +49,7 @@ try {
 }
 const engine = new WorkerPoolEngine({
   size: config.workers,
+  spares: config.spareWorkers,
   maxQueue: config.maxQueue,
   wasmModule,
   languages: [...QuickJSEngine.languagesOf(runtime), ...ComponentEngine.languagesOf(prepared), COMPONENT_LANGUAGE],

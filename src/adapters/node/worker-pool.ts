@@ -35,6 +35,12 @@ export interface WorkerPoolOptions {
    * warm instances are kept for), so no caller's first run pays for it.
    */
   warmUp?: { languages: readonly string[]; memoryMb: number };
+  /**
+   * Workers kept aside, warmed up like the first ones, that take no jobs: when the watchdog stops a
+   * worker, a ready spare takes its place at once and a new spare starts in the background, so the runs
+   * after a kill do not pay for a cold Ruby or Python. Default 0.
+   */
+  spares?: number;
 }
 
 interface Task {
@@ -48,6 +54,8 @@ interface Slot {
   ready: boolean;
   /** Set when the watchdog terminated it; its exit is expected. */
   killed?: boolean;
+  /** Kept aside (see WorkerPoolOptions.spares): takes no jobs until it replaces a stopped worker. */
+  spare?: boolean;
   task?: Task & { id: number; startedAt: number; watchdog: ReturnType<typeof setTimeout> };
   /** What the worker publishes: [fuel used, 1 once its run's guest code started]. */
   shared: Int32Array;
@@ -89,14 +97,18 @@ export class WorkerPoolEngine implements Engine {
   readonly #queue = new FairQueue<Task>();
   readonly #exits = new Set<Promise<void>>();
   #nextId = 1;
-  readonly #readyWaiters: (() => void)[] = [];
+  readonly #readyWaiters: { resolve: () => void; spares: boolean }[] = [];
   #failedStarts = 0;
   #disposed = false;
 
   constructor(options: WorkerPoolOptions) {
-    this.#options = { graceMs: 250, redisUrl: undefined, warmUp: undefined, preparedDirs: undefined, ...options } as Required<WorkerPoolOptions>;
+    this.#options = { graceMs: 250, redisUrl: undefined, warmUp: undefined, preparedDirs: undefined, spares: 0, ...options } as Required<WorkerPoolOptions>;
     this.languages = options.languages;
     for (let i = 0; i < options.size; i++) this.#spawn({ initial: true });
+    // Spares start once the serving workers are ready, so they do not slow the start.
+    void this.ready().then(() => {
+      for (let i = 0; i < this.#options.spares && !this.#disposed; i++) this.#spawn({ spare: true });
+    });
   }
 
   run(job: RunJob): Promise<RunOutcome> {
@@ -110,18 +122,27 @@ export class WorkerPoolEngine implements Engine {
     });
   }
 
-  /** Resolves once every worker has loaded its engines and run its warm-up. Runs submitted earlier simply wait. */
-  ready(): Promise<void> {
+  /**
+   * Resolves once every worker has loaded its engines and run its warm-up (with `spares`, once the
+   * spares have too). Runs submitted earlier simply wait.
+   */
+  ready(options: { spares?: boolean } = {}): Promise<void> {
     return new Promise((resolve) => {
-      this.#readyWaiters.push(resolve);
+      this.#readyWaiters.push({ resolve, spares: options.spares === true });
       this.#checkReady();
     });
   }
 
-  /** Resolves `ready()` callers once every worker is ready (or the pool is disposed); called whenever that may have changed. */
+  /** Resolves `ready()` callers whose condition holds (or all, once the pool is disposed); called whenever that may have changed. */
   #checkReady(): void {
-    if (!this.#disposed && ![...this.#slots].every((s) => s.ready)) return;
-    for (const resolve of this.#readyWaiters.splice(0)) resolve();
+    const slots = [...this.#slots];
+    const serving = slots.every((s) => s.ready || s.spare);
+    const spares = slots.filter((s) => s.spare && s.ready).length >= this.#options.spares;
+    for (const waiter of [...this.#readyWaiters]) {
+      if (!this.#disposed && !(serving && (!waiter.spares || spares))) continue;
+      this.#readyWaiters.splice(this.#readyWaiters.indexOf(waiter), 1);
+      waiter.resolve();
+    }
   }
 
   /** Worker threads alive now; tests use it to check that none leak. */
@@ -134,7 +155,7 @@ export class WorkerPoolEngine implements Engine {
    * worker the watchdog killed takes jobs as soon as it can, or a burst of runs that each pass a short
    * deadline would leave every worker warming up for seconds and stall everyone else (found by the fuzz suite).
    */
-  #spawn(options: { initial?: boolean } = {}): void {
+  #spawn(options: { initial?: boolean; spare?: boolean } = {}): void {
     // The worker publishes its fuel here; a kill reports none (see #kill), but the worker still expects it.
     const fuel = new SharedArrayBuffer(8);
     const worker = new Worker(WORKER_URL, {
@@ -142,7 +163,7 @@ export class WorkerPoolEngine implements Engine {
       stdout: false,
       stderr: false,
     });
-    const slot: Slot = { worker, ready: false, shared: new Int32Array(fuel) };
+    const slot: Slot = { worker, ready: false, spare: options.spare, shared: new Int32Array(fuel) };
     this.#slots.add(slot);
     const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
     this.#exits.add(exited);
@@ -154,13 +175,23 @@ export class WorkerPoolEngine implements Engine {
       // A worker that dies before it is ready will not do better on retry: stop after a few.
       this.#failedStarts = slot.ready || slot.killed ? 0 : this.#failedStarts + 1;
       if (this.#disposed) return;
-      if (this.#failedStarts < 3) this.#spawn({ initial: !slot.ready && options.initial });
-      else for (const task of this.#queue.drain()) task.reject(new Error("worker threads fail to start"));
+      if (this.#failedStarts >= 3) {
+        for (const task of this.#queue.drain()) task.reject(new Error("worker threads fail to start"));
+        return;
+      }
+      const spare = [...this.#slots].find((s) => s.spare && s.ready);
+      if (slot.spare) this.#spawn({ spare: true });
+      else if (spare) {
+        // A warm spare takes the stopped worker's place now; a new spare warms up in the background.
+        spare.spare = false;
+        this.#spawn({ spare: true });
+        this.#dispatch();
+      } else this.#spawn({ initial: !slot.ready && options.initial });
     });
     worker.on("error", (err) => serverLog("error", "worker thread error", { error: err }));
     worker.on("message", (message: WorkerReply | { ready: true }) => {
       if ("ready" in message) {
-        this.#warmUp(slot, { languages: options.initial === true });
+        this.#warmUp(slot, { languages: options.initial === true || options.spare === true });
         return;
       }
       if (slot.task?.id === message.id) this.#finish(slot, message);
@@ -210,7 +241,7 @@ export class WorkerPoolEngine implements Engine {
   #dispatch(): void {
     for (const slot of this.#slots) {
       if (!this.#queue.size) return;
-      if (!slot.ready || slot.task) continue;
+      if (!slot.ready || slot.task || slot.spare) continue;
       this.#assign(slot, this.#queue.shift()!);
     }
   }

@@ -125,4 +125,15 @@ describe("WorkerPoolEngine", () => {
     const other = (await h.request("/v1/tenants", { body: { name: "other-quarantine" }, as: h.adminToken })).body.token as string;
     expect((await h.request("/v1/run", { body: stuck, as: other })).body).toMatchObject({ ok: false, error: { code: "timeout" } });
   });
+
+  it("replaces a stopped worker with a warm spare at once, and starts a new spare", async () => {
+    pool = await workerPool({ size: 1, spares: 1, warmUp: { languages: ["python"], memoryMb: testConfig.defaults.memoryMb } });
+    await pool.ready({ spares: true });
+    expect(pool.threads).toBe(2);
+    expect(await pool.run(job("javascript", slowNative, { limits: { memoryMb: 256, timeoutMs: 300 } }))).toMatchObject({ error: { code: "timeout" } });
+    // The spare took the stopped worker's place already warm: Python's first run there is a pool hit, not a cold start.
+    expect(await pool.run(job("python", "def main(i):\n    return 6 * 7"))).toMatchObject({ ok: true, result: 42, usage: { start: "warm" } });
+    await pool.ready({ spares: true });
+    expect(pool.threads).toBe(2);
+  });
 });
