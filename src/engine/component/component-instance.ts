@@ -1,7 +1,7 @@
 import type { PreparedComponentRuntime } from "./component-engine.ts";
 import type { ComponentHost } from "./component-host.ts";
 import { DirtyBitmap, dirtyGlobalsOf, type DirtyGlobals } from "./dirty-bitmap.ts";
-import { FUEL_GLOBAL, STATE_GLOBAL_PREFIX } from "./instance-globals.ts";
+import { FUEL_GLOBAL, PAGES_GLOBAL, STATE_GLOBAL_PREFIX } from "./instance-globals.ts";
 import { kilnImports } from "./kiln-imports.ts";
 import { createWasiHost } from "./wasi/wasi-host.ts";
 
@@ -58,6 +58,9 @@ export class ComponentInstance {
     // Only now: the bitmap's pages then lie past everything initialisation allocated.
     const memory = core!.exports.memory as WebAssembly.Memory;
     const dirty = tracked.length && !untracked ? DirtyBitmap.enable(memory, tracked) : undefined;
+    // The guest's view of its size (virtual-pages.ts) takes in the pages the host just grew, so its allocator never hands them out.
+    const pages = core!.exports[PAGES_GLOBAL] as WebAssembly.Global | undefined;
+    if (pages) pages.value = memory.buffer.byteLength / 65_536;
     return new ComponentInstance(instance, core!, state, host, kiln, dirty);
   }
 

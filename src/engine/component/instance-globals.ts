@@ -8,3 +8,9 @@
 export const FUEL_GLOBAL = "__kiln_fuel";
 /** Every other mutable global is exported under this prefix and its index, so the host can snapshot and restore it. */
 export const STATE_GLOBAL_PREFIX = "__kiln_g";
+/**
+ * The guest's memory size in pages as the guest sees it (virtual-pages.ts): restored with the rest of
+ * its state, so a warm instance's allocator grows again into the pages an earlier run grew. 0 until
+ * the guest first asks.
+ */
+export const PAGES_GLOBAL = "__kiln_pages";

@@ -1,5 +1,6 @@
 import binaryen from "binaryen";
 import { FUEL_GLOBAL, STATE_GLOBAL_PREFIX } from "./instance-globals.ts";
+import { virtualisePages } from "./virtual-pages.ts";
 
 /** memory.copy/fill: binaryen 123 insists on it beside BulkMemory (missing from its typings). */
 const BULK_MEMORY_OPT = (binaryen.Features as unknown as Record<string, number>).BulkMemoryOpt ?? 0;
@@ -71,6 +72,8 @@ export function instrumentFuel(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
     }
     if (!logger) throw new Error("instrumentFuel: the log-execution pass added no hook");
     mod.removeFunction(logger);
+    // Before the state globals are exported: the virtual page count is state, restored with the rest.
+    virtualisePages(mod);
     exportStateGlobals(mod, FUEL_GLOBAL);
     mod.addGlobal(FUEL_GLOBAL, binaryen.i64, true, mod.i64.const(0, 0));
     mod.addGlobalExport(FUEL_GLOBAL, FUEL_GLOBAL);

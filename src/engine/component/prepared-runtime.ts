@@ -12,7 +12,7 @@ import type { Mount } from "./wasi/filesystem.ts";
 /** Compiled main modules kept per runtime, one per memory cap, least recently used out first. */
 const MAX_CAPPED_MODULES = 4;
 
-export const PREPARE_VERSION = "6";
+export const PREPARE_VERSION = "7";
 const DRIVERS: Record<ComponentRuntimeDescriptor["driver"], GuestDriver> = { lua: luaDriver, ruby: rubyDriver, python: pythonDriver, component: componentDriver };
 /** The name jco's files carry in a prepared folder: `runtime.js`, `runtime.core.wasm`, … */
 export const GLUE_NAME = "runtime";

@@ -53,6 +53,22 @@ describe("warm instances", () => {
     expect(await run("python", "def main(i):\n    return i['n'] * 2", { input: { n: 4 } })).toMatchObject({ ok: true, result: 8 });
   });
 
+  it("does not grow a warm instance run after run: its restored allocator grows back into the pages earlier runs grew", async () => {
+    const allocate = { python: "def main(i):\n    return len([str(x) * 10 for x in range(20000)])", ruby: "def main(i) = Array.new(20000) { |x| x.to_s * 10 }.size" };
+    for (const [language, code] of Object.entries(allocate)) {
+      const before = engine.poolStats.misses;
+      const pages = new Set<number>();
+      // Without the virtual page count (virtual-pages.ts) each run took 3-25 fresh pages, and the pool replaced the instance every few runs.
+      for (let i = 0; i < 12; i++) {
+        const out = await run(language, code, { limits: { fuel: 200_000, memoryMb: 256 } });
+        expect(out, language).toMatchObject({ ok: true, result: 20000 });
+        if (i > 0) pages.add(out.usage.memoryBytes!);
+      }
+      expect([...pages], language).toHaveLength(1);
+      expect(engine.poolStats.misses - before, language).toBeLessThanOrEqual(1);
+    }
+  });
+
   it("keeps output and logs to their own run", async () => {
     const first = await run("ruby", "puts 'first'");
     const second = await run("ruby", "puts 'second'");
