@@ -35,6 +35,8 @@ export interface Config {
   workers: number;
   /** Warmed-up workers kept aside to replace one the watchdog stops (Node). */
   spareWorkers: number;
+  /** Languages each worker starts before it serves (`KILN_WARM_UP`, comma-separated); undefined: every runtime that keeps warm instances. */
+  warmUp?: string[];
   /** Initialised Ruby and Python instances each sandbox keeps per memory cap, and QuickJS sessions per snapshot, restored after every run (0: a new instance per run). */
   warmInstances: number;
   /** Bytes each sandbox may keep in warm Ruby and Python instances and their snapshots, across memory caps. */
@@ -151,6 +153,7 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
     maxComponentBytes: n("maxComponentBytes"),
     workers: atLeastOne("KILN_WORKERS", n("workers")),
     spareWorkers: n("spareWorkers"),
+    warmUp: env.KILN_WARM_UP === undefined ? undefined : env.KILN_WARM_UP.split(",").map((l) => l.trim()).filter(Boolean),
     warmInstances: n("warmInstances"),
     warmPoolBytes: n("warmPoolMb") * 1024 * 1024,
     snapshots: { minInitMs: n("snapshotMinInitMs"), cacheBytes: n("snapshotCacheMb") * 1024 * 1024 },

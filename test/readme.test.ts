@@ -24,7 +24,7 @@ let token = "";
 const dataDir = mkdtempSync(join(tmpdir(), "kiln-readme-"));
 beforeAll(async () => {
   if (!withCurl) return;
-  const kiln = await startKiln({ KILN_DB_PATH: join(dataDir, "kiln.sqlite") });
+  const kiln = await startKiln({ KILN_DB_PATH: join(dataDir, "kiln.sqlite"), KILN_SPARE_WORKERS: "0" });
   server = kiln.child;
   base = kiln.base.replace("http://", "");
   token = kiln.token;

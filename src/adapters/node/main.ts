@@ -6,7 +6,7 @@ import { defaultRuntimes } from "../../default-engines.ts";
 import { QuickJSEngine } from "../../engine/quickjs/quickjs-engine.ts";
 import { jsonLogger, serverLog } from "../../server-log.ts";
 import { componentRuntimes } from "../../../runtimes/component-runtimes.ts";
-import { ComponentEngine } from "../../engine/component/component-engine.ts";
+import { ComponentEngine, type PreparedComponentRuntime } from "../../engine/component/component-engine.ts";
 import { loadArtifact } from "./load-artifact.ts";
 import { prepareQuickJSSnapshotModule } from "./prepare-quickjs.ts";
 import { COMPONENT_LANGUAGE } from "../../engine/component/component-compiler.ts";
@@ -32,7 +32,7 @@ try {
 const runtime = defaultRuntimes.quickjs;
 const wasmModule = await loadArtifact(runtime.artifact);
 let snapshotModule;
-const prepared = [];
+const prepared: PreparedComponentRuntime[] = [];
 const preparedDirs: string[] = [];
 try {
   // The instrumented build QuickJS snapshots run on (dirty-page resets), made once and cached.
@@ -46,6 +46,16 @@ try {
 } catch (e) {
   serverLog("error", `cannot prepare the runtimes in KILN_CACHE_DIR (${config.cacheDir}): it must be a writable folder`, { error: e instanceof Error ? e.message : String(e) });
   process.exit(1);
+}
+/** KILN_WARM_UP's languages (aliases allowed), or every runtime that keeps warm instances; an unknown name stops the start. */
+function warmUpLanguages(names: string[] | undefined): string[] {
+  if (!names) return prepared.filter((r) => r.warm).map((r) => r.language.name);
+  return names.map((name) => {
+    const runtime = prepared.find((r) => r.language.name === name || r.language.aliases.includes(name));
+    if (runtime) return runtime.language.name;
+    serverLog("error", "invalid configuration", { error: `config: KILN_WARM_UP names ${JSON.stringify(name)}, which is none of ${prepared.map((r) => r.language.name).join(", ")}` });
+    process.exit(1);
+  });
 }
 const engine = new WorkerPoolEngine({
   size: config.workers,
@@ -61,7 +71,7 @@ const engine = new WorkerPoolEngine({
   warmPoolBytes: config.warmPoolBytes,
   snapshots: { ...config.snapshots, module: snapshotModule },
   // Each worker starts the kept-warm runtimes (Ruby, Python) before it serves, so no caller pays for their first start.
-  warmUp: { languages: prepared.filter((r) => r.warm).map((r) => r.language.name), memoryMb: config.defaults.memoryMb },
+  warmUp: { languages: warmUpLanguages(config.warmUp), memoryMb: config.defaults.memoryMb },
 });
 await engine.ready();
 let store: PlatformStore;

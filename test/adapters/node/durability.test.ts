@@ -12,7 +12,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { ROOT, startKiln } from "../../helpers/kiln-process.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "kiln-durable-"));
-const env = { KILN_DB_PATH: join(dir, "kiln.sqlite"), KILN_ADMIN_TOKEN: "durable-admin-token" };
+// JavaScript only: no worker starts Ruby or Python, and no spare, so each restart is quick.
+const env = { KILN_DB_PATH: join(dir, "kiln.sqlite"), KILN_ADMIN_TOKEN: "durable-admin-token", KILN_WARM_UP: "", KILN_SPARE_WORKERS: "0" };
 const children: ChildProcess[] = [];
 afterAll(() => {
   for (const c of children) c.kill("SIGKILL");

@@ -36,3 +36,14 @@ it("stops the server at start with a clear line when KILN_CACHE_DIR cannot be wr
   expect(out.status).toBe(1);
   expect(out.stderr).toMatch(/cannot prepare the runtimes in KILN_CACHE_DIR \(\/dev\/null\/cache\)/);
 });
+
+it("stops the server at start with a clear line when KILN_WARM_UP names an unknown language", () => {
+  const out = spawnSync(process.execPath, ["--import", "tsx", "src/adapters/node/main.ts"], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: "0", KILN_HOST: "127.0.0.1", KILN_WARM_UP: "rb, cobol", KILN_DB_PATH: join(cacheDir, "kiln.sqlite") },
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  expect(out.status).toBe(1);
+  expect(out.stderr).toMatch(/KILN_WARM_UP names \\"cobol\\", which is none of lua, ruby, python/);
+});
