@@ -1,0 +1,194 @@
+/**
+ * "Kiln under fire": a tenant sweeping `limits.memoryMb` must not grow the server's RSS without bound.
+ * A real server (started as `npm start` does, 2 worker threads, a modest KILN_WARM_POOL_MB) runs a
+ * small program in every language it lists, at a dozen memory caps each, twice in parallel per cap
+ * (so both workers start an instance at that cap) and twice more (the warm path). The server's RSS
+ * (/proc/<pid>/status; the worker threads are in the same process) is sampled every 100 ms and after
+ * every step, and must stay under
+ *
+ *   bound = base + KILN_WORKERS × (KILN_WARM_POOL_MB + (MAX_CAPPED_MODULES − 1) × 4 × Σ metered.wasm size) + SLACK
+ *
+ * where
+ *   - base is the RSS once the server listens: each worker has already compiled and started Ruby and
+ *     Python at the default cap and keeps those instances warm (one compiled module of each is in base);
+ *   - KILN_WARM_POOL_MB is what each worker may keep in warm Ruby/Python instances and their snapshots,
+ *     across caps (warm-pool.ts, least recently used out first);
+ *   - each worker keeps up to MAX_CAPPED_MODULES (4, prepared-runtime.ts) compiled main modules per
+ *     runtime, one per cap, so up to MAX_CAPPED_MODULES − 1 more than in base; a compiled and initialised
+ *     module costs about 3.3× its wasm bytes (Liftoff code, the hot functions again from TurboFan, V8's
+ *     copy of the bytes: measured ~125 MB for Ruby's 38 MB metered.wasm, ~50 MB for Python's 16 MB),
+ *     so 4× per module (Ruby ~150 MB, Python ~65 MB, Lua ~2 MB);
+ *   - SLACK (256 MB) covers what no setting bounds: V8 heaps, malloc arenas, Lua's per-run instances,
+ *     and QuickJS's idle instances, which are kept per cap with no overall budget (see the gap below).
+ *
+ * The sweep must exceed the warm pool's budget: with KILN_MEMORY_TEST_SERVER_WARM_POOL_MB=100000 the same test
+ * fails (each worker then keeps a Ruby instance and snapshot, ~136 MB, and its compiled module per cap).
+ */
+import type { ChildProcess } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { componentRuntimes } from "../../../runtimes/component-runtimes.ts";
+import { startKiln } from "../../helpers/kiln-process.ts";
+
+const MB = 1024 * 1024;
+const WORKERS = 2;
+/** Per worker. Fits one warm Ruby instance (~68 MB) with its snapshot, and a few Python ones, but not one per cap. */
+const WARM_POOL_MB = 192;
+/**
+ * What the server is given; the bound is still computed from WARM_POOL_MB. Checking that the test can
+ * fail: KILN_MEMORY_TEST_SERVER_WARM_POOL_MB=100000 (no effective budget) must make it fail.
+ */
+const SERVER_WARM_POOL_MB = Number(process.env.KILN_MEMORY_TEST_SERVER_WARM_POOL_MB ?? WARM_POOL_MB);
+const MAX_MEMORY_MB = 256;
+/** MAX_CAPPED_MODULES in src/engine/component/prepared-runtime.ts. */
+const MAX_CAPPED_MODULES = 4;
+/** A compiled, initialised main module costs at most this many times its wasm bytes. */
+const MODULE_FACTOR = 4;
+const SLACK_MB = 256;
+/** From the smallest cap a run may ask for (MIN_MEMORY_MB) to KILN_MAX_MEMORY_MB; Ruby's start at its minimum, 128. */
+const CAPS = [24, 40, 56, 72, 96, 112, 128, 144, 160, 192, 208, 224, 240, 256];
+const CACHE_DIR = join(process.cwd(), ".kiln/cache");
+
+/** A small allocation, and a result that depends on the input: 100,000 + n. */
+const PROGRAMS: Record<string, string> = {
+  javascript: `export default (i) => { const a = new Array(100000).fill(i.n); return a.length + a[99999]; }`,
+  typescript: `export default (i: { n: number }): number => { const a: number[] = new Array(100000).fill(i.n); return a.length + a[99999]; }`,
+  lua: `function main(i) local a = {} for k = 1, 100000 do a[k] = i.n end return #a + a[100000] end`,
+  ruby: `def main(i) = (a = Array.new(100000, i["n"])).size + a[-1]`,
+  python: `def main(i):\n    a = [i["n"]] * 100000\n    return len(a) + a[-1]`,
+};
+
+const dir = mkdtempSync(join(tmpdir(), "kiln-memory-"));
+let child: ChildProcess | undefined;
+let base = "";
+let token = "";
+
+/** The server's resident set now and its high-water mark, in bytes. */
+function rss(pid: number): { now: number; peak: number } {
+  const text = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(text)![1]) * 1024;
+  return { now: kb("VmRSS"), peak: kb("VmHWM") };
+}
+
+/** The metered main module of each component runtime in the cache (the one compiled per cap), in bytes. */
+function meteredBytes(): Record<string, number> {
+  const sizes: Record<string, number> = {};
+  for (const { language } of componentRuntimes) {
+    const folders = readdirSync(CACHE_DIR).filter((f) => f.startsWith(`${language.name}-`));
+    sizes[language.name] = Math.max(...folders.map((f) => { try { return statSync(join(CACHE_DIR, f, "metered.wasm")).size; } catch { return 0; } }));
+  }
+  return sizes;
+}
+
+beforeAll(async () => {
+  const kiln = await startKiln({
+    KILN_DB_PATH: join(dir, "kiln.sqlite"),
+    KILN_CACHE_DIR: CACHE_DIR,
+    KILN_WORKERS: String(WORKERS),
+    KILN_WARM_POOL_MB: String(SERVER_WARM_POOL_MB),
+    KILN_MAX_MEMORY_MB: String(MAX_MEMORY_MB),
+    // A loaded machine runs a just-compiled Ruby slowly (seen: 20 s for this program's first run at a new
+    // cap, with other test files on both cores); this test is about memory, not deadlines.
+    KILN_DEFAULT_TIMEOUT_MS: "60000",
+    KILN_MAX_TIMEOUT_MS: "60000",
+  });
+  child = kiln.child;
+  base = kiln.base;
+  token = kiln.token;
+});
+
+afterAll(() => {
+  child?.kill("SIGKILL");
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function run(language: string, memoryMb: number, n: number): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${base}/v1/run`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify({ language, code: PROGRAMS[language], input: { n }, limits: { memoryMb } }),
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+it("keeps the server's RSS under its documented bound while memoryMb is swept in every language", async () => {
+  const pid = child!.pid!;
+  const listed: { name: string; minMemoryMb?: number }[] = ((await (await fetch(`${base}/v1/languages`, { headers: { authorization: `Bearer ${token}` } })).json()) as any).languages;
+  // `component` runs a caller's uploaded component: not a language with a program of its own.
+  const languages = listed.filter((l) => l.name !== "component");
+  expect(languages.map((l) => l.name).sort()).toEqual(Object.keys(PROGRAMS).sort());
+
+  const start = rss(pid).now;
+  const modules = meteredBytes();
+  const modulesMb = ((MAX_CAPPED_MODULES - 1) * MODULE_FACTOR * Object.values(modules).reduce((a, b) => a + b, 0)) / MB;
+  const bound = start + (WORKERS * (WARM_POOL_MB + modulesMb) + SLACK_MB) * MB;
+  const mb = (bytes: number) => Math.round(bytes / MB);
+  const log = [`base ${mb(start)} MB; bound ${mb(bound)} MB = base + ${WORKERS} × (${WARM_POOL_MB} + ${Math.round(modulesMb)}) + ${SLACK_MB} (metered bytes ${JSON.stringify(modules)})`];
+
+  let peak = start;
+  const sampler = setInterval(() => (peak = Math.max(peak, rss(pid).now)), 100);
+  const failures: string[] = [];
+  const started = Date.now();
+  try {
+    for (const { name: language, minMemoryMb = 0 } of languages) {
+      // Below a language's minimum (Ruby: 128 MiB) a run is not refused: the engine raises the cap to it.
+      if (minMemoryMb > CAPS[0]!) {
+        const below = await run(language, CAPS[0]!, 7);
+        if (below.status !== 200 || below.body.ok !== true || below.body.result !== 100_007) failures.push(`${language} @${CAPS[0]} (below its minimum): ${JSON.stringify(below.body).slice(0, 300)}`);
+      }
+      for (const cap of CAPS.filter((c) => c >= minMemoryMb)) {
+        const t = Date.now();
+        const n = cap * 10;
+        // Two at once (one per worker: each starts an instance at this cap), then two more (warm).
+        const outs = [...(await Promise.all([run(language, cap, n), run(language, cap, n + 1)])), ...(await Promise.all([run(language, cap, n + 2), run(language, cap, n + 3)]))];
+        outs.forEach((o, k) => {
+          if (o.status !== 200 || o.body.ok !== true || o.body.result !== 100_000 + n + k) failures.push(`${language} @${cap} #${k}: ${o.status} ${JSON.stringify(o.body).slice(0, 300)}`);
+        });
+        const now = rss(pid).now;
+        peak = Math.max(peak, now);
+        log.push(`${language} @${cap}: rss ${mb(now)} MB (${Date.now() - t} ms; ${outs.map((o) => o.body.usage?.start).join(" ")})`);
+      }
+    }
+  } finally {
+    clearInterval(sampler);
+  }
+  const after = rss(pid);
+  log.push(`after ${mb(after.now)} MB, sampled peak ${mb(peak)} MB, VmHWM ${mb(after.peak)} MB, ${Date.now() - started} ms`);
+  console.log(log.join("\n"));
+
+  expect(failures).toEqual([]);
+  expect(mb(peak), log.join("\n")).toBeLessThan(mb(bound));
+  expect(mb(after.now)).toBeLessThan(mb(bound));
+}, 600_000);
+
+/**
+ * Known gap (not in the bound above): QuickJS keeps idle wasm instances per memory cap (QuickJSEngine's
+ * `#idle`, `idlePerCap` = 2 per cap and build) with no budget across caps, and an idle instance keeps
+ * every page its last run touched (up to `recycleBytes`, 32 MiB). A tenant sweeping memoryMb with a
+ * script that touches a few MB grows each worker by that much per distinct cap: measured in one engine,
+ * 8 MB touched per run over 30 caps, 2 runs at once: 60 idle instances, +486 MB; 24…256 is 233 caps.
+ * After a fix (idle instances charged to one per-worker byte budget, least recently used out first)
+ * growth stays under KILN_WORKERS × 2 builds × idlePerCap × recycleBytes. Run it with KILN_MEMORY_TEST_QUICKJS_GAP=1.
+ */
+it.runIf(process.env.KILN_MEMORY_TEST_QUICKJS_GAP)("keeps QuickJS's idle instances within a budget while memoryMb is swept (known gap)", async () => {
+  const pid = child!.pid!;
+  const code = `export default (i) => { const a = new Uint8Array(8000000); a.fill(i.n & 255); return a.length + a[7]; }`;
+  const send = async (memoryMb: number, n: number) => {
+    const res = await fetch(`${base}/v1/run`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ language: "javascript", code, input: { n }, limits: { memoryMb } }),
+    });
+    return (await res.json()) as any;
+  };
+  const before = rss(pid).now;
+  for (let cap = 24; cap <= MAX_MEMORY_MB; cap += 4) {
+    const outs = await Promise.all([0, 1, 2, 3].map((k) => send(cap, cap + k)));
+    outs.forEach((o, k) => expect(o).toMatchObject({ ok: true, result: 8_000_000 + ((cap + k) & 255) }));
+  }
+  const growth = (rss(pid).now - before) / MB;
+  console.log(`QuickJS sweep of ${(MAX_MEMORY_MB - 24) / 4 + 1} caps: RSS ${Math.round(before / MB)} → ${Math.round(before / MB + growth)} MB (+${Math.round(growth)})`);
+  expect(growth).toBeLessThan(WORKERS * 2 * 2 * 32);
+}, 300_000);
