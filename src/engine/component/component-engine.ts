@@ -167,27 +167,33 @@ export class ComponentEngine implements Engine {
         host = instance.host;
         instance.kiln.current = kiln;
         // The deadline counts from here: starting or restoring the instance was Kiln's work, not the guest's.
-        instance.host.setDeadline(Date.now() + job.limits.timeoutMs);
+        const deadline = Date.now() + job.limits.timeoutMs;
+        instance.host.setDeadline(deadline);
+        kiln.setDeadline(deadline);
         runOptions.onGuestStart?.();
         instance.fuel.value = budget;
         outcome = runtime.driver.run(instance.instance, job, { seed: Number(seed! >> 32n), reseed: () => instance.host.reseed(wasiSeed!) });
       } catch (e) {
+        // The guest stopped part-way (a trap, the deadline, exit): its instance holds no state the restore
+        // does not put back (all of memory and every global), so it is kept like any other. The pool drops
+        // an instance that grew too much (memory_exhausted does), whose output streams were closed at the
+        // cap (host-side state a restore does not reopen), or that failed in the host.
+        const ended = (outcome: RunOutcome) => ((clean = true), outcome);
         if (e instanceof OutputLimitExceeded || host?.overflowed) return trap("output_limit");
-        if (e instanceof DeadlineReached) return trap("timeout");
-        if (e instanceof WebAssembly.RuntimeError && fuelLeft() < 0n) return trap("fuel_exhausted");
-        if (nearCap()) return trap("memory_exhausted");
-        if (e instanceof GuestExit) return finish({ ok: false, error: { code: "guest_error", message: e.message } });
-        if (e instanceof RangeError || e instanceof WebAssembly.RuntimeError) return finish({ ok: false, error: { code: "guest_error", message: `${e.name}: ${e.message}` } });
+        if (e instanceof DeadlineReached) return ended(trap("timeout"));
+        if (e instanceof WebAssembly.RuntimeError && fuelLeft() < 0n) return ended(trap("fuel_exhausted"));
+        if (nearCap()) return ended(trap("memory_exhausted"));
+        if (e instanceof GuestExit) return ended(finish({ ok: false, error: { code: "guest_error", message: e.message } }));
+        if (e instanceof RangeError || e instanceof WebAssembly.RuntimeError) return ended(finish({ ok: false, error: { code: "guest_error", message: `${e.name}: ${e.message}` } }));
         throw e;
       }
       if (host!.overflowed) return trap("output_limit");
+      clean = true;
       // A guest that fails at its memory cap ran out of memory, whatever it reports (a C guest's malloc returned NULL).
       if (!outcome.ok) {
         if ("outOfMemory" in outcome || nearCap()) return trap("memory_exhausted");
-        clean = true;
         return finish({ ok: false, error: outcome.error });
       }
-      clean = true;
       if (outcome.json.length > job.limits.maxResultBytes) return finish({ ok: false, error: { code: "output_limit", message: `The result is larger than ${job.limits.maxResultBytes} bytes` } });
       const inexact = inexactInteger(outcome.json);
       if (inexact !== undefined) {

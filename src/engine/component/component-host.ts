@@ -12,7 +12,7 @@ export class ComponentHost implements Disposable {
   readonly #host: RunHost;
   readonly #job: RunJob;
   readonly #blocking: BlockingHost | undefined;
-  readonly #deadline: number;
+  #deadline: number;
   #run: BlockingRun | undefined;
 
   constructor(job: RunJob, options: { services: HostServices; blocking?: BlockingHost; deadline: number }) {
@@ -20,6 +20,11 @@ export class ComponentHost implements Disposable {
     this.#host = new RunHost({ ...job.host, services: options.services });
     this.#blocking = options.blocking;
     this.#deadline = options.deadline;
+  }
+
+  /** Moves the run's deadline (it counts from the guest's start, once the instance is ready); the blocking host's calls end by it. */
+  setDeadline(deadline: number): void {
+    this.#deadline = deadline;
   }
 
   get logs() {

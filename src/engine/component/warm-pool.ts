@@ -12,8 +12,10 @@ interface Warm {
  * initialisation. A run borrows one; after a clean run its memory and every mutable global are put
  * back from the snapshot (the pages the run wrote, or all of memory when they are not tracked or the
  * marks are not trusted; memory the run grew is zeroed: nothing of the run survives), and it waits
- * for the next run. An instance that trapped or overflowed its output, or whose memory
- * has grown more than MAX_GROWTH past the snapshot over its runs, is dropped instead. All kept
+ * for the next run, however the guest's run ended (a trap or the deadline included: memory and globals
+ * are all the state an instance has). An instance whose output overflowed (its streams are closed), whose
+ * run failed in the host, or whose memory has grown more than MAX_GROWTH past the snapshot (a run that
+ * filled its memory) is dropped instead. All kept
  * instances together, with their snapshots, stay within `maxBytes`, across runtimes and memory caps:
  * the least recently used go first (a caller sweeping `memoryMb` cannot make the pool grow without bound).
  */
@@ -60,7 +62,7 @@ export class WarmPool implements Disposable {
     return { instance, snapshot: instance.snapshot() };
   }
 
-  /** Takes an instance back after a run; `clean` says the run ended without a trap, overflow or growth. */
+  /** Takes an instance back after a run; `clean` says the guest's run ended (traps included) with its output streams open, and the host did not fail. */
   give(runtime: PreparedComponentRuntime, memoryMb: number, warm: Warm, clean: boolean): void {
     warm.instance.kiln.current = undefined;
     const idle = this.#used(key(runtime, memoryMb)) ?? [];

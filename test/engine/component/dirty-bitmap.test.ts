@@ -62,6 +62,28 @@ describe("dirty-page restores of Ruby, compared byte for byte with the snapshot"
   });
 });
 
+describe("restores after a run that stopped part-way, compared byte for byte with the snapshot", () => {
+  // Each stop leaves the instance mid-write: the restore must still put back every byte and global.
+  const stops: [string, string, string, Parameters<typeof job>[2]][] = [
+    ["ruby", "$a = []\nloop { $a << 'x' * 1000 }", "fuel_exhausted", { limits: { fuel: 300 } }],
+    ["ruby", "$a = []\nloop { $a << 'x' * 1000; sleep 0.01 }", "timeout", { limits: { timeoutMs: 300, fuel: 200_000 } }],
+    ["ruby", "def f(n) = f(n + 1)\nf(0)", "guest_error", {}],
+    ["python", "a = []\nwhile True:\n    a.append('x' * 1000)", "fuel_exhausted", { limits: { fuel: 300 } }],
+    ["python", "import time\na = []\nwhile True:\n    a.append('x' * 1000)\n    time.sleep(0.01)", "timeout", { limits: { timeoutMs: 300, fuel: 200_000 } }],
+    ["python", "import sys\nsys.exit(3)", "guest_error", {}],
+  ];
+  for (const language of ["ruby", "python"]) {
+    it(`${language}: fuel_exhausted, timeout and guest_error, each restored and not dropped`, async () => {
+      using engine = new ComponentEngine(runtimes, { blocking: new ThreadBlockingHost({ kvPath: ":memory:" }), verifyRestores: true });
+      let runs = 0;
+      for (const [lang, code, reason, options] of stops.filter(([l]) => l === language)) {
+        for (let i = 0; i < 2; i++, runs++) expect(await engine.run(job(lang, code, options)), reason).toMatchObject({ ok: false, error: { code: reason } });
+      }
+      expect(engine.poolStats).toMatchObject({ fullRestores: 0, pageRestores: runs, misses: 1 });
+    });
+  }
+});
+
 describe("dirty-page restores of Python, compared byte for byte with the snapshot", () => {
   it("module state, builtins and monkey patches", async () => {
     const code = `import builtins, json, sys\nbuiltins.leak = [1] * 1000\njson.leak = 1\nsys.modules["leak"] = sys\ndef main():\n    return hasattr(builtins, "leak")`;

@@ -59,4 +59,12 @@ describe("Ruby on the component engine", () => {
     expect(deep).toMatchObject({ ok: false, error: { code: "guest_error", message: "SystemStackError: stack level too deep", line: 1 } });
     if (!deep.ok) expect(deep.error.stack!.split("\n")).toHaveLength(22);
   });
+
+  it("counts a run's deadline from its guest's start for host calls too: a slow instance start leaves kv its whole time", async () => {
+    const grants = { kv: { namespace: "ruby-deadline" }, secrets: {} };
+    // Warm the blocking host thread first, so only the instance start (a new memory cap: Ruby initialises, over a second) comes before the calls.
+    expect(await rb("def main = Kiln::KV.set('warm', '1')", { grants })).toMatchObject({ ok: true });
+    const out = await rb("def main\n  Kiln::KV.set('k', 'v')\n  Kiln::KV.get('k')\nend", { grants, limits: { memoryMb: 200, timeoutMs: 1000 } });
+    expect(out).toMatchObject({ ok: true, result: "v", usage: { start: "fresh" } });
+  });
 });

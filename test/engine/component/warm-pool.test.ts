@@ -45,7 +45,7 @@ describe("warm instances", () => {
     expect(engine.poolStats.hits - before).toBeGreaterThanOrEqual(4);
   });
 
-  it("drops an instance that trapped or filled its memory, and serves the next run from a clean one", async () => {
+  it("serves the next run from a clean instance after a trap, a full memory or an output flood", async () => {
     expect(await run("ruby", "loop {}", { limits: { fuel: 100 } })).toMatchObject({ ok: false, error: { code: "fuel_exhausted" } });
     expect(await run("ruby", "s = 'x'\nloop { s = s * 2 }")).toMatchObject({ ok: false, error: { code: "memory_exhausted" } });
     expect(await run("ruby", "loop { puts 'la' * 100 }")).toMatchObject({ ok: false, error: { code: "output_limit" } });
