@@ -57,14 +57,19 @@ async function bootOnce(name: string): Promise<void> {
   const [command, args, env] = targets[name]!(port);
   let output = "";
   const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
-  child.stdout!.on("data", (d) => (output += d));
-  child.stderr!.on("data", (d) => (output += d));
+  let sawToken: () => void = () => {};
+  const tokenLogged = new Promise<void>((resolve) => (sawToken = resolve));
+  const collect = (d: Buffer) => {
+    output += d;
+    if (/"tenantToken":"[^"]+"/.test(output)) sawToken();
+  };
+  child.stdout!.on("data", collect);
+  child.stderr!.on("data", collect);
   children[name] = child;
   bases[name] = `http://127.0.0.1:${port}`;
   await waitHealthy(bases[name]!, child, () => output);
   // workerd builds the app on its first request, so the dev tokens appear after /healthz answered.
-  const until = Date.now() + 10_000;
-  while (!/"tenantToken":"[^"]+"/.test(output) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+  await Promise.race([tokenLogged, new Promise((r) => setTimeout(r, 10_000))]);
   const token = /"tenantToken":"([^"]+)"/.exec(output)?.[1];
   // No token of ours (or an exit) means another process answered on that port.
   if (!token || child.exitCode !== null) throw new Error(`${name} did not start: ${output}`);
