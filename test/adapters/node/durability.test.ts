@@ -35,26 +35,34 @@ describe("restart durability", () => {
     const first = await start();
     const acked = { deploys: [] as number[], writes: [] as number[], secrets: [] as number[] };
     const kvWrite = (i: number) => `import { kv } from "kiln"; export default () => kv.set("key-${i}", "value-${i}", null)`;
-    const traffic = Array.from({ length: 80 }, async (_, i) => {
-      await new Promise((r) => setTimeout(r, i * 15));
-      try {
-        if (i % 3 === 1) {
-          const res = await call(first.base, first.token, `/v1/scripts/s${i}`, "PUT", { language: "js", code: `export default () => ${i}` });
-          if (res.status === 201) acked.deploys.push(i);
-        } else if (i % 3 === 2) {
-          const res = await call(first.base, first.token, `/v1/secrets/SEC${i}`, "PUT", { value: `secret-${i}` });
-          if (res.ok) acked.secrets.push(i);
-        } else {
-          const res = await call(first.base, first.token, "/v1/run", "POST", { language: "js", code: kvWrite(i), grants: { kv: { namespace: "d" } } });
-          if (res.status === 200 && (await res.json()).ok) acked.writes.push(i);
+    // Four clients send the 80 writes one after another; the kill comes once 12 are acknowledged, while others are in flight.
+    let enoughAcked: () => void = () => {};
+    const twelve = new Promise<void>((resolve) => (enoughAcked = resolve));
+    const ack = (list: number[], i: number) => {
+      list.push(i);
+      if (acked.deploys.length + acked.writes.length + acked.secrets.length >= 12) enoughAcked();
+    };
+    let next = 0;
+    const client = async () => {
+      for (let i = next++; i < 80; i = next++) {
+        try {
+          if (i % 3 === 1) {
+            const res = await call(first.base, first.token, `/v1/scripts/s${i}`, "PUT", { language: "js", code: `export default () => ${i}` });
+            if (res.status === 201) ack(acked.deploys, i);
+          } else if (i % 3 === 2) {
+            const res = await call(first.base, first.token, `/v1/secrets/SEC${i}`, "PUT", { value: `secret-${i}` });
+            if (res.ok) ack(acked.secrets, i);
+          } else {
+            const res = await call(first.base, first.token, "/v1/run", "POST", { language: "js", code: kvWrite(i), grants: { kv: { namespace: "d" } } });
+            if (res.status === 200 && (await res.json()).ok) ack(acked.writes, i);
+          }
+        } catch {
+          return; // cut off by the kill: not acknowledged, and the server is gone
         }
-      } catch {
-        // cut off by the kill: not acknowledged
       }
-    });
-    // Kill mid-traffic: once some writes are acknowledged and others are still being sent.
-    const until = Date.now() + 20_000;
-    while (acked.deploys.length + acked.writes.length + acked.secrets.length < 12 && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+    };
+    const traffic = Array.from({ length: 4 }, client);
+    await Promise.race([twelve, Promise.all(traffic)]);
     first.child.kill("SIGKILL");
     await Promise.all(traffic);
     const total = acked.deploys.length + acked.writes.length + acked.secrets.length;
