@@ -32,8 +32,15 @@ export async function devBootstrap(platform: Platform, config: Config): Promise<
   const adminToken = config.adminToken ?? (await platform.store.getMeta("dev-admin-token"))!;
   let tenant = await platform.store.findTenantByName("dev");
   if (!tenant) {
-    tenant = { id: crypto.randomUUID(), name: "dev", grants: { httpAllow: [], kvMaxKeys: config.hostLimits.kvMaxKeys }, createdAt: Date.now() } satisfies Tenant;
-    await platform.store.createTenant(tenant);
+    const created = { id: crypto.randomUUID(), name: "dev", grants: { httpAllow: [], kvMaxKeys: config.hostLimits.kvMaxKeys }, createdAt: Date.now() } satisfies Tenant;
+    try {
+      await platform.store.createTenant(created);
+      tenant = created;
+    } catch (e) {
+      // Another node sharing the store (Redis) created it in the meantime: use that one.
+      tenant = await platform.store.findTenantByName("dev");
+      if (!tenant) throw e;
+    }
   }
   const tenantToken = await platform.authority.issue(tenant.id, { scopes: ["run", "deploy", "logs"], ttlSeconds: config.tokenTtlSeconds });
   return { adminToken, tenantToken };

@@ -1,3 +1,4 @@
+import { RequestError } from "../errors.ts";
 import type { ComponentRecord, PlatformStore, ScriptSpec, ScriptSummary, ScriptVersion, Tenant } from "./platform-store.ts";
 
 interface Script {
@@ -14,6 +15,8 @@ export class MemoryPlatformStore implements PlatformStore {
   readonly #components = new Map<string, { record: ComponentRecord; bytes: Uint8Array }>();
 
   async createTenant(tenant: Tenant) {
+    // Names are unique, as in the SQLite and Redis stores.
+    if ([...this.#tenants.values()].some((t) => t.name === tenant.name)) throw new RequestError("conflict", `A tenant named '${tenant.name}' exists`);
     this.#tenants.set(tenant.id, structuredClone(tenant));
   }
   async getTenant(id: string) {

@@ -11,6 +11,8 @@ import { hasService } from "../helpers/services.ts";
 import { SqlitePlatformStore } from "../../src/adapters/node/sqlite-platform-store.ts";
 import { MemoryPlatformStore } from "../../src/platform/memory-platform-store.ts";
 import type { PlatformStore } from "../../src/platform/platform-store.ts";
+import { loadConfig } from "../../src/config.ts";
+import { createPlatform, devBootstrap } from "../../src/platform/create-platform.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "kiln-platform-"));
 const withRedis = hasService("redis-server", "redis-server", "RedisPlatformStore tests");
@@ -83,6 +85,22 @@ for (const [name, make] of stores) {
       expect(await store.getSecrets("b")).toEqual({});
       expect(await store.deleteSecret("b", "KEY")).toBe(false);
       expect(await store.getSecrets("a")).toEqual({ KEY: "sealed-a" });
+    });
+
+    it("refuses a second tenant of the same name", async () => {
+      using store = await make();
+      await store.createTenant(tenant("a"));
+      await expect(store.createTenant({ ...tenant("b"), name: "name-a" })).rejects.toThrow();
+      expect(await store.getTenant("b")).toBeUndefined();
+    });
+
+    it("bootstraps one dev tenant when two nodes sharing the store start at once", async () => {
+      using store = await make();
+      const config = loadConfig({});
+      const nodes = await Promise.all([createPlatform({ config, store }), createPlatform({ config, store })]);
+      const [a, b] = await Promise.all(nodes.map((p) => devBootstrap(p, config)));
+      const tenantOf = async (token: string) => ((await nodes[0]!.authority.verify(`Bearer ${token}`)) as { tenantId: string }).tenantId;
+      expect(await tenantOf(a!.tenantToken)).toBe(await tenantOf(b!.tenantToken));
     });
 
     it("sets meta once", async () => {

@@ -11,6 +11,7 @@ import { QuickJSSession } from "./quickjs-session.ts";
 import { memoryDifferences } from "../component/restore-differences.ts";
 import { captureSnapshot, resetSession, restoreSnapshot } from "./quickjs-snapshot.ts";
 import { locateRandomState, readRandomState, reseedRandomState } from "./random-state.ts";
+import { IdleInstances } from "./idle-instances.ts";
 import { SnapshotCache, type SnapshotEntry } from "./snapshot-cache.ts";
 import { snapshotBuildId, snapshotKey } from "./snapshot-key.ts";
 import { SlowCode, slowEnough } from "./slow-code.ts";
@@ -29,6 +30,8 @@ export interface QuickJSEngineOptions {
   recycleBytes?: number;
   /** Idle instances kept per memory cap. Default 2. */
   idlePerCap?: number;
+  /** Bytes all idle instances may hold together, across memory caps (least recently used out first). Default 64 MiB. */
+  idleBytes?: number;
   /** Storage and network behind the WIT host interfaces. Without them kv and http are never granted. */
   services?: HostServices;
   /** A script whose top level takes at least this long is snapshotted after it. Default 2 ms; Infinity turns snapshots off. */
@@ -50,7 +53,6 @@ export interface QuickJSEngineOptions {
 
 /** A pooled session may grow this far past its snapshot before it is dropped instead of reset. */
 const MAX_GROWTH = 16 << 20;
-const idleKey = (memoryMb: number, tracked: boolean) => `${tracked ? "tracked" : "plain"}/${memoryMb}`;
 
 /**
  * Runs JavaScript and TypeScript in QuickJS compiled to WebAssembly.
@@ -68,7 +70,7 @@ export class QuickJSEngine implements Engine {
   readonly #options: Required<Omit<QuickJSEngineOptions, "snapshotModule">> & Pick<QuickJSEngineOptions, "snapshotModule">;
   #resets = { pages: 0, full: 0, count: 0 };
   readonly #slow = new SlowCode();
-  readonly #idle = new Map<string, QuickJSInstance[]>();
+  readonly #idle: IdleInstances;
   readonly #snapshots: SnapshotCache;
   readonly #typescript: TypeScriptTranspiler;
   /** Where Math.random's state sits in a context; undefined turns snapshots off (found once per engine). */
@@ -77,9 +79,10 @@ export class QuickJSEngine implements Engine {
   #disposed = false;
 
   constructor(options: QuickJSEngineOptions) {
-    this.#options = { recycleBytes: 32 << 20, idlePerCap: 2, services: {}, snapshotMinInitMs: 2, snapshotCacheBytes: 256 << 20, warmInstances: 1, verifyResets: false, typescriptCacheBytes: 8 << 20, ...options };
+    this.#options = { recycleBytes: 32 << 20, idlePerCap: 2, idleBytes: 64 << 20, services: {}, snapshotMinInitMs: 2, snapshotCacheBytes: 256 << 20, warmInstances: 1, verifyResets: false, typescriptCacheBytes: 8 << 20, ...options };
     this.#typescript = cachedTranspiler(this.#options.typescript, { maxBytes: this.#options.typescriptCacheBytes });
     this.languages = QuickJSEngine.languagesOf(options.runtime);
+    this.#idle = new IdleInstances({ perCap: this.#options.idlePerCap, maxBytes: this.#options.idleBytes, drop: (instance) => this.#drop(instance) });
     this.#snapshots = new SnapshotCache({ maxBytes: this.#options.snapshotCacheBytes, onDrop: (session) => this.#drop(session.instance) });
   }
 
@@ -253,7 +256,7 @@ export class QuickJSEngine implements Engine {
   }
 
   async #acquire(memoryMb: number, options: { tracked: boolean }): Promise<QuickJSInstance> {
-    const idle = this.#idle.get(idleKey(memoryMb, options.tracked))?.pop();
+    const idle = this.#idle.take(memoryMb, options.tracked);
     if (idle) return idle;
     const wasmModule = options.tracked ? this.#options.snapshotModule!.module : this.#options.wasmModule;
     const instance = await QuickJSInstance.create(wasmModule, { memoryMb, initialPages: this.#options.runtime.initialPages, tracked: options.tracked });
@@ -262,14 +265,8 @@ export class QuickJSEngine implements Engine {
   }
 
   #release(instance: QuickJSInstance): void {
-    const key = idleKey(instance.memoryMb, instance.tracking !== undefined);
-    const idle = this.#idle.get(key) ?? [];
-    if (!this.#disposed && instance.reusable({ recycleBytes: this.#options.recycleBytes }) && idle.length < this.#options.idlePerCap) {
-      idle.push(instance);
-      this.#idle.set(key, idle);
-      return;
-    }
-    this.#drop(instance);
+    if (!this.#disposed && instance.reusable({ recycleBytes: this.#options.recycleBytes })) this.#idle.give(instance);
+    else this.#drop(instance);
   }
 
   #drop(instance: QuickJSInstance): void {
@@ -279,7 +276,7 @@ export class QuickJSEngine implements Engine {
 
   dispose(): void {
     this.#disposed = true;
-    for (const list of this.#idle.values()) for (const instance of list.splice(0)) this.#drop(instance);
+    this.#idle.clear();
     this.#snapshots.clear();
   }
 

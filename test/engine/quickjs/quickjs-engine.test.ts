@@ -191,6 +191,18 @@ describe("limits", () => {
   });
 });
 
+describe("idle instances", () => {
+  it("keeps idle instances within one byte budget across memory caps, however many caps runs ask for", async () => {
+    using sweep = createQuickJSEngine(await quickjsWasm());
+    const code = "export default (i) => { const a = new Uint8Array(8_000_000); a.fill(i & 255); return a.length + a[7] }";
+    for (let memoryMb = 32; memoryMb < 32 + 30 * 4; memoryMb += 4) {
+      expect(await sweep.run(job("javascript", code, { input: memoryMb, limits: { memoryMb } }))).toMatchObject({ ok: true, result: 8_000_000 + (memoryMb & 255) });
+    }
+    // Each idle instance holds at least the 16 MiB QuickJS starts with: the default 64 MiB budget keeps four of the 30 caps', not 30.
+    expect(sweep.liveInstances).toBeLessThanOrEqual(4);
+  });
+});
+
 describe("isolation", () => {
   it("starts every run clean: globals, prototypes and module state do not carry over", async () => {
     await js("globalThis.leak = 1; Object.prototype.polluted = true; Array.prototype.push = () => 0; console.log = null");
