@@ -2,6 +2,7 @@
  * `npm run bench`: Kiln's benchmarks, each reported as ratios against baselines measured in the same run.
  * Results go to bench/RESULTS.md.
  */
+import { PerformanceObserver } from "node:perf_hooks";
 import { wrapLua } from "../src/engine/component/lua-wrapper.ts";
 import autocannon from "autocannon";
 import { serve } from "@hono/node-server";
@@ -44,6 +45,8 @@ import { resolveLimits } from "../src/limits/run-limits.ts";
 
 const N = Number(process.env.BENCH_N ?? 2000);
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
+/** Runs behind every p50 / p99 row of the component tables: a p99 needs a few hundred samples to mean anything. */
+const TAIL_N = Number(process.env.BENCH_TAIL_N ?? 500);
 const CODE = "export default () => 1+1";
 // The rate limiter still counts every request; its ceiling is lifted so it does not cut the measurement short.
 const config = loadConfig({ KILN_RATE_TENANT_PER_MINUTE: String(1e9), ...process.env });
@@ -54,15 +57,24 @@ function stats(samples: number[]) {
   return { n: s.length, p50: q(0.5), p99: q(0.99) };
 }
 
+/** Garbage collections as V8 reports them (start, duration), to tell what the slow samples overlapped. */
+const gcs: { start: number; duration: number }[] = [];
+new PerformanceObserver((list) => gcs.push(...list.getEntries().map((e) => ({ start: e.startTime, duration: e.duration })))).observe({ entryTypes: ["gc"] });
+
 async function time(n: number, fn: () => unknown | Promise<unknown>) {
   for (let i = 0; i < Math.min(100, n / 10); i++) await fn();
-  const samples: number[] = [];
+  const samples: { at: number; ms: number }[] = [];
   for (let i = 0; i < n; i++) {
     const t = performance.now();
     await fn();
-    samples.push(performance.now() - t);
+    samples.push({ at: t, ms: performance.now() - t });
   }
-  return stats(samples);
+  await new Promise((r) => setImmediate(r)); // the observer reports the last collections
+  const result = stats(samples.map((s) => s.ms));
+  // The samples over 5× the median, and how many of them a garbage collection ran inside.
+  const slow = samples.filter((s) => s.ms > 5 * result.p50);
+  const withGc = slow.filter((s) => gcs.some((g) => g.start < s.at + s.ms && g.start + g.duration > s.at));
+  return { ...result, slow: slow.length, slowWithGc: withGc.length };
 }
 
 const wasmModule = await loadArtifact(defaultRuntimes.quickjs.artifact);
@@ -115,7 +127,7 @@ const lua = await prepareComponentRuntime(luaRuntime, { cacheDir: config.cacheDi
 const prepareMs = performance.now() - preparedStart;
 const components = new ComponentEngine([lua]);
 const luaJob = { ...job, language: "lua", code: "function main() return 1 + 1 end" };
-const luaFresh = await time(Math.max(200, N / 10), async () => {
+const luaFresh = await time(Math.max(TAIL_N, N / 10), async () => {
   const out = await components.run(luaJob);
   if (!out.ok) throw new Error(JSON.stringify(out));
 });
@@ -173,14 +185,14 @@ const rubyCold = await time(3, async () => {
 });
 // warmInstances 0: every run starts a new instance (instantiate, ruby-init, prelude).
 const rubyEngine = new ComponentEngine([ruby], { warmInstances: 0 });
-const rubyFresh = await time(20, async () => {
+const rubyFresh = await time(TAIL_N, async () => {
   const out = await rubyEngine.run(rubyJob);
   if (!out.ok) throw new Error(JSON.stringify(out));
 });
 rubyEngine.dispose();
 // The warm pool: an initialised instance restored from its snapshot after each run.
 const rubyPooled = new ComponentEngine([ruby]);
-const rubyWarm = await time(50, async () => {
+const rubyWarm = await time(TAIL_N, async () => {
   const out = await rubyPooled.run(rubyJob);
   if (!out.ok) throw new Error(JSON.stringify(out));
 });
@@ -259,16 +271,16 @@ const pyRun = async (code: string, fuel = 10_000) => {
   if (!out.ok) throw new Error(JSON.stringify(out));
   return out;
 };
-const pyPrint = await time(100, () => pyRun("print(1+1)"));
+const pyPrint = await time(TAIL_N, () => pyRun("print(1+1)"));
 const pythonFresh = new ComponentEngine([python], { warmInstances: 0 });
-const pyFreshPrint = await time(100, async () => {
+const pyFreshPrint = await time(TAIL_N, async () => {
   const out = await pythonFresh.run({ ...job, language: "python", code: "print(1+1)" });
   if (!out.ok) throw new Error(JSON.stringify(out));
 });
 pythonFresh.dispose();
 const pyReset = await resetCost(python, "print(1+1)", 64);
-const pyImports = await time(50, () => pyRun("import json, re, datetime\nprint(json.dumps(re.findall('[0-9]+', str(datetime.date(2024, 1, 2)))))"));
-const pyEmpty = await time(20, () => pyRun("pass"));
+const pyImports = await time(TAIL_N, () => pyRun("import json, re, datetime\nprint(json.dumps(re.findall('[0-9]+', str(datetime.date(2024, 1, 2)))))"));
+const pyEmpty = await time(TAIL_N, () => pyRun("pass"));
 const FIB = "def fib(n):\n    return n if n < 2 else fib(n - 1) + fib(n - 2)\n";
 const pyFib = await time(5, () => pyRun(`${FIB}fib(25)`, 200_000));
 let nativeFibMs: number | undefined;
@@ -294,7 +306,7 @@ const coldPython: ComponentRuntimeDescriptor = {
   },
 };
 const pythonCold = new ComponentEngine([await prepareComponentRuntime(coldPython, { cacheDir: config.cacheDir })]);
-const pyCold = await time(10, async () => {
+const pyCold = await time(TAIL_N, async () => {
   const out = await pythonCold.run({ ...job, language: "python", code: "print(1+1)", limits: { ...job.limits, fuel: 200_000 } });
   if (!out.ok) throw new Error(JSON.stringify(out));
 });
@@ -305,7 +317,7 @@ const echoBytes = new Uint8Array(readFileSync(new URL("../test/fixtures/componen
 const echoId = await componentId(echoBytes);
 const callerEngine = new ComponentEngine([], { loadComponent: (bytes) => prepareCallerComponent(bytes, { cacheDir: config.cacheDir }) });
 const echoJob = { ...job, language: "component", code: "", component: { id: echoId, bytes: echoBytes }, inputJson: '{"a":1}' };
-const echoFresh = await time(Math.max(200, N / 10), async () => {
+const echoFresh = await time(Math.max(TAIL_N, N / 10), async () => {
   const out = await callerEngine.run(echoJob);
   if (!out.ok) throw new Error(JSON.stringify(out));
 });
@@ -337,6 +349,17 @@ await pool.close();
 if (run.non2xx || run.errors) throw new Error(`HTTP run had ${run.non2xx} non-2xx and ${run.errors} errors`);
 
 const ms = (x: number) => x.toFixed(3);
+const tails: [string, { n: number; p50: number; p99: number; slow: number; slowWithGc: number }][] = [
+  ["Lua, fresh instance", luaFresh],
+  ["Ruby, fresh instance", rubyFresh],
+  ["Ruby, warm pool", rubyWarm],
+  ["Python `print(1+1)`, warm pool", pyPrint],
+  ["Python, cold start", pyCold],
+  ["Python, new instance of the snapshot", pyFreshPrint],
+  ["Python, imports", pyImports],
+  ["Python, `pass`", pyEmpty],
+  ["a caller's C component, fresh instance", echoFresh],
+];
 const cpu = os.cpus()[0]?.model ?? "unknown";
 const md = `# Benchmark results
 
@@ -424,6 +447,12 @@ fib(25): wasm (metered, whole run) ${ms(pyFib.p50)} ms p50 of ${pyFib.n}; native
 
 The C fixture \`test/fixtures/components/echo.component.wasm\` (${echoBytes.length} bytes), modules compiled once, a fresh instance per run:
 p50 ${ms(echoFresh.p50)} ms, p99 ${ms(echoFresh.p99)} ms (n = ${echoFresh.n}; ${(echoFresh.p50 / kiln.p50).toFixed(2)}× a fresh QuickJS run).
+
+## Tails: p99 ÷ p50 of the component rows (goal: at most 5×)
+
+${tails
+  .map(([name, t]) => `| ${name} (n = ${t.n}) | ${ms(t.p50)} | ${ms(t.p99)} | ${(t.p99 / t.p50).toFixed(1)}× ${t.p99 / t.p50 <= 5 ? "" : "**missed**"} | ${t.slow} (${t.slowWithGc}) |`)
+  .reduce((table, row) => `${table}\n${row}`, "| row | p50 ms | p99 ms | p99 ÷ p50 | runs over 5× p50 (of them, with a GC inside) |\n|---|---|---|---|---|")}
 `;
 // The soak (bench/soak.ts, minutes long) keeps its own section; a benchmark run carries it over.
 const soak = /<!-- soak -->[\s\S]*<!-- \/soak -->\n/.exec(readFileSync(new URL("./RESULTS.md", import.meta.url), "utf8"))?.[0];
