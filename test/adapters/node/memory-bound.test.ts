@@ -1,7 +1,7 @@
 /**
  * "Kiln under fire": a tenant sweeping `limits.memoryMb` must not grow the server's RSS without bound.
  * A real server (started as `npm start` does, 2 worker threads, a modest KILN_WARM_POOL_MB) runs a
- * small program in every language it lists, at a dozen memory caps each, twice in parallel per cap
+ * small program in every language it lists, at ten memory caps each, twice in parallel per cap
  * (so both workers start an instance at that cap) and twice more (the warm path). The server's RSS
  * (/proc/<pid>/status; the worker threads are in the same process) is sampled every 100 ms and after
  * every step, and must stay under
@@ -50,7 +50,7 @@ const MAX_CAPPED_MODULES = 4;
 const MODULE_FACTOR = 4;
 const SLACK_MB = 256;
 /** From the smallest cap a run may ask for (MIN_MEMORY_MB) to KILN_MAX_MEMORY_MB; Ruby's start at its minimum, 128. */
-const CAPS = [24, 40, 56, 72, 96, 112, 128, 144, 160, 192, 208, 224, 240, 256];
+const CAPS = [24, 48, 72, 96, 128, 160, 192, 208, 240, 256];
 const CACHE_DIR = join(process.cwd(), ".kiln/cache");
 
 /** A small allocation, and a result that depends on the input: 100,000 + n. */
