@@ -43,9 +43,10 @@ async function startNode(): Promise<string> {
     KILN_JWT_KEY: "shared-jwt-key-".repeat(3),
     KILN_SECRET_KEY: "shared-secret-key-".repeat(3),
     KILN_RATE_TENANT_PER_MINUTE: "20",
-    // The nodes run only small JavaScript: one worker and no spare each keeps their start (which warms Ruby and Python) short.
+    // The nodes run only small JavaScript: one worker, no spare and no warm-up keep their start short.
     KILN_WORKERS: "1",
     KILN_SPARE_WORKERS: "0",
+    KILN_WARM_UP: "",
     KILN_DB_PATH: join(dir, "unused.sqlite"),
   });
   children.push(kiln.child);
@@ -252,10 +253,9 @@ beforeAll(async () => {
       if (attempt >= 4) throw e;
     }
   }
-  // One after the other: two dev-mode nodes starting together on an empty Redis can both try to create
-  // the `dev` tenant, and the second exits with 409 "A tenant named 'dev' exists".
-  a = await startNode();
-  b = await startNode();
+  // Together: both dev-mode nodes find no `dev` tenant on the empty Redis and try to create it; the one
+  // that loses uses the winner's (it used to exit with 409 "A tenant named 'dev' exists").
+  [a, b] = await Promise.all([startNode(), startNode()]);
   const created = await json(call(a, "/v1/tenants", { body: { name: "shared" }, as: ADMIN }));
   token = created.body.token;
 }, 120_000);
