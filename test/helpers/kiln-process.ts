@@ -25,6 +25,10 @@ export function startKiln(env: Record<string, string>): Promise<{ base: string; 
     env: { ...process.env, PORT: "0", KILN_HOST: "127.0.0.1", ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });
+  // A test that times out before the server listens never gets its child to kill: the server goes with the test process.
+  const orphan = () => child.kill("SIGKILL");
+  process.once("exit", orphan);
+  child.once("exit", () => process.off("exit", orphan));
   return new Promise((resolve, reject) => {
     let out = "";
     child.stdout!.on("data", (d) => {

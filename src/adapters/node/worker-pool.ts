@@ -186,7 +186,7 @@ export class WorkerPoolEngine implements Engine {
         spare.spare = false;
         this.#spawn({ spare: true });
         this.#dispatch();
-      } else this.#spawn({ initial: !slot.ready && options.initial });
+      } else this.#spawn({ initial: !slot.ready && !slot.killed && options.initial }); // a warm-up the watchdog stopped is not tried again
     });
     worker.on("error", (err) => serverLog("error", "worker thread error", { error: err }));
     worker.on("message", (message: WorkerReply | { ready: true }) => {
