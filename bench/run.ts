@@ -455,6 +455,6 @@ ${tails
   .reduce((table, row) => `${table}\n${row}`, "| row | p50 ms | p99 ms | p99 ÷ p50 | runs over 5× p50 (of them, with a GC inside) |\n|---|---|---|---|---|")}
 `;
 // The soak (bench/soak.ts, minutes long) keeps its own section; a benchmark run carries it over.
-const soak = /<!-- soak -->[\s\S]*<!-- \/soak -->\n/.exec(readFileSync(new URL("./RESULTS.md", import.meta.url), "utf8"))?.[0];
+const soak = readFileSync(new URL("./RESULTS.md", import.meta.url), "utf8").match(/<!-- soak [a-z-]+ -->[\s\S]*?<!-- \/soak [a-z-]+ -->\n/g)?.join("\n");
 writeFileSync(new URL("./RESULTS.md", import.meta.url), soak ? `${md.trimEnd()}\n\n${soak}` : md);
 console.log(md);

@@ -100,7 +100,7 @@ const rows = BENIGN.map(([language]) => {
 const settled = samples.filter((s) => s.at >= 60_000);
 const base = (settled[0] ?? samples[0]!).rss;
 const drift = (samples.at(-1)!.rss - base) / base;
-const section = `## Soak
+const section = `## Soak, the hostile share from ${values["hostile-tenant"] ? "a second tenant" : "the same tenant"}
 
 \`npm run soak -- --minutes ${minutes} --clients ${clients}${values["hostile-tenant"] ? " --hostile-tenant" : ""}\` on ${new Date().toISOString().slice(0, 10)}: ${stats.requests} requests (${stats.hostile} hostile, from ${values["hostile-tenant"] ? "a second tenant" : "the same tenant"}), **${stats.wrong} wrong results, ${stats.fiveXX} 5xx**, ${stats.restarts} worker restarts by the watchdog.
 RSS ${(base / 2 ** 20).toFixed(0)} MB after the first minute, ${(samples.at(-1)!.rss / 2 ** 20).toFixed(0)} MB at the end: drift ${(drift * 100).toFixed(1)}% (peak ${(Math.max(...samples.map((s) => s.rss)) / 2 ** 20).toFixed(0)} MB).
@@ -111,7 +111,10 @@ ${rows.join("\n")}
 `;
 const resultsPath = new URL("./RESULTS.md", import.meta.url);
 const results = readFileSync(resultsPath, "utf8");
-const marked = `<!-- soak -->\n${section}<!-- /soak -->\n`;
-writeFileSync(resultsPath, /<!-- soak -->[\s\S]*<!-- \/soak -->\n/.test(results) ? results.replace(/<!-- soak -->[\s\S]*<!-- \/soak -->\n/, marked) : `${results.trimEnd()}\n\n${marked}`);
+// One section per mode (the hostile share from the same tenant, or from a second one), each replaced by its own next run.
+const mode = values["hostile-tenant"] ? "second-tenant" : "same-tenant";
+const marked = `<!-- soak ${mode} -->\n${section}<!-- /soak ${mode} -->\n`;
+const existing = new RegExp(`<!-- soak ${mode} -->[\\s\\S]*<!-- /soak ${mode} -->\\n`);
+writeFileSync(resultsPath, existing.test(results) ? results.replace(existing, marked) : `${results.trimEnd()}\n\n${marked}`);
 console.log(section);
 process.exit(0);
