@@ -26,24 +26,22 @@ it("prepares a runtime again when its cached metered module is truncated, and ru
   expect(await engine.run(job("lua", "function main(i) return 7 end"))).toMatchObject({ ok: true, result: 7 });
 });
 
-it("stops the server at start with a clear line when KILN_CACHE_DIR cannot be written", () => {
+/** Starts the server as `npm start` does with `env` added; it must exit at once with status 1. */
+function startRefused(env: Record<string, string>) {
   const out = spawnSync(process.execPath, ["--import", "tsx", "src/adapters/node/main.ts"], {
     cwd: ROOT,
-    env: { ...process.env, PORT: "0", KILN_HOST: "127.0.0.1", KILN_CACHE_DIR: "/dev/null/cache", KILN_DB_PATH: join(cacheDir, "kiln.sqlite") },
+    env: { ...process.env, PORT: "0", KILN_HOST: "127.0.0.1", KILN_DB_PATH: join(cacheDir, "kiln.sqlite"), ...env },
     encoding: "utf8",
     timeout: 60_000,
   });
   expect(out.status).toBe(1);
-  expect(out.stderr).toMatch(/cannot prepare the runtimes in KILN_CACHE_DIR \(\/dev\/null\/cache\)/);
+  return out.stderr;
+}
+
+it("stops the server at start with a clear line when KILN_CACHE_DIR cannot be written", () => {
+  expect(startRefused({ KILN_CACHE_DIR: "/dev/null/cache" })).toMatch(/cannot prepare the runtimes in KILN_CACHE_DIR \(\/dev\/null\/cache\)/);
 });
 
 it("stops the server at start with a clear line when KILN_WARM_UP names an unknown language", () => {
-  const out = spawnSync(process.execPath, ["--import", "tsx", "src/adapters/node/main.ts"], {
-    cwd: ROOT,
-    env: { ...process.env, PORT: "0", KILN_HOST: "127.0.0.1", KILN_WARM_UP: "rb, cobol", KILN_DB_PATH: join(cacheDir, "kiln.sqlite") },
-    encoding: "utf8",
-    timeout: 60_000,
-  });
-  expect(out.status).toBe(1);
-  expect(out.stderr).toMatch(/KILN_WARM_UP names \\"cobol\\", which is none of lua, ruby, python/);
+  expect(startRefused({ KILN_WARM_UP: "rb, cobol" })).toMatch(/KILN_WARM_UP names \\"cobol\\", which is none of lua, ruby, python/);
 });
