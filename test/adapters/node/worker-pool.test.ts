@@ -124,6 +124,8 @@ describe("WorkerPoolEngine", () => {
     // Another tenant's identical code is its own: admitted (and stopped again).
     const other = (await h.request("/v1/tenants", { body: { name: "other-quarantine" }, as: h.adminToken })).body.token as string;
     expect((await h.request("/v1/run", { body: stuck, as: other })).body).toMatchObject({ ok: false, error: { code: "timeout" } });
+    // And the pool still serves.
+    expect((await h.post({ language: "javascript", code: "export default () => 'still serving'" })).body).toMatchObject({ ok: true, result: "still serving" });
   });
 
   it("replaces a stopped worker with a warm spare at once, and starts a new spare", async () => {
