@@ -19,7 +19,12 @@ export function createCappedMemory(memoryMb: number, options: { initialPages: nu
 
 /** True when a memory has grown so close to its cap that the instance is no longer trustworthy. */
 export function isNearCap(memory: WebAssembly.Memory, memoryMb: number): boolean {
+  return isNearCapBytes(memory.buffer.byteLength, memoryMb);
+}
+
+/** The same for a memory of `bytes` (as its guest sees it). */
+export function isNearCapBytes(bytes: number, memoryMb: number): boolean {
   const cap = memoryPages(memoryMb) * WASM_PAGE_BYTES;
   const headroom = Math.max(2 << 20, cap / 20);
-  return memory.buffer.byteLength + headroom >= cap;
+  return bytes + headroom >= cap;
 }

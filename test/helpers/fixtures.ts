@@ -12,6 +12,8 @@ import { QuickJSEngine } from "../../src/engine/quickjs/quickjs-engine.ts";
 import { componentRuntimes } from "../../runtimes/component-runtimes.ts";
 import type { ComponentRuntimeDescriptor } from "../../runtimes/component-runtime.ts";
 import { prepareComponentRuntimeFolder } from "../../src/adapters/node/prepare-component-runtime.ts";
+import { preparedFolder } from "../../src/adapters/node/prepared-folder.ts";
+import { loadPreparedRuntime } from "../../src/engine/component/prepared-runtime.ts";
 import { ThreadBlockingHost } from "../../src/adapters/node/thread-blocking-host.ts";
 import { nodeComponentCompiler, prepareCallerComponent } from "../../src/adapters/node/prepare-caller-component.ts";
 import { COMPONENT_LANGUAGE } from "../../src/engine/component/component-compiler.ts";
@@ -116,9 +118,15 @@ export async function componentRuntimesPrepared(): Promise<PreparedComponentRunt
   return (await componentRuntimeFolders()).map((p) => p.runtime);
 }
 
-/** The component engine in this process, with kv (in memory) and http served by a blocking host thread. */
-export async function componentEngine(): Promise<ComponentEngine> {
-  return new ComponentEngine(await componentRuntimesPrepared(), {
+/**
+ * The component engine in this process, with kv (in memory) and http served by a blocking host thread.
+ * `freshlyLoaded`: its runtimes loaded anew from their folders, so the first run of each compiles its module, as in a new worker.
+ */
+export async function componentEngine(options: { freshlyLoaded?: boolean } = {}): Promise<ComponentEngine> {
+  const runtimes = options.freshlyLoaded
+    ? await Promise.all((await componentRuntimeFolders()).map(({ dir }, i) => loadPreparedRuntime(componentRuntimes[i]!, preparedFolder(dir))))
+    : await componentRuntimesPrepared();
+  return new ComponentEngine(runtimes, {
     blocking: new ThreadBlockingHost({ kvPath: ":memory:" }),
     loadComponent: (bytes) => prepareCallerComponent(bytes, { cacheDir: ".kiln/cache" }),
   });

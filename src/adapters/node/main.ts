@@ -69,6 +69,7 @@ const engine = new WorkerPoolEngine({
   preparedDirs,
   warmInstances: config.warmInstances,
   warmPoolBytes: config.warmPoolBytes,
+  maxMemoryMb: config.maxima.memoryMb,
   snapshots: { ...config.snapshots, module: snapshotModule },
   // Each worker starts the kept-warm runtimes (Ruby, Python) before it serves, so no caller pays for their first start.
   warmUp: { languages: warmUpLanguages(config.warmUp), memoryMb: config.defaults.memoryMb },

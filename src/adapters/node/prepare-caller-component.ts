@@ -10,7 +10,7 @@ import { GLUE_NAME, loadPreparedRuntime, MAIN_FILE, METERED_FILE } from "../../e
 import { writePreparedFolder } from "./prepare-component-runtime.ts";
 import { preparedFolder } from "./prepared-folder.ts";
 
-const PREPARE_VERSION = "2";
+const PREPARE_VERSION = "3";
 const RUN_EXPORT = /^\s*export run: func\(input: string\) -> result<string, string>;/m;
 
 /** Checks and prepares callers' components on Node (into the runtime cache, so runs find them ready). */

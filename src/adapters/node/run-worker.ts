@@ -29,8 +29,10 @@ export interface WorkerInit {
   cacheDir: string;
   /** The prepared folders of `componentRuntimes` (checked by the main thread); without them the worker prepares them itself. */
   preparedDirs?: readonly string[];
-  /** Warm component instances per runtime and memory cap. */
+  /** Warm component instances per runtime. */
   warmInstances: number;
+  /** The declared maximum of every component main module (KILN_MAX_MEMORY_MB). */
+  maxMemoryMb?: number;
   /** Bytes the warm component instances may hold (Config.warmPoolBytes). */
   warmPoolBytes?: number;
   /** QuickJS snapshot settings (engine defaults when absent). */
@@ -39,7 +41,7 @@ export interface WorkerInit {
 export type WorkerRequest = { id: number; job: RunJob };
 export type WorkerReply = { id: number; outcome: import("../../engine/engine.ts").RunOutcome } | { id: number; hostError: string };
 
-const { wasmModule, fuel, kvPath, redisUrl, cacheDir, preparedDirs, warmInstances, warmPoolBytes, snapshots } = workerData as WorkerInit;
+const { wasmModule, fuel, kvPath, redisUrl, cacheDir, preparedDirs, warmInstances, warmPoolBytes, maxMemoryMb, snapshots } = workerData as WorkerInit;
 const fuelView = new Int32Array(fuel);
 const kv = redisUrl ? new RedisKvStore(connectRedis(redisUrl)) : new SqliteKvStore(kvPath);
 if (kv instanceof RedisKvStore) kv.redis.connect().catch(() => undefined);
@@ -56,6 +58,7 @@ const components = new ComponentEngine(runtimes, {
   loadComponent: (bytes) => prepareCallerComponent(bytes, { cacheDir }),
   warmInstances,
   warmPoolBytes,
+  maxMemoryMb,
 });
 const engines = new Map<string, Engine>([quickjs, components].flatMap((e) => e.languages.map((l) => [l.name, e] as const)));
 const port = parentPort!;

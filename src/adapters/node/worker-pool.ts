@@ -21,8 +21,10 @@ export interface WorkerPoolOptions {
   cacheDir: string;
   /** The prepared folder of each of `componentRuntimes`, in order (prepareComponentRuntimeFolder): workers load them without checking again. */
   preparedDirs?: readonly string[];
-  /** Warm component instances per runtime and memory cap, in each worker. */
+  /** Warm component instances per runtime, in each worker. */
   warmInstances?: number;
+  /** KILN_MAX_MEMORY_MB: the declared maximum of every component main module, under each run's own cap. */
+  maxMemoryMb?: number;
   /** Bytes each worker's warm component instances may hold together. */
   warmPoolBytes?: number;
   /** QuickJS snapshot settings, in each worker (see Config.snapshots), and the instrumented build snapshots run on. */
@@ -31,8 +33,8 @@ export interface WorkerPoolOptions {
   graceMs?: number;
   /**
    * Languages whose instances a new worker starts before it takes jobs (Ruby and Python: compiling
-   * their module and initialising them takes seconds), under `memoryMb` (the default cap, which the
-   * warm instances are kept for), so no caller's first run pays for it.
+   * their module and initialising them takes seconds), under `memoryMb` (the default cap; a warm
+   * instance then serves any cap its snapshot fits under), so no caller's first run pays for it.
    */
   warmUp?: { languages: readonly string[]; memoryMb: number };
   /**
@@ -159,7 +161,7 @@ export class WorkerPoolEngine implements Engine {
     // The worker publishes its fuel here; a kill reports none (see #kill), but the worker still expects it.
     const fuel = new SharedArrayBuffer(8);
     const worker = new Worker(WORKER_URL, {
-      workerData: { wasmModule: this.#options.wasmModule, fuel, kvPath: this.#options.kvPath, redisUrl: this.#options.redisUrl, cacheDir: this.#options.cacheDir, preparedDirs: this.#options.preparedDirs, warmInstances: this.#options.warmInstances ?? 1, warmPoolBytes: this.#options.warmPoolBytes, snapshots: this.#options.snapshots } satisfies WorkerInit,
+      workerData: { wasmModule: this.#options.wasmModule, fuel, kvPath: this.#options.kvPath, redisUrl: this.#options.redisUrl, cacheDir: this.#options.cacheDir, preparedDirs: this.#options.preparedDirs, warmInstances: this.#options.warmInstances ?? 1, warmPoolBytes: this.#options.warmPoolBytes, maxMemoryMb: this.#options.maxMemoryMb, snapshots: this.#options.snapshots } satisfies WorkerInit,
       stdout: false,
       stderr: false,
     });

@@ -1,6 +1,6 @@
 import type { GuestError, TrapReason } from "../../errors.ts";
 import { DisposedError } from "../../errors.ts";
-import { isNearCap } from "../../limits/memory.ts";
+import { isNearCapBytes } from "../../limits/memory.ts";
 import { trapError } from "../trap-error.ts";
 import type { Engine, LanguageInfo, RunJob, RunOptions, RunOutcome } from "../engine.ts";
 import type { HostServices } from "../../host/run-host.ts";
@@ -8,7 +8,7 @@ import type { BlockingHost } from "./blocking-host.ts";
 import { ComponentHost } from "./component-host.ts";
 import { COMPONENT_LANGUAGE } from "./component-compiler.ts";
 import type { GuestDriver } from "./guest-driver.ts";
-import { ComponentInstance } from "./component-instance.ts";
+import { ComponentInstance, guestBytes } from "./component-instance.ts";
 import { inexactInteger } from "./exact-integers.ts";
 import { WarmPool } from "./warm-pool.ts";
 import { FUEL_GLOBAL } from "./instance-globals.ts";
@@ -30,7 +30,7 @@ export interface PreparedComponentRuntime {
   language: Omit<LanguageInfo, "engine">;
   /** jco's generated `instantiate` for the component. */
   instantiate(getCoreModule: (name: string) => WebAssembly.Module, imports: object, instantiateCore: CoreInstantiate): Promise<{ run(source: string): string }>;
-  /** The main core module, metered and with its memory capped at `memoryMb`. */
+  /** The main core module, metered, its memory's declared maximum `memoryMb` (the engine's ceiling; a run's cap is CAP_GLOBAL). */
   mainModule(memoryMb: number): WebAssembly.Module;
   mainModuleName: string;
   /** The other core modules (the WASI adapter and jco's shims). */
@@ -50,7 +50,7 @@ export interface PreparedComponentRuntime {
 /**
  * Runs languages compiled to WebAssembly components (Lua so far): a fresh instance per run on a
  * per-instance WASI host with nothing open, metered by the fuel global the build pass added, with
- * memory capped in the module itself.
+ * memory capped by the cap global the same pass added (one compiled module serves every cap).
  */
 export class ComponentEngine implements Engine {
   readonly name = "component";
@@ -62,6 +62,7 @@ export class ComponentEngine implements Engine {
   /** Callers' components prepared in this process, most recently used last. */
   readonly #components = new Map<string, Promise<PreparedComponentRuntime>>();
   readonly #pool: WarmPool;
+  readonly #ceilingMb: number;
   #disposed = false;
 
   /**
@@ -80,8 +81,14 @@ export class ComponentEngine implements Engine {
       warmPoolBytes?: number;
       /** Check every warm instance byte for byte against its snapshot after it is restored (tests; slow). */
       verifyRestores?: boolean;
+      /**
+       * The largest memory cap a run may have (KILN_MAX_MEMORY_MB): the declared maximum of every main
+       * module, a hard ceiling under the per-run cap (default: 4 GiB, all a 32-bit memory can address).
+       */
+      maxMemoryMb?: number;
     } = {},
   ) {
+    this.#ceilingMb = options.maxMemoryMb ?? 4096;
     this.#pool = new WarmPool({ size: options.warmInstances ?? 1, maxBytes: options.warmPoolBytes, verify: options.verifyRestores });
     this.#services = options.services ?? {};
     this.#blocking = options.blocking;
@@ -126,11 +133,10 @@ export class ComponentEngine implements Engine {
     // A new seed for every run: the instance's WASI random source and the language's own generator.
     const [wasiSeed, seed] = crypto.getRandomValues(new BigUint64Array(2));
     const budget = BigInt(job.limits.fuel) * FUEL_UNIT;
-    const options = { memoryMb: job.limits.memoryMb, maxOutputBytes: job.limits.maxOutputBytes, fuel: budget };
+    const options = { memoryMb: job.limits.memoryMb, ceilingMb: this.#ceilingMb, maxOutputBytes: job.limits.maxOutputBytes, fuel: budget };
     let core: WebAssembly.Instance | undefined;
     let host: ComponentInstance["host"] | undefined;
     const fuelLeft = () => (core ? ((core.exports[FUEL_GLOBAL] as WebAssembly.Global).value as bigint) : budget);
-    const memory = () => core?.exports.memory as WebAssembly.Memory | undefined;
     const finish = (result: { ok: true; result: unknown } | { ok: false; error: GuestError }): RunOutcome => {
       const left = fuelLeft();
       const used = budget - (left < 0n ? 0n : left);
@@ -139,14 +145,11 @@ export class ComponentEngine implements Engine {
         stdout: host?.stdout() ?? "",
         stderr: host?.stderr() ?? "",
         logs: kiln.logs,
-        usage: { fuel: Number((used + FUEL_UNIT - 1n) / FUEL_UNIT), memoryBytes: memory()?.buffer.byteLength ?? null, wallMs: Date.now() - started, start },
+        usage: { fuel: Number((used + FUEL_UNIT - 1n) / FUEL_UNIT), memoryBytes: core ? guestBytes(core) : null, wallMs: Date.now() - started, start },
       };
     };
     const trap = (reason: TrapReason) => finish({ ok: false, error: trapError(reason, job.limits) });
-    const nearCap = () => {
-      const m = memory();
-      return m !== undefined && isNearCap(m, job.limits.memoryMb);
-    };
+    const nearCap = () => core !== undefined && isNearCapBytes(guestBytes(core), job.limits.memoryMb);
     /** A pool hit starts from a kept instance reset to its snapshot. */
     let start: "fresh" | "warm" = "fresh";
     let warm: Awaited<ReturnType<WarmPool["borrow"]>> | undefined;
@@ -166,6 +169,8 @@ export class ComponentEngine implements Engine {
         core = instance.core;
         host = instance.host;
         instance.kiln.current = kiln;
+        // A warm instance may have served another cap; a fresh one was started under this one.
+        instance.setMemoryCap(job.limits.memoryMb);
         // The deadline counts from here: starting or restoring the instance was Kiln's work, not the guest's.
         const deadline = Date.now() + job.limits.timeoutMs;
         instance.host.setDeadline(deadline);
@@ -208,7 +213,7 @@ export class ComponentEngine implements Engine {
       }
       return finish({ ok: true, result });
     } finally {
-      if (warm) this.#pool.give(runtime, job.limits.memoryMb, warm, clean);
+      if (warm) this.#pool.give(runtime, warm, clean);
     }
   }
 

@@ -1,7 +1,8 @@
 import type { PreparedComponentRuntime } from "./component-engine.ts";
 import type { ComponentHost } from "./component-host.ts";
 import { DirtyBitmap, dirtyGlobalsOf, type DirtyGlobals } from "./dirty-bitmap.ts";
-import { FUEL_GLOBAL, PAGES_GLOBAL, STATE_GLOBAL_PREFIX } from "./instance-globals.ts";
+import { memoryPages, WASM_PAGE_BYTES } from "../../limits/memory.ts";
+import { CAP_GLOBAL, FUEL_GLOBAL, PAGES_GLOBAL, STATE_GLOBAL_PREFIX } from "./instance-globals.ts";
 import { kilnImports } from "./kiln-imports.ts";
 import { createWasiHost } from "./wasi/wasi-host.ts";
 
@@ -27,7 +28,11 @@ export class ComponentInstance {
     readonly dirty: DirtyBitmap | undefined,
   ) {}
 
-  static async start(runtime: PreparedComponentRuntime, options: { memoryMb: number; maxOutputBytes: number; fuel: bigint; onCore?: (core: WebAssembly.Instance) => void }) {
+  /**
+   * `memoryMb` caps the guest's own growth (CAP_GLOBAL); `ceilingMb` is the compiled module's declared
+   * maximum, the same for every run (the server's largest cap), which the host's growth also stays under.
+   */
+  static async start(runtime: PreparedComponentRuntime, options: { memoryMb: number; ceilingMb?: number; maxOutputBytes: number; fuel: bigint; onCore?: (core: WebAssembly.Instance) => void }) {
     const host = createWasiHost({ maxOutputBytes: options.maxOutputBytes, mounts: runtime.mounts });
     const kiln: KilnBinding = { current: undefined };
     const call = (iface: string, fn: string, args: unknown[]) => {
@@ -35,7 +40,7 @@ export class ComponentInstance {
       return kiln.current.call(iface, fn, args);
     };
     const imports = { ...host.imports, ...kilnImports(call, { redact: (text) => kiln.current?.redact(text) ?? text }) };
-    const main = runtime.mainModule(options.memoryMb);
+    const main = runtime.mainModule(Math.max(options.ceilingMb ?? 0, options.memoryMb));
     let core: WebAssembly.Instance | undefined;
     const state: WebAssembly.Global[] = [];
     const tracked: DirtyGlobals[] = [];
@@ -51,6 +56,8 @@ export class ComponentInstance {
         core = inst;
         options.onCore?.(inst);
         (inst.exports[FUEL_GLOBAL] as WebAssembly.Global).value = runtime.initFuel || options.fuel;
+        const cap = inst.exports[CAP_GLOBAL] as WebAssembly.Global | undefined;
+        if (cap) cap.value = memoryPages(options.memoryMb);
       }
       return inst;
     });
@@ -60,7 +67,7 @@ export class ComponentInstance {
     const dirty = tracked.length && !untracked ? DirtyBitmap.enable(memory, tracked) : undefined;
     // The guest's view of its size (virtual-pages.ts) takes in the pages the host just grew, so its allocator never hands them out.
     const pages = core!.exports[PAGES_GLOBAL] as WebAssembly.Global | undefined;
-    if (pages) pages.value = memory.buffer.byteLength / 65_536;
+    if (pages) pages.value = memory.buffer.byteLength / WASM_PAGE_BYTES;
     return new ComponentInstance(instance, core!, state, host, kiln, dirty);
   }
 
@@ -70,6 +77,17 @@ export class ComponentInstance {
 
   get memory(): WebAssembly.Memory {
     return this.core.exports.memory as WebAssembly.Memory;
+  }
+
+  /** Caps the guest's memory for the next run: its `memory.grow` fails past `memoryMb`. */
+  setMemoryCap(memoryMb: number): void {
+    const cap = this.core.exports[CAP_GLOBAL] as WebAssembly.Global | undefined;
+    if (cap) cap.value = memoryPages(memoryMb);
+  }
+
+  /** The size of memory as the guest sees it (virtual-pages.ts), which the cap applies to. */
+  get guestBytes(): number {
+    return guestBytes(this.core);
   }
 
   /** Its state now: a copy of linear memory and the value of every state global. Dirty-page marks start over from it. */
@@ -96,6 +114,12 @@ export class ComponentInstance {
     this.state.forEach((g, i) => (g.value = snapshot.globals[i]));
     return copied;
   }
+}
+
+/** The size of a main core instance's memory as its guest sees it: the virtual page count once set, else the real size. */
+export function guestBytes(core: WebAssembly.Instance): number {
+  const pages = (core.exports[PAGES_GLOBAL] as WebAssembly.Global | undefined)?.value as number | undefined;
+  return pages ? pages * WASM_PAGE_BYTES : (core.exports.memory as WebAssembly.Memory).buffer.byteLength;
 }
 
 /** Whether a core module imports or defines a memory (and so may write one). */

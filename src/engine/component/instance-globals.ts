@@ -14,3 +14,8 @@ export const STATE_GLOBAL_PREFIX = "__kiln_g";
  * the guest first asks.
  */
 export const PAGES_GLOBAL = "__kiln_pages";
+/**
+ * The run's memory cap in pages (virtual-pages.ts): the guest's `memory.grow` fails past it. Not state:
+ * the host sets it before every run, after any restore.
+ */
+export const CAP_GLOBAL = "__kiln_cap_pages";

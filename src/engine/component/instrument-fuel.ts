@@ -1,5 +1,5 @@
 import binaryen from "binaryen";
-import { FUEL_GLOBAL, STATE_GLOBAL_PREFIX } from "./instance-globals.ts";
+import { CAP_GLOBAL, FUEL_GLOBAL, STATE_GLOBAL_PREFIX } from "./instance-globals.ts";
 import { virtualisePages } from "./virtual-pages.ts";
 
 /** memory.copy/fill: binaryen 123 insists on it beside BulkMemory (missing from its typings). */
@@ -19,10 +19,10 @@ export const SAFE_FEATURES =
 
 
 /** Exports each mutable global a module defines (imports excluded) as `__kiln_g<i>`. */
-function exportStateGlobals(mod: binaryen.Module, skip: string): void {
+function exportStateGlobals(mod: binaryen.Module, skip: readonly string[]): void {
   for (let i = 0; i < mod.getNumGlobals(); i++) {
     const info = binaryen.getGlobalInfo(mod.getGlobalByIndex(i));
-    if (info.mutable && !info.module && info.name !== skip) mod.addGlobalExport(info.name, `${STATE_GLOBAL_PREFIX}${i}`);
+    if (info.mutable && !info.module && !skip.includes(info.name)) mod.addGlobalExport(info.name, `${STATE_GLOBAL_PREFIX}${i}`);
   }
 }
 
@@ -41,7 +41,7 @@ export function exportModuleState(bytes: Uint8Array): Uint8Array {
     }
     if (mutable === 0) return bytes;
     mod.setFeatures(binaryen.Features.All);
-    exportStateGlobals(mod, "");
+    exportStateGlobals(mod, []);
     mod.setFeatures(SAFE_FEATURES);
     if (!mod.validate()) throw new Error("exportModuleState: the module does not validate");
     return new Uint8Array(mod.emitBinary());
@@ -74,7 +74,7 @@ export function instrumentFuel(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
     mod.removeFunction(logger);
     // Before the state globals are exported: the virtual page count is state, restored with the rest.
     virtualisePages(mod);
-    exportStateGlobals(mod, FUEL_GLOBAL);
+    exportStateGlobals(mod, [CAP_GLOBAL]);
     mod.addGlobal(FUEL_GLOBAL, binaryen.i64, true, mod.i64.const(0, 0));
     mod.addGlobalExport(FUEL_GLOBAL, FUEL_GLOBAL);
     const left = () => mod.global.get(FUEL_GLOBAL, binaryen.i64);

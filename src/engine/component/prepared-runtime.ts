@@ -7,12 +7,13 @@ import { luaDriver } from "./lua-driver.ts";
 import { pythonDriver } from "./python-driver.ts";
 import { rubyDriver } from "./ruby-driver.ts";
 import { patchMemoryMax } from "./patch-memory-max.ts";
+import { CAP_GLOBAL } from "./instance-globals.ts";
 import type { Mount } from "./wasi/filesystem.ts";
 
-/** Compiled main modules kept per runtime, one per memory cap, least recently used out first. */
+/** Compiled main modules kept per runtime, one per ceiling (normally one), least recently used out first. */
 const MAX_CAPPED_MODULES = 4;
 
-export const PREPARE_VERSION = "7";
+export const PREPARE_VERSION = "8";
 const DRIVERS: Record<ComponentRuntimeDescriptor["driver"], GuestDriver> = { lua: luaDriver, ruby: rubyDriver, python: pythonDriver, component: componentDriver };
 /** The name jco's files carry in a prepared folder: `runtime.js`, `runtime.core.wasm`, … */
 export const GLUE_NAME = "runtime";
@@ -46,7 +47,7 @@ export interface PreparedFolder {
 
 /**
  * Loads a runtime prepared earlier (by the Node adapter, with jco): compiles its core modules once,
- * and caps the metered main module per memory limit on demand. Runtime-agnostic: Deno and Bun load
+ * and the metered main module on first use, with its memory's maximum at the engine's ceiling. Runtime-agnostic: Deno and Bun load
  * the same folder Node wrote.
  */
 export async function loadPreparedRuntime(
@@ -71,12 +72,16 @@ export async function loadPreparedRuntime(
     instantiate,
     mainModuleName,
     modules,
-    // One compiled module per memory cap (the cap is in the module), the most recently used few kept:
-    // a caller sweeping memoryMb would otherwise make the process keep a compiled Ruby per value.
+    // A run's cap is a global (CAP_GLOBAL), so every cap shares one compiled module; its declared
+    // maximum is only the ceiling, which an engine keeps the same for every run.
     mainModule(memoryMb) {
       let module = capped.get(memoryMb);
       if (module) capped.delete(memoryMb);
-      else module = new WebAssembly.Module(patchMemoryMax(metered, memoryPages(memoryMb)));
+      else {
+        module = new WebAssembly.Module(patchMemoryMax(metered, memoryPages(memoryMb)));
+        // A module from before the cap global would run every guest up to the ceiling: refuse it.
+        if (!WebAssembly.Module.exports(module).some((e) => e.name === CAP_GLOBAL)) throw new Error(`${descriptor.language.name}: the prepared module has no memory cap global; prepare it again`);
+      }
       capped.set(memoryMb, module);
       if (capped.size > MAX_CAPPED_MODULES) capped.delete(capped.keys().next().value!);
       return module;

@@ -1,6 +1,6 @@
 import binaryen from "binaryen";
 import { expressionChildren } from "./expression-children.ts";
-import { PAGES_GLOBAL } from "./instance-globals.ts";
+import { CAP_GLOBAL, PAGES_GLOBAL } from "./instance-globals.ts";
 
 // binaryen.js's expression classes and Function.setBody are missing from its typings.
 const B = binaryen as any;
@@ -18,6 +18,10 @@ const MAX_PAGES = 65_536;
  * instance drifts a few pages a run until the pool replaces it. With it the guest sees the size it
  * had at its snapshot and grows back into those pages (zeroed by the restore, as fresh pages are).
  * The host grows memory too (the dirty bitmap's pages) and then sets PAGES_GLOBAL to the real size.
+ *
+ * The run's memory cap is CAP_GLOBAL, which the host sets before each run: `memory.grow` past it
+ * fails as it would at a memory's maximum. So one compiled module serves every cap (its declared
+ * maximum is only the server's ceiling), and a warm instance serves any cap its snapshot fits in.
  */
 export function virtualisePages(mod: binaryen.Module): void {
   if (!mod.hasMemory()) return;
@@ -30,6 +34,8 @@ export function virtualisePages(mod: binaryen.Module): void {
   }
   mod.addGlobal(PAGES_GLOBAL, i32, true, mod.i32.const(0));
   mod.addGlobalExport(PAGES_GLOBAL, PAGES_GLOBAL);
+  mod.addGlobal(CAP_GLOBAL, i32, true, mod.i32.const(MAX_PAGES));
+  mod.addGlobalExport(CAP_GLOBAL, CAP_GLOBAL);
   const pages = () => mod.global.get(PAGES_GLOBAL, i32);
   const get = (index: number) => mod.local.get(index, i32);
   // size(): the virtual size, first taken from the real one.
@@ -40,7 +46,7 @@ export function virtualisePages(mod: binaryen.Module): void {
     [],
     mod.block(null, [mod.if(mod.i32.eqz(pages()), mod.global.set(PAGES_GLOBAL, mod.memory.size())), pages()], i32),
   );
-  // grow(delta): the old virtual size, or -1; memory really grows only past its real size.
+  // grow(delta): the old virtual size, or -1 past the cap; memory really grows only past its real size.
   const [delta, old, want] = [0, 1, 2];
   mod.addFunction(
     GROW,
@@ -53,6 +59,7 @@ export function virtualisePages(mod: binaryen.Module): void {
         mod.local.set(old, mod.call(SIZE, [], i32)),
         mod.if(mod.i32.gt_u(get(delta), mod.i32.sub(mod.i32.const(MAX_PAGES), get(old))), mod.return(mod.i32.const(-1))),
         mod.local.set(want, mod.i32.add(get(old), get(delta))),
+        mod.if(mod.i32.gt_u(get(want), mod.global.get(CAP_GLOBAL, i32)), mod.return(mod.i32.const(-1))),
         mod.if(
           mod.i32.gt_u(get(want), mod.memory.size()),
           mod.if(mod.i32.eq(mod.memory.grow(mod.i32.sub(get(want), mod.memory.size())), mod.i32.const(-1)), mod.return(mod.i32.const(-1))),

@@ -1,4 +1,5 @@
 import type { PreparedComponentRuntime } from "./component-engine.ts";
+import { isNearCapBytes } from "../../limits/memory.ts";
 import { ComponentInstance, type InstanceSnapshot } from "./component-instance.ts";
 import { restoreDifferences } from "./restore-differences.ts";
 
@@ -8,16 +9,16 @@ interface Warm {
 }
 
 /**
- * Initialised instances kept per runtime and memory cap, each with the snapshot taken right after its
- * initialisation. A run borrows one; after a clean run its memory and every mutable global are put
+ * Initialised instances kept per runtime, each with the snapshot taken right after its initialisation.
+ * The memory cap is set per run (CAP_GLOBAL), so an instance serves any cap its snapshot fits under. A run borrows one; after a clean run its memory and every mutable global are put
  * back from the snapshot (the pages the run wrote, or all of memory when they are not tracked or the
  * marks are not trusted; memory the run grew is zeroed: nothing of the run survives), and it waits
  * for the next run, however the guest's run ended (a trap or the deadline included: memory and globals
  * are all the state an instance has). An instance whose output overflowed (its streams are closed), whose
  * run failed in the host, or whose memory has grown more than MAX_GROWTH past the snapshot (a run that
  * filled its memory) is dropped instead. All kept
- * instances together, with their snapshots, stay within `maxBytes`, across runtimes and memory caps:
- * the least recently used go first (a caller sweeping `memoryMb` cannot make the pool grow without bound).
+ * instances together, with their snapshots, stay within `maxBytes`, across runtimes: the least recently
+ * used go first.
  */
 export class WarmPool implements Disposable {
   readonly #idle = new Map<string, Warm[]>();
@@ -51,7 +52,10 @@ export class WarmPool implements Disposable {
   }
 
   async borrow(runtime: PreparedComponentRuntime, options: Parameters<typeof ComponentInstance.start>[1]): Promise<Warm> {
-    const idle = this.#used(key(runtime, options.memoryMb))?.pop();
+    const list = this.#used(key(runtime));
+    // The most recently kept instance whose snapshot leaves room under this run's cap.
+    const at = list?.findLastIndex((w) => !isNearCapBytes(w.snapshot.memory.length, options.memoryMb)) ?? -1;
+    const idle = at >= 0 ? list!.splice(at, 1)[0] : undefined;
     if (idle) {
       this.#hits++;
       idle.instance.host.reset({ maxOutputBytes: options.maxOutputBytes });
@@ -63,9 +67,9 @@ export class WarmPool implements Disposable {
   }
 
   /** Takes an instance back after a run; `clean` says the guest's run ended (traps included) with its output streams open, and the host did not fail. */
-  give(runtime: PreparedComponentRuntime, memoryMb: number, warm: Warm, clean: boolean): void {
+  give(runtime: PreparedComponentRuntime, warm: Warm, clean: boolean): void {
     warm.instance.kiln.current = undefined;
-    const idle = this.#used(key(runtime, memoryMb)) ?? [];
+    const idle = this.#used(key(runtime)) ?? [];
     if (!clean || idle.length >= this.#size || warm.instance.memory.buffer.byteLength > warm.snapshot.memory.length + MAX_GROWTH) return;
     const copied = warm.instance.restore(warm.snapshot);
     if (copied === undefined) this.#fullRestores++;
@@ -75,7 +79,7 @@ export class WarmPool implements Disposable {
       if (differences.length) throw new Error(`warm pool: the restored instance differs from its snapshot: ${differences.slice(0, 20).join("; ")}`);
     }
     idle.push(warm);
-    this.#idle.set(key(runtime, memoryMb), idle);
+    this.#idle.set(key(runtime), idle);
     // Least recently used keys first (Map order), oldest instance of each first.
     for (const [k, list] of this.#idle) {
       while (list.length && this.bytes > this.#maxBytes) (list.shift(), this.#evictions++);
@@ -103,4 +107,4 @@ export class WarmPool implements Disposable {
 /** Memory a pooled instance may have grown past its snapshot (pages that are zeroed and left to its allocator). */
 const MAX_GROWTH = 16 << 20;
 
-const key = (runtime: PreparedComponentRuntime, memoryMb: number) => `${runtime.language.name}/${memoryMb}`;
+const key = (runtime: PreparedComponentRuntime) => runtime.language.name;
