@@ -24,9 +24,9 @@ export const MAIN_FILE = "main.txt";
 /** A mounted file (decompressed) is stored in the prepared folder under this prefix and its name. */
 export const MOUNT_PREFIX = "mount.";
 
-/** The folder name of a runtime's prepared files: the language and a hash of everything they derive from. */
+/** The folder name of a runtime's prepared files: the language and a hash of everything they derive from (a warm runtime's modules also track dirty pages). */
 export async function preparedFolderName(descriptor: ComponentRuntimeDescriptor, artifact: Uint8Array): Promise<string> {
-  const parts = [new TextEncoder().encode(PREPARE_VERSION + descriptor.witSource), artifact];
+  const parts = [new TextEncoder().encode(PREPARE_VERSION + (descriptor.warm ? "warm" : "") + descriptor.witSource), artifact];
   const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {

@@ -1,5 +1,5 @@
 /**
- * Dirty-page restores, checked byte for byte: every warm Ruby and Python instance is compared with
+ * Dirty-page restores, checked byte for byte: every warm Lua, Ruby and Python instance is compared with
  * its snapshot (all of linear memory, every state global) after each restore (`verifyRestores`), over
  * runs that write through every path the guest and the host have.
  */
@@ -71,8 +71,11 @@ describe("restores after a run that stopped part-way, compared byte for byte wit
     ["python", "a = []\nwhile True:\n    a.append('x' * 1000)", "fuel_exhausted", { limits: { fuel: 300 } }],
     ["python", "import time\na = []\nwhile True:\n    a.append('x' * 1000)\n    time.sleep(0.01)", "timeout", { limits: { timeoutMs: 300, fuel: 200_000 } }],
     ["python", "import sys\nsys.exit(3)", "guest_error", {}],
+    ["lua", "t = {} while true do t[#t + 1] = ('x'):rep(100) end", "fuel_exhausted", { limits: { fuel: 300 } }],
+    ["lua", "local function f(n) return 1 + f(n + 1) end f(0)", "guest_error", {}],
+    ["lua", "error({code = 1})", "guest_error", {}],
   ];
-  for (const language of ["ruby", "python"]) {
+  for (const language of ["lua", "ruby", "python"]) {
     it(`${language}: fuel_exhausted, timeout and guest_error, each restored and not dropped`, async () => {
       using engine = new ComponentEngine(runtimes, { blocking: new ThreadBlockingHost({ kvPath: ":memory:" }), verifyRestores: true });
       let runs = 0;
@@ -82,6 +85,18 @@ describe("restores after a run that stopped part-way, compared byte for byte wit
       expect(engine.poolStats).toMatchObject({ fullRestores: 0, pageRestores: runs, misses: 1 });
     });
   }
+});
+
+describe("dirty-page restores of Lua, compared byte for byte with the snapshot", () => {
+  it("globals, the string library and its metatable, collected garbage", async () => {
+    const code = `leak = {} for i = 1, 10000 do leak[i] = ("x"):rep(i % 50) end\ngetmetatable("").__index.leak = function() return 1 end\nstring.leak2 = leak\ncollectgarbage()\nfunction main() return {type(leak), ("").leak ~= nil, type(string.leak2)} end`;
+    for (const out of await restoredRuns("lua", code)) expect(out).toMatchObject({ ok: true, result: ["table", true, "table"] });
+  });
+
+  it("a 2 MB input, a lot of output, host calls and errors", async () => {
+    const code = `function main(input)\n  for i = 1, 2000 do print("line", i, ("x"):rep(100)) end\n  kiln.log.write("info", "hello")\n  local ok = pcall(kiln.kv.get, "k")\n  return {#input.text, ok}\nend`;
+    for (const out of await restoredRuns("lua", code, { input: BIG_INPUT, runs: 2 })) expect(out).toMatchObject({ ok: true, result: [2 << 20, false] });
+  });
 });
 
 describe("dirty-page restores of Python, compared byte for byte with the snapshot", () => {

@@ -1,4 +1,4 @@
-/** Warm instances (Ruby, Python): restored after every run, so nothing of one run reaches the next. */
+/** Warm instances (Lua, Ruby, Python): restored after every run, so nothing of one run reaches the next. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ComponentEngine } from "../../../src/engine/component/component-engine.ts";
 import { componentEngine, job } from "../../helpers/fixtures.ts";
@@ -26,6 +26,13 @@ json.leak = 1
 def main():
     return seen`;
 
+const LUA_LEAK = `
+local seen = {type(leak), ("").leak ~= nil, string.leak == nil, math.random(1, 1000000)}
+leak = {}
+getmetatable("").__index.leak = function() return 1 end
+string.leak = 1
+function main() return seen end`;
+
 describe("warm instances", () => {
   it("reuses Ruby instances, and a run sees nothing the previous one left: globals, constants, monkey patches", async () => {
     const before = engine.poolStats.hits;
@@ -45,6 +52,18 @@ describe("warm instances", () => {
     expect(engine.poolStats.hits - before).toBeGreaterThanOrEqual(4);
   });
 
+  it("reuses Lua instances the same way", async () => {
+    const before = engine.poolStats.hits;
+    const draws = new Set<number>();
+    for (let i = 0; i < 5; i++) {
+      const out = await run("lua", LUA_LEAK);
+      expect(out).toMatchObject({ ok: true, result: ["nil", false, true, expect.any(Number)] });
+      if (out.ok) draws.add((out.result as number[])[3]!);
+    }
+    expect(engine.poolStats.hits - before).toBeGreaterThanOrEqual(4);
+    expect(draws.size).toBe(5);
+  });
+
   it("serves the next run from a clean instance after a trap, a full memory or an output flood", async () => {
     expect(await run("ruby", "loop {}", { limits: { fuel: 100 } })).toMatchObject({ ok: false, error: { code: "fuel_exhausted" } });
     expect(await run("ruby", "s = 'x'\nloop { s = s * 2 }")).toMatchObject({ ok: false, error: { code: "memory_exhausted" } });
@@ -54,7 +73,11 @@ describe("warm instances", () => {
   });
 
   it("does not grow a warm instance run after run: its restored allocator grows back into the pages earlier runs grew", async () => {
-    const allocate = { python: "def main(i):\n    return len([str(x) * 10 for x in range(20000)])", ruby: "def main(i) = Array.new(20000) { |x| x.to_s * 10 }.size" };
+    const allocate = {
+      python: "def main(i):\n    return len([str(x) * 10 for x in range(20000)])",
+      ruby: "def main(i) = Array.new(20000) { |x| x.to_s * 10 }.size",
+      lua: "function main() local t = {} for x = 1, 20000 do t[x] = tostring(x):rep(10) end return #t end",
+    };
     for (const [language, code] of Object.entries(allocate)) {
       const before = engine.poolStats.misses;
       const pages = new Set<number>();
