@@ -158,7 +158,7 @@ export class ComponentEngine implements Engine {
     try {
       try {
         let instance: ComponentInstance;
-        if (runtime.warm) {
+        if (runtime.warm && this.#pool.keeps) {
           const hits = this.#pool.stats.hits;
           warm = await this.#pool.borrow(runtime, { ...options, onCore: (c) => (core = c) });
           if (this.#pool.stats.hits > hits) start = "warm";

@@ -44,6 +44,11 @@ export class WarmPool implements Disposable {
     return { hits: this.#hits, misses: this.#misses, pageRestores: this.#pageRestores, fullRestores: this.#fullRestores, pagesCopied: this.#pagesCopied, evictions: this.#evictions, bytes: this.bytes };
   }
 
+  /** Whether instances are kept at all (`size` > 0): with none, a warm runtime starts a new instance per run, without a snapshot. */
+  get keeps(): boolean {
+    return this.#size > 0;
+  }
+
   /** Memory held by the kept instances and their snapshots. */
   get bytes(): number {
     let total = 0;

@@ -104,7 +104,8 @@ describe("warm instances turned off", () => {
     const { ComponentEngine } = await import("../../../src/engine/component/component-engine.ts");
     const { componentRuntimesPrepared } = await import("../../helpers/fixtures.ts");
     using cold = new ComponentEngine(await componentRuntimesPrepared(), { warmInstances: 0 });
-    for (let i = 0; i < 3; i++) expect(await cold.run(job("python", "def main(i):\n    return 7"))).toMatchObject({ ok: true, result: 7 });
-    expect(cold.poolStats).toMatchObject({ hits: 0, misses: 3, pageRestores: 0, fullRestores: 0 });
+    for (let i = 0; i < 3; i++) expect(await cold.run(job("python", "def main(i):\n    return 7"))).toMatchObject({ ok: true, result: 7, usage: { start: "fresh" } });
+    // The pool is not consulted: no instance is kept, and none is snapshotted.
+    expect(cold.poolStats).toMatchObject({ hits: 0, misses: 0, pageRestores: 0, fullRestores: 0, bytes: 0 });
   });
 });
