@@ -5,6 +5,10 @@ STORED (zipimport needs no zlib), sorted, with fixed timestamps and modes, so th
 Usage: python3.11 -I stdlib.py <CPython Lib dir> <output zip> [extra .py file ...]
 The extra files (the build's _sysconfigdata, Kiln's runner) go in at the top level.
 Run it with a 3.11 interpreter: the .pyc magic number must match the wasm build's (3495).
+
+Or: python3.11 -I stdlib.py --replace <input zip> <output zip> <top-level .py file ...>
+rewrites a zip this script made with those top-level modules compiled again (rebuild-snapshot.sh uses it
+to put a new kiln_runner.py into the committed zip); every other entry keeps its bytes.
 """
 import importlib.util
 import io
@@ -39,15 +43,21 @@ def main(lib, out, *extras):
     entries = {}
     for rel in sorted(sources):
         with open(sources[rel], "rb") as f:
-            source = f.read()
-        code = compile(source, PREFIX + "/" + rel, "exec", dont_inherit=True, optimize=0)
-        data = importlib._bootstrap_external._code_to_hash_pyc(
-            code, importlib.util.source_hash(source), checked=False)
-        entries[rel + "c"] = bytes(data)
+            entries[rel + "c"] = pyc(rel, f.read())
         parts = rel.split("/")[:-1]
         for i in range(1, len(parts) + 1):
             entries.setdefault("/".join(parts[:i]) + "/", None)
+    write_zip(entries, out)
 
+
+def pyc(rel, source):
+    """The unchecked-hash .pyc of `source`, whose code objects name /kiln/python311.zip/<rel>."""
+    code = compile(source, PREFIX + "/" + rel, "exec", dont_inherit=True, optimize=0)
+    return bytes(importlib._bootstrap_external._code_to_hash_pyc(code, importlib.util.source_hash(source), checked=False))
+
+
+def write_zip(entries, out):
+    """Writes {name: bytes, or None for a directory} as the zip, sorted, with fixed dates and modes."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_STORED) as z:
         for name in sorted(entries):
@@ -61,5 +71,23 @@ def main(lib, out, *extras):
     print(f"{out}: {len(entries)} entries, {len(buf.getvalue())} bytes")
 
 
+def replace(zip_in, out, *files):
+    """`zip_in` with the top-level modules `files` compiled again; the zip must have held each of them."""
+    if sys.version_info[:2] != (3, 11):
+        sys.exit("stdlib.py: needs Python 3.11, this is " + sys.version)
+    with zipfile.ZipFile(zip_in) as z:
+        entries = {info.filename: None if info.is_dir() else z.read(info) for info in z.infolist()}
+    for path in files:
+        rel = os.path.basename(path)
+        if rel + "c" not in entries:
+            sys.exit(f"stdlib.py: {zip_in} has no {rel}c to replace")
+        with open(path, "rb") as f:
+            entries[rel + "c"] = pyc(rel, f.read())
+    write_zip(entries, out)
+
+
 if __name__ == "__main__":
-    main(*sys.argv[1:])
+    if sys.argv[1:2] == ["--replace"]:
+        replace(*sys.argv[2:])
+    else:
+        main(*sys.argv[1:])
