@@ -12,6 +12,8 @@
  * stderr), initialising on first use.
  * Imports: WASI preview 1, and `call` from kiln:runtime/host@0.1.0 (see kiln_call below).
  */
+#include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,10 +42,17 @@ static int safe_load(lua_State *s) {
 /*
  * io.write(...) and io.stdout:write(...) to stdout, io.stderr:write(...) to stderr; no files. The
  * two file objects are plain tables whose methods check `self`; write returns the file, as stock
- * Lua's does, so calls chain. flush and io.flush flush the C buffer.
+ * Lua's does, so calls chain. flush and io.flush flush the C buffer. As stock liolib's g_write, a
+ * number is written with LUA_INTEGER_FMT or LUA_NUMBER_FMT ("%.14g": 1.0 is "1"), not as tostring
+ * writes it, and anything else must be a string.
  */
 static int write_to(lua_State *s, FILE *f, int first) {
   for (int i = first; i <= lua_gettop(s); i++) {
+    if (lua_type(s, i) == LUA_TNUMBER) {
+      if (lua_isinteger(s, i)) fprintf(f, LUA_INTEGER_FMT, (LUAI_UACINT)lua_tointeger(s, i));
+      else fprintf(f, LUA_NUMBER_FMT, (LUAI_UACNUMBER)lua_tonumber(s, i));
+      continue;
+    }
     size_t n;
     const char *text = luaL_checklstring(s, i, &n);
     fwrite(text, 1, n, f);
@@ -107,8 +116,85 @@ static void push_file(lua_State *s, lua_CFunction write, lua_CFunction flush) {
   lua_setfield(s, -2, "flush");
 }
 
+/*
+ * os.time([table]). Without a table, the clock's time. With one, stock loslib's os_time under TZ=UTC
+ * (Kiln's clock is UTC): the same fields, defaults (hour 12, min and sec 0; year, month and day
+ * required), checks and messages, the fields normalised in place (month = 13 is January of the next
+ * year; yday, wday and isdst = false are set), and the date converted as UTC with timegm. As glibc's
+ * mktime does in a zone without daylight saving time, isdst = true means the fields are an hour ahead
+ * of UTC: the result is an hour earlier. getfield, getboolfield, setfield and setallfields are stock.
+ */
+static int getfield(lua_State *s, const char *key, int d, int delta) {
+  int isnum;
+  int t = lua_getfield(s, -1, key);
+  lua_Integer res = lua_tointegerx(s, -1, &isnum);
+  if (!isnum) {
+    if (t != LUA_TNIL) return luaL_error(s, "field '%s' is not an integer", key);
+    else if (d < 0) return luaL_error(s, "field '%s' missing in date table", key);
+    res = d;
+  } else {
+    if (!(res >= 0 ? (lua_Unsigned)res <= (lua_Unsigned)INT_MAX + delta : (lua_Integer)INT_MIN + delta <= res))
+      return luaL_error(s, "field '%s' is out-of-bound", key);
+    res -= delta;
+  }
+  lua_pop(s, 1);
+  return (int)res;
+}
+
+static int getboolfield(lua_State *s, const char *key) {
+  int res = (lua_getfield(s, -1, key) == LUA_TNIL) ? -1 : lua_toboolean(s, -1);
+  lua_pop(s, 1);
+  return res;
+}
+
+static void setfield(lua_State *s, const char *key, int value, int delta) {
+  lua_pushinteger(s, (lua_Integer)value + delta);
+  lua_setfield(s, -2, key);
+}
+
+static void setallfields(lua_State *s, struct tm *stm) {
+  setfield(s, "year", stm->tm_year, 1900);
+  setfield(s, "month", stm->tm_mon, 1);
+  setfield(s, "day", stm->tm_mday, 0);
+  setfield(s, "hour", stm->tm_hour, 0);
+  setfield(s, "min", stm->tm_min, 0);
+  setfield(s, "sec", stm->tm_sec, 0);
+  setfield(s, "yday", stm->tm_yday, 1);
+  setfield(s, "wday", stm->tm_wday, 1);
+  if (stm->tm_isdst >= 0) {
+    lua_pushboolean(s, stm->tm_isdst);
+    lua_setfield(s, -2, "isdst");
+  }
+}
+
 static int os_time(lua_State *s) {
-  lua_pushinteger(s, (lua_Integer)time(NULL));
+  time_t t;
+  if (lua_isnoneornil(s, 1)) {
+    t = time(NULL);
+  } else {
+    struct tm ts;
+    memset(&ts, 0, sizeof ts);
+    luaL_checktype(s, 1, LUA_TTABLE);
+    lua_settop(s, 1);
+    ts.tm_year = getfield(s, "year", -1, 1900);
+    ts.tm_mon = getfield(s, "month", -1, 1);
+    ts.tm_mday = getfield(s, "day", -1, 0);
+    ts.tm_hour = getfield(s, "hour", 12, 0);
+    ts.tm_min = getfield(s, "min", 0, 0);
+    ts.tm_sec = getfield(s, "sec", 0, 0);
+    ts.tm_isdst = getboolfield(s, "isdst");
+    int ahead = ts.tm_isdst > 0;
+    errno = 0;
+    t = timegm(&ts); /* normalises ts, with tm_isdst 0; leaves it as it was if the date is out of range */
+    if (ahead && !(t == (time_t)-1 && errno != 0)) {
+      t -= 3600;
+      if (gmtime_r(&t, &ts) == NULL) t = (time_t)-1;
+    }
+    setallfields(s, &ts);
+  }
+  if (t != (time_t)(lua_Integer)t || t == (time_t)-1)
+    return luaL_error(s, "time result cannot be represented in this installation");
+  lua_pushinteger(s, (lua_Integer)t);
   return 1;
 }
 
@@ -186,6 +272,19 @@ static const luaL_Reg libs[] = {
   {LUA_STRLIBNAME, luaopen_string}, {LUA_MATHLIBNAME, luaopen_math}, {LUA_UTF8LIBNAME, luaopen_utf8}, {NULL, NULL},
 };
 
+/*
+ * Pops the library table on the top of the stack into global `name` and into the registry's loaded
+ * table, as luaL_requiref does for the standard libraries: an argument error in a function called
+ * without a name (e.g. by pcall) names it "os.time" or "io.write", as stock Lua does, instead of "?".
+ */
+static void register_library(lua_State *s, const char *name) {
+  luaL_getsubtable(s, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+  lua_pushvalue(s, -2);
+  lua_setfield(s, -2, name);
+  lua_pop(s, 1);
+  lua_setglobal(s, name);
+}
+
 static int setup(lua_State *s) {
   for (const luaL_Reg *lib = libs; lib->func; lib++) {
     luaL_requiref(s, lib->name, lib->func, 1);
@@ -203,7 +302,7 @@ static int setup(lua_State *s) {
   lua_setfield(s, -2, "time");
   lua_pushcfunction(s, os_clock);
   lua_setfield(s, -2, "clock");
-  lua_setglobal(s, "os");
+  register_library(s, "os");
   lua_createtable(s, 0, 4);
   push_file(s, stdout_write, stdout_flush);
   lua_pushvalue(s, -1);
@@ -215,7 +314,7 @@ static int setup(lua_State *s) {
   lua_setfield(s, -2, "stdout");
   push_file(s, stderr_write, stderr_flush);
   lua_setfield(s, -2, "stderr");
-  lua_setglobal(s, "io");
+  register_library(s, "io");
   lua_pushcfunction(s, kiln_call);
   lua_setglobal(s, "__kiln_call");
   lua_pushcfunction(s, kiln_where);
