@@ -11,8 +11,8 @@ export interface Described {
   column?: number;
 }
 
-/** Where errors point: the name the script was evaluated under, and the way back to the caller's source. */
-export type ErrorSource = Pick<PreparedSource, "fileName" | "positions">;
+/** Where errors point: the name the script was evaluated under, the way back to the caller's source, and the code evaluated. */
+export type ErrorSource = Pick<PreparedSource, "fileName" | "positions"> & { code?: string };
 
 /** One line of a QuickJS stack: `    at f (file:2:7)`, `    at file:2:7`, or `    at parse (native)`. */
 const FRAME = /^(\s*at (?:.*? \()?)([^\s()]+):(\d+):(\d+)(\)?)\s*$/;
@@ -20,12 +20,28 @@ const FRAME = /^(\s*at (?:.*? \()?)([^\s()]+):(\d+):(\d+)(\)?)\s*$/;
 /**
  * A SyntaxError raised while parsing the script itself: every frame of its stack is a bare
  * `<script>:line:col` location. Runtime SyntaxErrors (JSON.parse, eval) have a calling frame.
+ * Linking a module is part of it: an export clause that names no binding (`export { a }`) is an
+ * early error, which QuickJS raises with no frame at all.
  */
 export function isParseError(d: Described, scriptName: string): boolean {
-  if (d.name !== "SyntaxError" || !d.stack) return false;
+  if (d.name !== "SyntaxError") return false;
+  if (!d.stack?.trim()) return UNBOUND_EXPORT.test(d.message);
   const frames = d.stack.split("\n").filter((line) => line.trim());
   const bare = new RegExp(`^\\s*at ${scriptName.replace(/\./g, "\\.")}:\\d+:\\d+$`);
   return frames.length > 0 && frames.every((line) => bare.test(line));
+}
+
+/** QuickJS's message when a module's export clause names a binding it does not have. */
+const UNBOUND_EXPORT = /^exported variable '([^']*)' does not exist$/;
+
+/** Where the export clause naming `name` is in `code` (1-based), for an early error QuickJS reports without a position. */
+function exportClauseOf(code: string, name: string): Position | undefined {
+  const escaped = name.replace(/[$]/g, "\\$");
+  const clause = new RegExp(`\\bexport\\s*\\{[^}]*?(?<![\\w$])${escaped}(?![\\w$])`, "g");
+  const found = clause.exec(code);
+  if (!found) return undefined;
+  const before = code.slice(0, found.index).split("\n");
+  return { line: before.length, column: before.at(-1)!.length + 1 };
 }
 
 /** A position in the evaluated code as the caller sees it: mapped to their source where it was transpiled. */
@@ -68,7 +84,14 @@ export function guestErrorFrom(d: Described, source: ErrorSource): GuestError {
   const message = d.name ? `${d.name}: ${d.message}` : d.message;
   if (isParseError(d, source.fileName)) {
     const where = /:(\d+):(\d+)/.exec(d.stack ?? "");
-    const reported = where ? { line: Number(where[1]), column: Number(where[2]) } : d.line !== undefined ? { line: d.line, column: 0 } : undefined;
+    const unbound = UNBOUND_EXPORT.exec(d.message);
+    const reported = where
+      ? { line: Number(where[1]), column: Number(where[2]) }
+      : d.line !== undefined
+        ? { line: d.line, column: 0 }
+        : unbound && source.code !== undefined
+          ? exportClauseOf(source.code, unbound[1]!)
+          : undefined;
     const at = reported && toSource(source, reported);
     if (!at) return { code: "syntax_error", message };
     const column = at.column || undefined;

@@ -142,6 +142,17 @@ describe("results and errors", () => {
     expect(await js("JSON.parse('{')")).toMatchObject({ ok: false, error: { code: "guest_error" } });
   });
 
+  it("treats an export clause naming no binding as the early error it is: a syntax_error at its line", async () => {
+    expect(await js("const b = 1;\nexport { a };")).toMatchObject({
+      ok: false,
+      error: { code: "syntax_error", message: "SyntaxError: exported variable 'a' does not exist (line 2, column 1)", line: 2, column: 1 },
+    });
+    expect(await js("export default () => 1;\n  export { x as y, $z };")).toMatchObject({ ok: false, error: { code: "syntax_error", line: 2, column: 3 } });
+    // A binding that exists is exported; a SyntaxError the script throws itself at run time stays its own.
+    expect(await js("let x = 1;\nexport { x as default }")).toMatchObject({ ok: true, result: 1 });
+    expect(await js("export default () => { throw new SyntaxError(\"exported variable 'a' does not exist\") }")).toMatchObject({ ok: false, error: { code: "guest_error" } });
+  });
+
   it("gives a TypeScript syntax error its line and treats type errors as fine", async () => {
     const bad = await engine.run(job("typescript", "let a: number = 1\nlet b: = 2"));
     expect(bad).toMatchObject({ ok: false, error: { code: "syntax_error", line: 2 } });
