@@ -29,6 +29,11 @@ src="$work/lua-5.4.4/src"
 LUAI_MAXSTACK="${LUAI_MAXSTACK_OVERRIDE:-100000}"
 sed -i "s/^#define LUAI_MAXSTACK\t\t1000000\$/#define LUAI_MAXSTACK\t\t$LUAI_MAXSTACK/" "$src/luaconf.h"
 grep -q "^#define LUAI_MAXSTACK.*[^0-9]$LUAI_MAXSTACK\$" "$src/luaconf.h"
+# No bytecode: the one place a binary chunk is loaded checks the mode "t" instead of the caller's, so every load
+# (load() with any mode, luaL_loadbufferx) refuses one with "attempt to load a binary chunk (mode is 't')", and
+# load() keeps stock behaviour otherwise (mode "b" refuses a text chunk as stock does).
+sed -i 's/^    checkmode(L, p->mode, "binary");$/    checkmode(L, "t", "binary");/' "$src/ldo.c"
+grep -q '^    checkmode(L, "t", "binary");$' "$src/ldo.c"
 
 # A clean sysroot: --sysroot=/usr would leak the host's headers into the wasm build.
 sysroot="$work/sysroot"

@@ -3,7 +3,8 @@
  * coroutine, table, string, math and utf8, plus os.time and os.clock, and io.write / io.flush /
  * io.stdout / io.stderr (write and flush only; no files), plus two globals for the wrapper Kiln runs
  * around a script, which captures them and removes them: __kiln_call(name, args) -> ok, text for Kiln's
- * host functions, and __kiln_where() for its message handler. Chunks load as text only, never bytecode.
+ * host functions, and __kiln_where() for its message handler. Chunks load as text only, never bytecode
+ * (build.sh patches ldo.c so that a binary chunk is refused whatever the mode).
  * Output goes to WASI stdout/stderr. build.sh lowers LUAI_MAXSTACK, so deep recursion is a "stack
  * overflow" error long before it fills memory.
  *
@@ -27,17 +28,6 @@
 
 static lua_State *L;
 
-static int safe_load(lua_State *s) {
-  /* load(chunk [, name [, mode [, env]]]) with mode forced to "t"; an absent env stays absent. */
-  int n = lua_gettop(s) < 3 ? 3 : lua_gettop(s);
-  lua_settop(s, n);
-  lua_pushliteral(s, "t");
-  lua_replace(s, 3);
-  lua_pushvalue(s, lua_upvalueindex(1));
-  lua_insert(s, 1);
-  lua_call(s, n, LUA_MULTRET);
-  return lua_gettop(s);
-}
 
 /*
  * io.write(...) and io.stdout:write(...) to stdout, io.stderr:write(...) to stderr; no files. The
@@ -294,9 +284,6 @@ static int setup(lua_State *s) {
   lua_setglobal(s, "dofile");
   lua_pushnil(s);
   lua_setglobal(s, "loadfile");
-  lua_getglobal(s, "load");
-  lua_pushcclosure(s, safe_load, 1);
-  lua_setglobal(s, "load");
   lua_createtable(s, 0, 2);
   lua_pushcfunction(s, os_time);
   lua_setfield(s, -2, "time");
