@@ -97,7 +97,19 @@ print(1e15, 1e16, 1e100, 0.1, -0.0, 1/zero, -1/zero, 3.0, -3.0, 1e-7, 2^-1074, 1
 print(2^53, 2^63, 1e14 + 0.5, 0.1 + 0.2, 100 / 3, 1/3, 2/3, 5e-324, 1.7976931348623157e308)
 local nan = zero / zero
 print(nan ~= nan, nan == nan, math.type(nan), string.format("%.1f", 0.05), 12345678901234567890)
-print(tostring(1e15) == "1e+15", math.huge // 1, -math.huge % 2)`,
+print(tostring(1e15) == "1e+15", math.huge // 1, -math.huge % 2)
+print(nan, -nan, math.huge - math.huge, string.format("%f %g %.3f", nan, -nan, nan), tostring(nan), math.fmod(1, 0.0))`,
+
+  "error levels and positions through nested calls": String.raw`
+local function lvl(n) error("at level " .. n, n) end
+local function mid(n) lvl(n) end
+for n = 0, 4 do print(pcall(mid, n)) end
+print(pcall(error, "top", 1), pcall(error, "top", 2), pcall(error, "top", 3))
+local ok, e = pcall(function () local x = {} .. "" end) print(ok, e)
+print(select(2, pcall(string.rep, "x", -1, {})))
+print(select(2, pcall(("x").format, "%d", "x")))
+print(select(2, pcall(math.tointeger)))
+print(json_null, encode, input, main, call, describe, handler, failure)`,
 
   "string.rep, sub, len, upper, lower, reverse": String.raw`
 print(string.rep("ab", 3), string.rep("ab", 3, ","), string.rep("x", 0), string.rep("x", -1), ("-"):rep(5))
