@@ -1,13 +1,15 @@
 """Kiln's runner for Python scripts, preloaded in the Wizer snapshot so a run only calls it.
 
 `run(code, input_json, seed, evaluate_only=False)` installs a fresh `kiln` module (Kiln's host over
-`_kiln.call`), reseeds `random`, compiles the script under the file name `script` in a fresh
-`__main__` namespace, calls `main(input)` if the script defines it (unless `evaluate_only`: a
+`_kiln.call`), reseeds `random`, sets the recursion limit to CPython's default (1000), compiles the
+script under the file name `script` and runs it as a fresh module `__main__` (sys.modules["__main__"]
+for the run) whose namespace starts as `python3.11 script` would make it, calls `main(input)` if the script defines it (unless `evaluate_only`: a
 deploy-time check runs the top level only), and returns a JSON envelope: `{"ok":true,"result":...}`
 or `{"ok":false,"kind":"syntax"|"guest"|"memory","message":...,"line":...,"column":...}`.
 Tracebacks show the script's own frames only; `line` and `column` (1-based, in characters) say
 where in the script.
 """
+import builtins
 import json
 import linecache
 import os
@@ -16,10 +18,14 @@ import random
 import sys
 import traceback
 import types
+from importlib.machinery import SourceFileLoader
 
 import _kiln
 
-SCRIPT = "script"
+SCRIPT = "script"  # the script's file name: its code's co_filename, its __file__, what tracebacks show
+# CPython's default recursion limit; a WASI build starts at 600. Its C stack (2 MiB) and the Python frames
+# on the heap hold 1000 levels; the host's own stack must too (RECIPE.md, "Deep recursion").
+RECURSION_LIMIT = 1000
 
 # Bound once, in the snapshot: a script that replaces json.dumps or _kiln.call changes only what it sees.
 _dumps = json.dumps
@@ -244,10 +250,26 @@ def _null_byte_failure(code, lines):
     return _dumps({"ok": False, "kind": "syntax", "message": "SyntaxError: source code string cannot contain null bytes", "line": line, "column": column})
 
 
+def _main_module():
+    """A new module `__main__` for the script, its namespace as `python3.11 script` starts it: `__name__`,
+    `__doc__` (None until a docstring sets it), `__package__` and `__spec__` None, a SourceFileLoader,
+    `__annotations__` {}, the builtins module, `__file__` and `__cached__` None, in CPython's order."""
+    module = types.ModuleType("__main__")
+    namespace = module.__dict__
+    namespace["__loader__"] = SourceFileLoader("__main__", SCRIPT)
+    namespace["__annotations__"] = {}
+    namespace["__builtins__"] = builtins
+    namespace["__file__"] = SCRIPT
+    namespace["__cached__"] = None
+    return module
+
+
 def run(code, input_json, seed, evaluate_only=False):
     """Runs one script; returns the JSON envelope as text."""
     sys.modules["kiln"] = _kiln_module()
     random.seed(seed)
+    sys.setrecursionlimit(RECURSION_LIMIT)
+    outer_main = sys.modules.get("__main__")
     lines = _source_lines(code)
     # The script's source for tracebacks (and inspect); mtime None: checkcache leaves it alone.
     linecache.cache[SCRIPT] = (len(code), None, lines, SCRIPT)
@@ -265,7 +287,10 @@ def run(code, input_json, seed, evaluate_only=False):
         except (MemoryError, RecursionError):
             # CPython's parser gives up on deeply nested source with these; it is the source's fault, not memory.
             return _dumps({"ok": False, "kind": "syntax", "message": "SyntaxError: the script is nested too deeply to parse", "line": None})
-        namespace = {"__name__": "__main__", "__builtins__": __builtins__}
+        module = _main_module()
+        namespace = module.__dict__
+        # As for a script CPython runs: pickle, dataclasses and typing find its names in sys.modules.
+        sys.modules["__main__"] = module
         exec(compiled, namespace)
         result = None
         main = namespace.get("main")
@@ -286,4 +311,6 @@ def run(code, input_json, seed, evaluate_only=False):
         return _guest_failure(e, lines)
     finally:
         linecache.cache.pop(SCRIPT, None)
+        if outer_main is not None:
+            sys.modules["__main__"] = outer_main
         _flush()
