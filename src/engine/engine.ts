@@ -4,6 +4,9 @@ import type { HostLimits } from "../host/host-limits.ts";
 import type { LogEntry } from "../host/log.ts";
 import type { RunLimits } from "../limits/run-limits.ts";
 
+/** How a JavaScript or TypeScript source is evaluated: as an ES module, or as a classic script. */
+export type SourceType = "module" | "script";
+
 /** One run: code in a canonical language, its JSON input, and effective limits. */
 export interface RunJob {
   /** Canonical language name (aliases are resolved before a job reaches an engine). */
@@ -21,6 +24,8 @@ export interface RunJob {
   component?: { id: string; bytes: Uint8Array };
   /** Only evaluate the top level (a deploy-time check): no entry point is called; the result is null. */
   evaluateOnly?: boolean;
+  /** Module or script, as the caller said (only for a language whose `sourceTypes` has it); absent: the engine tells from the code. */
+  sourceType?: SourceType;
   /** Who the run is for (the tenant): an engine that queues runs serves owners in turns. */
   owner?: string;
 }
@@ -57,6 +62,8 @@ export interface LanguageInfo {
   engine: string;
   /** The smallest memory cap the language starts under (runs asking for less get this much). */
   minMemoryMb?: number;
+  /** The values a request's `type` may take for this language (JavaScript and TypeScript: module or script). */
+  sourceTypes?: readonly SourceType[];
 }
 
 export interface RunOptions {

@@ -2,6 +2,7 @@ import type { Config } from "../config.ts";
 import { RequestError } from "../errors.ts";
 import { parseRequestedGrants, type RequestedGrants } from "../host/grants.ts";
 import type { RequestedLimits } from "../limits/run-limits.ts";
+import type { LanguageInfo, SourceType } from "../engine/engine.ts";
 import { utf8Length } from "../limits/output.ts";
 
 /** A validated `POST /v1/run` body. */
@@ -11,6 +12,8 @@ export interface RunRequest {
   inputJson: string;
   limits?: RequestedLimits;
   grants: RequestedGrants;
+  /** Module or script (JavaScript and TypeScript); absent: told from the code. */
+  type?: SourceType;
 }
 
 const LIMIT_KEYS = ["fuel", "memoryMb", "timeoutMs"] as const;
@@ -55,7 +58,7 @@ export function parseRunRequest(text: string, config: Config): RunRequest | Comp
 
 /** The fields a run and a deploy share: `{language, code, grants?, limits?}`. */
 export function parseScriptFields(body: Record<string, unknown>, config: Config): Omit<RunRequest, "inputJson"> {
-  const { language, code, limits, grants } = body;
+  const { language, code, limits, grants, type } = body;
   if (typeof language !== "string" || language === "") {
     throw new RequestError("invalid_request", "'language' is required and must be a non-empty string");
   }
@@ -66,7 +69,15 @@ export function parseScriptFields(body: Record<string, unknown>, config: Config)
   if (utf8Length(code) > config.maxCodeBytes) {
     throw new RequestError("payload_too_large", `'code' is larger than ${config.maxCodeBytes} bytes`);
   }
-  return { language, code, limits: parseLimits(limits), grants: parseRequestedGrants(grants) };
+  if (type !== undefined && type !== "module" && type !== "script") throw new RequestError("invalid_request", "'type' must be \"module\" or \"script\"");
+  return { language, code, limits: parseLimits(limits), grants: parseRequestedGrants(grants), ...(type !== undefined && { type }) };
+}
+
+/** A request's `type` for the language it names: refused where the language takes none. */
+export function sourceTypeFor(type: SourceType | undefined, info: LanguageInfo): { sourceType?: SourceType } {
+  if (type === undefined) return {};
+  if (!info.sourceTypes?.includes(type)) throw new RequestError("invalid_request", `'type' does not apply to ${info.name}`);
+  return { sourceType: type };
 }
 
 /** How deeply a run's input may nest: deeper than any guest's JSON parser goes (Python's stops near 1000). */

@@ -6,6 +6,7 @@
  */
 import type { RequestedGrants } from "../host/grants.ts";
 import type { RequestedLimits } from "../limits/run-limits.ts";
+import type { SourceType } from "../engine/engine.ts";
 
 /** What a tenant's scripts may be granted at most. */
 export interface TenantGrants {
@@ -28,6 +29,8 @@ export interface ScriptSpec {
   code: string;
   grants: RequestedGrants;
   limits?: RequestedLimits;
+  /** Module or script (JavaScript and TypeScript), when the deploy said. */
+  type?: SourceType;
 }
 
 export interface ScriptVersion extends ScriptSpec {

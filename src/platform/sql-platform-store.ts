@@ -8,7 +8,7 @@ CREATE TABLE IF NOT EXISTS tenants (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQ
 CREATE TABLE IF NOT EXISTS secrets (tenant_id TEXT NOT NULL, name TEXT NOT NULL, sealed TEXT NOT NULL, PRIMARY KEY (tenant_id, name)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS scripts (tenant_id TEXT NOT NULL, name TEXT NOT NULL, active_version INTEGER NOT NULL, PRIMARY KEY (tenant_id, name)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS script_versions (tenant_id TEXT NOT NULL, name TEXT NOT NULL, version INTEGER NOT NULL,
-  language TEXT NOT NULL, code TEXT NOT NULL, grants TEXT NOT NULL, limits TEXT, created_at INTEGER NOT NULL,
+  language TEXT NOT NULL, code TEXT NOT NULL, grants TEXT NOT NULL, limits TEXT, created_at INTEGER NOT NULL, type TEXT,
   PRIMARY KEY (tenant_id, name, version)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS components (tenant_id TEXT NOT NULL, id TEXT NOT NULL, record TEXT NOT NULL, bytes TEXT NOT NULL, PRIMARY KEY (tenant_id, id)) WITHOUT ROWID;
@@ -21,6 +21,7 @@ const toVersion = (r: Row): ScriptVersion => ({
   code: r.code,
   grants: JSON.parse(r.grants),
   ...(r.limits ? { limits: JSON.parse(r.limits) } : {}),
+  ...(r.type ? { type: r.type } : {}),
   createdAt: r.created_at,
 });
 
@@ -43,6 +44,12 @@ export class SqlPlatformStore implements PlatformStore {
   constructor(driver: SqlDriver) {
     this.#db = driver;
     for (const statement of SCHEMA.split(";").map((s) => s.trim()).filter(Boolean)) driver.exec(statement);
+    // Databases from before script_versions had `type` (module or script) get the column, empty for their rows.
+    try {
+      driver.exec("ALTER TABLE script_versions ADD COLUMN type TEXT");
+    } catch (e) {
+      if (!/duplicate column/i.test(String(e))) throw e;
+    }
   }
 
   #get(sql: string, ...args: unknown[]): Row | undefined {
@@ -84,8 +91,8 @@ export class SqlPlatformStore implements PlatformStore {
       const version = latest + 1;
       const createdAt = Date.now();
       this.#run(
-        "INSERT INTO script_versions (tenant_id, name, version, language, code, grants, limits, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        tenantId, name, version, spec.language, spec.code, JSON.stringify(spec.grants), spec.limits ? JSON.stringify(spec.limits) : null, createdAt,
+        "INSERT INTO script_versions (tenant_id, name, version, language, code, grants, limits, created_at, type) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        tenantId, name, version, spec.language, spec.code, JSON.stringify(spec.grants), spec.limits ? JSON.stringify(spec.limits) : null, createdAt, spec.type ?? null,
       );
       this.#run("INSERT INTO scripts (tenant_id, name, active_version) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET active_version = excluded.active_version", tenantId, name, version);
       return { ...spec, name, version, createdAt };

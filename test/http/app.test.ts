@@ -57,6 +57,7 @@ describe("POST /v1/run", () => {
     ["a fractional limit", { ...benign, limits: { timeoutMs: 1.5 } }, 400, "invalid_request"],
     ["a string limit", { ...benign, limits: { memoryMb: "64" } }, 400, "invalid_request"],
     ["an unknown limit", { ...benign, limits: { cpu: 1 } }, 400, "invalid_request"],
+    ["a type that is neither module nor script", { ...benign, type: "esm" }, 400, "invalid_request"],
     ["code over the cap", { language: "js", code: "1;".repeat(600) }, 413, "payload_too_large"],
     ["input over the cap", { ...benign, input: "x".repeat(2000) }, 413, "payload_too_large"],
     ["input nested 10,000 deep", `{"language":"js","code":"1","input":${"[".repeat(10_000)}${"]".repeat(10_000)}}`, 400, "invalid_request"],
@@ -72,6 +73,37 @@ describe("POST /v1/run", () => {
 
   it("still serves a benign run after every bad request", async () => {
     expect((await h.post(benign)).body.result).toBe(42);
+  });
+});
+
+describe("type: module or script", () => {
+  // A line that starts with `import` inside a template literal: the guess takes the script for a module.
+  const script = "const s = `\nimport x from 'y'`;\nmodule.exports = () => s.length";
+  // Top-level await with no import or export line: the guess takes the module for a script.
+  const module = "const v = await Promise.resolve(6);\nglobalThis.seen = v;";
+
+  it("evaluates the source as the request says, where the guess from the code is wrong", async () => {
+    // Taken for a module, its `module.exports` is not its entry point: no result.
+    expect((await h.post({ language: "js", code: script })).body).toMatchObject({ ok: true, result: null });
+    expect((await h.post({ language: "js", code: script, type: "script" })).body).toMatchObject({ ok: true, result: 18 });
+    expect((await h.post({ language: "js", code: module })).body).toMatchObject({ ok: false, error: { code: "syntax_error" } });
+    expect((await h.post({ language: "js", code: module, type: "module" })).body).toMatchObject({ ok: true });
+    expect((await h.post({ language: "ts", code: "const n: number = await Promise.resolve(2);\nglobalThis.n = n;", type: "module" })).body).toMatchObject({ ok: true });
+  });
+
+  it("keeps a deployed script's type for its invocations, and shows it", async () => {
+    const put = await h.request("/v1/scripts/typed", { method: "PUT", body: { language: "js", code: script, type: "script" } });
+    expect(put).toMatchObject({ status: 201, body: { name: "typed", type: "script" } });
+    expect((await h.request("/v1/scripts/typed/invoke", { method: "POST", body: {} })).body).toMatchObject({ ok: true, result: 18 });
+    expect((await h.request("/v1/scripts/typed")).body).toMatchObject({ type: "script", code: script });
+    // Without the type the same code deploys as a module, whose invocation has no entry point to call.
+    expect((await h.request("/v1/scripts/untyped", { method: "PUT", body: { language: "js", code: script } })).body).not.toHaveProperty("type");
+    expect((await h.request("/v1/scripts/untyped/invoke", { method: "POST", body: {} })).body).toMatchObject({ ok: true, result: null });
+  });
+
+  it("says which languages take a type", async () => {
+    const { body } = await h.request("/v1/languages");
+    for (const l of body.languages) expect(l.sourceTypes).toEqual(["module", "script"]);
   });
 });
 

@@ -32,6 +32,16 @@ it("has cases for every language the server runs", async () => {
   expect(served.sort()).toEqual([...languages].sort());
 });
 
+it("takes a type (module or script) only for the languages that list it, and refuses it for the others", async () => {
+  const { body } = await ctx.h.request("/v1/languages");
+  for (const { name, sourceTypes } of body.languages as { name: string; sourceTypes?: string[] }[]) {
+    if (name === "component") continue;
+    const res = await ctx.h.post({ language: name, code: cases[name]!.greet, input: { name: "ada" }, type: "script" });
+    if (sourceTypes?.includes("script")) expect(res.status, name).toBe(200);
+    else expect(res, name).toMatchObject({ status: 400, body: { error: { code: "invalid_request", message: `'type' does not apply to ${name}` } } });
+  }
+});
+
 describe.each(languages)("%s", (language) => {
   const c = cases[language]!;
   // A generous deadline: a worker's first Ruby run compiles a 30 MB module, and CI's two cores are shared.

@@ -54,6 +54,14 @@ for (const [name, make] of stores) {
       expect(await store.getTenant("b")).toBeUndefined();
     });
 
+    it("keeps a version's source type (module or script) when the deploy gave one", async () => {
+      using store = await make();
+      await store.deployScript("a", "typed", { ...spec("v1"), type: "script" });
+      await store.deployScript("a", "typed", spec("v2"));
+      expect((await store.getScriptVersion("a", "typed", 1))?.type).toBe("script");
+      expect(await store.getActiveScript("a", "typed")).not.toHaveProperty("type");
+    });
+
     it("deploys versions, activates the latest, rolls back and deletes", async () => {
       using store = await make();
       const v1 = await store.deployScript("a", "hook", spec("v1"));
@@ -123,5 +131,26 @@ describe("SqlitePlatformStore", () => {
     using again = new SqlitePlatformStore(path);
     expect((await again.getActiveScript("a", "hook"))?.code).toBe("kept");
     expect(await again.getTenant("a")).toEqual(tenant("a"));
+  });
+});
+
+describe("SqlitePlatformStore over a database from before script types", () => {
+  it("adds the type column, keeps the old versions, and stores types from then on", async () => {
+    const Database = (await import("better-sqlite3")).default;
+    const path = join(dir, "old.sqlite");
+    const old = new Database(path);
+    old.exec(`CREATE TABLE script_versions (tenant_id TEXT NOT NULL, name TEXT NOT NULL, version INTEGER NOT NULL,
+      language TEXT NOT NULL, code TEXT NOT NULL, grants TEXT NOT NULL, limits TEXT, created_at INTEGER NOT NULL,
+      PRIMARY KEY (tenant_id, name, version)) WITHOUT ROWID;
+      CREATE TABLE scripts (tenant_id TEXT NOT NULL, name TEXT NOT NULL, active_version INTEGER NOT NULL, PRIMARY KEY (tenant_id, name)) WITHOUT ROWID;
+      INSERT INTO script_versions VALUES ('a', 'hook', 1, 'javascript', 'old', '{}', NULL, 1);
+      INSERT INTO scripts VALUES ('a', 'hook', 1);`);
+    old.close();
+    for (let open = 0; open < 2; open++) {
+      using store = new SqlitePlatformStore(path);
+      expect(await store.getScriptVersion("a", "hook", 1)).toEqual({ name: "hook", version: 1, language: "javascript", code: "old", grants: {}, createdAt: 1 });
+      if (open === 0) await store.deployScript("a", "hook", { ...spec("new"), type: "module" });
+      expect(await store.getActiveScript("a", "hook")).toMatchObject({ code: "new", version: 2, type: "module" });
+    }
   });
 });

@@ -30,11 +30,12 @@ const MODULE_SYNTAX = /^[ \t]*(?:export\b|import\s*[\w{*"'])/m;
 const TS_MODULE_SYNTAX = /^[ \t]*(?:export\b(?!\s*=)|import\s*(?:[{*"']|type\b|[\w$]+\s*(?:,|from\b)))/m;
 
 /**
- * JavaScript as the caller wrote it. Code with a top-level `import`/`export` line is a module,
- * anything else a classic script that may assign `module.exports`.
+ * JavaScript as the caller wrote it, evaluated as the `kind` the caller gave; without one, code with a
+ * top-level `import`/`export` line is a module, anything else a classic script that may assign
+ * `module.exports` (a guess a line such as `  import x from …` inside a template literal can fool).
  */
-export function prepareSource(language: "javascript", code: string): PreparedSource {
-  return { code, kind: MODULE_SYNTAX.test(code) ? "module" : "script", fileName: JAVASCRIPT_FILE };
+export function prepareSource(language: "javascript", code: string, kind?: PreparedSource["kind"]): PreparedSource {
+  return { code, kind: kind ?? (MODULE_SYNTAX.test(code) ? "module" : "script"), fileName: JAVASCRIPT_FILE };
 }
 
 /**
@@ -45,7 +46,7 @@ export function prepareSource(language: "javascript", code: string): PreparedSou
  * so does one nested deeper than esbuild (outside the sandbox) should be asked to parse. Transpiling
  * gets the run's deadline: one still going at `timeoutMs` is stopped, and the run is a timeout.
  */
-export async function prepareTypeScript(code: string, transpile: TypeScriptTranspiler, options: { timeoutMs: number }): Promise<PreparedSource> {
+export async function prepareTypeScript(code: string, transpile: TypeScriptTranspiler, options: { timeoutMs: number; kind?: PreparedSource["kind"] }): Promise<PreparedSource> {
   const deep = tooDeep(code, MAX_TYPESCRIPT_NESTING);
   const out = deep
     ? { syntaxError: { message: `brackets nested more than ${MAX_TYPESCRIPT_NESTING} deep`, ...deep } }
@@ -59,7 +60,7 @@ export async function prepareTypeScript(code: string, transpile: TypeScriptTrans
     const where = line === undefined ? "" : ` (line ${line}${column ? `, column ${column}` : ""})`;
     return failed({ code: "syntax_error", message: `SyntaxError: ${message}${where}`, ...(line !== undefined && { line }), ...(column !== undefined && { column }) });
   }
-  const kind = TS_MODULE_SYNTAX.test(code) || MODULE_SYNTAX.test(out.code) ? "module" : "script";
+  const kind = options.kind ?? (TS_MODULE_SYNTAX.test(code) || MODULE_SYNTAX.test(out.code) ? "module" : "script");
   // Read the source map only when an error needs it.
   let map: SourcePositions | undefined;
   const positions = { toSource: (p: Position) => (map ??= new SourcePositions({ generated: out.code, source: code, map: out.map })).toSource(p) };

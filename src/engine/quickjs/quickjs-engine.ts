@@ -88,7 +88,7 @@ export class QuickJSEngine implements Engine {
 
   /** The languages a QuickJS runtime descriptor serves, as `GET /v1/languages` lists them. */
   static languagesOf(runtime: QuickJSRuntimeDescriptor): LanguageInfo[] {
-    return runtime.languages.map((l) => ({ ...l, engine: "quickjs" }));
+    return runtime.languages.map((l) => ({ ...l, engine: "quickjs", sourceTypes: ["module", "script"] as const }));
   }
 
   async run(job: RunJob, options: RunOptions = {}): Promise<RunOutcome> {
@@ -96,7 +96,10 @@ export class QuickJSEngine implements Engine {
     // QuickJS's own setup is quick, and transpiling has the run's deadline: the deadline counts from now.
     options.onGuestStart?.();
     const started = Date.now();
-    const source = job.language === "typescript" ? await prepareTypeScript(job.code, this.#typescript, { timeoutMs: job.limits.timeoutMs }) : prepareSource("javascript", job.code);
+    const source =
+      job.language === "typescript"
+        ? await prepareTypeScript(job.code, this.#typescript, { timeoutMs: job.limits.timeoutMs, kind: job.sourceType })
+        : prepareSource("javascript", job.code, job.sourceType);
     // Transpiling is part of the run's wall time (and stopped at its deadline, see prepareTypeScript).
     const spentMs = Date.now() - started;
     const { randomOffset, buildId } = await this.#snapshotSetup();

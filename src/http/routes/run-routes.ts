@@ -6,7 +6,7 @@ import { runForTenant } from "../../platform/run-service.ts";
 import { tenantRunGrants } from "../../platform/tenant-run-grants.ts";
 import type { AppContext } from "../app-context.ts";
 import { requireTenant, type KilnEnv } from "../authenticate.ts";
-import { parseRunRequest } from "../run-request.ts";
+import { parseRunRequest, sourceTypeFor } from "../run-request.ts";
 
 /** `POST /v1/run` (scope `run`) and `GET /v1/languages` (any token). */
 export function runRoutes(ctx: AppContext): Hono<KilnEnv> {
@@ -27,7 +27,7 @@ export function runRoutes(ctx: AppContext): Hono<KilnEnv> {
       return c.json(await runForTenant(engine, job, { platform, tenantId: tenant.id }));
     }
     const { info, engine } = languages.resolve(request.language);
-    const job = { language: info.name, code: request.code, inputJson: request.inputJson, limits, host };
+    const job = { language: info.name, code: request.code, inputJson: request.inputJson, limits, host, ...sourceTypeFor(request.type, info) };
     return c.json(await runForTenant(engine, job, { platform, tenantId: tenant.id }));
   });
   return app;

@@ -7,7 +7,7 @@ import { runForTenant } from "../../platform/run-service.ts";
 import { tenantRunGrants } from "../../platform/tenant-run-grants.ts";
 import type { AppContext } from "../app-context.ts";
 import { requireTenant, type KilnEnv } from "../authenticate.ts";
-import { encodeInput, parseJsonObject, parseScriptFields } from "../run-request.ts";
+import { encodeInput, parseJsonObject, parseScriptFields, sourceTypeFor } from "../run-request.ts";
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/i;
 
@@ -17,6 +17,7 @@ const describe = (v: ScriptVersion, withCode = false) => ({
   language: v.language,
   grants: v.grants,
   limits: v.limits ?? null,
+  ...(v.type && { type: v.type }),
   createdAt: new Date(v.createdAt).toISOString(),
   ...(withCode ? { code: v.code } : {}),
 });
@@ -36,10 +37,10 @@ export function scriptRoutes(ctx: AppContext): Hono<KilnEnv> {
    * The job for a stored version, with grants capped by the tenant as it is now. A deploy refuses a
    * secret that exists nowhere; an invocation keeps the grant of one deleted since (`secrets.get` answers null).
    */
-  const jobFor = async (v: Pick<ScriptVersion, "language" | "code" | "grants" | "limits">, tenant: Tenant, inputJson: string, missingSecrets: "refuse" | "absent") => {
+  const jobFor = async (v: Pick<ScriptVersion, "language" | "code" | "grants" | "limits" | "type">, tenant: Tenant, inputJson: string, missingSecrets: "refuse" | "absent") => {
     const { info, engine } = languages.resolve(v.language);
     const host = await tenantRunGrants(v.grants, { config, platform, tenant, missingSecrets });
-    return { engine, job: { language: info.name, code: v.code, inputJson, limits: resolveLimits(v.limits, config), host } };
+    return { engine, job: { language: info.name, code: v.code, inputJson, limits: resolveLimits(v.limits, config), host, ...sourceTypeFor(v.type, info) } };
   };
 
   app.put("/scripts/:name", async (c) => {
@@ -56,7 +57,7 @@ export function scriptRoutes(ctx: AppContext): Hono<KilnEnv> {
     if (!check.ok && !(check.error.code === "guest_error" && check.error.message.includes(DEPLOY_CHECK_REFUSAL))) {
       throw new RequestError("invalid_script", `The script does not load: ${check.error.code}: ${check.error.message}`);
     }
-    const version = await store.deployScript(tenant.id, scriptName, { language: job.language, code: spec.code, grants: spec.grants, limits: spec.limits });
+    const version = await store.deployScript(tenant.id, scriptName, { language: job.language, code: spec.code, grants: spec.grants, limits: spec.limits, ...(spec.type && { type: spec.type }) });
     await platform.guard.clear(tenant.id, scriptName);
     return c.json(describe(version), 201);
   });
