@@ -151,6 +151,31 @@ def main():
     expect(await py("def main(i):\n    return i['n'] * 2", { input: { n: 2 } })).toMatchObject({ ok: true, result: 4 });
   });
 
+  it("runs the script as module __main__ named script, with the namespace python3.11 gives a script", async () => {
+    const code = `import sys, __main__
+x: int = 1
+def main():
+    return [__file__, __name__, __doc__, __spec__, __package__, __cached__, type(__loader__).__name__, __loader__.path,
+            list(globals())[:9], __builtins__ is __import__("builtins"), __main__.__dict__ is globals(), sys.modules["__main__"].x,
+            {k: v.__name__ for k, v in __annotations__.items()}, sys._getframe().f_code.co_filename]`;
+    expect(await py(code)).toMatchObject({
+      ok: true,
+      result: ["script", "__main__", null, null, null, null, "SourceFileLoader", "script",
+        ["__name__", "__doc__", "__package__", "__loader__", "__spec__", "__annotations__", "__builtins__", "__file__", "__cached__"], true, true, 1,
+        { x: "int" }, "script"],
+    });
+    expect(await py('"""The script\'s docstring."""\ndef main():\n    return __doc__')).toMatchObject({ ok: true, result: "The script's docstring." });
+    // A traceback names the same file as __file__.
+    const failed = await py("raise ValueError(__file__)");
+    if (!failed.ok) expect(failed.error.message).toBe('Traceback (most recent call last):\n  File "script", line 1, in <module>\n    raise ValueError(__file__)\nValueError: script');
+    expect(failed.ok).toBe(false);
+  });
+
+  it("gives every run the recursion limit 1000, whatever the run before set", async () => {
+    expect(await py("import sys\nsys.setrecursionlimit(50)\ndef main():\n    return sys.getrecursionlimit()")).toMatchObject({ ok: true, result: 50 });
+    expect(await py("import sys\ndef d(n):\n    return n and d(n - 1) + 1\ndef main():\n    return [sys.getrecursionlimit(), d(950)]")).toMatchObject({ ok: true, result: [1000, 950] });
+  });
+
   it("carries nothing from one run to the next over 50 runs", async () => {
     const code = `import sys, json, random
 import builtins
