@@ -8,7 +8,7 @@ LUA_DEB_VERSION="5.4.4-3+deb12u1"
 CLANG_DEB_VERSION="1:19.1.7-3~deb12u1"
 WASI_LIBC_DEB_VERSION="0.0~git20220510.9886d3d-2"
 
-apt-get install -y --no-install-recommends "clang-19=$CLANG_DEB_VERSION" "lld-19=$CLANG_DEB_VERSION" \
+apt-get install -y --no-install-recommends patch "clang-19=$CLANG_DEB_VERSION" "lld-19=$CLANG_DEB_VERSION" \
   "libclang-rt-19-dev-wasm32=$CLANG_DEB_VERSION" "wasi-libc=$WASI_LIBC_DEB_VERSION" >/dev/null
 
 work="$(mktemp -d)"
@@ -23,6 +23,15 @@ SRC
 apt-get update -qq
 (cd "$work" && apt-get source --download-only "lua5.4=$LUA_DEB_VERSION" >/dev/null 2>&1)
 tar -xzf "$work"/lua5.4_5.4.4.orig.tar.gz -C "$work"
+# Debian's two patches to Lua itself, as the reference `lua5.4` package has them: the upstream fixes for
+# CVE-2022-28805 (wrong code when _ENV is <const>) and CVE-2022-33099 (stack overflow while handling an error).
+# The series' other patches are packaging (Makefiles, module paths with a multiarch header, extern "C").
+tar -xJf "$work"/lua5.4_$LUA_DEB_VERSION.debian.tar.xz -C "$work"
+for p in 0004-cve-2022-28805.patch 0005-cve-2022-33099.patch; do
+  grep -qx "$p" "$work/debian/patches/series"
+  patch -s -p1 -d "$work/lua-5.4.4" < "$work/debian/patches/$p"
+done
+grep -q 'luaK_exp2anyregup(fs, var);  /\* but could be a constant \*/' "$work/lua-5.4.4/src/lparser.c"
 src="$work/lua-5.4.4/src"
 # Lua's stack limit, lowered from 1,000,000 slots (16 MB, and twice that while it is reallocated on overflow)
 # so that deep recursion ends in Lua's catchable "stack overflow" error well below the smallest memory cap.
