@@ -385,6 +385,14 @@ print(pcall(error, setmetatable({}, { __tostring = function () return "E!" end }
 local ok2, nested = pcall(function () local ok3, m = pcall(error, "inner") error("outer: " .. m, 0) end)
 print(ok2, nested)`,
 
+  "_ENV as a const local (Debian's fix for CVE-2022-28805)": String.raw`
+local print, pcall, load, type = print, pcall, load, type
+print(pcall(load("local _ENV <const> = 10; return x")))
+print(pcall(load("local _ENV <const> = true; y = 1")))
+print(type(load("local _ENV <const> = 'abc'; return len")()), pcall(load("local _ENV <const> = 2.5; return function () return z end")()))
+local _ENV <const> = { print = print, x = 1 }
+print(x, y)`,
+
   "load with text chunks": String.raw`
 print(load("return 1 + 2")())
 print(load("return ...", "=chunk")(4, 5))
