@@ -35,6 +35,76 @@ module Kiln
   # There are no processes: starting one raises NotImplementedError, as fork does, instead of
   # pretending it ran (system) or failing oddly (backticks).
   def self.no_processes(what) = raise(NotImplementedError, "#{what} is not supported: Kiln's sandbox runs no processes")
+
+  # The handlers at_exit and END registered in this run (run by Kiln.run_at_exit when it ends), and the
+  # END sites already met. Both are empty in the snapshot a warm instance is restored from, and cleared
+  # when a run starts.
+  AT_EXIT = []
+  END_SITES = {}.compare_by_identity
+
+  # Runs the block: [:ok, value], [:raised, exception], or [:returned] when a return left it without an
+  # exception (the script's top-level return, or that of a proc whose home frame has ended): Ruby
+  # unwinds such a return to the frame under everything, and the ensure's throw ends it here instead.
+  def self.guard
+    tag = Object.new
+    outcome = nil
+    catch(tag) do
+      begin
+        begin
+          outcome = [:ok, yield]
+        rescue Exception => e
+          outcome = [:raised, e]
+        end
+      ensure
+        throw tag unless outcome || $!
+      end
+    end
+    outcome || [:returned]
+  end
+
+  # Runs what at_exit and END registered, newest first (one registered meanwhile runs next), as Ruby
+  # does when a program ends; every one runs whatever the others did. The exceptions they raised, in
+  # that order (a successful exit is none). A handler's return ends it, as in Ruby.
+  def self.run_at_exit
+    errors = []
+    while (handler = AT_EXIT.pop)
+      kind, error = guard { handler.call }
+      if kind == :returned
+        $stderr.puts "script: unexpected return"
+      elsif kind == :raised && !(error.is_a?(SystemExit) && error.success?)
+        errors << error
+      end
+    end
+    errors
+  end
+
+  # The script with each END { … } renamed E__ { … } (the same length, so lines and columns stay): the
+  # parser's keyword END followed by a brace, so a heredoc, string, symbol or method that says END is
+  # left alone. (The lexer's tokens, not its tree: parse.y's tree drops an END that is the first of
+  # several statements.) A script the parser refuses is left as it is: evaluating it reports the error.
+  def self.with_end_blocks(code)
+    verbose, $VERBOSE = $VERBOSE, nil
+    tokens = RubyVM::AbstractSyntaxTree.parse(code, keep_tokens: true).all_tokens
+    lines = nil
+    tokens.each_with_index do |(_, type, _, (line, column)), i|
+      next unless type == :keyword_END
+      i += 1 while tokens[i + 1]&.[](1) == :tSP
+      next unless tokens[i + 1]&.[](2) == "{"
+      lines ||= code.b.lines
+      lines[line - 1][column, 3] = "E__" if lines[line - 1]&.byteslice(column, 3) == "END"
+    end
+    lines ? lines.join.force_encoding(code.encoding) : code
+  rescue StandardError, SyntaxError
+    code
+  ensure
+    $VERBOSE = verbose
+  end
+
+  # An error as Ruby prints one that ends a program, with the script's frames only.
+  def self.describe(error)
+    frames = (error.backtrace || []).select { |l| l.start_with?("script:") }
+    (["#{frames.first || "script"}: #{error.message} (#{error.class})"] + frames.drop(1).map { |f| "\tfrom #{f}" }).join("\n")
+  end
 end
 module Kernel
   [[:system, "system"], [:spawn, "spawn"], [:exec, "exec"], ["\x60".to_sym, "running a command (backticks or %x)"]].each do |name, what|
@@ -57,6 +127,23 @@ module Kernel
     __kiln_exit!(status)
   end
   define_singleton_method(:exit!) { |status = false| TOPLEVEL_BINDING.receiver.send(:exit!, status) }
+
+  # at_exit and END register with Kiln, which runs the handlers when the run ends (Ruby would run them
+  # when the process ends, which a warm instance never does).
+  private def at_exit(&block)
+    raise ArgumentError, "called without a block" unless block
+    Kiln::AT_EXIT << block
+    block
+  end
+  define_singleton_method(:at_exit) { |&block| TOPLEVEL_BINDING.receiver.send(:at_exit, &block) }
+
+  # END { … } in the script (renamed by Kiln.with_end_blocks): registered the first time its site runs, as END is.
+  private def E__(&block)
+    site = RubyVM::InstructionSequence.of(block)
+    Kiln::AT_EXIT << block unless Kiln::END_SITES.key?(site)
+    Kiln::END_SITES[site] = true
+    nil
+  end
 end
 Process.define_singleton_method(:exit!) { |status = false| TOPLEVEL_BINDING.receiver.send(:exit!, status) }
 Process.define_singleton_method(:spawn) { |*, **| Kiln.no_processes("Process.spawn") }
@@ -74,32 +161,59 @@ end)`;
 /**
  * The Ruby program Kiln evaluates around a script: the script runs at the top level under the file
  * name `script` (so its errors and line numbers are its own), then `main(input)` if it defines `main`
- * (not with `evaluateOnly`, a deploy-time check, whose result is null). Whatever happens, the
- * program's value is a JSON envelope: `{"ok":true,"result":…}` or `{"ok":false,"kind":"syntax"|"guest"|
- * "memory","message":…,"line":…,"stack":…}`. A SyntaxError is `syntax` only when it is the script's own
- * (raised while compiling it, so with none of its frames); one from `eval` in the script is `guest`.
- * `stack` lists the script's frames only (at most 10 innermost and 11 outermost).
+ * (not with `evaluateOnly`, a deploy-time check, whose result is null), then the handlers `at_exit`
+ * and `END` registered, newest first, as Ruby runs them when a program ends. A top-level `return` ends
+ * the top level quietly, as in Ruby, and `main` is still called if the script defined it before the
+ * return. Whatever happens, the program's value is a JSON envelope: `{"ok":true,"result":…}` or
+ * `{"ok":false,"kind":"syntax"|"guest"|"memory","message":…,"line":…,"stack":…}`, for the run's first
+ * failure: the script's (its top level or main), else the first handler's (the others' go to stderr as
+ * Ruby prints them). A SyntaxError is `syntax` only when it is the script's own (raised while
+ * compiling it, so with none of its frames); one from `eval` in the script is `guest`. `stack` lists
+ * the script's frames only (at most 10 innermost and 11 outermost).
  */
 export function wrapRuby(code: string, inputJson: string, seed = 0, options: { evaluateOnly?: boolean } = {}): string {
-  const callMain = options.evaluateOnly ? "nil" : "respond_to?(:main, true) ? (method(:main).arity == 0 ? main : main(__kiln_input)) : nil";
+  const callMain = options.evaluateOnly ? "false" : "respond_to?(:main, true)";
+  // Only a script that says END may have END blocks: the others are not parsed twice.
+  const endBlocks = /\bEND\b/.test(code) ? "__kiln_code = Kiln.with_end_blocks(__kiln_code)\n  " : "";
   return `srand(${Math.trunc(seed)})
+Kiln::AT_EXIT.clear
+Kiln::END_SITES.clear
 begin
-  __kiln_input = JSON.parse(${rubyString(inputJson)}, max_nesting: false)
-  TOPLEVEL_BINDING.eval(${rubyString(code)}, "script", 1)
-  __kiln_result = ${callMain}
-  '{"ok":true,"result":' + JSON.generate(__kiln_result, max_nesting: false) + '}'
-rescue NoMemoryError
-  '{"ok":false,"kind":"memory"}'
-rescue SystemExit => e
-  e.success? ? '{"ok":true,"result":null}' : JSON.generate({ "ok" => false, "kind" => "guest", "message" => "exit #{e.status}" })
-rescue Exception => e
-  frames = (e.backtrace || []).select { |l| l.start_with?("script:") }
-  line = frames.first&.[](/\\Ascript:(\\d+)/, 1)&.to_i
-  if e.is_a?(SyntaxError) && frames.empty?
-    JSON.generate({ "ok" => false, "kind" => "syntax", "message" => "SyntaxError: #{e.message}", "line" => e.message[/\\Ascript:(\\d+):/, 1]&.to_i })
+  __kiln_input = __kiln_json = __kiln_failure = nil
+  __kiln_code = ${rubyString(code)}
+  ${endBlocks}__kiln_kind, __kiln_value = Kiln.guard do
+    __kiln_input = JSON.parse(${rubyString(inputJson)}, max_nesting: false)
+    TOPLEVEL_BINDING.eval(__kiln_code, "script", 1)
+    nil
+  end
+  if __kiln_kind == :raised
+    __kiln_failure = __kiln_value
+  elsif ${callMain}
+    __kiln_kind, __kiln_value = Kiln.guard { JSON.generate(method(:main).arity == 0 ? main : main(__kiln_input), max_nesting: false) }
+    __kiln_json = __kiln_value if __kiln_kind == :ok
+    __kiln_failure = __kiln_value if __kiln_kind == :raised
+    __kiln_failure = LocalJumpError.new("unexpected return") if __kiln_kind == :returned
+  end
+  __kiln_failure = nil if __kiln_failure.is_a?(SystemExit) && __kiln_failure.success?
+  __kiln_errors = Kiln.run_at_exit
+  __kiln_failure ||= __kiln_errors.shift
+  __kiln_errors.each { |error| $stderr.puts Kiln.describe(error) }
+  e = __kiln_failure
+  if e.nil?
+    '{"ok":true,"result":' + (__kiln_json || "null") + '}'
+  elsif e.is_a?(NoMemoryError)
+    '{"ok":false,"kind":"memory"}'
+  elsif e.is_a?(SystemExit)
+    JSON.generate({ "ok" => false, "kind" => "guest", "message" => "exit #{e.status}" })
   else
-    frames = frames.first(10) + ["..."] + frames.last(11) if frames.size > 21
-    JSON.generate({ "ok" => false, "kind" => "guest", "message" => "#{e.class}: #{e.message}", "line" => line, "stack" => frames.empty? ? nil : frames.join("\\n") })
+    frames = (e.backtrace || []).select { |l| l.start_with?("script:") }
+    line = frames.first&.[](/\\Ascript:(\\d+)/, 1)&.to_i
+    if e.is_a?(SyntaxError) && frames.empty?
+      JSON.generate({ "ok" => false, "kind" => "syntax", "message" => "SyntaxError: #{e.message}", "line" => e.message[/\\Ascript:(\\d+):/, 1]&.to_i })
+    else
+      frames = frames.first(10) + ["..."] + frames.last(11) if frames.size > 21
+      JSON.generate({ "ok" => false, "kind" => "guest", "message" => "#{e.class}: #{e.message}", "line" => line, "stack" => frames.empty? ? nil : frames.join("\\n") })
+    end
   end
 ensure
   $stdout.flush rescue nil
