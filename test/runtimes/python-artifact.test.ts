@@ -1,7 +1,10 @@
 /** runtimes/python: the committed artifacts are the ones build.sh made (CI checks hashes, it never rebuilds). */
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
+import { hasInterpreter } from "../helpers/differential.ts";
 
 const file = (name: string) => readFileSync(new URL(`../../runtimes/python/${name}`, import.meta.url));
 const sha256 = async (bytes: Uint8Array) => [...new Uint8Array(await crypto.subtle.digest("SHA-256", new Uint8Array(bytes)))].map((b) => b.toString(16).padStart(2, "0")).join("");
@@ -30,5 +33,22 @@ describe("runtimes/python", () => {
     const names = new TextDecoder("latin1").decode(zip).match(/[\w/]+\.py[c]?(?=PK|\x00|$)/g) ?? [];
     expect(zip.subarray(0, 2).toString()).toBe("PK");
     expect(names.some((n) => n.endsWith("json/__init__.pyc"))).toBe(true);
+  });
+
+  // kiln_runner.py is compiled into the zip (and the snapshot): an edit without rebuild-snapshot.sh shows here.
+  it.skipIf(!hasInterpreter("python3.11", "python3.11", "The runner check of runtimes/python"))("holds kiln_runner.pyc compiled from the committed kiln_runner.py", () => {
+    const zip = gunzipSync(file("python311.zip.gz"));
+    // The name's first occurrence is in the entry's local header (the central directory comes last): name
+    // length at 26, extra length at 28, the STORED data right after them.
+    const header = zip.indexOf("kiln_runner.pyc") - 30;
+    expect(zip.readUInt32LE(header)).toBe(0x04034b50);
+    expect(zip.readUInt16LE(header + 8)).toBe(0); // STORED
+    const data = header + 30 + zip.readUInt16LE(header + 26) + zip.readUInt16LE(header + 28);
+    const pyc = zip.subarray(data, data + 16);
+    expect(pyc.readUInt32LE(4)).toBe(1); // a hash-based .pyc, unchecked
+    const source = fileURLToPath(new URL("../../runtimes/python/kiln_runner.py", import.meta.url));
+    const hash = spawnSync("python3.11", ["-I", "-c", "import importlib.util, sys; sys.stdout.write(importlib.util.source_hash(open(sys.argv[1], 'rb').read()).hex() + ' ' + importlib.util.MAGIC_NUMBER.hex())", source], { encoding: "utf8" });
+    expect(hash.status, hash.stderr).toBe(0);
+    expect(`${pyc.subarray(8, 16).toString("hex")} ${pyc.subarray(0, 4).toString("hex")}`).toBe(hash.stdout);
   });
 });
