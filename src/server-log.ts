@@ -1,4 +1,8 @@
-import type { Logger } from "./http/on-error.ts";
+/** Where host bugs (`error`) and the clients' own doings (`info`) are reported. */
+export interface Logger {
+  error(message: string, detail?: unknown): void;
+  info?(message: string, detail?: unknown): void;
+}
 
 /** Writes one structured JSON log line: `{"time","level","msg",…fields}`. Errors go to stderr. */
 export function serverLog(level: "info" | "warn" | "error", msg: string, fields: Record<string, unknown> = {}): void {

@@ -1,6 +1,7 @@
 /** Design rules that code review alone would let slip. */
 import { readdirSync, readFileSync } from "node:fs";
 import { builtinModules } from "node:module";
+import { dirname, join, normalize } from "node:path";
 import { describe, expect, it } from "vitest";
 
 const SRC = new URL("../src/", import.meta.url);
@@ -34,5 +35,125 @@ describe("layout", () => {
 
   it("hard-codes no wasm path in src/ (runtimes/ names the artifacts; bare cache file names are fine)", () => {
     for (const file of files) expect(code(file), file).not.toMatch(/["'][^"']*\/[^"']*\w\.wasm["']/);
+  });
+});
+
+/**
+ * The layers, top to bottom: a file may import its own layer and the ones below, never one above.
+ * The composition roots wire the app; `base` (errors, config, the server log) is for everyone and
+ * imports only itself. Adapters sit at the edge: they may import the core, the core never imports
+ * them, and no adapter imports another.
+ */
+const LAYERS: Record<string, number> = {
+  "app.ts": 6, "in-process-app.ts": 6, "default-engines.ts": 6,
+  http: 5,
+  platform: 4, languages: 4,
+  engine: 3,
+  host: 2,
+  limits: 1,
+  "errors.ts": 0, "config.ts": 0, "server-log.ts": 0,
+};
+/** The layer (or adapter) a src/ file belongs to. */
+function layerOf(file: string): { name: string; rank: number } {
+  const [top, next] = file.split("/");
+  if (top === "adapters") return { name: `adapters/${next}`, rank: 7 };
+  const rank = LAYERS[top!];
+  if (rank === undefined) throw new Error(`architecture: ${file} is in no layer; add its folder to LAYERS`);
+  return { name: top!.replace(/\.ts$/, ""), rank };
+}
+/** src/ files' relative imports of other src/ files, as [from, to]. */
+function importEdges(): [string, string][] {
+  const edges: [string, string][] = [];
+  for (const file of files) {
+    for (const spec of imports(code(file))) {
+      if (!spec.startsWith(".")) continue;
+      const target = normalize(join(dirname(file), spec));
+      if (!target.startsWith("..")) edges.push([file, target]);
+    }
+  }
+  return edges;
+}
+/** The imports that break the layer rule. */
+function backImports(edges: readonly [string, string][]): string[] {
+  const out: string[] = [];
+  for (const [from, to] of edges) {
+    const a = layerOf(from);
+    const b = layerOf(to);
+    if (a.name === b.name) continue;
+    const adapterToAdapter = a.name.startsWith("adapters/") && b.name.startsWith("adapters/");
+    if (adapterToAdapter || b.rank > a.rank || (a.rank === 0 && b.rank > 0)) out.push(`${from} -> ${to}`);
+  }
+  return out.sort();
+}
+/** Import circles among src/ files (Tarjan's strongly connected components of more than one file). */
+function circles(edges: readonly [string, string][]): string[][] {
+  const next = new Map<string, string[]>();
+  for (const [a, b] of edges) next.set(a, [...(next.get(a) ?? []), b]);
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const found: string[][] = [];
+  let counter = 0;
+  const visit = (v: string) => {
+    index.set(v, counter);
+    low.set(v, counter++);
+    stack.push(v);
+    for (const w of next.get(v) ?? []) {
+      if (!index.has(w)) (visit(w), low.set(v, Math.min(low.get(v)!, low.get(w)!)));
+      else if (stack.includes(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+    }
+    if (low.get(v) === index.get(v)) {
+      const component: string[] = [];
+      let w: string;
+      do component.push((w = stack.pop()!));
+      while (w !== v);
+      if (component.length > 1) found.push(component.sort());
+    }
+  };
+  for (const v of next.keys()) if (!index.has(v)) visit(v);
+  return found;
+}
+
+/**
+ * Back-imports that exist today, each to be removed (issue "One folder per language…"): the list may
+ * only shrink. A new back-import fails the test; so does one listed here that is gone (delete it here).
+ */
+const KNOWN_BACK_IMPORTS = [
+  // config.ts holds the server's grants and host-call limits, typed by host/: both belong in one config of the capabilities.
+  "config.ts -> host/grants.ts",
+  "config.ts -> host/host-limits.ts",
+  // Deno and Bun load prepared runtimes with the Node adapter's reader (it uses only node:fs and node:path, which they provide).
+  "adapters/bun/main.ts -> adapters/node/load-prepared-runtimes.ts",
+  "adapters/deno/main.ts -> adapters/node/load-prepared-runtimes.ts",
+];
+
+describe("layers: http → platform → engine → host (capabilities) → limits, adapters at the edge", () => {
+  const edges = importEdges();
+
+  it("has imports to check", () => expect(edges.length).toBeGreaterThan(100));
+
+  it("imports no layer above, and no adapter from another, beyond the known list", () => {
+    expect(backImports(edges)).toEqual([...KNOWN_BACK_IMPORTS].sort());
+  });
+
+  it("catches a planted back-import, and an adapter importing another", () => {
+    const planted: [string, string][] = [
+      ["limits/memory.ts", "engine/engine.ts"],
+      ["engine/component/component-engine.ts", "http/on-error.ts"],
+      ["errors.ts", "platform/platform.ts"],
+      ["adapters/deno/main.ts", "adapters/workerd/worker.ts"],
+      ["http/app-context.ts", "limits/memory.ts"],
+    ];
+    expect(backImports(planted)).toEqual([
+      "adapters/deno/main.ts -> adapters/workerd/worker.ts",
+      "engine/component/component-engine.ts -> http/on-error.ts",
+      "errors.ts -> platform/platform.ts",
+      "limits/memory.ts -> engine/engine.ts",
+    ]);
+  });
+
+  it("has no import circle (type imports included)", () => {
+    expect(circles(edges)).toEqual([]);
+    expect(circles([["a.ts", "b.ts"], ["b.ts", "c.ts"], ["c.ts", "a.ts"], ["c.ts", "d.ts"]])).toEqual([["a.ts", "b.ts", "c.ts"]]);
   });
 });

@@ -1,12 +1,9 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { RequestError } from "../errors.ts";
+import type { Logger } from "../server-log.ts";
 
-/** Where host bugs (`error`) and the clients' own doings (`info`) are reported. */
-export interface Logger {
-  error(message: string, detail?: unknown): void;
-  info?(message: string, detail?: unknown): void;
-}
+export type { Logger };
 
 /** The one place errors become HTTP responses: request errors are 4xx, anything else a logged 500. */
 export function createOnError(logger: Logger) {

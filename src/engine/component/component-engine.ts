@@ -11,6 +11,9 @@ import type { GuestDriver } from "./guest-driver.ts";
 import { ComponentInstance, guestBytes } from "./component-instance.ts";
 import { inexactInteger } from "./exact-integers.ts";
 import { WarmPool } from "./warm-pool.ts";
+import type { PreparedComponentRuntime } from "./prepared-runtime.ts";
+
+export type { PreparedComponentRuntime };
 import { FUEL_GLOBAL } from "./instance-globals.ts";
 import { GuestExit } from "./wasi/cli.ts";
 import { DeadlineReached } from "./wasi/clocks.ts";
@@ -22,30 +25,6 @@ const MAX_COMPONENTS = 64;
 
 /** One unit of component fuel is this many metered events (function entries and loop iterations). */
 export const FUEL_UNIT = 10_000n;
-
-type CoreInstantiate = (module: WebAssembly.Module, imports: WebAssembly.Imports) => Promise<WebAssembly.Instance>;
-
-/** A language runtime wrapped as a component and ready to instantiate (prepared by an adapter). */
-export interface PreparedComponentRuntime {
-  language: Omit<LanguageInfo, "engine">;
-  /** jco's generated `instantiate` for the component. */
-  instantiate(getCoreModule: (name: string) => WebAssembly.Module, imports: object, instantiateCore: CoreInstantiate): Promise<{ run(source: string): string }>;
-  /** The main core module, metered, its memory's declared maximum `memoryMb` (the engine's ceiling; a run's cap is CAP_GLOBAL). */
-  mainModule(memoryMb: number): WebAssembly.Module;
-  mainModuleName: string;
-  /** The other core modules (the WASI adapter and jco's shims). */
-  modules: ReadonlyMap<string, WebAssembly.Module>;
-  /** How the engine calls the instance's exports. */
-  driver: GuestDriver;
-  /** Fuel (metered events) an instance may spend initialising before the run's budget applies. */
-  initFuel: bigint;
-  /** The smallest memory cap the runtime starts under. */
-  minMemoryMb: number;
-  /** Read-only trees the runtime's instances see (preopens, in order). */
-  mounts: readonly Mount[];
-  /** Instances are kept initialised and restored after each run (WarmPool). */
-  warm: boolean;
-}
 
 /**
  * Runs languages compiled to WebAssembly components (Lua so far): a fresh instance per run on a

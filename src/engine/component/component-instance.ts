@@ -1,4 +1,4 @@
-import type { PreparedComponentRuntime } from "./component-engine.ts";
+import type { PreparedComponentRuntime } from "./prepared-runtime.ts";
 import type { ComponentHost } from "./component-host.ts";
 import { DirtyBitmap, dirtyGlobalsOf, type DirtyGlobals } from "./dirty-bitmap.ts";
 import { memoryPages, WASM_PAGE_BYTES } from "../../limits/memory.ts";

@@ -1,6 +1,6 @@
 import type { ComponentRuntimeDescriptor } from "../../../runtimes/component-runtime.ts";
 import { memoryPages } from "../../limits/memory.ts";
-import type { PreparedComponentRuntime } from "./component-engine.ts";
+import type { LanguageInfo } from "../engine.ts";
 import type { GuestDriver } from "./guest-driver.ts";
 import { componentDriver } from "./component-driver.ts";
 import { luaDriver } from "./lua-driver.ts";
@@ -9,6 +9,30 @@ import { rubyDriver } from "./ruby-driver.ts";
 import { patchMemoryMax } from "./patch-memory-max.ts";
 import { CAP_GLOBAL } from "./instance-globals.ts";
 import type { Mount } from "./wasi/filesystem.ts";
+
+type CoreInstantiate = (module: WebAssembly.Module, imports: WebAssembly.Imports) => Promise<WebAssembly.Instance>;
+
+/** A language runtime wrapped as a component and ready to instantiate (prepared by an adapter). */
+export interface PreparedComponentRuntime {
+  language: Omit<LanguageInfo, "engine">;
+  /** jco's generated `instantiate` for the component. */
+  instantiate(getCoreModule: (name: string) => WebAssembly.Module, imports: object, instantiateCore: CoreInstantiate): Promise<{ run(source: string): string }>;
+  /** The main core module, metered, its memory's declared maximum `memoryMb` (the engine's ceiling; a run's cap is CAP_GLOBAL). */
+  mainModule(memoryMb: number): WebAssembly.Module;
+  mainModuleName: string;
+  /** The other core modules (the WASI adapter and jco's shims). */
+  modules: ReadonlyMap<string, WebAssembly.Module>;
+  /** How the engine calls the instance's exports. */
+  driver: GuestDriver;
+  /** Fuel (metered events) an instance may spend initialising before the run's budget applies. */
+  initFuel: bigint;
+  /** The smallest memory cap the runtime starts under. */
+  minMemoryMb: number;
+  /** Read-only trees the runtime's instances see (preopens, in order). */
+  mounts: readonly Mount[];
+  /** Instances are kept initialised and restored after each run (WarmPool). */
+  warm: boolean;
+}
 
 /** Compiled main modules kept per runtime, one per ceiling (normally one), least recently used out first. */
 const MAX_CAPPED_MODULES = 4;

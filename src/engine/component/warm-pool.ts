@@ -1,4 +1,4 @@
-import type { PreparedComponentRuntime } from "./component-engine.ts";
+import type { PreparedComponentRuntime } from "./prepared-runtime.ts";
 import { isNearCapBytes } from "../../limits/memory.ts";
 import { ComponentInstance, type InstanceSnapshot } from "./component-instance.ts";
 import { restoreDifferences } from "./restore-differences.ts";
