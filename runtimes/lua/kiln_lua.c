@@ -28,7 +28,6 @@
 
 static lua_State *L;
 
-
 /*
  * io.write(...) and io.stdout:write(...) to stdout, io.stderr:write(...) to stderr; no files. The
  * two file objects are plain tables whose methods check `self`; write returns the file, as stock
