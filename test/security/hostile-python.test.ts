@@ -40,6 +40,24 @@ const cases: HostileCase[] = [
 describe("hostile Python ends cleanly and leaves the server serving", () => {
   hostileCases(server, { language: "python", benign: { ...benign, result: 42 }, cases });
 
+  // The recursion limit is CPython's 1000 (WASI's default is 600): recursion that nests the interpreter in
+  // C at every level must still end in a RecursionError on a worker's native stack, not overflow it.
+  const throughC: [string, string][] = [
+    ["map", "def f(n):\n    return list(map(f, [n + 1]))\nf(1)"],
+    ["sorted's key", "def f(n):\n    return sorted([1], key=lambda x: f(n + 1))\nf(1)"],
+    ["yield from", "def g(n):\n    yield from g(n + 1)\nlist(g(1))"],
+    ["format()", "class A:\n    def __format__(self, s):\n        return format(A(), '')\nformat(A(), '')"],
+    ["functools.lru_cache", "import functools\n@functools.lru_cache(None)\ndef f(n):\n    return f(n + 1) + 1\nf(1)"],
+    ["__getattr__", "class A:\n    def __getattr__(self, k):\n        return getattr(self, k + 'x')\nA().y"],
+  ];
+  for (const [what, code] of throughC) {
+    it(`ends recursion through C (${what}) at the default limit in a RecursionError`, async () => {
+      const { body } = await server.h.post({ language: "python", code: `import sys\nassert sys.getrecursionlimit() == 1000\n${code}` });
+      expect(body).toMatchObject({ ok: false, error: { code: "guest_error", message: expect.stringMatching(/\nRecursionError: maximum recursion depth exceeded[^\n]*$/) } });
+      expect((await server.h.post(benign)).body).toMatchObject({ ok: true, result: 42 });
+    });
+  }
+
   it("reaches no host environment, files, processes or sockets", async () => {
     const code = `import os
 def attempt(fn):
