@@ -60,6 +60,35 @@ describe("Ruby on the component engine", () => {
     if (!deep.ok) expect(deep.error.stack!.split("\n")).toHaveLength(22);
   });
 
+  it("ends the script quietly at a top-level return, and still calls main if it was defined before the return", async () => {
+    expect(await rb("puts 'a'\nreturn\nputs 'b'")).toMatchObject({ ok: true, result: null, stdout: "a\n" });
+    expect(await rb("def main(i) = i['n'] + 1\n[1, 2].each { |x| return if x == 2; puts x }\ndef main(i) = 'redefined after the return'", { input: { n: 41 } })).toMatchObject({ ok: true, result: 42, stdout: "1\n" });
+    expect(await engine.run({ ...job("ruby", "def main = 'x'\nreturn"), evaluateOnly: true })).toMatchObject({ ok: true, result: null });
+    // A proc's return whose home (the top level) has ended, called from main, is an error, not a quiet end.
+    expect(await rb("$p = proc { return 1 }\ndef main = $p.call")).toMatchObject({ ok: false, error: { code: "guest_error", message: "LocalJumpError: unexpected return" } });
+  });
+
+  it("runs at_exit and END handlers after the top level and main, newest first, in the run's stdout; a handler's failure fails the run", async () => {
+    const code = "at_exit { puts 'h1' }\nEND { puts 'end' }\ndef main\n  at_exit { puts 'from main' }\n  puts 'main'\n  7\nend\nat_exit { puts 'h2' }\nputs 'top'";
+    expect(await rb(code)).toMatchObject({ ok: true, result: 7, stdout: "top\nmain\nfrom main\nh2\nend\nh1\n" });
+    expect(await engine.run({ ...job("ruby", code), evaluateOnly: true })).toMatchObject({ ok: true, result: null, stdout: "top\nh2\nend\nh1\n" });
+    // The script's failure is the run's; handlers still run. Without one, the first failing handler's is, and the others go to stderr.
+    expect(await rb("at_exit { puts 'still ran' }\nraise 'top'")).toMatchObject({ ok: false, error: { message: "RuntimeError: top", line: 2 }, stdout: "still ran\n" });
+    const failing = await rb("at_exit { raise 'second' }\nat_exit { raise 'first' }\nat_exit { exit 0 }\nputs 'body'");
+    expect(failing).toMatchObject({ ok: false, error: { code: "guest_error", message: "RuntimeError: first", line: 2, stack: "script:2:in 'block in <main>'" }, stdout: "body\n" });
+    expect(failing.stderr).toBe("script:1:in 'block in <main>': second (RuntimeError)\n");
+    expect(await rb("at_exit { puts 'after exit' }\nexit 3")).toMatchObject({ ok: false, error: { message: "exit 3" }, stdout: "after exit\n" });
+    expect(await rb("at_exit\n")).toMatchObject({ ok: false, error: { message: "ArgumentError: called without a block", line: 1 } });
+  });
+
+  it("never runs a handler registered by one run in another run of the same warm instance", async () => {
+    expect(await rb("at_exit { puts 'leaked handler' }\nEND { puts 'leaked END' }\nputs 'first'")).toMatchObject({ ok: true, stdout: "first\nleaked END\nleaked handler\n" });
+    expect(await rb("puts 'second'")).toMatchObject({ ok: true, stdout: "second\n", usage: { start: "warm" } });
+    // Nor one registered by a run that was stopped before its handlers ran.
+    expect(await rb("at_exit { puts 'leaked after a trap' }\nloop {}", { limits: { fuel: 100 } })).toMatchObject({ ok: false, error: { code: "fuel_exhausted" } });
+    expect(await rb("puts 'third'\nEND { puts 'own END' }")).toMatchObject({ ok: true, stdout: "third\nown END\n" });
+  });
+
   it("counts a run's deadline from its guest's start for host calls too: a slow instance start leaves kv its whole time", async () => {
     const grants = { kv: { namespace: "ruby-deadline" }, secrets: {} };
     // As in a new worker: Ruby's module is not compiled yet, and compiling it and initialising Ruby take over a second.
