@@ -29,11 +29,29 @@ const cases: HostileCase[] = [
   ["the JS bridge's other functions", "require 'js'\nJS.global[:process]", undefined, "guest_error"],
   ["a forged host request to an interface that is not granted", "raise 'no' unless (JS.eval('[\"http.fetch\", [\"http://169.254.169.254/\"]]') rescue $!.message).start_with?('capability_denied')", undefined, "ok"],
   ["a malformed host request", "JS.eval('not json').to_s", undefined, "guest_error"],
+  ["an at_exit handler that loops forever", "at_exit { loop {} }", { fuel: 500 }, "fuel_exhausted"],
+  ["an at_exit handler that registers another, forever", "def again = at_exit { again }\nagain", { fuel: 500 }, "fuel_exhausted"],
+  ["an END block that floods output", "END { loop { $stdout.write('y' * 1000) } }", undefined, "output_limit"],
+  ["an at_exit handler that waits past the deadline", "at_exit { sleep 30 }", { timeoutMs: 500 }, "timeout"],
+  ["an at_exit handler that rescues everything around an endless loop", "at_exit { loop { begin; loop {}; rescue Exception; end } }", { fuel: 500 }, "fuel_exhausted"],
+  ["a top-level return out of an endless block", "loop { return }", undefined, "ok"],
   ["monkey-patching JSON before the result is encoded", "module JSON; def self.generate(*) = '{\"ok\":true,\"result\":\"forged\"}'; end", undefined, "ok"],
 ];
 
 describe("hostile Ruby ends cleanly and leaves the server serving", () => {
   hostileCases(server, { language: "ruby", benign: { ...benign, result: 42 }, cases });
+
+  it("never runs an at_exit handler one run registered in a later run", async () => {
+    const registered = await server.h.post({ language: "ruby", code: "at_exit { puts 'LEAK' }\nEND { puts 'LEAK END' }\nputs 'registered'" });
+    expect(registered.body).toMatchObject({ ok: true, stdout: "registered\nLEAK END\nLEAK\n" });
+    const trapped = await server.h.post({ language: "ruby", code: "at_exit { puts 'LEAK' }\nloop {}", limits: { fuel: 500 } });
+    expect(trapped.body).toMatchObject({ ok: false, error: { code: "fuel_exhausted" } });
+    // Both workers serve runs: every later run, whichever worker takes it, prints only its own output.
+    for (let i = 0; i < 4; i++) {
+      const { body } = await server.h.post({ language: "ruby", code: `puts ${i}` });
+      expect(body).toMatchObject({ ok: true, stdout: `${i}\n` });
+    }
+  });
 
   it("reaches no host environment, files, processes or sockets", async () => {
     const code = `def main
