@@ -407,6 +407,11 @@ s = <<~END
 END
 puts s
 puts "body ends"`],
+  ["at_exit returns its proc; Kernel.at_exit and exit! from a handler", `pr = at_exit { puts "registered first: skipped by exit!" }
+Kernel.at_exit { puts "via Kernel.at_exit"; $stdout.flush; exit! 1 }
+at_exit { puts "runs first" }
+p pr.class, pr.lambda?, pr.arity
+puts "body"`, 1],
   ["at_exit after exit", `at_exit { puts "handler after exit" }
 puts "before exit"
 exit
