@@ -100,6 +100,58 @@ module Kiln
     $VERBOSE = verbose
   end
 
+  # Runs a script as wrapRuby describes, and answers its JSON envelope. Defined here, before the
+  # snapshot, so a run compiles only its own code.
+  def self.run_script(code, input_json, call_main, end_blocks)
+    AT_EXIT.clear
+    END_SITES.clear
+    top = TOPLEVEL_BINDING.receiver
+    input = json = failure = nil
+    code = with_end_blocks(code) if end_blocks
+    kind, value = guard do
+      input = JSON.parse(input_json, max_nesting: false)
+      TOPLEVEL_BINDING.eval(code, "script", 1)
+      nil
+    end
+    if kind == :raised
+      failure = value
+    elsif call_main && top.respond_to?(:main, true)
+      main = top.method(:main)
+      kind, value = guard { JSON.generate(main.arity == 0 ? main.call : main.call(input), max_nesting: false) }
+      json = value if kind == :ok
+      failure = value if kind == :raised
+      failure = LocalJumpError.new("unexpected return") if kind == :returned
+    end
+    failure = nil if failure.is_a?(SystemExit) && failure.success?
+    errors = run_at_exit
+    failure ||= errors.shift
+    errors.each { |error| $stderr.puts describe(error) }
+    envelope(failure, json)
+  ensure
+    $stdout.flush rescue nil
+    $stderr.flush rescue nil
+  end
+
+  # The envelope for a run that ended with failure (nil for none) and main's result as JSON text.
+  def self.envelope(e, json)
+    if e.nil?
+      '{"ok":true,"result":' + (json || "null") + '}'
+    elsif e.is_a?(NoMemoryError)
+      '{"ok":false,"kind":"memory"}'
+    elsif e.is_a?(SystemExit)
+      JSON.generate({ "ok" => false, "kind" => "guest", "message" => "exit #{e.status}" })
+    else
+      frames = (e.backtrace || []).select { |l| l.start_with?("script:") }
+      line = frames.first&.[](/\Ascript:(\d+)/, 1)&.to_i
+      if e.is_a?(SyntaxError) && frames.empty?
+        JSON.generate({ "ok" => false, "kind" => "syntax", "message" => "SyntaxError: #{e.message}", "line" => e.message[/\Ascript:(\d+):/, 1]&.to_i })
+      else
+        frames = frames.first(10) + ["..."] + frames.last(11) if frames.size > 21
+        JSON.generate({ "ok" => false, "kind" => "guest", "message" => "#{e.class}: #{e.message}", "line" => line, "stack" => frames.empty? ? nil : frames.join("\n") })
+      end
+    end
+  end
+
   # An error as Ruby prints one that ends a program, with the script's frames only.
   def self.describe(error)
     frames = (error.backtrace || []).select { |l| l.start_with?("script:") }
@@ -159,7 +211,7 @@ IO.singleton_class.prepend(Module.new do
 end)`;
 
 /**
- * The Ruby program Kiln evaluates around a script: the script runs at the top level under the file
+ * The Ruby program Kiln evaluates around a script (its work is the prelude's Kiln.run_script): the script runs at the top level under the file
  * name `script` (so its errors and line numbers are its own), then `main(input)` if it defines `main`
  * (not with `evaluateOnly`, a deploy-time check, whose result is null), then the handlers `at_exit`
  * and `END` registered, newest first, as Ruby runs them when a program ends. A top-level `return` ends
@@ -172,53 +224,10 @@ end)`;
  * the script's frames only (at most 10 innermost and 11 outermost).
  */
 export function wrapRuby(code: string, inputJson: string, seed = 0, options: { evaluateOnly?: boolean } = {}): string {
-  const callMain = options.evaluateOnly ? "false" : "respond_to?(:main, true)";
   // Only a script that says END may have END blocks: the others are not parsed twice.
-  const endBlocks = /\bEND\b/.test(code) ? "__kiln_code = Kiln.with_end_blocks(__kiln_code)\n  " : "";
+  const endBlocks = /\bEND\b/.test(code);
   return `srand(${Math.trunc(seed)})
-Kiln::AT_EXIT.clear
-Kiln::END_SITES.clear
-begin
-  __kiln_input = __kiln_json = __kiln_failure = nil
-  __kiln_code = ${rubyString(code)}
-  ${endBlocks}__kiln_kind, __kiln_value = Kiln.guard do
-    __kiln_input = JSON.parse(${rubyString(inputJson)}, max_nesting: false)
-    TOPLEVEL_BINDING.eval(__kiln_code, "script", 1)
-    nil
-  end
-  if __kiln_kind == :raised
-    __kiln_failure = __kiln_value
-  elsif ${callMain}
-    __kiln_kind, __kiln_value = Kiln.guard { JSON.generate(method(:main).arity == 0 ? main : main(__kiln_input), max_nesting: false) }
-    __kiln_json = __kiln_value if __kiln_kind == :ok
-    __kiln_failure = __kiln_value if __kiln_kind == :raised
-    __kiln_failure = LocalJumpError.new("unexpected return") if __kiln_kind == :returned
-  end
-  __kiln_failure = nil if __kiln_failure.is_a?(SystemExit) && __kiln_failure.success?
-  __kiln_errors = Kiln.run_at_exit
-  __kiln_failure ||= __kiln_errors.shift
-  __kiln_errors.each { |error| $stderr.puts Kiln.describe(error) }
-  e = __kiln_failure
-  if e.nil?
-    '{"ok":true,"result":' + (__kiln_json || "null") + '}'
-  elsif e.is_a?(NoMemoryError)
-    '{"ok":false,"kind":"memory"}'
-  elsif e.is_a?(SystemExit)
-    JSON.generate({ "ok" => false, "kind" => "guest", "message" => "exit #{e.status}" })
-  else
-    frames = (e.backtrace || []).select { |l| l.start_with?("script:") }
-    line = frames.first&.[](/\\Ascript:(\\d+)/, 1)&.to_i
-    if e.is_a?(SyntaxError) && frames.empty?
-      JSON.generate({ "ok" => false, "kind" => "syntax", "message" => "SyntaxError: #{e.message}", "line" => e.message[/\\Ascript:(\\d+):/, 1]&.to_i })
-    else
-      frames = frames.first(10) + ["..."] + frames.last(11) if frames.size > 21
-      JSON.generate({ "ok" => false, "kind" => "guest", "message" => "#{e.class}: #{e.message}", "line" => line, "stack" => frames.empty? ? nil : frames.join("\\n") })
-    end
-  end
-ensure
-  $stdout.flush rescue nil
-  $stderr.flush rescue nil
-end
+Kiln.run_script(${rubyString(code)}, ${rubyString(inputJson)}, ${!options.evaluateOnly}, ${endBlocks})
 `;
 }
 
