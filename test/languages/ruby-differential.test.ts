@@ -517,7 +517,7 @@ describe.skipIf(!hasInterpreter("ruby", "ruby", "Ruby differential runs"))("Ruby
       // runNative and a run in process both block this thread; one turn of the event loop per program
       // lets vitest's messages from the main process through.
       await new Promise<void>((resolve) => setImmediate(resolve));
-      const native = runNative("ruby", [], code, ".rb");
+      const native = runNative("ruby", ["--disable-gems"], code, ".rb");
       expect(native.status, `ruby's exit status; stderr: ${native.stderr}`).toBe(status ?? 0);
       const kiln = await engine.run(job("ruby", code, { limits: { fuel: 1e9 } }));
       expect(kiln.ok, kiln.ok ? "" : kiln.error.message).toBe(status === undefined);
