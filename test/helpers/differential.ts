@@ -2,6 +2,10 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterAll, beforeAll } from "vitest";
+import type { ComponentEngine } from "../../src/engine/component/component-engine.ts";
+import type { RunJob } from "../../src/engine/engine.ts";
+import { componentEngine } from "./fixtures.ts";
 import { hasService } from "./services.ts";
 
 /**
@@ -41,4 +45,14 @@ export function runNative(command: string, args: readonly string[], code: string
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Kiln's side of a differential suite: the in-process component engine, started before the enclosing block's tests and disposed after them. */
+export function useKiln(): { run(job: RunJob): ReturnType<ComponentEngine["run"]> } {
+  let engine: ComponentEngine | undefined;
+  beforeAll(async () => {
+    engine = await componentEngine();
+  });
+  afterAll(() => engine?.dispose());
+  return { run: (job) => engine!.run(job) };
 }

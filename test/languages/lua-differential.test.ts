@@ -8,10 +8,9 @@
  * `tostring` of tables and functions, and `pairs` order over string keys (string hashes are seeded per
  * process, so it differs between two native runs too).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ComponentEngine } from "../../src/engine/component/component-engine.ts";
-import { hasInterpreter, runNative } from "../helpers/differential.ts";
-import { componentEngine, job } from "../helpers/fixtures.ts";
+import { describe, expect, it } from "vitest";
+import { hasInterpreter, runNative, useKiln } from "../helpers/differential.ts";
+import { job } from "../helpers/fixtures.ts";
 
 /** Programs that end normally in both. Each prints something (checked), so an empty match proves nothing. */
 const programs: Record<string, string> = {
@@ -549,11 +548,7 @@ local x = = 1`,
 const kilnChunkName = (text: string) => text.replace(/\/[^\s:'"]*kiln-differential-[^/]+\/program\.lua/g, "script");
 
 describe.skipIf(!hasInterpreter("lua5.4", "lua5.4", "Lua differential"))("Lua differential: lua5.4 and Kiln print the same bytes", () => {
-  let engine: ComponentEngine;
-  beforeAll(async () => {
-    engine = await componentEngine();
-  });
-  afterAll(() => engine.dispose());
+  const sandbox = useKiln();
 
   it("has the reference interpreter Kiln's Lua is built from", () => {
     const version = runNative("lua5.4", [], "print(_VERSION, math.maxinteger, 2^53, string.format('%.14g', 0.1))", ".lua");
@@ -564,7 +559,7 @@ describe.skipIf(!hasInterpreter("lua5.4", "lua5.4", "Lua differential"))("Lua di
     const native = runNative("lua5.4", [], code, ".lua");
     expect(native.status, native.stderr).toBe(0);
     expect(native.stdout).not.toBe("");
-    const kiln = await engine.run(job("lua", code));
+    const kiln = await sandbox.run(job("lua", code));
     expect(kiln.ok, JSON.stringify(kiln.ok ? null : kiln.error)).toBe(true);
     expect(kiln.stdout).toBe(kilnChunkName(native.stdout));
     expect(kiln.stderr).toBe(kilnChunkName(native.stderr));
@@ -576,7 +571,7 @@ describe.skipIf(!hasInterpreter("lua5.4", "lua5.4", "Lua differential"))("Lua di
     // lua.c prints "lua5.4: <message>" and a traceback; Kiln keeps the message (a syntax error's with "SyntaxError: " in front).
     const message = /^lua5\.4: ([\s\S]*?)\n(stack traceback:|$)/.exec(kilnChunkName(native.stderr))?.[1];
     expect(message, native.stderr).toBeDefined();
-    const kiln = await engine.run(job("lua", code));
+    const kiln = await sandbox.run(job("lua", code));
     expect(kiln.ok).toBe(false);
     if (kiln.ok) return;
     expect(kiln.error.message.replace(/^SyntaxError: /, "")).toBe(message);

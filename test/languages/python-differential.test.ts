@@ -3,10 +3,9 @@
  * Debian's python3.11 in CI) and in Kiln (the component engine, in process); stdout must be the same
  * bytes, and both must succeed, or both fail where the program raises.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ComponentEngine } from "../../src/engine/component/component-engine.ts";
-import { hasInterpreter, runNative } from "../helpers/differential.ts";
-import { componentEngine, job } from "../helpers/fixtures.ts";
+import { describe, expect, it } from "vitest";
+import { hasInterpreter, runNative, useKiln } from "../helpers/differential.ts";
+import { job } from "../helpers/fixtures.ts";
 
 /** [what, program, python3.11's exit status if the program fails (Kiln must fail it too)] */
 type Program = [string, string, number?];
@@ -459,11 +458,7 @@ def f(:
 ];
 
 describe.skipIf(!hasInterpreter("python3.11", "python3.11", "Python differential runs"))("Python in Kiln prints what python3.11 prints", () => {
-  let engine: ComponentEngine;
-  beforeAll(async () => {
-    engine = await componentEngine();
-  });
-  afterAll(() => engine.dispose());
+  const sandbox = useKiln();
 
   it("has at least 30 programs", () => {
     expect(programs.length).toBeGreaterThanOrEqual(30);
@@ -476,7 +471,7 @@ describe.skipIf(!hasInterpreter("python3.11", "python3.11", "Python differential
       await new Promise<void>((resolve) => setImmediate(resolve));
       const native = runNative("python3.11", [], code, ".py");
       expect(native.status, `python3.11 exit status; stderr: ${native.stderr}`).toBe(status);
-      const kiln = await engine.run(job("python", code, { limits: { fuel: 1e9 } }));
+      const kiln = await sandbox.run(job("python", code, { limits: { fuel: 1e9 } }));
       expect(kiln.ok, kiln.ok ? "" : kiln.error.message).toBe(status === 0);
       expect(kiln.stdout).toBe(native.stdout);
     });

@@ -8,10 +8,9 @@
  * (ASCII-8BIT)>`), and no sort whose keys tie (Debian's 3.1 sorts through
  * glibc's stable merge sort, ruby.wasm through Ruby's own quicksort; Ruby promises neither order).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ComponentEngine } from "../../src/engine/component/component-engine.ts";
-import { hasInterpreter, runNative } from "../helpers/differential.ts";
-import { componentEngine, job } from "../helpers/fixtures.ts";
+import { describe, expect, it } from "vitest";
+import { hasInterpreter, runNative, useKiln } from "../helpers/differential.ts";
+import { job } from "../helpers/fixtures.ts";
 
 /** [what, program, the native exit status when the program fails (it must fail in Kiln too)] */
 type Program = [string, string, number?];
@@ -502,11 +501,7 @@ def broken(
 ];
 
 describe.skipIf(!hasInterpreter("ruby", "ruby", "Ruby differential runs"))("Ruby in Kiln prints what ruby prints", () => {
-  let engine: ComponentEngine;
-  beforeAll(async () => {
-    engine = await componentEngine();
-  });
-  afterAll(() => engine.dispose());
+  const sandbox = useKiln();
 
   it("has at least 30 programs", () => {
     expect(programs.length).toBeGreaterThanOrEqual(30);
@@ -519,7 +514,7 @@ describe.skipIf(!hasInterpreter("ruby", "ruby", "Ruby differential runs"))("Ruby
       await new Promise<void>((resolve) => setImmediate(resolve));
       const native = runNative("ruby", ["--disable-gems"], code, ".rb");
       expect(native.status, `ruby's exit status; stderr: ${native.stderr}`).toBe(status ?? 0);
-      const kiln = await engine.run(job("ruby", code, { limits: { fuel: 1e9 } }));
+      const kiln = await sandbox.run(job("ruby", code, { limits: { fuel: 1e9 } }));
       expect(kiln.ok, kiln.ok ? "" : kiln.error.message).toBe(status === undefined);
       expect(kiln.stdout).toBe(native.stdout);
     });
