@@ -56,8 +56,7 @@ export class ComponentInstance {
         core = inst;
         options.onCore?.(inst);
         (inst.exports[FUEL_GLOBAL] as WebAssembly.Global).value = runtime.initFuel || options.fuel;
-        const cap = inst.exports[CAP_GLOBAL] as WebAssembly.Global | undefined;
-        if (cap) cap.value = memoryPages(options.memoryMb);
+        setMemoryCap(inst, options.memoryMb);
       }
       return inst;
     });
@@ -81,8 +80,7 @@ export class ComponentInstance {
 
   /** Caps the guest's memory for the next run: its `memory.grow` fails past `memoryMb`. */
   setMemoryCap(memoryMb: number): void {
-    const cap = this.core.exports[CAP_GLOBAL] as WebAssembly.Global | undefined;
-    if (cap) cap.value = memoryPages(memoryMb);
+    setMemoryCap(this.core, memoryMb);
   }
 
   /** The size of memory as the guest sees it (virtual-pages.ts), which the cap applies to. */
@@ -114,6 +112,12 @@ export class ComponentInstance {
     this.state.forEach((g, i) => (g.value = snapshot.globals[i]));
     return copied;
   }
+}
+
+/** Sets a main core instance's CAP_GLOBAL (virtual-pages.ts) to `memoryMb`. */
+function setMemoryCap(core: WebAssembly.Instance, memoryMb: number): void {
+  const cap = core.exports[CAP_GLOBAL] as WebAssembly.Global | undefined;
+  if (cap) cap.value = memoryPages(memoryMb);
 }
 
 /** The size of a main core instance's memory as its guest sees it: the virtual page count once set, else the real size. */
