@@ -5,7 +5,7 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     // The differential suites (each language against its reference interpreter, a minute together) run
     // as `npm run test:differential`, which .ci/run runs after `npm test`.
-    exclude: process.env.KILN_DIFFERENTIAL === "1" ? configDefaults.exclude : [...configDefaults.exclude, "test/languages/*-differential.test.ts"],
+    exclude: process.env.KILN_DIFFERENTIAL === "1" ? configDefaults.exclude : [...configDefaults.exclude, "test/languages/*/differential.test.ts"],
     pool: "forks",
     // Two files at a time on CI's two cores (vitest's default there is one): most files wait on servers and threads.
     maxWorkers: 2,

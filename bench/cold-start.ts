@@ -4,7 +4,7 @@
  * one run. V8 shares compiled code for identical bytes within a process, so only a new process shows
  * this cost. Prints `{"loadMs", "runMs"}`.
  */
-import { componentRuntimes } from "../runtimes/component-runtimes.ts";
+import { componentRuntimes } from "../languages/index.ts";
 import { prepareComponentRuntime } from "../src/adapters/node/prepare-component-runtime.ts";
 import { loadConfig } from "../src/config.ts";
 import { ComponentEngine } from "../src/engine/component/component-engine.ts";

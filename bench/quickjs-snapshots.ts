@@ -5,7 +5,7 @@
  * run changed. Returns its section of bench/RESULTS.md.
  */
 import type { Config } from "../src/config.ts";
-import { createQuickJSEngine } from "../src/default-engines.ts";
+import { createQuickJSEngine } from "../src/quickjs-defaults.ts";
 import type { RunJob } from "../src/engine/engine.ts";
 import { QuickJSInstance } from "../src/engine/quickjs/quickjs-instance.ts";
 import { QuickJSRun } from "../src/engine/quickjs/quickjs-run.ts";
@@ -88,7 +88,7 @@ async function measure(wasmModule: WebAssembly.Module, config: Config, options: 
   using instance = await QuickJSInstance.create(snapshotModule?.module ?? wasmModule, { memoryMb: options.memoryMb, initialPages: 256, tracked: snapshotModule !== undefined });
   const session = QuickJSSession.open(instance, { memoryMb: options.memoryMb });
   const init = new QuickJSRun(session, job, {});
-  const source = prepareSource("javascript", options.code);
+  const source = prepareSource(options.code);
   if ("error" in source || (await init.initialize(source))) throw new Error(`${options.name}: the top level failed`);
   const snapshot = captureSnapshot(session, { key: options.name, memoryMb: options.memoryMb, start: { fuel: init.fuelUsed, ...init.printed } })!;
   init.release();

@@ -3,7 +3,7 @@
  * Results go to bench/RESULTS.md.
  */
 import v8 from "node:v8";
-import { wrapLua } from "../src/engine/component/lua-wrapper.ts";
+import { wrapLua } from "../languages/lua/binding.ts";
 import autocannon from "autocannon";
 import { serve } from "@hono/node-server";
 import { writeFileSync } from "node:fs";
@@ -20,25 +20,26 @@ import { createApp } from "../src/app.ts";
 import { createPlatform, devBootstrap } from "../src/platform/create-platform.ts";
 import { MemoryPlatformStore } from "../src/platform/memory-platform-store.ts";
 import { loadConfig } from "../src/config.ts";
-import { createQuickJSEngine, defaultRuntimes } from "../src/default-engines.ts";
+import { createQuickJSEngine, defaultRuntimes } from "../src/quickjs-defaults.ts";
+import { callerComponents, quickjsLanguages } from "../languages/index.ts";
 import { readFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { luaRuntime } from "../runtimes/lua.ts";
-import { rubyRuntime } from "../runtimes/ruby.ts";
-import { pythonRuntime } from "../runtimes/python.ts";
-import type { ComponentRuntimeDescriptor } from "../runtimes/component-runtime.ts";
+import { lua as luaRuntime } from "../languages/lua/language.ts";
+import { ruby as rubyRuntime } from "../languages/ruby/language.ts";
+import { python as pythonRuntime } from "../languages/python/language.ts";
+import type { ComponentRuntimeDescriptor } from "../src/engine/component/runtime-descriptor.ts";
 import binaryen from "binaryen";
 import { prepareCallerComponent } from "../src/adapters/node/prepare-caller-component.ts";
 import { componentId } from "../src/engine/component/component-id.ts";
 import { kilnImports } from "../src/engine/component/kiln-imports.ts";
 import { GLUE_NAME, preparedFolderName } from "../src/engine/component/prepared-runtime.ts";
-import { RUBY_INIT_ARGS } from "../src/engine/component/ruby-driver.ts";
+import { RUBY_INIT_ARGS } from "../languages/ruby/driver.ts";
 import { ComponentHost } from "../src/engine/component/component-host.ts";
 import { ComponentInstance } from "../src/engine/component/component-instance.ts";
 import { prepareComponentRuntime } from "../src/adapters/node/prepare-component-runtime.ts";
 import { ComponentEngine } from "../src/engine/component/component-engine.ts";
-import { patchMemoryMax } from "../src/engine/component/patch-memory-max.ts";
+import { patchMemoryMax } from "../src/engine/wasm/patch-memory-max.ts";
 import { createWasiHost } from "../src/engine/component/wasi/wasi-host.ts";
 import { QuickJSEngine } from "../src/engine/quickjs/quickjs-engine.ts";
 import { resolveLimits } from "../src/limits/run-limits.ts";
@@ -162,7 +163,7 @@ const noKilnHost = () =>
     () => {
       throw new Error("no host calls in the benchmark");
     },
-    { redact: (t) => t },
+    { redact: (t) => t, answer: JSON.stringify },
   );
 /** Runs CPU-bound Lua through the component with a given main module (metered or plain), timing only the call. */
 const cpuLua = async (main: WebAssembly.Module) => {
@@ -322,7 +323,7 @@ try {
 pythonEngine.dispose();
 const coldPython: ComponentRuntimeDescriptor = {
   ...pythonRuntime,
-  artifact: new URL("../runtimes/python/python-cold.wasm.gz", import.meta.url),
+  artifact: new URL("../languages/python/python-cold.wasm.gz", import.meta.url),
   // The world exports only run; the module's own kiln_init export is dropped (run initialises on first use).
   prepareCore: (bytes) => {
     const mod = binaryen.readBinary(bytes);
@@ -344,7 +345,7 @@ pythonCold.dispose();
 // 5. A caller's own component (the C echo fixture): fresh instance per run, modules reused.
 const echoBytes = new Uint8Array(readFileSync(new URL("../test/fixtures/components/echo.component.wasm", import.meta.url)));
 const echoId = await componentId(echoBytes);
-const callerEngine = new ComponentEngine([], { loadComponent: (bytes) => prepareCallerComponent(bytes, { cacheDir: config.cacheDir }) });
+const callerEngine = new ComponentEngine([], { callerComponents: { language: callerComponents!, load: (bytes) => prepareCallerComponent(bytes, { cacheDir: config.cacheDir }) } });
 const echoJob = { ...job, language: "component", code: "", component: { id: echoId, bytes: echoBytes }, inputJson: '{"a":1}' };
 const echoFresh = await tail(async () => {
   const out = await callerEngine.run(echoJob);
@@ -357,7 +358,7 @@ const pool = new WorkerPoolEngine({
   size: config.workers,
   maxQueue: config.maxQueue,
   wasmModule,
-  languages: QuickJSEngine.languagesOf(defaultRuntimes.quickjs),
+  languages: QuickJSEngine.languagesOf(quickjsLanguages),
   kvPath: ":memory:",
   cacheDir: config.cacheDir,
 });
@@ -457,7 +458,7 @@ pool keeps an initialised instance and restores its snapshot (a full copy of mem
 
 ## Python as a WASI component
 
-CPython 3.11 (\`runtimes/python\`), every run a fresh instance of the Wizer snapshot, through \`ComponentEngine.run\`
+CPython 3.11 (\`languages/python\`), every run a fresh instance of the Wizer snapshot, through \`ComponentEngine.run\`
 (instantiate, Kiln's WASI host with the stdlib zip mounted, the runner, the script).
 
 | what | p50 ms | p99 ms | vs snapshot |

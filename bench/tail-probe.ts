@@ -14,8 +14,9 @@ import { prepareComponentRuntime } from "../src/adapters/node/prepare-component-
 import { prepareCallerComponent } from "../src/adapters/node/prepare-caller-component.ts";
 import { componentId } from "../src/engine/component/component-id.ts";
 import { ComponentEngine } from "../src/engine/component/component-engine.ts";
-import { luaRuntime } from "../runtimes/lua.ts";
-import { pythonRuntime } from "../runtimes/python.ts";
+import { lua as luaRuntime } from "../languages/lua/language.ts";
+import { python as pythonRuntime } from "../languages/python/language.ts";
+import { callerComponents } from "../languages/index.ts";
 import { resolveLimits } from "../src/limits/run-limits.ts";
 
 const config = loadConfig({ ...process.env });
@@ -105,7 +106,7 @@ if (which.includes("lua")) {
 }
 if (which.includes("echo")) {
   const bytes = new Uint8Array(readFileSync(new URL("../test/fixtures/components/echo.component.wasm", import.meta.url)));
-  const engine = new ComponentEngine([], { loadComponent: (b) => prepareCallerComponent(b, { cacheDir: config.cacheDir }) });
+  const engine = new ComponentEngine([], { callerComponents: { language: callerComponents!, load: (b) => prepareCallerComponent(b, { cacheDir: config.cacheDir }) } });
   const echo = { ...job, language: "component", code: "", component: { id: await componentId(bytes), bytes }, inputJson: '{"a":1}' };
   await probe("echo fresh", () => engine.run(echo));
 }

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Config } from "./config.ts";
-import type { ComponentCompiler } from "./engine/component/component-compiler.ts";
+import type { ComponentChecker } from "./engine/component/component-checker.ts";
 import type { Engine } from "./engine/engine.ts";
 import { RequestError } from "./errors.ts";
 import { authenticate, type KilnEnv } from "./http/authenticate.ts";
@@ -21,7 +21,7 @@ export interface AppDependencies {
   platform: Platform;
   logger?: Logger;
   /** Checks callers' components on upload; without it `POST /v1/components` is `not_supported`. */
-  components?: ComponentCompiler;
+  components?: ComponentChecker;
 }
 
 /** Builds the Kiln HTTP app. It speaks only Web standards; adapters serve it. Every /v1 route needs a bearer token. */

@@ -1,5 +1,5 @@
-import type { ServerGrants } from "./host/grants.ts";
-import type { HostLimits } from "./host/host-limits.ts";
+import type { ServerGrants } from "./capabilities/grants.ts";
+import type { HostLimits } from "./capabilities/capability-limits.ts";
 
 /**
  * Server configuration. Every value has an embedded default and an environment variable;

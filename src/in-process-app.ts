@@ -6,10 +6,10 @@ import { createPlatform, devBootstrap } from "./platform/create-platform.ts";
 import { MemoryPlatformStore } from "./platform/memory-platform-store.ts";
 import type { PlatformStore } from "./platform/platform-store.ts";
 import { loadConfig } from "./config.ts";
-import { createQuickJSEngine } from "./default-engines.ts";
+import { createQuickJSEngine } from "./quickjs-defaults.ts";
 import type { Engine } from "./engine/engine.ts";
-import type { HttpTransport } from "./host/http-transport.ts";
-import { MemoryKvStore, type KvStore } from "./host/kv-store.ts";
+import type { HttpTransport } from "./capabilities/http-transport.ts";
+import { MemoryKvStore, type KvStore } from "./capabilities/kv-store.ts";
 import type { TypeScriptTranspiler } from "./engine/quickjs/typescript-transpiler.ts";
 
 /**

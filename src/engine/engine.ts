@@ -1,7 +1,7 @@
 import type { GuestError } from "../errors.ts";
-import type { RunGrants } from "../host/grants.ts";
-import type { HostLimits } from "../host/host-limits.ts";
-import type { LogEntry } from "../host/log.ts";
+import type { RunGrants } from "../capabilities/grants.ts";
+import type { HostLimits } from "../capabilities/capability-limits.ts";
+import type { LogEntry } from "../capabilities/log.ts";
 import type { RunLimits } from "../limits/run-limits.ts";
 
 /** How a JavaScript or TypeScript source is evaluated: as an ES module, or as a classic script. */

@@ -1,5 +1,5 @@
 import type { Config } from "../config.ts";
-import type { ComponentCompiler } from "../engine/component/component-compiler.ts";
+import type { ComponentChecker } from "../engine/component/component-checker.ts";
 import type { LanguageRegistry } from "../languages/language-registry.ts";
 import type { Platform } from "../platform/platform.ts";
 
@@ -8,5 +8,5 @@ export interface AppContext {
   config: Config;
   languages: LanguageRegistry;
   platform: Platform;
-  components?: ComponentCompiler;
+  components?: ComponentChecker;
 }

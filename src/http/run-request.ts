@@ -1,6 +1,6 @@
 import type { Config } from "../config.ts";
 import { RequestError } from "../errors.ts";
-import { parseRequestedGrants, type RequestedGrants } from "../host/grants.ts";
+import { parseRequestedGrants, type RequestedGrants } from "../capabilities/grants.ts";
 import type { RequestedLimits } from "../limits/run-limits.ts";
 import type { LanguageInfo, SourceType } from "../engine/engine.ts";
 import { utf8Length } from "../limits/output.ts";

@@ -4,7 +4,7 @@
  * caller guesses reaches another tenant's rows. Node keeps it in SQLite; `MemoryPlatformStore` serves
  * where there is no file system.
  */
-import type { RequestedGrants } from "../host/grants.ts";
+import type { RequestedGrants } from "../capabilities/grants.ts";
 import type { RequestedLimits } from "../limits/run-limits.ts";
 import type { SourceType } from "../engine/engine.ts";
 

@@ -1,8 +1,8 @@
 import type { Config } from "../config.ts";
 import { RequestError } from "../errors.ts";
-import { resolveGrants, type MissingSecrets, type RequestedGrants, type RunGrants } from "../host/grants.ts";
-import { parseHostPattern, patternCovers } from "../host/host-allowlist.ts";
-import type { HostLimits } from "../host/host-limits.ts";
+import { resolveGrants, type MissingSecrets, type RequestedGrants, type RunGrants } from "../capabilities/grants.ts";
+import { parseHostPattern, patternCovers } from "../net/host-allowlist.ts";
+import type { HostLimits } from "../capabilities/capability-limits.ts";
 import type { Platform } from "./platform.ts";
 import type { Tenant } from "./platform-store.ts";
 

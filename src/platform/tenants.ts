@@ -1,6 +1,6 @@
 import type { Config } from "../config.ts";
 import { RequestError } from "../errors.ts";
-import { parseHostPattern } from "../host/host-allowlist.ts";
+import { parseHostPattern } from "../net/host-allowlist.ts";
 import type { Platform } from "./platform.ts";
 import type { Tenant } from "./platform-store.ts";
 import type { Scope } from "./token-authority.ts";

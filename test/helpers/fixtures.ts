@@ -1,22 +1,22 @@
-import { MemoryKvStore } from "../../src/host/kv-store.ts";
+import { MemoryKvStore } from "../../src/capabilities/kv-store.ts";
 import { afterAll, beforeAll, expect } from "vitest";
 import { loadArtifact } from "../../src/adapters/node/load-artifact.ts";
 import { prepareQuickJSSnapshotModule } from "../../src/adapters/node/prepare-quickjs.ts";
 import { WorkerPoolEngine } from "../../src/adapters/node/worker-pool.ts";
 import { createApp } from "../../src/app.ts";
 import { loadConfig, type Config } from "../../src/config.ts";
-import { createQuickJSEngine, defaultRuntimes } from "../../src/default-engines.ts";
+import { createQuickJSEngine, defaultRuntimes } from "../../src/quickjs-defaults.ts";
 import type { Engine, RunJob } from "../../src/engine/engine.ts";
-import type { RunGrants } from "../../src/host/grants.ts";
+import type { RunGrants } from "../../src/capabilities/grants.ts";
 import { QuickJSEngine } from "../../src/engine/quickjs/quickjs-engine.ts";
-import { componentRuntimes } from "../../runtimes/component-runtimes.ts";
-import type { ComponentRuntimeDescriptor } from "../../runtimes/component-runtime.ts";
+import { callerComponents, componentRuntimes } from "../../languages/index.ts";
+import type { ComponentRuntimeDescriptor } from "../../src/engine/component/runtime-descriptor.ts";
 import { prepareComponentRuntimeFolder } from "../../src/adapters/node/prepare-component-runtime.ts";
 import { preparedFolder } from "../../src/adapters/node/prepared-folder.ts";
 import { loadPreparedRuntime } from "../../src/engine/component/prepared-runtime.ts";
 import { ThreadBlockingHost } from "../../src/adapters/node/thread-blocking-host.ts";
-import { nodeComponentCompiler, prepareCallerComponent } from "../../src/adapters/node/prepare-caller-component.ts";
-import { COMPONENT_LANGUAGE } from "../../src/engine/component/component-compiler.ts";
+import { nodeComponentChecker, prepareCallerComponent } from "../../src/adapters/node/prepare-caller-component.ts";
+import { servedLanguages } from "../../src/served-languages.ts";
 import { ComponentEngine, type PreparedComponentRuntime } from "../../src/engine/component/component-engine.ts";
 import { createPlatform } from "../../src/platform/create-platform.ts";
 import { MemoryPlatformStore } from "../../src/platform/memory-platform-store.ts";
@@ -61,7 +61,7 @@ export async function workerPool(options: { size?: number; maxQueue?: number; kv
     size: options.size ?? 2,
     maxQueue: options.maxQueue ?? 1000,
     wasmModule,
-    languages: [...QuickJSEngine.languagesOf(defaultRuntimes.quickjs), ...ComponentEngine.languagesOf(runtimes), COMPONENT_LANGUAGE],
+    languages: servedLanguages(runtimes, { callerComponents: true }),
     kvPath: options.kvPath ?? ":memory:",
     cacheDir: ".kiln/cache",
     preparedDirs: folders.map((p) => p.dir),
@@ -74,7 +74,7 @@ export async function workerPool(options: { size?: number; maxQueue?: number; kv
 export async function appWith(engine: Engine, config: Config = testConfig, options: { platform?: Platform } = {}) {
   const errors: unknown[] = [];
   const platform = options.platform ?? (await createPlatform({ config, store: new MemoryPlatformStore() }));
-  const app = createApp({ config, engines: [engine], platform, logger: { error: (_m, e) => errors.push(e) }, components: nodeComponentCompiler({ cacheDir: ".kiln/cache" }) });
+  const app = createApp({ config, engines: [engine], platform, logger: { error: (_m, e) => errors.push(e) }, components: nodeComponentChecker({ cacheDir: ".kiln/cache" }) });
   const adminToken = (await platform.store.getMeta("dev-admin-token")) ?? config.adminToken!;
   let tenant = await platform.store.findTenantByName("test");
   let token: string;
@@ -128,7 +128,7 @@ export async function componentEngine(options: { freshlyLoaded?: boolean } = {})
     : await componentRuntimesPrepared();
   return new ComponentEngine(runtimes, {
     blocking: new ThreadBlockingHost({ kvPath: ":memory:" }),
-    loadComponent: (bytes) => prepareCallerComponent(bytes, { cacheDir: ".kiln/cache" }),
+    callerComponents: { language: callerComponents!, load: (bytes) => prepareCallerComponent(bytes, { cacheDir: ".kiln/cache" }) },
   });
 }
 

@@ -1,5 +1,5 @@
 /**
- * Runs Lua source on the Lua reactor (runtimes/lua) under a minimal WASI preview-1 host: stdout and
+ * Runs Lua source on the Lua reactor (languages/lua) under a minimal WASI preview-1 host: stdout and
  * stderr captured, a fixed clock, no files. It exists only to exercise the artifact and the
  * instrumentation passes; the engine's own WASI host comes with the component engine.
  */

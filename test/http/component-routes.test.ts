@@ -68,7 +68,7 @@ describe("POST /v1/components", () => {
   });
 
   it("refuses bytes that are not a component: a core module, garbage, nothing", async () => {
-    const core = readFileSync(new URL("../../runtimes/lua/lua.wasm", import.meta.url));
+    const core = readFileSync(new URL("../../languages/lua/lua.wasm", import.meta.url));
     for (const bytes of [core, new TextEncoder().encode("not wasm at all"), new Uint8Array()]) {
       const res = await upload(bytes);
       expect(res).toMatchObject({ status: 400, body: { error: { code: "invalid_component" } } });

@@ -3,8 +3,8 @@ import { SignJWT, UnsecuredJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.ts";
 import type { QuickJSEngine } from "../../src/engine/quickjs/quickjs-engine.ts";
-import { createQuickJSEngine } from "../../src/default-engines.ts";
-import { MemoryKvStore } from "../../src/host/kv-store.ts";
+import { createQuickJSEngine } from "../../src/quickjs-defaults.ts";
+import { MemoryKvStore } from "../../src/capabilities/kv-store.ts";
 import { appWith, quickjsWasm } from "../helpers/fixtures.ts";
 
 const config = loadConfig({

@@ -5,9 +5,9 @@
  * instrumented build and checks every reset byte for byte against the snapshot. This folder only grows.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createQuickJSEngine } from "../../src/default-engines.ts";
+import { createQuickJSEngine } from "../../src/quickjs-defaults.ts";
 import type { QuickJSEngine } from "../../src/engine/quickjs/quickjs-engine.ts";
-import { MemoryKvStore } from "../../src/host/kv-store.ts";
+import { MemoryKvStore } from "../../src/capabilities/kv-store.ts";
 import type { RequestedLimits } from "../../src/limits/run-limits.ts";
 import { job, quickjsSnapshotModule, quickjsWasm } from "../helpers/fixtures.ts";
 

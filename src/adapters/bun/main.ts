@@ -1,5 +1,5 @@
 /** Kiln on Bun: `bun src/adapters/bun/main.ts`. */
-import { defaultRuntimes } from "../../default-engines.ts";
+import { defaultRuntimes } from "../../quickjs-defaults.ts";
 import { createInProcessApp } from "../../in-process-app.ts";
 import { loadPreparedComponentEngine } from "../node/load-prepared-runtimes.ts";
 import { serverLog } from "../../server-log.ts";

@@ -1,10 +1,10 @@
 /** Kiln on Deno: `deno run --allow-net --allow-read --allow-env src/adapters/deno/main.ts`. */
-import { defaultRuntimes } from "../../default-engines.ts";
+import { defaultRuntimes } from "../../quickjs-defaults.ts";
 import { createInProcessApp } from "../../in-process-app.ts";
 import { loadPreparedComponentEngine } from "../node/load-prepared-runtimes.ts";
 import { serverLog } from "../../server-log.ts";
 import { esbuildWasmTranspiler } from "../../engine/quickjs/typescript-transpiler.ts";
-import { esbuildWasm as esbuildWasmArtifact } from "../../../runtimes/esbuild-wasm.ts";
+import { esbuildWasm as esbuildWasmArtifact } from "../../../languages/typescript/esbuild-wasm.ts";
 
 declare const Deno: {
   env: { toObject(): Record<string, string> };

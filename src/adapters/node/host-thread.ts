@@ -5,7 +5,7 @@
  */
 import { workerData, type MessagePort } from "node:worker_threads";
 import { HostCallError } from "../../errors.ts";
-import { RunHost } from "../../host/run-host.ts";
+import { RunHost } from "../../capabilities/run-host.ts";
 import { NodeHttpTransport } from "./node-http-transport.ts";
 import { connectRedis } from "./redis/redis-connection.ts";
 import { RedisKvStore } from "./redis/redis-kv-store.ts";

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { componentRuntimes } from "../../../runtimes/component-runtimes.ts";
+import { componentRuntimes } from "../../../languages/index.ts";
 import { ComponentEngine, type PreparedComponentRuntime } from "../../engine/component/component-engine.ts";
 import { loadPreparedRuntime, preparedFolderName } from "../../engine/component/prepared-runtime.ts";
 import { preparedFolder } from "./prepared-folder.ts";

@@ -2,15 +2,15 @@
 import type { AddressInfo } from "node:net";
 import { createApp } from "../../app.ts";
 import { loadConfig } from "../../config.ts";
-import { defaultRuntimes } from "../../default-engines.ts";
+import { defaultRuntimes } from "../../quickjs-defaults.ts";
 import { QuickJSEngine } from "../../engine/quickjs/quickjs-engine.ts";
 import { jsonLogger, serverLog } from "../../server-log.ts";
-import { componentRuntimes } from "../../../runtimes/component-runtimes.ts";
+import { componentRuntimes } from "../../../languages/index.ts";
 import { ComponentEngine, type PreparedComponentRuntime } from "../../engine/component/component-engine.ts";
 import { loadArtifact } from "./load-artifact.ts";
 import { prepareQuickJSSnapshotModule } from "./prepare-quickjs.ts";
-import { COMPONENT_LANGUAGE } from "../../engine/component/component-compiler.ts";
-import { nodeComponentCompiler } from "./prepare-caller-component.ts";
+import { servedLanguages } from "../../served-languages.ts";
+import { nodeComponentChecker } from "./prepare-caller-component.ts";
 import { prepareComponentRuntimeFolder } from "./prepare-component-runtime.ts";
 import { createPlatform, devBootstrap } from "../../platform/create-platform.ts";
 import type { PlatformStore } from "../../platform/platform-store.ts";
@@ -62,7 +62,7 @@ const engine = new WorkerPoolEngine({
   spares: config.spareWorkers,
   maxQueue: config.maxQueue,
   wasmModule,
-  languages: [...QuickJSEngine.languagesOf(runtime), ...ComponentEngine.languagesOf(prepared), COMPONENT_LANGUAGE],
+  languages: servedLanguages(prepared, { callerComponents: true }),
   kvPath: config.dbPath,
   redisUrl: config.redisUrl,
   cacheDir: config.cacheDir,
@@ -94,7 +94,7 @@ try {
 }
 const boot = await devBootstrap(platform, config);
 if (boot) serverLog("info", "dev mode (KILN_ENV=production turns it off): tokens for trying Kiln out", boot);
-const app = createApp({ config, engines: [engine], platform, logger: jsonLogger, components: nodeComponentCompiler({ cacheDir: config.cacheDir }) });
+const app = createApp({ config, engines: [engine], platform, logger: jsonLogger, components: nodeComponentChecker({ cacheDir: config.cacheDir }) });
 const server = createNodeServer(app.fetch).listen(config.port, config.host, () => {
   const info = server.address() as AddressInfo;
   serverLog("info", "listening", { url: `http://${info.address}:${info.port}` });

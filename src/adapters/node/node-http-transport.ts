@@ -3,9 +3,9 @@ import http from "node:http";
 import https from "node:https";
 import type { LookupFunction, Socket } from "node:net";
 import { HostCallError } from "../../errors.ts";
-import { forbiddenAddressReason } from "../../host/address-policy.ts";
-import type { HttpTransport, TransportRequest } from "../../host/http-transport.ts";
-import type { HttpResponse } from "../../host/wit.ts";
+import { forbiddenAddressReason } from "../../net/address-policy.ts";
+import type { HttpTransport, TransportRequest } from "../../capabilities/http-transport.ts";
+import type { HttpResponse } from "../../capabilities/wit.ts";
 
 /**
  * The Node transport: node:http(s) with a DNS lookup that refuses the request when any address

@@ -1,11 +1,12 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { RequestError } from "../../errors.ts";
-import { COMPONENT_LANGUAGE, type ComponentCompiler } from "../../engine/component/component-compiler.ts";
+import type { ComponentChecker } from "../../engine/component/component-checker.ts";
+import { callerComponents } from "../../../languages/index.ts";
 import { componentId } from "../../engine/component/component-id.ts";
 import type { PreparedComponentRuntime } from "../../engine/component/component-engine.ts";
 import { exportsOfWit, forbiddenImports, importsOfWit } from "../../engine/component/component-imports.ts";
-import { patchMemoryMax } from "../../engine/component/patch-memory-max.ts";
+import { patchMemoryMax } from "../../engine/wasm/patch-memory-max.ts";
 import { GLUE_NAME, loadPreparedRuntime, MAIN_FILE, METERED_FILE } from "../../engine/component/prepared-runtime.ts";
 import { writePreparedFolder } from "./prepare-component-runtime.ts";
 import { preparedFolder } from "./prepared-folder.ts";
@@ -14,7 +15,7 @@ const PREPARE_VERSION = "3";
 const RUN_EXPORT = /^\s*export run: func\(input: string\) -> result<string, string>;/m;
 
 /** Checks and prepares callers' components on Node (into the runtime cache, so runs find them ready). */
-export function nodeComponentCompiler(options: { cacheDir: string }): ComponentCompiler {
+export function nodeComponentChecker(options: { cacheDir: string }): ComponentChecker {
   return {
     async check(bytes) {
       const shape = await inspectCallerComponent(bytes);
@@ -48,7 +49,7 @@ export async function prepareCallerComponent(bytes: Uint8Array, options: { cache
   const dir = join(options.cacheDir, `component-${(await componentId(bytes)).slice(0, 32)}-${PREPARE_VERSION}`);
   if (!existsSync(join(dir, `${METERED_FILE}.wasm`))) {
     await inspectCallerComponent(bytes);
-    const [{ transpile }, { instrumentFuel }] = await Promise.all([jco(), import("../../engine/component/instrument-fuel.ts")]);
+    const [{ transpile }, { instrumentFuel }] = await Promise.all([jco(), import("../../engine/wasm/instrument-fuel.ts")]);
     let files: Record<string, Uint8Array>;
     try {
       ({ files } = await transpile(bytes, { name: GLUE_NAME, instantiation: "async" }));
@@ -67,10 +68,8 @@ export async function prepareCallerComponent(bytes: Uint8Array, options: { cache
     }
     writePreparedFolder(dir, { ...files, [`${METERED_FILE}.wasm`]: metered, [MAIN_FILE]: main });
   }
-  return loadPreparedRuntime(
-    { language: { name: COMPONENT_LANGUAGE.name, aliases: [], version: COMPONENT_LANGUAGE.version }, driver: "component" },
-    preparedFolder(dir),
-  );
+  if (!callerComponents) throw new Error("languages/index.ts lists no callers' components");
+  return loadPreparedRuntime(callerComponents, preparedFolder(dir));
 }
 
 /** jco, loaded on first use: a worker that only runs prepared components never needs it. */

@@ -3,7 +3,7 @@ import { dirname, join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { serverLog } from "../../server-log.ts";
 import { preparedFolder } from "./prepared-folder.ts";
-import type { ComponentRuntimeDescriptor } from "../../../runtimes/component-runtime.ts";
+import type { ComponentRuntimeDescriptor } from "../../engine/component/runtime-descriptor.ts";
 import type { PreparedComponentRuntime } from "../../engine/component/component-engine.ts";
 import { forbiddenImports, RUNTIME_IMPORTS } from "../../engine/component/component-imports.ts";
 import { GLUE_NAME, loadPreparedRuntime, METERED_FILE, MOUNT_PREFIX, preparedFolderName } from "../../engine/component/prepared-runtime.ts";
@@ -55,9 +55,9 @@ async function build(descriptor: ComponentRuntimeDescriptor, stored: Uint8Array,
   // (each of its worker threads too) that finds its runtimes prepared never needs them.
   const [{ componentEmbed, componentNew, componentWit, preview1AdapterReactorPath, transpile }, { exnrefCopy }, { instrumentDirty }, { exportModuleState, instrumentFuel }] = await Promise.all([
     import("@bytecodealliance/jco"),
-    import("../../engine/component/exnref-copy.ts"),
-    import("../../engine/component/instrument-dirty.ts"),
-    import("../../engine/component/instrument-fuel.ts"),
+    import("../../engine/wasm/exnref-copy.ts"),
+    import("../../engine/wasm/instrument-dirty.ts"),
+    import("../../engine/wasm/instrument-fuel.ts"),
   ]);
   const artifact = descriptor.artifact.pathname.endsWith(".gz") ? gunzipSync(stored) : stored;
   const bytes = descriptor.prepareCore ? await descriptor.prepareCore(artifact) : artifact;

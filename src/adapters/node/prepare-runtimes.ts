@@ -1,5 +1,5 @@
 /** `npm run prepare:runtimes`: builds the component runtimes into KILN_CACHE_DIR (Deno and Bun load them from there). */
-import { componentRuntimes } from "../../../runtimes/component-runtimes.ts";
+import { componentRuntimes } from "../../../languages/index.ts";
 import { loadConfig } from "../../config.ts";
 import { prepareComponentRuntime } from "./prepare-component-runtime.ts";
 

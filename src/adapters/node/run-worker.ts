@@ -3,12 +3,12 @@
  * fuel used so far into shared memory so the watchdog can report it after a kill.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { createQuickJSEngine } from "../../default-engines.ts";
+import { createQuickJSEngine } from "../../quickjs-defaults.ts";
 import { NodeHttpTransport } from "./node-http-transport.ts";
 import { connectRedis } from "./redis/redis-connection.ts";
 import { RedisKvStore } from "./redis/redis-kv-store.ts";
 import { SqliteKvStore } from "./sqlite-kv-store.ts";
-import { componentRuntimes } from "../../../runtimes/component-runtimes.ts";
+import { callerComponents, componentRuntimes } from "../../../languages/index.ts";
 import { ComponentEngine } from "../../engine/component/component-engine.ts";
 import type { Engine, RunJob } from "../../engine/engine.ts";
 import { prepareComponentRuntime } from "./prepare-component-runtime.ts";
@@ -55,7 +55,7 @@ const runtimes = await Promise.all(
 );
 const components = new ComponentEngine(runtimes, {
   blocking: new ThreadBlockingHost({ kvPath, redisUrl }),
-  loadComponent: (bytes) => prepareCallerComponent(bytes, { cacheDir }),
+  callerComponents: callerComponents && { language: callerComponents, load: (bytes) => prepareCallerComponent(bytes, { cacheDir }) },
   warmInstances,
   warmPoolBytes,
   maxMemoryMb,

@@ -2,7 +2,7 @@ import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { HostCallError } from "../../errors.ts";
-import type { KvStore } from "../../host/kv-store.ts";
+import type { KvStore } from "../../capabilities/kv-store.ts";
 import { isStorageFailure, openSqlite } from "./sqlite-storage.ts";
 
 /** A write; a full or failing disk is the guest's `failed` HostError (nothing was written), not a host bug. */

@@ -1,8 +1,8 @@
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
 import { HostCallError, type HostErrorCode } from "../../errors.ts";
 import type { BlockingHost, BlockingRun } from "../../engine/component/blocking-host.ts";
-import type { RunGrants } from "../../host/grants.ts";
-import type { HostLimits } from "../../host/host-limits.ts";
+import type { RunGrants } from "../../capabilities/grants.ts";
+import type { HostLimits } from "../../capabilities/capability-limits.ts";
 
 export interface HostThreadInit {
   signal: SharedArrayBuffer;

@@ -7,15 +7,15 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { basename } from "node:path";
 import { fileURLToPath } from "node:url";
-import { esbuildWasm } from "../../../runtimes/esbuild-wasm.ts";
-import { quickjsRuntime } from "../../../runtimes/quickjs.ts";
+import { esbuildWasm } from "../../../languages/typescript/esbuild-wasm.ts";
+import { quickjsRuntime } from "../../engine/quickjs/quickjs-artifact.ts";
 
 const require = createRequire(import.meta.url);
 const outdir = fileURLToPath(new URL("../../../dist/workerd/", import.meta.url));
 mkdirSync(outdir, { recursive: true });
 
 /**
- * What the app's `import("esbuild")` (src/default-engines.ts) becomes in the Worker: esbuild-wasm run
+ * What the app's `import("esbuild")` (src/quickjs-defaults.ts) becomes in the Worker: esbuild-wasm run
  * in the isolate, initialised on the first TypeScript run. workerd cannot start esbuild's binary nor
  * compile wasm from bytes, so the wasm is imported as a module.
  */

@@ -3,7 +3,7 @@
  * The object holds that namespace's keys; the Worker reaches it over Durable Object RPC.
  */
 import { DurableObject } from "cloudflare:workers";
-import type { KvStore } from "../../host/kv-store.ts";
+import type { KvStore } from "../../capabilities/kv-store.ts";
 
 interface SqlStorage {
   exec(query: string, ...bindings: unknown[]): { toArray(): Record<string, unknown>[] };

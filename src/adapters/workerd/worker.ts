@@ -1,7 +1,7 @@
 /**
  * Kiln as a Cloudflare Worker. workerd may not compile wasm from bytes at run time, so the QuickJS
  * wasm is imported as a module: `kiln:quickjs-wasm` is resolved by the build (build.ts) to the
- * artifact named in runtimes/quickjs.ts. Plain-text bindings are read as configuration. Durable
+ * artifact named in src/engine/quickjs/quickjs-artifact.ts. Plain-text bindings are read as configuration. Durable
  * Object namespaces bound as `KILN_KV` (class `KilnKvObject`) and `KILN_PLATFORM` (class
  * `KilnPlatformObject`) store `kv` and the platform (tenants, scripts, secrets); without them, memory.
  */

@@ -1,5 +1,5 @@
-import type { RunGrants } from "../../host/grants.ts";
-import type { HostLimits } from "../../host/host-limits.ts";
+import type { RunGrants } from "../../capabilities/grants.ts";
+import type { HostLimits } from "../../capabilities/capability-limits.ts";
 
 /**
  * Serves a component guest's asynchronous host calls (kv, http) synchronously: a component's

@@ -3,10 +3,10 @@ import { DisposedError } from "../../errors.ts";
 import { isNearCapBytes } from "../../limits/memory.ts";
 import { trapError } from "../trap-error.ts";
 import type { Engine, LanguageInfo, RunJob, RunOptions, RunOutcome } from "../engine.ts";
-import type { HostServices } from "../../host/run-host.ts";
+import type { HostServices } from "../../capabilities/run-host.ts";
 import type { BlockingHost } from "./blocking-host.ts";
 import { ComponentHost } from "./component-host.ts";
-import { COMPONENT_LANGUAGE } from "./component-compiler.ts";
+import type { CallerComponentsDescriptor } from "./runtime-descriptor.ts";
 import type { GuestDriver } from "./guest-driver.ts";
 import { ComponentInstance, guestBytes } from "./component-instance.ts";
 import { inexactInteger } from "./exact-integers.ts";
@@ -14,7 +14,7 @@ import { WarmPool } from "./warm-pool.ts";
 import type { PreparedComponentRuntime } from "./prepared-runtime.ts";
 
 export type { PreparedComponentRuntime };
-import { FUEL_GLOBAL } from "./instance-globals.ts";
+import { FUEL_GLOBAL } from "../wasm/instance-globals.ts";
 import { GuestExit } from "./wasi/cli.ts";
 import { DeadlineReached } from "./wasi/clocks.ts";
 import { OutputLimitExceeded } from "./wasi/io.ts";
@@ -27,7 +27,7 @@ const MAX_COMPONENTS = 64;
 export const FUEL_UNIT = 10_000n;
 
 /**
- * Runs languages compiled to WebAssembly components (Lua so far): a fresh instance per run on a
+ * Runs languages compiled to WebAssembly components (Lua, Ruby, Python and callers' own components): a fresh instance per run on a
  * per-instance WASI host with nothing open, metered by the fuel global the build pass added, with
  * memory capped by the cap global the same pass added (one compiled module serves every cap).
  */
@@ -37,7 +37,7 @@ export class ComponentEngine implements Engine {
   readonly #runtimes = new Map<string, PreparedComponentRuntime>();
   readonly #services: HostServices;
   readonly #blocking: BlockingHost | undefined;
-  readonly #loadComponent: ((bytes: Uint8Array) => Promise<PreparedComponentRuntime>) | undefined;
+  readonly #callers: { language: CallerComponentsDescriptor; load: (bytes: Uint8Array) => Promise<PreparedComponentRuntime> } | undefined;
   /** Callers' components prepared in this process, most recently used last. */
   readonly #components = new Map<string, Promise<PreparedComponentRuntime>>();
   readonly #pool: WarmPool;
@@ -46,15 +46,15 @@ export class ComponentEngine implements Engine {
 
   /**
    * `services` answer log and secrets in place; `blocking` serves kv and http (see BlockingHost) and
-   * is disposed with the engine; `loadComponent` prepares a caller's component from its bytes (the
-   * engine then also serves the language `component`).
+   * is disposed with the engine; `callerComponents.load` prepares a caller's component from its bytes (the
+   * engine then also serves callers' components, as the language that descriptor names).
    */
   constructor(
     runtimes: readonly PreparedComponentRuntime[],
     options: {
       services?: HostServices;
       blocking?: BlockingHost;
-      loadComponent?: (bytes: Uint8Array) => Promise<PreparedComponentRuntime>;
+      callerComponents?: { language: CallerComponentsDescriptor; load: (bytes: Uint8Array) => Promise<PreparedComponentRuntime> };
       warmInstances?: number;
       /** Bytes the warm instances and their snapshots may hold together (default: no bound). */
       warmPoolBytes?: number;
@@ -71,23 +71,23 @@ export class ComponentEngine implements Engine {
     this.#pool = new WarmPool({ size: options.warmInstances ?? 1, maxBytes: options.warmPoolBytes, verify: options.verifyRestores });
     this.#services = options.services ?? {};
     this.#blocking = options.blocking;
-    this.#loadComponent = options.loadComponent;
+    this.#callers = options.callerComponents;
     for (const r of runtimes) this.#runtimes.set(r.language.name, r);
-    this.languages = [...ComponentEngine.languagesOf(runtimes), ...(options.loadComponent ? [COMPONENT_LANGUAGE] : [])];
+    this.languages = [...ComponentEngine.languagesOf(runtimes), ...(this.#callers ? [ComponentEngine.callerComponentsInfo(this.#callers.language)] : [])];
   }
 
   /** The runtime for a job: a language runtime, or the job's own component (kept for the next runs). */
   async #runtimeFor(job: RunJob): Promise<PreparedComponentRuntime> {
-    if (job.language !== COMPONENT_LANGUAGE.name) {
+    if (job.language !== this.#callers?.language.language.name) {
       const runtime = this.#runtimes.get(job.language);
       if (!runtime) throw new Error(`component engine: no runtime for ${job.language}`);
       return runtime;
     }
-    if (!job.component || !this.#loadComponent) throw new Error("component engine: a component job needs its bytes and a component loader");
+    if (!job.component || !this.#callers) throw new Error("component engine: a component job needs its bytes and a component loader");
     const { id, bytes } = job.component;
     let runtime = this.#components.get(id);
     if (runtime) this.#components.delete(id);
-    else runtime = this.#loadComponent(bytes);
+    else runtime = this.#callers.load(bytes);
     this.#components.set(id, runtime);
     if (this.#components.size > MAX_COMPONENTS) this.#components.delete(this.#components.keys().next().value!);
     try {
@@ -101,6 +101,11 @@ export class ComponentEngine implements Engine {
   /** The languages prepared runtimes serve, as `GET /v1/languages` lists them. */
   static languagesOf(runtimes: readonly PreparedComponentRuntime[]): LanguageInfo[] {
     return runtimes.map((r) => ({ ...r.language, engine: "component", ...(r.minMemoryMb ? { minMemoryMb: r.minMemoryMb } : {}) }));
+  }
+
+  /** How `GET /v1/languages` lists callers' own components where they can be run. */
+  static callerComponentsInfo(descriptor: CallerComponentsDescriptor): LanguageInfo {
+    return { ...descriptor.language, engine: "component" };
   }
 
   async run(requested: RunJob, runOptions: RunOptions = {}): Promise<RunOutcome> {

@@ -1,5 +1,5 @@
 import { HostCallError } from "../../errors.ts";
-import { RunHost, type HostServices } from "../../host/run-host.ts";
+import { RunHost, type HostServices } from "../../capabilities/run-host.ts";
 import type { RunJob } from "../engine.ts";
 import type { BlockingHost, BlockingRun } from "./blocking-host.ts";
 

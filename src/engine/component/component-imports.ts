@@ -19,7 +19,7 @@ const KILN_INTERFACES = ["types", "log", "kv", "http", "secrets"].map((name) => 
  */
 export const ALLOWED_IMPORTS: ReadonlySet<string> = new Set([...Object.keys(createWasiHost({ maxOutputBytes: 0 }).imports), ...KILN_INTERFACES]);
 
-/** What Kiln's own language runtimes may import besides: the JSON host-call function (runtimes/lua). */
+/** What Kiln's own language runtimes may import besides: the JSON host-call function (languages/lua). */
 export const RUNTIME_IMPORTS: ReadonlySet<string> = new Set([...ALLOWED_IMPORTS, "kiln:runtime/host@0.1.0"]);
 
 /**

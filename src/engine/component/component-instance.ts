@@ -1,8 +1,8 @@
 import type { PreparedComponentRuntime } from "./prepared-runtime.ts";
 import type { ComponentHost } from "./component-host.ts";
-import { DirtyBitmap, dirtyGlobalsOf, type DirtyGlobals } from "./dirty-bitmap.ts";
+import { DirtyBitmap, dirtyGlobalsOf, type DirtyGlobals } from "../wasm/dirty-bitmap.ts";
 import { memoryPages, WASM_PAGE_BYTES } from "../../limits/memory.ts";
-import { CAP_GLOBAL, FUEL_GLOBAL, PAGES_GLOBAL, STATE_GLOBAL_PREFIX } from "./instance-globals.ts";
+import { CAP_GLOBAL, FUEL_GLOBAL, PAGES_GLOBAL, STATE_GLOBAL_PREFIX } from "../wasm/instance-globals.ts";
 import { kilnImports } from "./kiln-imports.ts";
 import { createWasiHost } from "./wasi/wasi-host.ts";
 
@@ -39,7 +39,7 @@ export class ComponentInstance {
       if (!kiln.current) throw new Error("component instance: a host call outside a run");
       return kiln.current.call(iface, fn, args);
     };
-    const imports = { ...host.imports, ...kilnImports(call, { redact: (text) => kiln.current?.redact(text) ?? text }) };
+    const imports = { ...host.imports, ...kilnImports(call, { redact: (text) => kiln.current?.redact(text) ?? text, answer: runtime.answer }) };
     const main = runtime.mainModule(Math.max(options.ceilingMb ?? 0, options.memoryMb));
     let core: WebAssembly.Instance | undefined;
     const state: WebAssembly.Global[] = [];

@@ -1,7 +1,6 @@
 import { HostCallError, type HostErrorCode } from "../../errors.ts";
-import { requestToJson, responseFromJson, type HttpResponseJson } from "../../host/http-json.ts";
-import type { HttpRequest } from "../../host/wit.ts";
-import { luaLiteral } from "./lua-wrapper.ts";
+import { requestToJson, responseFromJson, type HttpResponseJson } from "../../capabilities/http-json.ts";
+import type { HttpRequest } from "../../capabilities/wit.ts";
 
 type Call = (iface: string, fn: string, args: unknown[]) => unknown;
 
@@ -11,11 +10,12 @@ const CASES: Record<HostErrorCode, string> = { capability_denied: "denied", limi
 /**
  * The Kiln host as component imports, keyed as jco's glue looks them up (without versions):
  * `kiln:sandbox/*`, the WIT interfaces a caller's own component imports, and `kiln:runtime/host`,
- * what Kiln's own runtimes call: `call` (JSON in, Lua literal out: Lua) and `call-json` (Ruby). Every call goes through
+ * what Kiln's own runtimes call: `call` (JSON in, the answer in the runtime's own encoding: `answer`, a Lua
+ * literal for Lua) and `call-json` (JSON in and out: Ruby, Python). Every call goes through
  * `call`, which checks grants and arguments. A `HostCallError` becomes the WIT error value; any
  * other exception is a host bug and ends the run.
  */
-export function kilnImports(call: Call, options: { redact: (text: string) => string }) {
+export function kilnImports(call: Call, options: { redact: (text: string) => string; answer: (value: unknown) => string }) {
   const guarded = (iface: string, fn: string, args: unknown[]) => {
     try {
       return call(iface, fn, args);
@@ -36,7 +36,7 @@ export function kilnImports(call: Call, options: { redact: (text: string) => str
           throw { payload: "invalid_argument: the arguments are not JSON" };
         }
         try {
-          return luaLiteral(call(iface, fn, Array.isArray(args) ? args : []) ?? null);
+          return options.answer(call(iface, fn, Array.isArray(args) ? args : []) ?? null);
         } catch (e) {
           if (e instanceof HostCallError) throw { payload: `${e.code}: ${options.redact(e.message)}` };
           throw e;

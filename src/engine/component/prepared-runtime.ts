@@ -1,13 +1,9 @@
-import type { ComponentRuntimeDescriptor } from "../../../runtimes/component-runtime.ts";
+import type { ComponentRuntimeDescriptor } from "./runtime-descriptor.ts";
 import { memoryPages } from "../../limits/memory.ts";
 import type { LanguageInfo } from "../engine.ts";
 import type { GuestDriver } from "./guest-driver.ts";
-import { componentDriver } from "./component-driver.ts";
-import { luaDriver } from "./lua-driver.ts";
-import { pythonDriver } from "./python-driver.ts";
-import { rubyDriver } from "./ruby-driver.ts";
-import { patchMemoryMax } from "./patch-memory-max.ts";
-import { CAP_GLOBAL } from "./instance-globals.ts";
+import { patchMemoryMax } from "../wasm/patch-memory-max.ts";
+import { CAP_GLOBAL } from "../wasm/instance-globals.ts";
 import type { Mount } from "./wasi/filesystem.ts";
 
 type CoreInstantiate = (module: WebAssembly.Module, imports: WebAssembly.Imports) => Promise<WebAssembly.Instance>;
@@ -24,6 +20,8 @@ export interface PreparedComponentRuntime {
   modules: ReadonlyMap<string, WebAssembly.Module>;
   /** How the engine calls the instance's exports. */
   driver: GuestDriver;
+  /** How the runtime's `host.call` import encodes the host's answer (a JSON value): its descriptor's `answer`, or JSON. */
+  answer: (value: unknown) => string;
   /** Fuel (metered events) an instance may spend initialising before the run's budget applies. */
   initFuel: bigint;
   /** The smallest memory cap the runtime starts under. */
@@ -38,7 +36,6 @@ export interface PreparedComponentRuntime {
 const MAX_CAPPED_MODULES = 4;
 
 export const PREPARE_VERSION = "8";
-const DRIVERS: Record<ComponentRuntimeDescriptor["driver"], GuestDriver> = { lua: luaDriver, ruby: rubyDriver, python: pythonDriver, component: componentDriver };
 /** The name jco's files carry in a prepared folder: `runtime.js`, `runtime.core.wasm`, … */
 export const GLUE_NAME = "runtime";
 /** The metered main module, stored beside jco's files. */
@@ -75,7 +72,7 @@ export interface PreparedFolder {
  * the same folder Node wrote.
  */
 export async function loadPreparedRuntime(
-  descriptor: Pick<ComponentRuntimeDescriptor, "language" | "driver" | "initFuel" | "minMemoryMb" | "mounts" | "warm">,
+  descriptor: Pick<ComponentRuntimeDescriptor, "language" | "driver"> & Partial<Pick<ComponentRuntimeDescriptor, "initFuel" | "minMemoryMb" | "mounts" | "warm" | "answer">>,
   folder: PreparedFolder,
 ): Promise<PreparedComponentRuntime> {
   const files = await folder.list();
@@ -110,7 +107,8 @@ export async function loadPreparedRuntime(
       if (capped.size > MAX_CAPPED_MODULES) capped.delete(capped.keys().next().value!);
       return module;
     },
-    driver: DRIVERS[descriptor.driver],
+    driver: descriptor.driver,
+    answer: descriptor.answer ?? JSON.stringify,
     initFuel: descriptor.initFuel ?? 0n,
     minMemoryMb: descriptor.minMemoryMb ?? 0,
     warm: descriptor.warm ?? false,

@@ -1,7 +1,7 @@
 import type { PreparedComponentRuntime } from "./prepared-runtime.ts";
 import { isNearCapBytes } from "../../limits/memory.ts";
 import { ComponentInstance, type InstanceSnapshot } from "./component-instance.ts";
-import { restoreDifferences } from "./restore-differences.ts";
+import { restoreDifferences } from "../wasm/restore-differences.ts";
 
 interface Warm {
   instance: ComponentInstance;

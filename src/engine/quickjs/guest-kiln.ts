@@ -1,10 +1,10 @@
-import { SIGNATURES } from "../../host/wit.ts";
+import { SIGNATURES } from "../../capabilities/wit.ts";
 
 /** The global (symbol-keyed, non-enumerable) where the prelude leaves the host bridge for the `kiln` module. */
 export const BRIDGE_KEY = "kiln.bridge";
 
 /**
- * Source of the guest's `kiln` module, generated from the WIT signatures (src/host/wit.ts):
+ * Source of the guest's `kiln` module, generated from the WIT signatures (src/capabilities/wit.ts):
  * `import { kv, http, log, secrets } from "kiln"`. Each function sends its arguments to the host as
  * JSON and decodes a JSON answer, so only plain data crosses; async functions return promises.
  * A refused call throws a `HostError` whose `code` is the WIT error (`capability_denied`…).

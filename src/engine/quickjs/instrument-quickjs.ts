@@ -1,6 +1,6 @@
 import binaryen from "binaryen";
-import { instrumentDirty } from "../component/instrument-dirty.ts";
-import { SAFE_FEATURES } from "../component/instrument-fuel.ts";
+import { instrumentDirty } from "../wasm/instrument-dirty.ts";
+import { SAFE_FEATURES } from "../wasm/instrument-fuel.ts";
 import { STACK_POINTER_EXPORT } from "./quickjs-instance.ts";
 
 /**

@@ -21,6 +21,21 @@ export interface PreparedSource {
   error?: GuestError;
 }
 
+/**
+ * How a language QuickJS runs becomes JavaScript: its folder's driver. `transpiler` is the engine's
+ * TypeScript transpiler (esbuild, native or wasm, per adapter); `timeoutMs` is the run's deadline.
+ */
+export interface SourceDriver {
+  prepare(code: string, options: { kind?: PreparedSource["kind"]; timeoutMs: number; transpiler: TypeScriptTranspiler }): PreparedSource | Promise<PreparedSource>;
+}
+
+/** A language QuickJS runs, as its folder describes it. */
+export interface QuickJSLanguageDescriptor {
+  readonly engine: "quickjs";
+  readonly language: { readonly name: string; readonly aliases: readonly string[]; readonly version: string };
+  readonly driver: SourceDriver;
+}
+
 /** Brackets TypeScript may nest before esbuild sees it (QuickJS stops at about this many levels anyway). */
 export const MAX_TYPESCRIPT_NESTING = 1000;
 
@@ -34,7 +49,7 @@ const TS_MODULE_SYNTAX = /^[ \t]*(?:export\b(?!\s*=)|import\s*(?:[{*"']|type\b|[
  * top-level `import`/`export` line is a module, anything else a classic script that may assign
  * `module.exports` (a guess a line such as `  import x from …` inside a template literal can fool).
  */
-export function prepareSource(language: "javascript", code: string, kind?: PreparedSource["kind"]): PreparedSource {
+export function prepareSource(code: string, kind?: PreparedSource["kind"]): PreparedSource {
   return { code, kind: kind ?? (MODULE_SYNTAX.test(code) ? "module" : "script"), fileName: JAVASCRIPT_FILE };
 }
 

@@ -1,6 +1,6 @@
 import type { QuickJSContext, QuickJSDeferredPromise, QuickJSHandle } from "quickjs-emscripten-core";
 import { HostCallError } from "../../errors.ts";
-import type { RunHost } from "../../host/run-host.ts";
+import type { RunHost } from "../../capabilities/run-host.ts";
 import { serverLog } from "../../server-log.ts";
 
 /** The run a bridge serves now: its host and the cap on one call's JSON arguments. */

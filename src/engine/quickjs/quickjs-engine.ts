@@ -1,14 +1,14 @@
 import { DisposedError, type GuestError } from "../../errors.ts";
 import { isNearCap } from "../../limits/memory.ts";
-import type { QuickJSRuntimeDescriptor } from "../../../runtimes/quickjs.ts";
-import type { HostServices } from "../../host/run-host.ts";
+import type { QuickJSRuntimeDescriptor } from "./quickjs-artifact.ts";
+import type { HostServices } from "../../capabilities/run-host.ts";
 import type { Engine, LanguageInfo, RunJob, RunOptions, RunOutcome, Usage } from "../engine.ts";
 import { trapError } from "../trap-error.ts";
-import { prepareSource, prepareTypeScript, type PreparedSource } from "./prepare-source.ts";
+import type { PreparedSource, QuickJSLanguageDescriptor, SourceDriver } from "./prepare-source.ts";
 import { QuickJSInstance } from "./quickjs-instance.ts";
 import { QuickJSRun } from "./quickjs-run.ts";
 import { QuickJSSession } from "./quickjs-session.ts";
-import { memoryDifferences } from "../component/restore-differences.ts";
+import { memoryDifferences } from "../wasm/restore-differences.ts";
 import { captureSnapshot, resetSession, restoreSnapshot } from "./quickjs-snapshot.ts";
 import { locateRandomState, readRandomState, reseedRandomState } from "./random-state.ts";
 import { IdleInstances } from "./idle-instances.ts";
@@ -18,8 +18,10 @@ import { SlowCode, slowEnough } from "./slow-code.ts";
 import { cachedTranspiler, type TypeScriptTranspiler } from "./typescript-transpiler.ts";
 
 export interface QuickJSEngineOptions {
-  /** The runtime descriptor (artifact and its hash, languages, initial memory). */
+  /** The runtime descriptor (artifact and its hash, initial memory). */
   runtime: QuickJSRuntimeDescriptor;
+  /** The languages it serves, each with the driver that makes its source JavaScript (languages/<name>/language.ts). */
+  languages: readonly QuickJSLanguageDescriptor[];
   /** The runtime's wasm, compiled once. */
   wasmModule: WebAssembly.Module;
   /** Turns TypeScript into JavaScript (esbuild, native or wasm: the adapter knows which its runtime can run). */
@@ -73,6 +75,7 @@ export class QuickJSEngine implements Engine {
   readonly #idle: IdleInstances;
   readonly #snapshots: SnapshotCache;
   readonly #typescript: TypeScriptTranspiler;
+  readonly #drivers = new Map<string, SourceDriver>();
   /** Where Math.random's state sits in a context; undefined turns snapshots off (found once per engine). */
   #setup: Promise<{ randomOffset?: number; buildId?: string }> | undefined;
   #live = 0;
@@ -81,14 +84,15 @@ export class QuickJSEngine implements Engine {
   constructor(options: QuickJSEngineOptions) {
     this.#options = { recycleBytes: 32 << 20, idlePerCap: 2, idleBytes: 64 << 20, services: {}, snapshotMinInitMs: 2, snapshotCacheBytes: 256 << 20, warmInstances: 1, verifyResets: false, typescriptCacheBytes: 8 << 20, ...options };
     this.#typescript = cachedTranspiler(this.#options.typescript, { maxBytes: this.#options.typescriptCacheBytes });
-    this.languages = QuickJSEngine.languagesOf(options.runtime);
+    this.languages = QuickJSEngine.languagesOf(options.languages);
+    for (const l of options.languages) this.#drivers.set(l.language.name, l.driver);
     this.#idle = new IdleInstances({ perCap: this.#options.idlePerCap, maxBytes: this.#options.idleBytes, drop: (instance) => this.#drop(instance) });
     this.#snapshots = new SnapshotCache({ maxBytes: this.#options.snapshotCacheBytes, onDrop: (session) => this.#drop(session.instance) });
   }
 
-  /** The languages a QuickJS runtime descriptor serves, as `GET /v1/languages` lists them. */
-  static languagesOf(runtime: QuickJSRuntimeDescriptor): LanguageInfo[] {
-    return runtime.languages.map((l) => ({ ...l, engine: "quickjs", sourceTypes: ["module", "script"] as const }));
+  /** The languages QuickJS serves, as `GET /v1/languages` lists them. */
+  static languagesOf(languages: readonly QuickJSLanguageDescriptor[]): LanguageInfo[] {
+    return languages.map((l) => ({ ...l.language, engine: "quickjs", sourceTypes: ["module", "script"] as const }));
   }
 
   async run(job: RunJob, options: RunOptions = {}): Promise<RunOutcome> {
@@ -96,10 +100,9 @@ export class QuickJSEngine implements Engine {
     // QuickJS's own setup is quick, and transpiling has the run's deadline: the deadline counts from now.
     options.onGuestStart?.();
     const started = Date.now();
-    const source =
-      job.language === "typescript"
-        ? await prepareTypeScript(job.code, this.#typescript, { timeoutMs: job.limits.timeoutMs, kind: job.sourceType })
-        : prepareSource("javascript", job.code, job.sourceType);
+    const driver = this.#drivers.get(job.language);
+    if (!driver) throw new Error(`QuickJS engine: no driver for ${job.language}`);
+    const source = await driver.prepare(job.code, { kind: job.sourceType, timeoutMs: job.limits.timeoutMs, transpiler: this.#typescript });
     // Transpiling is part of the run's wall time (and stopped at its deadline, see prepareTypeScript).
     const spentMs = Date.now() - started;
     const { randomOffset, buildId } = await this.#snapshotSetup();

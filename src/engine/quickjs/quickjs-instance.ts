@@ -1,7 +1,7 @@
 import { newQuickJSWASMModuleFromVariant, newVariant, type QuickJSWASMModule } from "quickjs-emscripten-core";
 import variant from "@jitl/quickjs-wasmfile-release-sync";
 import { createCappedMemory, isNearCap } from "../../limits/memory.ts";
-import { DirtyBitmap, dirtyGlobalsOf } from "../component/dirty-bitmap.ts";
+import { DirtyBitmap, dirtyGlobalsOf } from "../wasm/dirty-bitmap.ts";
 
 /**
  * The page the dirty bitmap of an instrumented QuickJS instance lives in: the bottom of emscripten's

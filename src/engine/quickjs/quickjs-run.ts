@@ -4,7 +4,7 @@ import { Deadline } from "../../limits/deadline.ts";
 import { FuelMeter } from "../../limits/fuel.ts";
 import { isNearCap } from "../../limits/memory.ts";
 import { OutputBuffer, utf8Length } from "../../limits/output.ts";
-import { RunHost, type HostServices } from "../../host/run-host.ts";
+import { RunHost, type HostServices } from "../../capabilities/run-host.ts";
 import type { RunJob, RunOptions, RunOutcome } from "../engine.ts";
 import type { BridgeTarget } from "./quickjs-bridge.ts";
 import { trapError } from "../trap-error.ts";

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { COMPONENT_LANGUAGE } from "../../engine/component/component-compiler.ts";
+import { callerComponents } from "../../../languages/index.ts";
 import { RequestError } from "../../errors.ts";
 import { resolveLimits } from "../../limits/run-limits.ts";
 import { runForTenant } from "../../platform/run-service.ts";
@@ -21,9 +21,10 @@ export function runRoutes(ctx: AppContext): Hono<KilnEnv> {
     if ("component" in request) {
       const found = await platform.store.getComponent(tenant.id, request.component);
       if (!found) throw new RequestError("not_found", `No component with id '${request.component}'; upload it with POST /v1/components`);
-      if (!languages.has(COMPONENT_LANGUAGE.name)) throw new RequestError("not_supported", "This deployment cannot run components (the Node server can)");
-      const { engine } = languages.resolve(COMPONENT_LANGUAGE.name);
-      const job = { language: COMPONENT_LANGUAGE.name, code: "", component: { id: request.component, bytes: found.bytes }, inputJson: request.inputJson, limits, host };
+      const name = callerComponents?.language.name;
+      if (!name || !languages.has(name)) throw new RequestError("not_supported", "This deployment cannot run components (the Node server can)");
+      const { engine } = languages.resolve(name);
+      const job = { language: name, code: "", component: { id: request.component, bytes: found.bytes }, inputJson: request.inputJson, limits, host };
       return c.json(await runForTenant(engine, job, { platform, tenantId: tenant.id }));
     }
     const { info, engine } = languages.resolve(request.language);

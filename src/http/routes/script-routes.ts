@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { RequestError } from "../../errors.ts";
-import { DEPLOY_CHECK_REFUSAL } from "../../host/run-host.ts";
+import { DEPLOY_CHECK_REFUSAL } from "../../capabilities/run-host.ts";
 import { resolveLimits } from "../../limits/run-limits.ts";
 import type { ScriptVersion, Tenant } from "../../platform/platform-store.ts";
 import { runForTenant } from "../../platform/run-service.ts";

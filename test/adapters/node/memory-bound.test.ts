@@ -27,7 +27,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { componentRuntimes } from "../../../runtimes/component-runtimes.ts";
+import { componentRuntimes } from "../../../languages/index.ts";
 import { startKiln } from "../../helpers/kiln-process.ts";
 
 const MB = 1024 * 1024;

@@ -3,7 +3,7 @@ import { serve, type ServerType } from "@hono/node-server";
 import { connect } from "node:net";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createApp } from "../../../src/app.ts";
-import { createQuickJSEngine } from "../../../src/default-engines.ts";
+import { createQuickJSEngine } from "../../../src/quickjs-defaults.ts";
 import type { QuickJSEngine } from "../../../src/engine/quickjs/quickjs-engine.ts";
 import { createPlatform } from "../../../src/platform/create-platform.ts";
 import { MemoryPlatformStore } from "../../../src/platform/memory-platform-store.ts";

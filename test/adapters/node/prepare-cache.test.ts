@@ -4,7 +4,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
-import { luaRuntime } from "../../../runtimes/lua.ts";
+import { lua as luaRuntime } from "../../../languages/lua/language.ts";
 import { prepareComponentRuntime } from "../../../src/adapters/node/prepare-component-runtime.ts";
 import { ComponentEngine } from "../../../src/engine/component/component-engine.ts";
 import { preparedFolderName } from "../../../src/engine/component/prepared-runtime.ts";

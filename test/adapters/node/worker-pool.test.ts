@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { RequestError } from "../../../src/errors.ts";
 import { WorkerPoolEngine } from "../../../src/adapters/node/worker-pool.ts";
-import { defaultRuntimes } from "../../../src/default-engines.ts";
+import { defaultRuntimes } from "../../../src/quickjs-defaults.ts";
+import { quickjsLanguages } from "../../../languages/index.ts";
 import { QuickJSEngine } from "../../../src/engine/quickjs/quickjs-engine.ts";
 import { loadConfig } from "../../../src/config.ts";
 import { appWith, job, quickjsWasm, testConfig, workerPool } from "../../helpers/fixtures.ts";
@@ -36,7 +37,7 @@ describe("WorkerPoolEngine", () => {
 
   it("loads the TypeScript transpiler before a worker takes jobs, so a first run with a tight deadline is not killed", async () => {
     // No grace: the watchdog fires at the deadline itself. A cold worker took longer than 100 ms for its first TypeScript run.
-    pool = new WorkerPoolEngine({ size: 1, maxQueue: 10, wasmModule: await quickjsWasm(), languages: QuickJSEngine.languagesOf(defaultRuntimes.quickjs), kvPath: ":memory:", cacheDir: ".kiln/cache", graceMs: 0 });
+    pool = new WorkerPoolEngine({ size: 1, maxQueue: 10, wasmModule: await quickjsWasm(), languages: QuickJSEngine.languagesOf(quickjsLanguages), kvPath: ":memory:", cacheDir: ".kiln/cache", graceMs: 0 });
     const tight = { input: 21, limits: { timeoutMs: 100 } };
     expect(await pool.run(job("typescript", "export default (n: number): number => n * 2", tight))).toMatchObject({ ok: true, result: 42 });
     // The replacement of a killed worker warms up too.

@@ -124,7 +124,7 @@ describe("Lua on the component engine", () => {
   });
 
   it("turns deep recursion into Lua's catchable stack overflow error, under the smallest memory cap too", async () => {
-    // Lua's stack limit (100,000 slots; see runtimes/lua/RECIPE.md) comes well before any memory cap.
+    // Lua's stack limit (100,000 slots; see languages/lua/RECIPE.md) comes well before any memory cap.
     for (const memoryMb of [24, 64, 128]) {
       const out = await lua("local function f(n) return f(n + 1) + 1 end function main() return f(1) end", { limits: { memoryMb } });
       expect(out).toMatchObject({ ok: false, error: { code: "guest_error", message: expect.stringMatching(/stack overflow/) } });

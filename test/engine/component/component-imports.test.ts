@@ -2,8 +2,8 @@ import { componentEmbed, componentNew, componentWit, preview1AdapterReactorPath 
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { ALLOWED_IMPORTS, forbiddenImports, importsOfWit, RUNTIME_IMPORTS } from "../../../src/engine/component/component-imports.ts";
-import { exnrefCopy } from "../../../src/engine/component/exnref-copy.ts";
-import { luaRuntime } from "../../../runtimes/lua.ts";
+import { exnrefCopy } from "../../../src/engine/wasm/exnref-copy.ts";
+import { lua as luaRuntime } from "../../../languages/lua/language.ts";
 
 describe("component import checks", () => {
   it("accepts the Lua runtime component as a runtime (WASI and Kiln's host-call function), not as a caller's component", async () => {

@@ -10,10 +10,10 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { exnrefCopy } from "../../../src/engine/component/exnref-copy.ts";
+import { exnrefCopy } from "../../../src/engine/wasm/exnref-copy.ts";
 import { createWasiHost } from "../../../src/engine/component/wasi/wasi-host.ts";
 
-const lua = readFileSync(new URL("../../../runtimes/lua/lua.wasm", import.meta.url));
+const lua = readFileSync(new URL("../../../languages/lua/lua.wasm", import.meta.url));
 const WORLD = "package kiln:runtime@0.1.0; interface host { call: func(name: string, args: string) -> result<string, string>; } world runtime { import host; export run: func(source: string) -> result<string, string>; }";
 const dir = mkdtempSync(join(tmpdir(), "kiln-component-"));
 let instantiate: (getCoreModule: (name: string) => WebAssembly.Module, imports: object) => Promise<{ run(source: string): string }>;

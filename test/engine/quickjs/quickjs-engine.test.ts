@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { QuickJSEngine } from "../../../src/engine/quickjs/quickjs-engine.ts";
-import { createQuickJSEngine } from "../../../src/default-engines.ts";
+import { createQuickJSEngine } from "../../../src/quickjs-defaults.ts";
 import { coreEngine, job, quickjsWasm } from "../../helpers/fixtures.ts";
 
 let engine: QuickJSEngine;

@@ -1,7 +1,7 @@
 /** TypeScript on the QuickJS engine: the whole language through esbuild, and positions in the TypeScript. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { QuickJSEngine } from "../../../src/engine/quickjs/quickjs-engine.ts";
-import { createQuickJSEngine } from "../../../src/default-engines.ts";
+import { createQuickJSEngine } from "../../../src/quickjs-defaults.ts";
 import { cachedTranspiler, esbuildTranspiler, type TypeScriptTranspiler } from "../../../src/engine/quickjs/typescript-transpiler.ts";
 import { coreEngine, job, quickjsWasm } from "../../helpers/fixtures.ts";
 

@@ -1,5 +1,5 @@
 import type { Redis } from "ioredis";
-import type { KvStore } from "../../../host/kv-store.ts";
+import type { KvStore } from "../../../capabilities/kv-store.ts";
 import { viaRedis } from "./redis-connection.ts";
 
 /**

@@ -1,0 +1,206 @@
+/**
+ * The Lua chunk Kiln runs around a script: the input as a Lua value, the script loaded in text mode
+ * under the name `script` (so its errors and line numbers are its own), then `main(input)` if the
+ * script defines it, with the result encoded as JSON by a small encoder written in Lua. The global
+ * `kiln` table is Kiln's host (wit/): `kiln.kv.get(key)`, `kiln.log.write(level, message)`, … over
+ * the runtime's one host function; a refused call raises a Lua error `"<code>: <message>"`.
+ *
+ * What the chunk returns or raises (the runtime's `run` adds `runtime:` in front of what it raises):
+ * - success: the result as JSON text;
+ * - `syntax:<offset>:<message>`: the script does not parse; `offset` is the byte offset at which Lua's
+ *   lexer stood when it stopped (see `luaSyntaxError` in languages/lua/driver.ts);
+ * - `guest:<JSON>`: the script raised an error; `{message, line?, stack?}`, with the line of the
+ *   script's innermost frame and a traceback of the script's frames only;
+ * - anything else: a failure outside the script (its result is not JSON-serialisable), or `not enough
+ *   memory`, raised as it came (a memory error never reaches a message handler).
+ */
+const ENCODER = String.raw`
+local json_null = {}
+-- Everything the wrapper uses is captured before the script runs, which may replace globals and library functions.
+local next, type, tostring, tonumber, getmetatable, rawget, pcall = next, type, tostring, tonumber, getmetatable, rawget, pcall
+local mathtype, huge, max = math.type, math.huge, math.max
+local format, gsub, find, gmatch, sub, byte = string.format, string.gsub, string.find, string.gmatch, string.sub, string.byte
+local concat, sort = table.concat, table.sort
+
+-- A number as JSON text: integers in decimal, floats in the shortest form that reads back the same; nil for nan and infinities.
+local function number_text(v)
+  if mathtype(v) == "integer" then return format("%d", v) end
+  if v ~= v or v == huge or v == -huge then return nil end
+  for digits = 14, 16 do
+    local text = format("%." .. digits .. "g", v)
+    if tonumber(text) == v then return text end
+  end
+  return format("%.17g", v)
+end
+
+local function string_text(s)
+  return '"' .. gsub(s, '[%c"\\]', function (c) return format("\\u%04x", byte(c)) end) .. '"'
+end
+
+local function key_name(k)
+  if type(k) == "string" then return format("%q", k) end
+  return tostring(k)
+end
+
+-- JSON text for v. Tables are read raw (no metamethods run): a table whose keys are exactly 1..n is an array
+-- (the empty table is []); any other is an object whose keys are its string keys and its number keys as text.
+local function encode(v, what, depth)
+  depth = depth or 0
+  if depth > 100 then error(what .. " is nested too deeply", 0) end
+  local t = type(v)
+  if v == nil or v == json_null then return "null"
+  elseif t == "boolean" then return tostring(v)
+  elseif t == "number" then
+    local text = number_text(v)
+    if not text then error(what .. " is not JSON-serialisable: " .. tostring(v), 0) end
+    return text
+  elseif t == "string" then return string_text(v)
+  elseif t == "table" then
+    local count, max, array = 0, 0, true
+    for k in next, v do
+      count = count + 1
+      if array then
+        if mathtype(k) ~= "integer" or k < 1 then array = false elseif k > max then max = k end
+      end
+    end
+    local parts = {}
+    if array and max == count then
+      for i = 1, count do parts[i] = encode(v[i], what, depth + 1) end
+      return "[" .. concat(parts, ",") .. "]"
+    end
+    local names, keys = {}, {}
+    for k in next, v do
+      local kt, name = type(k), nil
+      if kt == "string" then name = k
+      elseif kt == "number" then name = number_text(k) end
+      if name == nil then error(what .. " is not JSON-serialisable: a table has a key that is " .. (kt == "number" and tostring(k) or "a " .. kt) .. " (keys must be strings or numbers)", 0) end
+      local other = keys[name]
+      if other ~= nil then
+        if type(other) == "string" then other, k = k, other end
+        error(what .. " is not JSON-serialisable: a table has both the keys " .. key_name(other) .. " and " .. key_name(k) .. ", which are the same JSON key", 0)
+      end
+      keys[name] = k
+      names[#names + 1] = name
+    end
+    sort(names)
+    for i = 1, #names do parts[i] = string_text(names[i]) .. ":" .. encode(v[keys[names[i]]], what, depth + 1) end
+    return "{" .. concat(parts, ",") .. "}"
+  end
+  error(what .. " is not JSON-serialisable: " .. t, 0)
+end`;
+
+const KILN = String.raw`
+local host_call, where, load, error, select = __kiln_call, __kiln_where, load, error, select
+__kiln_call, __kiln_where = nil, nil
+local function call(name, n, ...)
+  local args = {}
+  for i = 1, n do local v = select(i, ...) if v == nil then args[i] = json_null else args[i] = v end end
+  local ok, text = host_call(name, encode(args, "a value passed to " .. name))
+  if not ok then error(text, 0) end
+  return load("return " .. text, "=kiln", "t")()
+end
+local function fn(name, n) return function(...) return call(name, n, ...) end end
+kiln = {
+  log = { write = fn("log.write", 2) },
+  kv = { get = fn("kv.get", 1), set = fn("kv.set", 3), delete = fn("kv.delete", 1), list = fn("kv.list", 2) },
+  http = { fetch = fn("http.fetch", 1) },
+  secrets = { get = fn("secrets.get", 1) },
+}`;
+
+const RUN = String.raw`
+-- Loads the script handing its text over in pieces: the first \`whole\` bytes at once, then \`step\` bytes at a
+-- time. Returns what load returns, and the offset at which the last piece handed over starts (#code if the
+-- lexer asked for more after the end). Lua's lexer always holds one character past the token it is on: when
+-- a parse stops, that character is in the last piece.
+local function load_pieces(code, whole, step)
+  local given, last = 0, 0
+  local chunk, problem = load(function ()
+    if given >= #code then last = #code return nil end
+    local piece = sub(code, given + 1, given + (given == 0 and whole > 0 and whole or step))
+    last, given = given, given + #piece
+    return piece
+  end, "=script", "t")
+  return chunk, problem, last
+end
+
+-- Where the token the parser stopped on ends: load again, the text up to the last piece at once, then byte by byte.
+local function stopped_at(code, last)
+  if last >= #code then return #code end
+  local _, _, at = load_pieces(code, last, 1)
+  return at
+end
+
+local function describe(e)
+  if type(e) == "string" then return (gsub(e, "^kiln:%d+: ", "")) end
+  if type(e) == "number" then return tostring(e) end
+  local mt = getmetatable(e)
+  if type(mt) == "table" and rawget(mt, "__tostring") ~= nil then
+    local ok, text = pcall(tostring, e)
+    if ok and type(text) == "string" then return text end
+  end
+  return "(error object is a " .. type(e) .. " value)"
+end
+
+local function script_frames(traceback)
+  local frames = {}
+  for frame in gmatch(traceback, "\n\t([^\n]*)") do
+    if find(frame, "^script:") then frames[#frames + 1] = frame
+    elseif find(frame, "^%.%.%.") and #frames > 0 then frames[#frames + 1] = "..." end
+  end
+  if #frames > 0 then return concat(frames, "\n") end
+end
+`;
+
+/** A JSON value as a Lua expression. JSON null becomes nil. */
+export function luaLiteral(value: unknown): string {
+  if (value === null || value === undefined) return "nil";
+  if (typeof value === "boolean") return String(value);
+  if (typeof value === "number") return Number.isInteger(value) && Math.abs(value) < 2 ** 53 ? String(value) : value.toExponential(17);
+  if (typeof value === "string") return luaString(value);
+  if (Array.isArray(value)) return `{${value.map(luaLiteral).join(",")}}`;
+  return `{${Object.entries(value as Record<string, unknown>).map(([k, v]) => `[${luaString(k)}]=${luaLiteral(v)}`).join(",")}}`;
+}
+
+/** A Lua string literal for any text: every byte outside printable ASCII is a decimal escape. */
+function luaString(text: string): string {
+  let out = '"';
+  for (const byte of new TextEncoder().encode(text)) {
+    out += byte >= 0x20 && byte < 0x7f && byte !== 0x22 && byte !== 0x5c ? String.fromCharCode(byte) : `\\${String(byte).padStart(3, "0")}`;
+  }
+  return out + '"';
+}
+
+/**
+ * The chunk that runs `code` with `inputJson` (`math.random` reseeded with `seed`) and returns the result
+ * as JSON text. With `evaluateOnly` (a deploy-time check) it runs the script's top level only, never
+ * `main`, and the result is null.
+ */
+export function wrapLua(code: string, inputJson: string, seed = 0, options: { evaluateOnly?: boolean } = {}): string {
+  return `${ENCODER}
+${KILN}
+${RUN}
+math.randomseed(${Math.trunc(seed)})
+local input = ${luaLiteral(JSON.parse(inputJson))}
+local code = ${luaString(code)}
+local chunk, problem, last = load_pieces(code, 0, 1024)
+if not chunk then
+  if problem == "not enough memory" then error(problem, 0) end
+  error("syntax:" .. stopped_at(code, last) .. ":" .. problem, 0)
+end
+local failure
+local function handler(e)
+  local line, traceback = where()
+  failure = { message = describe(e), line = line, stack = script_frames(traceback) }
+  return e
+end
+-- Called from xpcall (C), the chunk's frames read "in main chunk" and main's "in function 'main'".
+local ok, result = xpcall(chunk, handler)
+if ok then result = nil end
+${options.evaluateOnly ? "" : 'if ok and type(main) == "function" then ok, result = xpcall(main, handler, input) end'}
+if not ok then
+  if failure == nil then error(result, 0) end
+  error("guest:" .. encode(failure, "the error"), 0)
+end
+return encode(result, "the result")
+`;
+}

@@ -1,0 +1,25 @@
+import { RUNTIME_HOST_WIT, type ComponentRuntimeDescriptor } from "../../src/engine/component/runtime-descriptor.ts";
+import { pythonDriver } from "./driver.ts";
+
+/**
+ * Python as data: CPython 3.11 built for WASI from Debian's sources by languages/python/build.sh, as
+ * a reactor pre-initialised by Wizer (the interpreter is started and common modules imported in the
+ * snapshot), with its standard library as a zip of .pyc files, mounted read-only at /kiln exactly as
+ * it was when the snapshot was taken.
+ */
+export const python: ComponentRuntimeDescriptor = {
+  engine: "component",
+  artifact: new URL("./python.wasm.gz", import.meta.url),
+  witSource: `package kiln:runtime@0.1.0;
+${RUNTIME_HOST_WIT}
+world python {
+  import host;
+  export run: func(source: string) -> result<string, string>;
+}
+`,
+  world: "python",
+  driver: pythonDriver,
+  warm: true,
+  mounts: [{ path: "/kiln", file: "python311.zip", artifact: new URL("./python311.zip.gz", import.meta.url) }],
+  language: { name: "python", aliases: ["py", "python3", "python3.11"], version: "CPython 3.11.2 (Debian source package 3.11.2-6+deb12u8), as a WASI 0.2 component" },
+};
