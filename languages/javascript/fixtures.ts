@@ -1,0 +1,30 @@
+/**
+ * JavaScript's conformance fixtures: the behaviours every language shows (test/languages/cases.ts
+ * says what each one must do). test/languages/every-language.test.ts runs them for every language in
+ * languages/index.ts, so a new language's folder needs its own.
+ */
+export const cases = {
+  greet: `export default (input) => "hi " + input.name`,
+  greetAgain: `export default (input) => "hello " + input.name`,
+  counter: `import { kv } from "kiln";
+await kv.set("top", "ran");
+export default async () => {
+  const n = Number((await kv.get("count")) ?? 0) + 1;
+  await kv.set("count", String(n));
+  return n;
+};`,
+  clock: `export default () => {
+  const t0 = Date.now();
+  let x = 0;
+  for (let i = 0; i < 2e6; i++) x += i;
+  return [Date.now() / 1000, (Date.now() - t0) / 1000];
+};`,
+  syntaxError: `const a = 1;\nconst b = = 2;`,
+  syntax: { line: 2, column: 11 },
+  guestError: `export default () => {\n  const x = 1;\n  throw new Error("boom " + x);\n};`,
+  hugeInteger: `export default () => 2n ** 64n`,
+  caughtHostError: `import { kv } from "kiln";
+export default async () => {
+  try { await kv.get("a"); } catch (e) { return [e.code, e.message]; }
+};`,
+};

@@ -1,0 +1,30 @@
+/**
+ * Python's conformance fixtures: the behaviours every language shows (test/languages/cases.ts
+ * says what each one must do). test/languages/every-language.test.ts runs them for every language in
+ * languages/index.ts, so a new language's folder needs its own.
+ */
+export const cases = {
+  greet: `def main(i):\n    return "hi " + i["name"]`,
+  greetAgain: `def main(i):\n    return "hello " + i["name"]`,
+  counter: `import kiln
+kiln.kv.set("top", "ran")
+def main(i):
+    n = int(kiln.kv.get("count") or 0) + 1
+    kiln.kv.set("count", str(n))
+    return n`,
+  clock: `import datetime, time
+def main(i):
+    t0 = time.monotonic()
+    s = sum(range(300000))
+    return [datetime.datetime.now(datetime.timezone.utc).timestamp(), time.monotonic() - t0]`,
+  syntaxError: `a = 1\nb = = 2`,
+  syntax: { line: 2, column: 5 },
+  guestError: `def main(i):\n    x = 1\n    raise ValueError("boom %d" % x)`,
+  hugeInteger: `def main(i):\n    return 2 ** 64`,
+  caughtHostError: `import kiln
+def main(i):
+    try:
+        kiln.kv.get("a")
+    except kiln.HostError as e:
+        return [e.code, str(e)]`,
+};

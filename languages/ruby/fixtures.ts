@@ -1,0 +1,31 @@
+/**
+ * Ruby's conformance fixtures: the behaviours every language shows (test/languages/cases.ts
+ * says what each one must do). test/languages/every-language.test.ts runs them for every language in
+ * languages/index.ts, so a new language's folder needs its own.
+ */
+export const cases = {
+  greet: `def main(i) = "hi " + i["name"]`,
+  greetAgain: `def main(i) = "hello " + i["name"]`,
+  counter: `Kiln::KV.set("top", "ran")
+def main(i)
+  n = (Kiln::KV.get("count") || "0").to_i + 1
+  Kiln::KV.set("count", n.to_s)
+  n
+end`,
+  clock: `def main(i)
+  t0 = Process.clock_gettime(Process::CLOCK_MONOTONIC)
+  x = 0
+  300000.times { |k| x += k }
+  [Time.now.to_f, Process.clock_gettime(Process::CLOCK_MONOTONIC) - t0]
+end`,
+  syntaxError: `a = 1\nb = = 2`,
+    // Prism's first complaint: "expected an expression after `=`", at the first `=`.
+  syntax: { line: 2, column: 3 },
+  guestError: `def main(i)\n  x = 1\n  raise "boom #{x}"\nend`,
+  hugeInteger: `def main(i) = 2 ** 64`,
+  caughtHostError: `def main(i)
+  Kiln::KV.get("a")
+rescue Kiln::HostError => e
+  [e.code, e.message]
+end`,
+};
