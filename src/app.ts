@@ -14,6 +14,7 @@ import { secretRoutes } from "./http/routes/secret-routes.ts";
 import { tenantRoutes } from "./http/routes/tenant-routes.ts";
 import { LanguageRegistry } from "./languages/language-registry.ts";
 import type { Platform } from "./platform/platform.ts";
+import { Runs } from "./platform/runs.ts";
 
 export interface AppDependencies {
   config: Config;
@@ -27,7 +28,8 @@ export interface AppDependencies {
 /** Builds the Kiln HTTP app. It speaks only Web standards; adapters serve it. Every /v1 route needs a bearer token. */
 export function createApp(deps: AppDependencies): Hono<KilnEnv> {
   const { config, platform } = deps;
-  const ctx = { config, platform, languages: new LanguageRegistry(deps.engines, { maxMemoryMb: config.maxima.memoryMb }), components: deps.components };
+  const languages = new LanguageRegistry(deps.engines, { maxMemoryMb: config.maxima.memoryMb });
+  const ctx = { config, platform, languages, runs: new Runs({ config, languages, platform }), components: deps.components };
   const app = new Hono<KilnEnv>();
   app.onError(createOnError(deps.logger ?? console));
   app.notFound((c) => c.json({ error: { code: "not_found", message: `No route for ${c.req.method} ${c.req.path}` } }, 404));

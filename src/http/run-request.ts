@@ -1,20 +1,10 @@
 import type { Config } from "../config.ts";
 import { RequestError } from "../errors.ts";
-import { parseRequestedGrants, type RequestedGrants } from "../capabilities/grants.ts";
+import { parseRequestedGrants } from "../capabilities/grants.ts";
 import type { RequestedLimits } from "../limits/run-limits.ts";
-import type { LanguageInfo, SourceType } from "../engine/engine.ts";
 import { utf8Length } from "../limits/output.ts";
-
-/** A validated `POST /v1/run` body. */
-export interface RunRequest {
-  language: string;
-  code: string;
-  inputJson: string;
-  limits?: RequestedLimits;
-  grants: RequestedGrants;
-  /** Module or script (JavaScript and TypeScript); absent: told from the code. */
-  type?: SourceType;
-}
+import type { ScriptSpec } from "../platform/platform-store.ts";
+import type { CodeRun, ComponentRun } from "../platform/runs.ts";
 
 const LIMIT_KEYS = ["fuel", "memoryMb", "timeoutMs"] as const;
 
@@ -32,16 +22,8 @@ export function parseJsonObject(text: string): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
-/** A validated `POST /v1/run` body that names a stored component instead of carrying code. */
-export interface ComponentRunRequest {
-  component: string;
-  inputJson: string;
-  limits?: RequestedLimits;
-  grants: RequestedGrants;
-}
-
-/** Parses and validates a run request body, throwing a `RequestError` for anything malformed. */
-export function parseRunRequest(text: string, config: Config): RunRequest | ComponentRunRequest {
+/** Parses and validates a `POST /v1/run` body (code, or a stored component's id), throwing a `RequestError` for anything malformed. */
+export function parseRunRequest(text: string, config: Config): CodeRun | ComponentRun {
   const body = parseJsonObject(text);
   if (body.component !== undefined) {
     const { component, language, code } = body;
@@ -56,8 +38,8 @@ export function parseRunRequest(text: string, config: Config): RunRequest | Comp
   return { ...parseScriptFields(body, config), inputJson: encodeInput(body.input, config) };
 }
 
-/** The fields a run and a deploy share: `{language, code, grants?, limits?}`. */
-export function parseScriptFields(body: Record<string, unknown>, config: Config): Omit<RunRequest, "inputJson"> {
+/** The fields a run and a deploy share: `{language, code, grants?, limits?, type?}`. */
+export function parseScriptFields(body: Record<string, unknown>, config: Config): ScriptSpec {
   const { language, code, limits, grants, type } = body;
   if (typeof language !== "string" || language === "") {
     throw new RequestError("invalid_request", "'language' is required and must be a non-empty string");
@@ -71,13 +53,6 @@ export function parseScriptFields(body: Record<string, unknown>, config: Config)
   }
   if (type !== undefined && type !== "module" && type !== "script") throw new RequestError("invalid_request", "'type' must be \"module\" or \"script\"");
   return { language, code, limits: parseLimits(limits), grants: parseRequestedGrants(grants), ...(type !== undefined && { type }) };
-}
-
-/** A request's `type` for the language it names: refused where the language takes none. */
-export function sourceTypeFor(type: SourceType | undefined, info: LanguageInfo): { sourceType?: SourceType } {
-  if (type === undefined) return {};
-  if (!info.sourceTypes?.includes(type)) throw new RequestError("invalid_request", `'type' does not apply to ${info.name}`);
-  return { sourceType: type };
 }
 
 /** How deeply a run's input may nest: deeper than any guest's JSON parser goes (Python's stops near 1000). */

@@ -1,13 +1,9 @@
 import { Hono } from "hono";
 import { RequestError } from "../../errors.ts";
-import { DEPLOY_CHECK_REFUSAL } from "../../capabilities/run-host.ts";
-import { resolveLimits } from "../../limits/run-limits.ts";
-import type { ScriptVersion, Tenant } from "../../platform/platform-store.ts";
-import { runForTenant } from "../../platform/run-service.ts";
-import { tenantRunGrants } from "../../platform/tenant-run-grants.ts";
+import type { ScriptVersion } from "../../platform/platform-store.ts";
 import type { AppContext } from "../app-context.ts";
 import { requireTenant, type KilnEnv } from "../authenticate.ts";
-import { encodeInput, parseJsonObject, parseScriptFields, sourceTypeFor } from "../run-request.ts";
+import { encodeInput, parseJsonObject, parseScriptFields } from "../run-request.ts";
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/i;
 
@@ -24,7 +20,7 @@ const describe = (v: ScriptVersion, withCode = false) => ({
 
 /** Deployed scripts, per tenant: deploy (`deploy` scope), manage, roll back, and invoke (`run` scope). */
 export function scriptRoutes(ctx: AppContext): Hono<KilnEnv> {
-  const { config, languages, platform } = ctx;
+  const { config, platform, runs } = ctx;
   const { store } = platform;
   const app = new Hono<KilnEnv>();
   const name = (raw: string) => {
@@ -33,31 +29,12 @@ export function scriptRoutes(ctx: AppContext): Hono<KilnEnv> {
   };
   const notFound = (n: string) => new RequestError("not_found", `No script named '${n}'`);
 
-  /**
-   * The job for a stored version, with grants capped by the tenant as it is now. A deploy refuses a
-   * secret that exists nowhere; an invocation keeps the grant of one deleted since (`secrets.get` answers null).
-   */
-  const jobFor = async (v: Pick<ScriptVersion, "language" | "code" | "grants" | "limits" | "type">, tenant: Tenant, inputJson: string, missingSecrets: "refuse" | "absent") => {
-    const { info, engine } = languages.resolve(v.language);
-    const host = await tenantRunGrants(v.grants, { config, platform, tenant, missingSecrets });
-    return { engine, job: { language: info.name, code: v.code, inputJson, limits: resolveLimits(v.limits, config), host, ...sourceTypeFor(v.type, info) } };
-  };
-
   app.put("/scripts/:name", async (c) => {
     const tenant = await requireTenant(c, platform, "deploy");
     const scriptName = name(c.req.param("name"));
     const spec = parseScriptFields(parseJsonObject(await c.req.text()), config);
-    // A broken deploy is refused before it goes live: the code must parse and its top level run cleanly.
-    // The check never calls the entry point, and it has no effect: every host call but log.write is
-    // refused, and a top level that stops at such a refusal has run as far as it can be checked.
-    // It runs guest code, so it counts against the tenant's run rate.
-    await platform.guard.admit(tenant.id);
-    const { engine, job } = await jobFor(spec, tenant, "null", "refuse");
-    const check = await engine.run({ ...job, host: { ...job.host, deployCheck: true }, evaluateOnly: true });
-    if (!check.ok && !(check.error.code === "guest_error" && check.error.message.includes(DEPLOY_CHECK_REFUSAL))) {
-      throw new RequestError("invalid_script", `The script does not load: ${check.error.code}: ${check.error.message}`);
-    }
-    const version = await store.deployScript(tenant.id, scriptName, { language: job.language, code: spec.code, grants: spec.grants, limits: spec.limits, ...(spec.type && { type: spec.type }) });
+    // A broken deploy is refused before it goes live (see Runs.checkDeploy).
+    const version = await store.deployScript(tenant.id, scriptName, await runs.checkDeploy(tenant, spec));
     await platform.guard.clear(tenant.id, scriptName);
     return c.json(describe(version), 201);
   });
@@ -114,8 +91,7 @@ export function scriptRoutes(ctx: AppContext): Hono<KilnEnv> {
     // The active version is read once: an update mid-run does not touch a run already going.
     const script = await store.getActiveScript(tenant.id, scriptName);
     if (!script) throw notFound(scriptName);
-    const { engine, job } = await jobFor(script, tenant, encodeInput(input, config), "absent");
-    const outcome = await runForTenant(engine, job, { platform, tenantId: tenant.id, script: { name: scriptName, version: script.version } });
+    const outcome = await runs.invoke(tenant, script, encodeInput(input, config));
     return c.json({ ...outcome, script: { name: scriptName, version: script.version } });
   });
   return app;
