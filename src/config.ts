@@ -1,9 +1,9 @@
-import type { ServerGrants } from "./capabilities/grants.ts";
-import type { HostLimits } from "./capabilities/capability-limits.ts";
-
 /**
  * Server configuration. Every value has an embedded default and an environment variable;
  * the core reads the variables from a plain record so it never touches `process`.
+ * Config is the base layer: it defines the shape of what it reads, and the layers above take these
+ * values as their own types (the capabilities layer's `HostLimits` and `ServerGrants` have the same
+ * shapes; src/platform/tenant-run-grants.ts hands them over, so the type checker keeps them in step).
  */
 export interface LimitDefaults {
   /** Fuel units; one unit is one interrupt poll of QuickJS, about 10,000 interpreter ticks. */
@@ -46,9 +46,9 @@ export interface Config {
   /** Runs that may wait for a free sandbox before requests get `overloaded`. */
   maxQueue: number;
   /** Caps on host calls per run. */
-  hostLimits: HostLimits;
+  hostLimits: ConfiguredHostLimits;
   /** The most any run may be granted. */
-  grants: ServerGrants;
+  grants: ConfiguredGrants;
   /** The SQLite file on Node: tenants, scripts, secrets and `kv`. */
   dbPath: string;
   /** Where prepared component runtimes are cached (`KILN_CACHE_DIR`). */
@@ -66,6 +66,35 @@ export interface Config {
   /** Lifetime of issued tenant tokens. */
   tokenTtlSeconds: number;
   rate: { tenantPerMinute: number; scriptPerMinute: number; quarantineThreshold: number; quarantineWindowMs: number; stoppedThreshold: number };
+}
+
+/** Caps on what one run may do through the host interfaces (KILN_LOG_*, KILN_KV_*, KILN_HTTP_*). */
+export interface ConfiguredHostLimits {
+  logMaxEntries: number;
+  logMaxBytes: number;
+  kvMaxKeyBytes: number;
+  kvMaxValueBytes: number;
+  /** Live keys per namespace. */
+  kvMaxKeys: number;
+  kvMaxCalls: number;
+  kvMaxList: number;
+  httpMaxCalls: number;
+  httpTimeoutMs: number;
+  httpMaxRequestBytes: number;
+  httpMaxResponseBytes: number;
+  httpMaxRedirects: number;
+  /** The switch that lets guests reach loopback and private addresses (KILN_HTTP_ALLOW_PRIVATE). Off by default; tests only. */
+  httpAllowPrivate: boolean;
+}
+
+/** The most any run on this server may be granted: `KILN_GRANTS` and `KILN_SECRETS`. */
+export interface ConfiguredGrants {
+  /** Namespaces a run may use; `*` allows any. */
+  kv: { namespaces: string[] };
+  /** Host patterns (checked where they are used, src/net/host-allowlist.ts). */
+  http: { allow: string[] };
+  /** The server's secrets, name → value. */
+  secrets: Record<string, string>;
 }
 
 /** Smallest memory cap a run may ask for: QuickJS's linear memory starts at 16 MiB. */
@@ -193,7 +222,7 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
 }
 
 /** `KILN_GRANTS` (JSON: `{kv: {namespaces}, http: {allow}}`) and `KILN_SECRETS` (JSON: name → value). */
-function loadServerGrants(env: Record<string, string | undefined>): ServerGrants {
+function loadServerGrants(env: Record<string, string | undefined>): ConfiguredGrants {
   const json = (name: string, fallback: unknown): any => {
     const raw = env[name];
     if (!raw) return fallback;
