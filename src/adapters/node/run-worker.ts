@@ -1,5 +1,5 @@
 /**
- * Worker thread entry: runs jobs on its own QuickJS engine, one at a time, and publishes the
+ * Worker thread entry: runs jobs on its own engines (QuickJS and the component engine), one at a time, and publishes the
  * fuel used so far into shared memory so the watchdog can report it after a kill.
  */
 import { parentPort, workerData } from "node:worker_threads";

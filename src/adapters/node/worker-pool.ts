@@ -87,12 +87,13 @@ const WARM_UP: RunJob = {
 };
 
 /**
- * The Node adapter's engine: QuickJS engines in worker threads behind the same `Engine` interface.
- * Native builtins (JSON.parse, String.prototype.repeat…) never poll the fuel meter, so a
- * watchdog terminates any worker whose run passes its deadline and starts a fresh one.
+ * The Node adapter's engine: every engine (QuickJS and the component engine: Lua, Ruby, Python and
+ * callers' components) in worker threads, behind the same `Engine` interface. Native code (QuickJS's
+ * JSON.parse or String.prototype.repeat, an interpreter's built-in) may never poll the fuel meter, so
+ * a watchdog terminates any worker whose run passes its deadline and starts a fresh one.
  */
 export class WorkerPoolEngine implements Engine {
-  readonly name = "quickjs-workers";
+  readonly name = "worker-pool";
   readonly languages: readonly LanguageInfo[];
   readonly #options: Required<WorkerPoolOptions>;
   readonly #slots = new Set<Slot>();
