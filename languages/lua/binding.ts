@@ -1,3 +1,5 @@
+import { SIGNATURE_TABLE } from "../../src/capabilities/wit.ts";
+
 /**
  * The Lua chunk Kiln runs around a script: the input as a Lua value, the script loaded in text mode
  * under the name `script` (so its errors and line numbers are its own), then `main(input)` if the
@@ -89,6 +91,32 @@ local function encode(v, what, depth)
   error(what .. " is not JSON-serialisable: " .. t, 0)
 end`;
 
+/** Lua's reserved words: a WIT name that is one is a string key (`kiln.kv["end"]`). */
+const LUA_KEYWORDS = new Set("and break do else elseif end false for function goto if in local nil not or repeat return then true until while".split(" "));
+
+/** A WIT name as Lua names it: kebab-case in snake_case (`get-many` → `get_many`). */
+export function luaName(witName: string): string {
+  return witName.replace(/-/g, "_");
+}
+
+/** `name = ` for a table field, or `["name"] = ` when the name is a Lua reserved word. */
+const field = (name: string) => (LUA_KEYWORDS.has(name) ? `[${JSON.stringify(name)}] = ` : `${name} = `);
+
+/**
+ * The global `kiln` table, generated from the WIT signature table (src/capabilities/wit.ts) when this
+ * module loads: `kiln.<interface>.<function>(...)` for every WIT function, the WIT's names in
+ * snake_case, taking the WIT's parameters in the WIT's order (a missing one is nil, sent as null).
+ * Each call sends `"<interface>.<function>"` and its arguments as JSON to the runtime's one host
+ * function and loads the answer, which the host gave as a Lua literal (language.ts's `answer`).
+ */
+export function luaKilnTable(signatures: Readonly<Record<string, Readonly<Record<string, { readonly name: string; readonly params: readonly unknown[] }>>>>): string {
+  const interfaces = Object.entries(signatures).map(([iface, fns]) => {
+    const members = Object.entries(fns).map(([fn, sig]) => `${field(luaName(sig.name))}fn(${JSON.stringify(`${iface}.${fn}`)}, ${sig.params.length})`);
+    return `  ${field(luaName(iface))}{ ${members.join(", ")} },`;
+  });
+  return `kiln = {\n${interfaces.join("\n")}\n}`;
+}
+
 const KILN = String.raw`
 local host_call, where, load, error, select = __kiln_call, __kiln_where, load, error, select
 __kiln_call, __kiln_where = nil, nil
@@ -100,12 +128,7 @@ local function call(name, n, ...)
   return load("return " .. text, "=kiln", "t")()
 end
 local function fn(name, n) return function(...) return call(name, n, ...) end end
-kiln = {
-  log = { write = fn("log.write", 2) },
-  kv = { get = fn("kv.get", 1), set = fn("kv.set", 3), delete = fn("kv.delete", 1), list = fn("kv.list", 2) },
-  http = { fetch = fn("http.fetch", 1) },
-  secrets = { get = fn("secrets.get", 1) },
-}`;
+${luaKilnTable(SIGNATURE_TABLE)}`;
 
 const RUN = String.raw`
 -- Loads the script handing its text over in pieces: the first \`whole\` bytes at once, then \`step\` bytes at a

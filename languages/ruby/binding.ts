@@ -1,5 +1,51 @@
+import { SIGNATURE_TABLE } from "../../src/capabilities/wit.ts";
+
 /**
- * Kiln's host for Ruby scripts: `Kiln::KV.get(key)`, `Kiln::Log.write(level, message)`, … Each call
+ * Interfaces whose name is an initialism: Ruby's constant is the name in capitals (`Kiln::KV`,
+ * `Kiln::HTTP`); any other interface's is its name in PascalCase (`Kiln::Log`, `Kiln::Secrets`).
+ */
+const INITIALISMS = new Set(["kv", "http"]);
+
+/** A WIT interface's name as a Ruby constant (Ruby needs a capital): see INITIALISMS. */
+export function rubyModuleName(iface: string): string {
+  return INITIALISMS.has(iface) ? iface.toUpperCase() : iface.replace(/(^|-)([a-z0-9])/g, (_, __, c: string) => c.toUpperCase());
+}
+
+const RUBY_KEYWORDS = new Set(
+  "BEGIN END alias and begin break case class def defined? do else elsif end ensure false for if in module next nil not or redo rescue retry return self super then true undef unless until when while yield".split(" "),
+);
+
+/** A WIT function's or parameter's name as a Ruby method or variable name: kebab-case in snake_case, a reserved word with a trailing `_`. */
+export function rubyName(witName: string): string {
+  const name = witName.replace(/-/g, "_");
+  return RUBY_KEYWORDS.has(name) ? `${name}_` : name;
+}
+
+/**
+ * The host's modules inside `module Kiln`, generated from the WIT signature table
+ * (src/capabilities/wit.ts) when this file loads: `Kiln::<Interface>.<function>(...)` for every WIT
+ * function, with the WIT's parameter names (in snake_case) in the WIT's order, the `option<…>` ones
+ * at the end defaulting to nil. Each sends `"<interface>.<function>"` and its arguments to the host
+ * through `Kiln.call`. Part of the prelude, so evaluated once per instance, before the snapshot.
+ */
+export function rubyKilnModules(signatures: Readonly<Record<string, Readonly<Record<string, { readonly name: string; readonly params: readonly string[]; readonly names: readonly string[] }>>>>): string {
+  return Object.entries(signatures)
+    .map(([iface, fns]) => {
+      const defs = Object.entries(fns).map(([fn, sig]) => {
+        const names = sig.names.map(rubyName);
+        let optionalFrom = names.length;
+        while (optionalFrom > 0 && sig.params[optionalFrom - 1]!.startsWith("option<")) optionalFrom--;
+        const params = names.map((n, i) => (i >= optionalFrom ? `${n} = nil` : n)).join(", ");
+        return `    def self.${rubyName(sig.name)}(${params}) = Kiln.call('${iface}.${fn}'${names.map((n) => `, ${n}`).join("")})`;
+      });
+      return `  module ${rubyModuleName(iface)}\n${defs.join("\n")}\n  end`;
+    })
+    .join("\n");
+}
+
+/**
+ * Kiln's host for Ruby scripts: `Kiln::KV.get(key)`, `Kiln::Log.write(level, message)`, … (generated
+ * by rubyKilnModules from the WIT). Each call
  * goes out through \`JS.eval\` (which the prepared runtime turns into the host's \`call-json\`) and
  * returns the answer; a refused call raises `Kiln::HostError` with its `code`. Evaluated once per
  * instance while it starts, before the run's fuel budget applies.
@@ -22,15 +68,7 @@ module Kiln
     end
     JSON.parse(answer, max_nesting: false)
   end
-  module Log; def self.write(level, message) = Kiln.call('log.write', level, message); end
-  module KV
-    def self.get(key) = Kiln.call('kv.get', key)
-    def self.set(key, value, ttl_ms = nil) = Kiln.call('kv.set', key, value, ttl_ms)
-    def self.delete(key) = Kiln.call('kv.delete', key)
-    def self.list(prefix, limit = nil) = Kiln.call('kv.list', prefix, limit)
-  end
-  module HTTP; def self.fetch(request) = Kiln.call('http.fetch', request); end
-  module Secrets; def self.get(name) = Kiln.call('secrets.get', name); end
+${rubyKilnModules(SIGNATURE_TABLE)}
 
   # There are no processes: starting one raises NotImplementedError, as fork does, instead of
   # pretending it ran (system) or failing oddly (backticks).

@@ -1,6 +1,6 @@
 import { HostCallError, type HostErrorCode } from "../../errors.ts";
-import { requestToJson, responseFromJson, type HttpResponseJson } from "../../capabilities/http-json.ts";
-import type { HttpRequest } from "../../capabilities/wit.ts";
+import { RECORD_JSON } from "../../capabilities/record-json.ts";
+import { RECORDS, SIGNATURE_TABLE, type SandboxImports } from "../../capabilities/wit.ts";
 
 type Call = (iface: string, fn: string, args: unknown[]) => unknown;
 
@@ -12,10 +12,12 @@ const CASES: Record<HostErrorCode, string> = { capability_denied: "denied", limi
  * `kiln:sandbox/*`, the WIT interfaces a caller's own component imports, and `kiln:runtime/host`,
  * what Kiln's own runtimes call: `call` (JSON in, the answer in the runtime's own encoding: `answer`, a Lua
  * literal for Lua) and `call-json` (JSON in and out: Ruby, Python). Every call goes through
- * `call`, which checks grants and arguments. A `HostCallError` becomes the WIT error value; any
+ * `call`, which checks grants and arguments. The `kiln:sandbox/*` functions are made from the WIT's
+ * signature table (src/capabilities/wit.ts), converting each value between the component's form
+ * (jco's: `option` as undefined, `u64` as bigint, records as objects) and the host's JSON form. A `HostCallError` becomes the WIT error value; any
  * other exception is a host bug and ends the run.
  */
-export function kilnImports(call: Call, options: { redact: (text: string) => string; answer: (value: unknown) => string }) {
+export function kilnImports(call: Call, options: { redact: (text: string) => string; answer?: (value: unknown) => string }) {
   const guarded = (iface: string, fn: string, args: unknown[]) => {
     try {
       return call(iface, fn, args);
@@ -24,7 +26,6 @@ export function kilnImports(call: Call, options: { redact: (text: string) => str
       throw e;
     }
   };
-  const optional = (v: unknown) => (v === undefined ? null : typeof v === "bigint" ? Number(v) : v);
   return {
     "kiln:runtime/host": {
       call(name: string, argsJson: string): string {
@@ -36,7 +37,7 @@ export function kilnImports(call: Call, options: { redact: (text: string) => str
           throw { payload: "invalid_argument: the arguments are not JSON" };
         }
         try {
-          return options.answer(call(iface, fn, Array.isArray(args) ? args : []) ?? null);
+          return (options.answer ?? JSON.stringify)(call(iface, fn, Array.isArray(args) ? args : []) ?? null);
         } catch (e) {
           if (e instanceof HostCallError) throw { payload: `${e.code}: ${options.redact(e.message)}` };
           throw e;
@@ -58,19 +59,55 @@ export function kilnImports(call: Call, options: { redact: (text: string) => str
         }
       },
     },
-    "kiln:sandbox/log": { write: (level: string, message: string) => guarded("log", "write", [level, message]) },
-    "kiln:sandbox/kv": {
-      get: (key: string) => guarded("kv", "get", [key]) ?? undefined,
-      set: (key: string, value: string, ttlMs?: bigint) => guarded("kv", "set", [key, value, optional(ttlMs)]),
-      delete: (key: string) => guarded("kv", "delete", [key]),
-      list: (prefix: string, limit?: number) => guarded("kv", "list", [prefix, optional(limit)]),
-    },
-    // The host answers in the JSON form; a component gets the WIT record (a repeated header arrives joined).
-    "kiln:sandbox/http": {
-      fetch: (req: Omit<HttpRequest, "body"> & { body?: Uint8Array }) =>
-        responseFromJson(guarded("http", "fetch", [requestToJson({ ...req, body: req.body ?? null })]) as HttpResponseJson),
-    },
-    "kiln:sandbox/secrets": { get: (name: string) => guarded("secrets", "get", [name]) ?? undefined },
-    "kiln:sandbox/types": {},
+    ...(sandboxImports(guarded) as unknown as SandboxImports),
   };
 }
+
+/**
+ * `kiln:sandbox/<interface>` for every interface of the WIT's signature table (and the empty
+ * `types`): each function converts its arguments from the component's form to the JSON form the
+ * host checks, and the answer back.
+ */
+function sandboxImports(guarded: Call): Record<string, Record<string, (...args: unknown[]) => unknown>> {
+  const out: Record<string, Record<string, (...args: unknown[]) => unknown>> = { "kiln:sandbox/types": {} };
+  for (const [iface, fns] of Object.entries(SIGNATURE_TABLE)) {
+    out[`kiln:sandbox/${iface}`] = Object.fromEntries(
+      Object.entries(fns).map(([fn, sig]) => [
+        fn,
+        (...args: unknown[]) => fromJson(iface, sig.result, guarded(iface, fn, sig.params.map((type, i) => toJson(iface, type, args[i])))),
+      ]),
+    );
+  }
+  return out;
+}
+
+/** A component's value of WIT type `type` (in `iface`) in the host's JSON form. */
+function toJson(iface: string, type: string, value: unknown): unknown {
+  const option = type.match(/^option<(.+)>$/);
+  if (option) return value === undefined || value === null ? null : toJson(iface, option[1]!, value);
+  if (typeof value === "bigint") return Number(value);
+  const list = type.match(/^list<(.+)>$/);
+  if (list && list[1] !== "u8" && Array.isArray(value)) return value.map((item) => toJson(iface, list[1]!, item));
+  const fields = (RECORDS as Record<string, Record<string, string>>)[`${iface}.${type}`];
+  const record = RECORD_JSON[`${iface}.${type}`];
+  if (fields && record) {
+    // jco leaves an absent option field out; the record's TypeScript form has it as null.
+    const full = Object.fromEntries(Object.entries(fields).map(([name, fieldType]) => [camel(name), /^option</.test(fieldType) ? ((value as Record<string, unknown>)[camel(name)] ?? null) : (value as Record<string, unknown>)[camel(name)]]));
+    return record.toJson(full as never);
+  }
+  return value;
+}
+
+/** The host's JSON answer of WIT type `type` (in `iface`) in a component's form. */
+function fromJson(iface: string, type: string, value: unknown): unknown {
+  const option = type.match(/^option<(.+)>$/);
+  if (option) return value === null || value === undefined ? undefined : fromJson(iface, option[1]!, value);
+  if (type === "u64" || type === "s64") return BigInt(value as number);
+  const list = type.match(/^list<(.+)>$/);
+  if (list && list[1] !== "u8" && Array.isArray(value)) return value.map((item) => fromJson(iface, list[1]!, item));
+  const record = RECORD_JSON[`${iface}.${type}`];
+  // The host answers in the JSON form; a component gets the WIT record (a repeated header arrives joined).
+  return record ? record.fromJson(value as never, () => new HostCallError("failed", `the host's ${type} is malformed`)) : value;
+}
+
+const camel = (name: string) => name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
