@@ -17,7 +17,7 @@ beforeAll(async () => {
     services: { kv: new MemoryKvStore() },
     snapshotMinInitMs: 0,
     snapshotModule: await quickjsSnapshotModule(),
-    verifyResets: true,
+    verifyRestores: true,
   });
 });
 afterAll(() => engine.dispose());

@@ -1,16 +1,15 @@
 import type { GuestError, TrapReason } from "../../errors.ts";
 import { DisposedError } from "../../errors.ts";
-import { isNearCapBytes } from "../../limits/memory.ts";
-import { trapError } from "../trap-error.ts";
+import { endedNearCap, escapedError, ranOutOfMemory, trapError } from "../outcome.ts";
 import type { Engine, LanguageInfo, RunJob, RunOptions, RunOutcome } from "../engine.ts";
 import type { HostServices } from "../../capabilities/run-host.ts";
 import type { BlockingHost } from "./blocking-host.ts";
 import { ComponentHost } from "./component-host.ts";
 import type { CallerComponentsDescriptor } from "./runtime-descriptor.ts";
 import type { GuestDriver } from "./guest-driver.ts";
-import { ComponentInstance, guestBytes } from "./component-instance.ts";
+import { ComponentInstance, guestBytes, type InstanceSnapshot } from "./component-instance.ts";
 import { inexactInteger } from "./exact-integers.ts";
-import { WarmPool } from "./warm-pool.ts";
+import { WarmPool, type Warm, type WarmPoolStats } from "../warm-pool.ts";
 import type { PreparedComponentRuntime } from "./prepared-runtime.ts";
 
 export type { PreparedComponentRuntime };
@@ -40,7 +39,14 @@ export class ComponentEngine implements Engine {
   readonly #callers: { language: CallerComponentsDescriptor; load: (bytes: Uint8Array) => Promise<PreparedComponentRuntime> } | undefined;
   /** Callers' components prepared in this process, most recently used last. */
   readonly #components = new Map<string, Promise<PreparedComponentRuntime>>();
-  readonly #pool: WarmPool;
+  /**
+   * Initialised instances kept per runtime, each with the snapshot taken right after its initialisation
+   * (the cap is set per run, so one serves any cap its snapshot leaves room under). Restored after every
+   * run however the guest's run ended (a trap or the deadline included: memory and globals are all the
+   * state an instance has); dropped when its output overflowed (its streams are closed) or its run failed
+   * in the host, or when it grew past MAX_GROWTH (a run that filled its memory).
+   */
+  readonly #pool: WarmPool<ComponentInstance, InstanceSnapshot>;
   readonly #ceilingMb: number;
   #disposed = false;
 
@@ -68,7 +74,14 @@ export class ComponentEngine implements Engine {
     } = {},
   ) {
     this.#ceilingMb = options.maxMemoryMb ?? 4096;
-    this.#pool = new WarmPool({ size: options.warmInstances ?? 1, maxBytes: options.warmPoolBytes, verify: options.verifyRestores });
+    this.#pool = new WarmPool<ComponentInstance, InstanceSnapshot>({
+      perKey: options.warmInstances ?? 1,
+      maxBytes: options.warmPoolBytes,
+      snapshots: "own",
+      restore: (instance, snapshot) => instance.restore(snapshot),
+      differences: (instance, snapshot) => instance.differences(snapshot),
+      verifyRestores: options.verifyRestores,
+    });
     this.#services = options.services ?? {};
     this.#blocking = options.blocking;
     this.#callers = options.callerComponents;
@@ -133,19 +146,25 @@ export class ComponentEngine implements Engine {
       };
     };
     const trap = (reason: TrapReason) => finish({ ok: false, error: trapError(reason, job.limits) });
-    const nearCap = () => core !== undefined && isNearCapBytes(guestBytes(core), job.limits.memoryMb);
+    const nearCap = () => core !== undefined && endedNearCap(guestBytes(core), job.limits.memoryMb);
     /** A pool hit starts from a kept instance reset to its snapshot. */
     let start: "fresh" | "warm" = "fresh";
-    let warm: Awaited<ReturnType<WarmPool["borrow"]>> | undefined;
+    let warm: Warm<ComponentInstance, InstanceSnapshot> | undefined;
     let clean = false;
     let outcome;
     try {
       try {
         let instance: ComponentInstance;
         if (runtime.warm && this.#pool.keeps) {
-          const hits = this.#pool.stats.hits;
-          warm = await this.#pool.borrow(runtime, { ...options, onCore: (c) => (core = c) });
-          if (this.#pool.stats.hits > hits) start = "warm";
+          // The most recently kept instance whose snapshot leaves room under this run's cap.
+          warm = this.#pool.borrow(runtime.language.name, (w) => !endedNearCap(w.snapshot.memory.length, options.memoryMb));
+          if (warm) {
+            start = "warm";
+            warm.instance.host.reset({ maxOutputBytes: options.maxOutputBytes });
+          } else {
+            const started = await ComponentInstance.start(runtime, { ...options, onCore: (c) => (core = c) });
+            warm = { instance: started, snapshot: started.snapshot() };
+          }
           instance = warm.instance;
         } else {
           instance = await ComponentInstance.start(runtime, { ...options, onCore: (c) => (core = c) });
@@ -163,24 +182,31 @@ export class ComponentEngine implements Engine {
         instance.fuel.value = budget;
         outcome = runtime.driver.run(instance.instance, job, { seed: Number(seed! >> 32n), reseed: () => instance.host.reseed(wasiSeed!) });
       } catch (e) {
+        const error = escapedError(
+          e,
+          {
+            outputOverflowed: e instanceof OutputLimitExceeded || host?.overflowed === true,
+            deadlineReached: e instanceof DeadlineReached,
+            fuelExhausted: e instanceof WebAssembly.RuntimeError && fuelLeft() < 0n,
+            nearCap: nearCap(),
+            exited: e instanceof GuestExit ? e.message : undefined,
+            traps: "guest",
+          },
+          job.limits,
+        );
+        if (!error) throw e;
         // The guest stopped part-way (a trap, the deadline, exit): its instance holds no state the restore
         // does not put back (all of memory and every global), so it is kept like any other. The pool drops
         // an instance that grew too much (memory_exhausted does), whose output streams were closed at the
-        // cap (host-side state a restore does not reopen), or that failed in the host.
-        const ended = (outcome: RunOutcome) => ((clean = true), outcome);
-        if (e instanceof OutputLimitExceeded || host?.overflowed) return trap("output_limit");
-        if (e instanceof DeadlineReached) return ended(trap("timeout"));
-        if (e instanceof WebAssembly.RuntimeError && fuelLeft() < 0n) return ended(trap("fuel_exhausted"));
-        if (nearCap()) return ended(trap("memory_exhausted"));
-        if (e instanceof GuestExit) return ended(finish({ ok: false, error: { code: "guest_error", message: e.message } }));
-        if (e instanceof RangeError || e instanceof WebAssembly.RuntimeError) return ended(finish({ ok: false, error: { code: "guest_error", message: `${e.name}: ${e.message}` } }));
-        throw e;
+        // cap (host-side state a restore does not reopen), or that failed in the host (a rethrow).
+        clean = error.code !== "output_limit";
+        return finish({ ok: false, error });
       }
       if (host!.overflowed) return trap("output_limit");
       clean = true;
-      // A guest that fails at its memory cap ran out of memory, whatever it reports (a C guest's malloc returned NULL).
+      // A guest that fails at its memory cap ran out of memory, whatever it reports (the memory rule, outcome.ts).
       if (!outcome.ok) {
-        if ("outOfMemory" in outcome || nearCap()) return trap("memory_exhausted");
+        if ("outOfMemory" in outcome || ranOutOfMemory(outcome, { nearCap: nearCap(), trustSuccess: true })) return trap("memory_exhausted");
         return finish({ ok: false, error: outcome.error });
       }
       if (outcome.json.length > job.limits.maxResultBytes) return finish({ ok: false, error: { code: "output_limit", message: `The result is larger than ${job.limits.maxResultBytes} bytes` } });
@@ -197,12 +223,15 @@ export class ComponentEngine implements Engine {
       }
       return finish({ ok: true, result });
     } finally {
-      if (warm) this.#pool.give(runtime, warm, clean);
+      if (warm) {
+        warm.instance.kiln.current = undefined;
+        this.#pool.give(runtime.language.name, warm, clean);
+      }
     }
   }
 
-  /** Warm instances: how often a run found one ready. */
-  get poolStats() {
+  /** Warm instances: how often a run found one ready, what is kept, and how restores went. */
+  get poolStats(): WarmPoolStats {
     return this.#pool.stats;
   }
 

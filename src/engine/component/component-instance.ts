@@ -4,6 +4,8 @@ import { DirtyBitmap, dirtyGlobalsOf, type DirtyGlobals } from "../wasm/dirty-bi
 import { memoryPages, WASM_PAGE_BYTES } from "../../limits/memory.ts";
 import { CAP_GLOBAL, FUEL_GLOBAL, PAGES_GLOBAL, STATE_GLOBAL_PREFIX } from "../wasm/instance-globals.ts";
 import { kilnImports } from "./kiln-imports.ts";
+import { captureMemory, restoreMemory, type MemorySnapshot } from "../wasm/memory-snapshot.ts";
+import { restoreDifferences } from "../wasm/restore-differences.ts";
 import { createWasiHost } from "./wasi/wasi-host.ts";
 
 /** Where a run's Kiln host calls go; unbound (between runs, or while the runtime initialises) they fail. */
@@ -90,8 +92,7 @@ export class ComponentInstance {
 
   /** Its state now: a copy of linear memory and the value of every state global. Dirty-page marks start over from it. */
   snapshot(): InstanceSnapshot {
-    this.dirty?.clear();
-    return { memory: new Uint8Array(this.memory.buffer).slice(), globals: this.state.map((g) => g.value) };
+    return { memory: captureMemory(this.memory, this.dirty), globals: this.state.map((g) => g.value) };
   }
 
   /**
@@ -101,16 +102,14 @@ export class ComponentInstance {
    * does not know it, takes fresh pages past it. Returns the pages copied, or undefined for a full copy.
    */
   restore(snapshot: InstanceSnapshot): number | undefined {
-    let copied: number | undefined;
-    if (this.dirty) {
-      copied = this.dirty.restore(snapshot.memory);
-    } else {
-      const bytes = new Uint8Array(this.memory.buffer);
-      bytes.set(snapshot.memory);
-      bytes.fill(0, snapshot.memory.length);
-    }
+    const copied = restoreMemory(this.memory, snapshot.memory, this.dirty);
     this.state.forEach((g, i) => (g.value = snapshot.globals[i]));
     return copied;
+  }
+
+  /** How the instance differs from `snapshot`, memory and state globals (restoreDifferences: a check for tests, slow). */
+  differences(snapshot: InstanceSnapshot): string[] {
+    return restoreDifferences(this.memory, snapshot.memory, { now: this.state, then: snapshot.globals });
   }
 }
 
@@ -131,7 +130,7 @@ function usesMemory(module: WebAssembly.Module): boolean {
   return [...WebAssembly.Module.imports(module), ...WebAssembly.Module.exports(module)].some((d) => d.kind === "memory");
 }
 
-export interface InstanceSnapshot {
-  memory: Uint8Array;
-  globals: unknown[];
+/** A component instance's state: its linear memory and the value of every state global. */
+export interface InstanceSnapshot extends MemorySnapshot {
+  readonly globals: readonly unknown[];
 }

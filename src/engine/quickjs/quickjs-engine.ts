@@ -1,18 +1,16 @@
-import { DisposedError, type GuestError } from "../../errors.ts";
-import { isNearCap } from "../../limits/memory.ts";
+import { DisposedError } from "../../errors.ts";
 import type { QuickJSRuntimeDescriptor } from "./quickjs-artifact.ts";
 import type { HostServices } from "../../capabilities/run-host.ts";
 import type { Engine, LanguageInfo, RunJob, RunOptions, RunOutcome, Usage } from "../engine.ts";
-import { trapError } from "../trap-error.ts";
+import { endedNearCap, escapedError, ranOutOfMemory, trapError } from "../outcome.ts";
 import type { PreparedSource, QuickJSLanguageDescriptor, SourceDriver } from "./prepare-source.ts";
 import { QuickJSInstance } from "./quickjs-instance.ts";
 import { QuickJSRun } from "./quickjs-run.ts";
 import { QuickJSSession } from "./quickjs-session.ts";
 import { memoryDifferences } from "../wasm/restore-differences.ts";
-import { captureSnapshot, resetSession, restoreSnapshot } from "./quickjs-snapshot.ts";
+import { captureSnapshot, resetSession, restoreSnapshot, type QuickJSSnapshot } from "./quickjs-snapshot.ts";
 import { locateRandomState, readRandomState, reseedRandomState } from "./random-state.ts";
-import { IdleInstances } from "./idle-instances.ts";
-import { SnapshotCache, type SnapshotEntry } from "./snapshot-cache.ts";
+import { WarmPool, type Warm, type WarmPoolStats } from "../warm-pool.ts";
 import { snapshotBuildId, snapshotKey } from "./snapshot-key.ts";
 import { SlowCode, slowEnough } from "./slow-code.ts";
 import { cachedTranspiler, type TypeScriptTranspiler } from "./typescript-transpiler.ts";
@@ -49,12 +47,14 @@ export interface QuickJSEngineOptions {
    * code comes again. Without it, snapshots use the plain build and a reset copies all of memory.
    */
   snapshotModule?: { module: WebAssembly.Module; sha256: string };
-  /** After every reset, compare all of memory with the snapshot and throw on a difference (tests; slow). */
-  verifyResets?: boolean;
+  /** After every restore of a session to its snapshot, compare all of memory with the snapshot and throw on a difference (tests; slow). */
+  verifyRestores?: boolean;
 }
 
-/** A pooled session may grow this far past its snapshot before it is dropped instead of reset. */
-const MAX_GROWTH = 16 << 20;
+/** A QuickJS instance between runs, kept with no snapshot (each run opens its own runtime and context in it). */
+type IdleInstance = Warm<QuickJSInstance, undefined>;
+/** A session kept in its snapshot's state. */
+type WarmSession = Warm<QuickJSSession, QuickJSSnapshot>;
 
 /**
  * Runs JavaScript and TypeScript in QuickJS compiled to WebAssembly.
@@ -70,10 +70,15 @@ export class QuickJSEngine implements Engine {
   readonly name = "quickjs";
   readonly languages: readonly LanguageInfo[];
   readonly #options: Required<Omit<QuickJSEngineOptions, "snapshotModule">> & Pick<QuickJSEngineOptions, "snapshotModule">;
-  #resets = { pages: 0, full: 0, count: 0 };
   readonly #slow = new SlowCode();
-  readonly #idle: IdleInstances;
-  readonly #snapshots: SnapshotCache;
+  /**
+   * Instances between runs, by memory cap and build (a cap is fixed when an instance's memory is made):
+   * at most `idlePerCap` each and `idleBytes` in all, the least recently used cap's first out, so a
+   * tenant sweeping `memoryMb` cannot make a worker keep an instance per value.
+   */
+  readonly #idle: WarmPool<QuickJSInstance>;
+  /** Snapshots by key, each with the sessions kept in its state (`warmInstances`), within `snapshotCacheBytes`. */
+  readonly #sessions: WarmPool<QuickJSSession, QuickJSSnapshot>;
   readonly #typescript: TypeScriptTranspiler;
   readonly #drivers = new Map<string, SourceDriver>();
   /** Where Math.random's state sits in a context; undefined turns snapshots off (found once per engine). */
@@ -82,12 +87,21 @@ export class QuickJSEngine implements Engine {
   #disposed = false;
 
   constructor(options: QuickJSEngineOptions) {
-    this.#options = { recycleBytes: 32 << 20, idlePerCap: 2, idleBytes: 64 << 20, services: {}, snapshotMinInitMs: 2, snapshotCacheBytes: 256 << 20, warmInstances: 1, verifyResets: false, typescriptCacheBytes: 8 << 20, ...options };
+    this.#options = { recycleBytes: 32 << 20, idlePerCap: 2, idleBytes: 64 << 20, services: {}, snapshotMinInitMs: 2, snapshotCacheBytes: 256 << 20, warmInstances: 1, verifyRestores: false, typescriptCacheBytes: 8 << 20, ...options };
     this.#typescript = cachedTranspiler(this.#options.typescript, { maxBytes: this.#options.typescriptCacheBytes });
     this.languages = QuickJSEngine.languagesOf(options.languages);
     for (const l of options.languages) this.#drivers.set(l.language.name, l.driver);
-    this.#idle = new IdleInstances({ perCap: this.#options.idlePerCap, maxBytes: this.#options.idleBytes, drop: (instance) => this.#drop(instance) });
-    this.#snapshots = new SnapshotCache({ maxBytes: this.#options.snapshotCacheBytes, onDrop: (session) => this.#drop(session.instance) });
+    this.#idle = new WarmPool<QuickJSInstance>({ perKey: this.#options.idlePerCap, maxBytes: this.#options.idleBytes, snapshots: "own", drop: (instance) => this.#drop(instance) });
+    this.#sessions = new WarmPool<QuickJSSession, QuickJSSnapshot>({
+      perKey: this.#options.warmInstances,
+      maxBytes: this.#options.snapshotCacheBytes,
+      snapshots: "pinned",
+      restore: (session, snapshot) => resetSession(session, snapshot).pages,
+      differences: (session, snapshot) => memoryDifferences(session.memory, snapshot.memory),
+      verifyRestores: this.#options.verifyRestores,
+      // A session's memory goes with its instance: nothing in it is freed.
+      drop: (session) => this.#drop(session.instance),
+    });
   }
 
   /** The languages QuickJS serves, as `GET /v1/languages` lists them. */
@@ -107,17 +121,17 @@ export class QuickJSEngine implements Engine {
     const spentMs = Date.now() - started;
     const { randomOffset, buildId } = await this.#snapshotSetup();
     const key = buildId === undefined || source.error ? undefined : snapshotKey(source, { buildId, language: job.language, memoryMb: job.limits.memoryMb });
-    const entry = key === undefined ? undefined : this.#snapshots.get(key);
+    const snapshot = key === undefined ? undefined : this.#sessions.pinned(key);
     // A budget smaller than the top level's fuel runs the top level again, to fail where it would have.
-    if (entry && randomOffset !== undefined && job.limits.fuel >= entry.snapshot.start.fuel) return this.#runFromSnapshot(entry, job, { ...options, randomOffset, source, spentMs });
+    if (snapshot && randomOffset !== undefined && job.limits.fuel >= snapshot.start.fuel) return this.#runFromSnapshot(snapshot, job, { ...options, randomOffset, source, spentMs });
     // On the instrumented build when this run may be snapshotted: the code was slow before, or it is a deploy check.
     const tracked = key !== undefined && this.#options.snapshotModule !== undefined && (this.#slow.has(key) || job.evaluateOnly === true);
     return this.#runFresh(source, job, { ...options, key, randomOffset, started, tracked, spentMs });
   }
 
-  /** Snapshot counts: entries, bytes held, and runs that found a warm session (hits) or restored one (misses). */
-  get snapshotStats() {
-    return { ...this.#snapshots.stats, resets: { ...this.#resets } };
+  /** Snapshots and the sessions kept in their state: runs that found a warm session (hits) or restored one (misses), what is kept, and how restores went. */
+  get poolStats(): WarmPoolStats {
+    return this.#sessions.stats;
   }
 
   /** Instances alive now (idle, running or kept warm by a snapshot); tests use it to check that nothing leaks. */
@@ -126,8 +140,9 @@ export class QuickJSEngine implements Engine {
   }
 
   async #runFresh(source: PreparedSource, job: RunJob, options: RunOptions & { key?: string; randomOffset?: number; started: number; tracked: boolean; spentMs: number }): Promise<RunOutcome> {
-    const instance = await this.#acquire(job.limits.memoryMb, { tracked: options.tracked });
-    let kept: SnapshotEntry | undefined;
+    const idle = await this.#acquire(job.limits.memoryMb, { tracked: options.tracked });
+    const { instance } = idle;
+    let kept: QuickJSSnapshot | undefined;
     let session: QuickJSSession | undefined;
     let closed = false;
     try {
@@ -165,7 +180,7 @@ export class QuickJSEngine implements Engine {
       return escaped(e, instance, job, { started: options.started, start: "fresh" });
     } finally {
       if (kept && session) {
-        this.#keep(kept, session);
+        this.#keep({ instance: session, snapshot: kept });
       } else {
         if (session && !closed && !instance.poisoned) {
           try {
@@ -174,78 +189,63 @@ export class QuickJSEngine implements Engine {
             instance.poison();
           }
         }
-        this.#release(instance);
+        this.#release(idle);
       }
     }
   }
 
   /**
-   * The outcome as the caller sees it. A run that ended at its memory cap ran out of memory, whether it
-   * "succeeded" (QuickJS swallows a failed allocation inside a promise job: the job just rejects) or
-   * failed with a guest error.
+   * The outcome as the caller sees it, with the memory rule applied (outcome.ts): a run that ended at
+   * its memory cap ran out of memory, whether it "succeeded" (QuickJS swallows a failed allocation
+   * inside a promise job: the job just rejects) or failed with a guest error.
    */
   #settled(outcome: RunOutcome, instance: QuickJSInstance, options: { job: RunJob; start: Usage["start"] }): RunOutcome {
     const usage = { ...outcome.usage, start: options.start };
-    // Near the cap a failed allocation also surfaces as a guest error (often "Uncaught null": the error object itself could not be made).
-    const failedAtCap = outcome.ok || outcome.error.code === "guest_error";
-    if (failedAtCap && isNearCap(instance.memory, options.job.limits.memoryMb)) {
+    if (ranOutOfMemory(outcome, { nearCap: endedNearCap(instance.memory.buffer.byteLength, options.job.limits.memoryMb), trustSuccess: false })) {
       const { stdout, stderr, logs } = outcome;
       return { ok: false, error: trapError("memory_exhausted", options.job.limits), stdout, stderr, logs, usage };
     }
     return { ...outcome, usage };
   }
 
-  /** Takes a snapshot of a session whose top level just ran; the session then belongs to the snapshot. */
-
-  #capture(session: QuickJSSession, key: string, job: RunJob, run: QuickJSRun): SnapshotEntry | undefined {
+  /** Takes a snapshot of a session whose top level just ran and pins it; the session then belongs to the snapshot. */
+  #capture(session: QuickJSSession, key: string, job: RunJob, run: QuickJSRun): QuickJSSnapshot | undefined {
     this.#slow.forget(key);
     const snapshot = captureSnapshot(session, { key, memoryMb: job.limits.memoryMb, start: { fuel: run.fuelUsed, ...run.printed } });
-    return snapshot && this.#snapshots.add(snapshot);
+    return snapshot && this.#sessions.pin(key, snapshot) ? snapshot : undefined;
   }
 
-  async #runFromSnapshot(entry: SnapshotEntry, job: RunJob, options: RunOptions & { randomOffset: number; source: PreparedSource; spentMs: number }): Promise<RunOutcome> {
+  async #runFromSnapshot(snapshot: QuickJSSnapshot, job: RunJob, options: RunOptions & { randomOffset: number; source: PreparedSource; spentMs: number }): Promise<RunOutcome> {
     const started = Date.now();
-    const warm = entry.idle.pop();
-    this.#snapshots.count(warm !== undefined);
-    let session = warm;
-    if (!session) {
-      const wasmModule = entry.snapshot.tracked ? this.#options.snapshotModule!.module : this.#options.wasmModule;
-      session = await restoreSnapshot(entry.snapshot, { wasmModule });
+    let warm = this.#sessions.borrow(snapshot.key);
+    const start = warm ? "warm" : "restored";
+    if (!warm) {
+      const wasmModule = snapshot.tracked ? this.#options.snapshotModule!.module : this.#options.wasmModule;
+      warm = { instance: await restoreSnapshot(snapshot, { wasmModule }), snapshot };
       this.#live++;
     }
+    const session = warm.instance;
     const { instance } = session;
     reseedRandomState(session.ctx, instance.memory, options.randomOffset);
-    const run = new QuickJSRun(session, job, { ...options, services: this.#options.services, start: entry.snapshot.start });
+    const run = new QuickJSRun(session, job, { ...options, services: this.#options.services, start: snapshot.start });
     let clean = false;
     try {
       const outcome = job.evaluateOnly ? run.evaluatedOutcome() : await run.invoke();
       clean = true;
-      return this.#settled(outcome, instance, { job, start: warm ? "warm" : "restored" });
+      return this.#settled(outcome, instance, { job, start });
     } catch (e) {
-      return escaped(e, instance, job, { started, start: warm ? "warm" : "restored" });
+      return escaped(e, instance, job, { started, start });
     } finally {
       run.release();
-      if (clean) this.#keep(entry, session);
+      if (clean) this.#keep(warm);
       else this.#drop(instance);
     }
   }
 
-  /** Resets a session to its snapshot and keeps it warm, or drops it (grew too much, near its cap, pool full). */
-  #keep(entry: SnapshotEntry, session: QuickJSSession): void {
-    const { instance } = session;
-    const grown = instance.memory.buffer.byteLength - entry.snapshot.memory.length;
-    if (!this.#disposed && !instance.poisoned && grown <= MAX_GROWTH && !isNearCap(instance.memory, instance.memoryMb)) {
-      const { pages } = resetSession(session, entry.snapshot);
-      this.#resets.count++;
-      if (pages === undefined) this.#resets.full++;
-      else this.#resets.pages += pages;
-      if (this.#options.verifyResets) {
-        const differences = memoryDifferences(session.instance.memory, entry.snapshot.memory);
-        if (differences.length) throw new Error(`QuickJS reset left memory unlike the snapshot: ${differences.slice(0, 10).join("; ")}`);
-      }
-      if (this.#snapshots.keep(entry, session, { perEntry: this.#options.warmInstances })) return;
-    }
-    this.#drop(instance);
+  /** Gives a session back to its snapshot's pool: restored and kept warm, or dropped (poisoned, near its cap, grew too much, no room). */
+  #keep(warm: WarmSession): void {
+    const { instance } = warm.instance;
+    this.#sessions.give(warm.snapshot.key, warm, !instance.poisoned && !endedNearCap(instance.memory.buffer.byteLength, instance.memoryMb));
   }
 
   /**
@@ -261,18 +261,18 @@ export class QuickJSEngine implements Engine {
     })());
   }
 
-  async #acquire(memoryMb: number, options: { tracked: boolean }): Promise<QuickJSInstance> {
-    const idle = this.#idle.take(memoryMb, options.tracked);
+  async #acquire(memoryMb: number, options: { tracked: boolean }): Promise<IdleInstance> {
+    const idle = this.#idle.borrow(idleKey(memoryMb, options.tracked));
     if (idle) return idle;
     const wasmModule = options.tracked ? this.#options.snapshotModule!.module : this.#options.wasmModule;
     const instance = await QuickJSInstance.create(wasmModule, { memoryMb, initialPages: this.#options.runtime.initialPages, tracked: options.tracked });
     this.#live++;
-    return instance;
+    return { instance, snapshot: undefined };
   }
 
-  #release(instance: QuickJSInstance): void {
-    if (!this.#disposed && instance.reusable({ recycleBytes: this.#options.recycleBytes })) this.#idle.give(instance);
-    else this.#drop(instance);
+  #release(idle: IdleInstance): void {
+    const { instance } = idle;
+    this.#idle.give(idleKey(instance.memoryMb, instance.tracking !== undefined), idle, instance.reusable({ recycleBytes: this.#options.recycleBytes }));
   }
 
   #drop(instance: QuickJSInstance): void {
@@ -282,8 +282,8 @@ export class QuickJSEngine implements Engine {
 
   dispose(): void {
     this.#disposed = true;
-    this.#idle.clear();
-    this.#snapshots.clear();
+    this.#idle.dispose();
+    this.#sessions.dispose();
   }
 
   [Symbol.dispose](): void {
@@ -291,17 +291,18 @@ export class QuickJSEngine implements Engine {
   }
 }
 
+/** The idle instances' key: a cap is fixed when an instance's memory is made, and the instrumented build is kept apart. */
+const idleKey = (memoryMb: number, tracked: boolean) => `${tracked ? "tracked" : "plain"}/${memoryMb}`;
+
 /**
- * An exception that escaped a wasm call: it leaves the instance inconsistent, so it is poisoned. Near
- * the memory cap it is the guest running out of memory; a host stack overflow is the guest nesting
- * or recursing deeper than the host's stack (QuickJS's parser and interpreter recurse on it: 1000
- * nested brackets are enough). Anything else is a host bug.
+ * An exception that escaped a wasm call: it leaves the instance inconsistent, so it is poisoned.
+ * outcome.ts says what it means (near the memory cap, the guest running out of memory; a host stack
+ * overflow, the guest nesting or recursing deeper than the host's stack); anything else is a host bug.
  */
 function escaped(e: unknown, instance: QuickJSInstance, job: RunJob, options: { started: number; start: "fresh" | "warm" | "restored" }): RunOutcome {
   instance.poison();
+  const error = escapedError(e, { nearCap: endedNearCap(instance.memory.buffer.byteLength, job.limits.memoryMb), traps: "host" }, job.limits);
+  if (!error) throw e;
   const usage = { fuel: null, memoryBytes: instance.memory.buffer.byteLength, wallMs: Date.now() - options.started, start: options.start };
-  const failed = (error: GuestError): RunOutcome => ({ ok: false, error, stdout: "", stderr: "", logs: [], usage });
-  if (isNearCap(instance.memory, job.limits.memoryMb)) return failed({ code: "memory_exhausted", message: `The script reached its memory cap (${job.limits.memoryMb} MiB)` });
-  if (e instanceof RangeError && /call stack/i.test(e.message)) return failed({ code: "guest_error", message: "InternalError: stack overflow (the script nests or recurses too deeply)" });
-  throw e;
+  return { ok: false, error, stdout: "", stderr: "", logs: [], usage };
 }

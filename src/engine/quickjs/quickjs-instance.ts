@@ -1,6 +1,7 @@
 import { newQuickJSWASMModuleFromVariant, newVariant, type QuickJSWASMModule } from "quickjs-emscripten-core";
 import variant from "@jitl/quickjs-wasmfile-release-sync";
-import { createCappedMemory, isNearCap } from "../../limits/memory.ts";
+import { createCappedMemory } from "../../limits/memory.ts";
+import { endedNearCap } from "../outcome.ts";
 import { DirtyBitmap, dirtyGlobalsOf } from "../wasm/dirty-bitmap.ts";
 
 /**
@@ -81,7 +82,7 @@ export class QuickJSInstance implements Disposable {
     return (
       !this.#poisoned &&
       !this.#disposed &&
-      !isNearCap(this.memory, this.memoryMb) &&
+      !endedNearCap(this.memory.buffer.byteLength, this.memoryMb) &&
       this.memory.buffer.byteLength <= options.recycleBytes
     );
   }

@@ -2,12 +2,11 @@ import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from "quickjs-emsc
 import type { GuestError, TrapReason } from "../../errors.ts";
 import { Deadline } from "../../limits/deadline.ts";
 import { FuelMeter } from "../../limits/fuel.ts";
-import { isNearCap } from "../../limits/memory.ts";
 import { OutputBuffer, utf8Length } from "../../limits/output.ts";
 import { RunHost, type HostServices } from "../../capabilities/run-host.ts";
 import type { RunJob, RunOptions, RunOutcome } from "../engine.ts";
 import type { BridgeTarget } from "./quickjs-bridge.ts";
-import { trapError } from "../trap-error.ts";
+import { endedNearCap, trapError } from "../outcome.ts";
 import { guestErrorFrom, isParseError, type Described, type ErrorSource } from "./guest-failure.ts";
 import { JAVASCRIPT_FILE, type PreparedSource } from "./prepare-source.ts";
 import type { QuickJSSession, SessionApi, SessionRun } from "./quickjs-session.ts";
@@ -243,7 +242,7 @@ export class QuickJSRun implements SessionRun, Disposable {
     } catch {
       // The guest's JSON.stringify was captured before its code ran; unreadable text means a
       // host call failed near the memory cap.
-      if (isNearCap(this.#session.instance.memory, this.#job.limits.memoryMb)) return this.#stop("memory_exhausted") && this.#trapOutcome();
+      if (this.#nearCap()) return this.#stop("memory_exhausted") && this.#trapOutcome();
       throw new Error("the guest's result could not be read as JSON");
     }
     return this.#outcome({ ok: true, result });
@@ -253,12 +252,17 @@ export class QuickJSRun implements SessionRun, Disposable {
     const described = handle && !this.#trap ? this.#describe(handle, api.describe) : undefined;
     if (!this.#trap) {
       if (described?.name === "InternalError" && described.message === "out of memory") this.#stop("memory_exhausted");
-      else if (!described && isNearCap(this.#session.instance.memory, this.#job.limits.memoryMb)) this.#stop("memory_exhausted");
+      else if (!described && this.#nearCap()) this.#stop("memory_exhausted");
       else if (described?.name === "InternalError" && described.message === "interrupted") this.#stop("timeout");
     }
     if (this.#trap) return this.#trapOutcome();
     const error = guestErrorFrom(described ?? { message: "The script failed with an error that could not be described" }, this.#source);
     return this.#outcome({ ok: false, error });
+  }
+
+  /** Whether memory is at or near the run's cap now (the memory rule's predicate, outcome.ts). */
+  #nearCap(): boolean {
+    return endedNearCap(this.#session.memory.buffer.byteLength, this.#job.limits.memoryMb);
   }
 
   #describe(handle: QuickJSHandle, describe: QuickJSHandle): Described | undefined {

@@ -57,6 +57,11 @@ export class QuickJSSession implements Disposable {
     this.hostFunctions.set("loadGlobals", loadGlobals);
   }
 
+  /** The instance's linear memory. */
+  get memory(): WebAssembly.Memory {
+    return this.instance.memory;
+  }
+
   /** A new runtime and context in `instance`, with the limits every run has. */
   static open(instance: QuickJSInstance, options: { memoryMb: number }): QuickJSSession {
     const rt = instance.module.newRuntime();

@@ -16,10 +16,11 @@ import {
   type LazyHandles,
 } from "./quickjs-internals.ts";
 import type { RunStart } from "./quickjs-run.ts";
+import { QuickJSSession, type HostFunctionRole } from "./quickjs-session.ts";
+import { captureMemory, restoreAllMemory, restoreMemory, type MemorySnapshot } from "../wasm/memory-snapshot.ts";
 
 /** How far below the resting C stack pointer the glue's own writes may reach. */
 const STACK_WINDOW = 128 * 1024;
-import { QuickJSSession, type HostFunctionRole } from "./quickjs-session.ts";
 
 /**
  * A QuickJS session captured after a script's top level ran: a copy of the instance's linear memory,
@@ -27,13 +28,12 @@ import { QuickJSSession, type HostFunctionRole } from "./quickjs-session.ts";
  * session keeps, and the host refs by role). Made only by the host, from code it ran; never accepted
  * from outside (isolated-vm's cachedData CVE is why).
  */
-export interface QuickJSSnapshot {
+export interface QuickJSSnapshot extends MemorySnapshot {
   /** What the snapshot is of (see snapshot-key.ts): wasm build, library, language, code, memory cap. */
   key: string;
   memoryMb: number;
   /** Taken on the instrumented build (dirty-page tracking); it is only ever restored into that build. */
   tracked: boolean;
-  memory: Uint8Array;
   pointers: {
     rt: number;
     ctx: number;
@@ -58,13 +58,13 @@ export function captureSnapshot(session: QuickJSSession, options: { key: string;
   const roles = new Map<object, HostFunctionRole>([...session.hostFunctions].map(([role, fn]) => [fn, role]));
   const hostRefs = recordHostRefs(rt, (value) => roles.get(value));
   if (!hostRefs) return undefined;
-  // The marks restart here: the snapshot holds a clear bitmap, and a reset copies what was marked since.
-  session.instance.tracking?.bitmap.clear();
+  // The marks restart here: the snapshot holds a clear bitmap, and a restore copies what was marked since.
+  const memory = captureMemory(session.instance.memory, session.instance.tracking?.bitmap);
   return {
     key: options.key,
     memoryMb: options.memoryMb,
     tracked: session.instance.tracking !== undefined,
-    memory: new Uint8Array(session.instance.memory.buffer).slice(),
+    memory,
     pointers: {
       rt: runtimePointer(rt),
       ctx: contextPointer(ctx),
@@ -90,16 +90,9 @@ export function captureSnapshot(session: QuickJSSession, options: { key: string;
  */
 export function resetSession(session: QuickJSSession, snapshot: QuickJSSnapshot): { pages: number | undefined } {
   const tracking = session.instance.tracking;
-  let pages: number | undefined;
-  if (tracking) {
-    // The glue writes call arguments (an evaluated string, a function's name) just below the resting stack pointer.
-    tracking.bitmap.markRange(tracking.stackTop - STACK_WINDOW, tracking.stackTop);
-    pages = tracking.bitmap.restore(snapshot.memory);
-  } else {
-    const bytes = new Uint8Array(session.instance.memory.buffer);
-    bytes.set(snapshot.memory);
-    bytes.fill(0, snapshot.memory.length);
-  }
+  // The glue writes call arguments (an evaluated string, a function's name) just below the resting stack pointer.
+  tracking?.bitmap.markRange(tracking.stackTop - STACK_WINDOW, tracking.stackTop);
+  const pages = restoreMemory(session.instance.memory, snapshot.memory, tracking?.bitmap);
   setLazyHandles(session.ctx, snapshot.pointers.lazy);
   // A bridge a run opened (a dynamic `import("kiln")`) is gone with the memory it lived in.
   if (snapshot.pointers.bridge === undefined) session.dropBridge();
@@ -122,7 +115,7 @@ export async function restoreSnapshot(snapshot: QuickJSSnapshot, options: { wasm
   }
   const p = snapshot.pointers;
   const { rt, ctx } = wrapRuntime(instance.module, { rt: p.rt, ctx: p.ctx });
-  new Uint8Array(instance.memory.buffer).set(snapshot.memory);
+  restoreAllMemory(new Uint8Array(instance.memory.buffer), snapshot.memory);
   setScratchPointer(ctx, p.scratch, instance.memory);
   const session = new QuickJSSession(instance, rt, ctx);
   session.bindRuntime();

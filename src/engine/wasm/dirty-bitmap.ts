@@ -1,3 +1,5 @@
+import { restoreAllMemory, type WrittenPages } from "./memory-snapshot.ts";
+
 // The globals live here, not beside the pass (instrument-dirty.ts), so engines use them without loading binaryen.
 /** The exported global holding the dirty bitmap's address in linear memory (one byte per 64 KiB page). */
 export const DIRTY_BASE_GLOBAL = "__kiln_dirty";
@@ -34,7 +36,7 @@ export function dirtyGlobalsOf(instance: WebAssembly.Instance): DirtyGlobals | u
  * itself, so no legitimate guest or host write lands in either. A write there sets the mark of its
  * own page, and then the bitmap is not trusted: `restore` copies everything.
  */
-export class DirtyBitmap {
+export class DirtyBitmap implements WrittenPages {
   private constructor(
     readonly memory: WebAssembly.Memory,
     /** Page index of the guard page (the bitmap page itself where there is none). */
@@ -108,8 +110,7 @@ export class DirtyBitmap {
     const bytes = new Uint8Array(this.memory.buffer);
     const pages = this.dirtyPages();
     if (!pages) {
-      bytes.set(snapshot);
-      bytes.fill(0, snapshot.length);
+      restoreAllMemory(bytes, snapshot);
       this.clear();
       return undefined;
     }

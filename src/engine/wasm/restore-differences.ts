@@ -1,25 +1,20 @@
-import type { ComponentInstance, InstanceSnapshot } from "../component/component-instance.ts";
-
 const PAGE = 65536;
 
 /**
- * How an instance differs from a snapshot, byte for byte: the pages of linear memory that differ
- * (memory grown past the snapshot must be all zeros) and the state globals whose values differ.
- * Empty when a restore put everything back. A check for tests and WarmPool's `verify` option: it
- * reads all of memory, so it costs far more than the restore it checks.
+ * How an instance differs from its snapshot after a restore, byte for byte: the pages of linear memory
+ * that differ (memory grown past the snapshot must be all zeros) and the state globals whose values
+ * differ. Empty when a restore put everything back. The check behind the warm pool's `verifyRestores`
+ * (tests): it reads all of memory, so it costs far more than the restore it checks.
  */
-export function restoreDifferences(instance: ComponentInstance, snapshot: InstanceSnapshot): string[] {
-  const out = memoryDifferences(instance.memory, snapshot.memory);
-  instance.state.forEach((g, i) => {
-    if (g.value !== snapshot.globals[i]) out.push(`state global ${i} is ${String(g.value)}, was ${String(snapshot.globals[i])}`);
+export function restoreDifferences(memory: WebAssembly.Memory, snapshot: Uint8Array, globals?: { now: readonly WebAssembly.Global[]; then: readonly unknown[] }): string[] {
+  const out = memoryDifferences(memory, snapshot);
+  globals?.now.forEach((g, i) => {
+    if (g.value !== globals.then[i]) out.push(`state global ${i} is ${String(g.value)}, was ${String(globals.then[i])}`);
   });
   return out;
 }
 
-/**
- * How a linear memory differs from a snapshot of it, page by page (memory grown past the snapshot must be
- * all zeros). Shared by the component warm pool and QuickJS snapshots; like the above, for tests.
- */
+/** How a linear memory differs from a snapshot of it, page by page (memory grown past the snapshot must be all zeros). */
 export function memoryDifferences(memory: WebAssembly.Memory, snapshot: Uint8Array): string[] {
   const out: string[] = [];
   const bytes = new Uint8Array(memory.buffer);

@@ -8,7 +8,6 @@ import { ThreadBlockingHost } from "../../../src/adapters/node/thread-blocking-h
 import { ComponentEngine, type PreparedComponentRuntime } from "../../../src/engine/component/component-engine.ts";
 import { ComponentHost } from "../../../src/engine/component/component-host.ts";
 import { ComponentInstance } from "../../../src/engine/component/component-instance.ts";
-import { restoreDifferences } from "../../../src/engine/wasm/restore-differences.ts";
 import { componentRuntimesPrepared, job } from "../../helpers/fixtures.ts";
 
 let runtimes: PreparedComponentRuntime[];
@@ -130,7 +129,7 @@ describe("the bitmap's own pages", () => {
     };
     run();
     expect(instance.restore(snapshot)).toBeGreaterThan(0);
-    expect(restoreDifferences(instance, snapshot)).toEqual([]);
+    expect(instance.differences(snapshot)).toEqual([]);
     for (const page of [dirty.guardPage, dirty.bitmapPage]) {
       run();
       // What a guest store there would do: it marks its own page (and may clear the others' marks).
@@ -140,7 +139,7 @@ describe("the bitmap's own pages", () => {
       dirty.marks[page] = 1;
       expect(dirty.dirtyPages()).toBeUndefined();
       expect(instance.restore(snapshot)).toBeUndefined();
-      expect(restoreDifferences(instance, snapshot)).toEqual([]);
+      expect(instance.differences(snapshot)).toEqual([]);
     }
   });
 
@@ -151,8 +150,8 @@ describe("the bitmap's own pages", () => {
     // A write no instrumented code made (nothing marks page 5), so the restore cannot know of it.
     const bytes = new Uint8Array(instance.memory.buffer);
     bytes[5 * 65536 + 3] = bytes[5 * 65536 + 3]! ^ 1;
-    expect(restoreDifferences(instance, snapshot)).toEqual(["page 5 differs at byte 0"]);
+    expect(instance.differences(snapshot)).toEqual(["page 5 differs at byte 0"]);
     expect(instance.restore(snapshot)).toBe(0);
-    expect(restoreDifferences(instance, snapshot)).toEqual(["page 5 differs at byte 0"]);
+    expect(instance.differences(snapshot)).toEqual(["page 5 differs at byte 0"]);
   });
 });
