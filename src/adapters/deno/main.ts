@@ -1,7 +1,8 @@
 /** Kiln on Deno: `deno run --allow-net --allow-read --allow-env src/adapters/deno/main.ts`. */
 import { defaultRuntimes } from "../../quickjs-defaults.ts";
 import { createInProcessApp } from "../../in-process-app.ts";
-import { loadPreparedComponentEngine } from "../node/load-prepared-runtimes.ts";
+import { loadPreparedComponentEngine } from "../../prepared-component-engine.ts";
+import { denoPreparedCache } from "./prepared-cache.ts";
 import { serverLog } from "../../server-log.ts";
 import { esbuildWasmTranspiler } from "../../engine/quickjs/typescript-transpiler.ts";
 import { esbuildWasm as esbuildWasmArtifact } from "../../../languages/typescript/esbuild-wasm.ts";
@@ -14,8 +15,8 @@ declare const Deno: {
 
 const wasm = await Deno.readFile(new URL(import.meta.resolve(defaultRuntimes.quickjs.artifact)));
 const env = Deno.env.toObject();
-// Lua, when `npm run prepare:runtimes` (or a Node server) has prepared it in KILN_CACHE_DIR.
-const components = await loadPreparedComponentEngine(env.KILN_CACHE_DIR || ".kiln/cache");
+// Lua, Ruby and Python, those that `npm run prepare:runtimes` (or a Node server) prepared in KILN_CACHE_DIR.
+const components = await loadPreparedComponentEngine(denoPreparedCache(env.KILN_CACHE_DIR || ".kiln/cache"));
 // TypeScript through esbuild-wasm, compiled on the first TypeScript run: esbuild's binary would need --allow-run.
 const esbuildWasm = async () => new WebAssembly.Module(await Deno.readFile(new URL(import.meta.resolve(esbuildWasmArtifact.specifier))));
 const typescript = esbuildWasmTranspiler(esbuildWasm);
