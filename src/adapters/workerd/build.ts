@@ -29,6 +29,9 @@ export async function transform(input, options) {
 }
 `;
 
+/** What a package only the build-time passes use becomes in the Worker: a module that refuses to load. */
+const BUILD_TIME_ONLY = `throw new Error("binaryen is for preparing runtimes on Node; the Worker serves none");`;
+
 const result = await build({
   entryPoints: [fileURLToPath(new URL("./worker.ts", import.meta.url))],
   outfile: `${outdir}worker.js`,
@@ -42,6 +45,10 @@ const result = await build({
   assetNames: "[name]",
   logLevel: "warning",
   external: ["cloudflare:*"],
+  // workerd gives a module no file URL, but the language list names each language's artifacts relative
+  // to its folder (`new URL("./lua.wasm", import.meta.url)`). The Worker never reads them: any absolute
+  // URL lets the list load.
+  define: { "import.meta.url": JSON.stringify("file:///worker.js") },
   metafile: true,
   plugins: [
     {
@@ -51,6 +58,10 @@ const result = await build({
         b.onResolve({ filter: /^kiln:esbuild-wasm$/ }, () => ({ path: require.resolve(esbuildWasm.specifier) }));
         b.onResolve({ filter: /^esbuild$/ }, () => ({ path: "esbuild", namespace: "kiln-esbuild-wasm" }));
         b.onLoad({ filter: /.*/, namespace: "kiln-esbuild-wasm" }, () => ({ contents: ESBUILD_IN_WORKER, loader: "js", resolveDir: outdir }));
+        // The language list reaches build-time passes (languages/ruby/prepare-core.ts loads binaryen when a
+        // Node server prepares Ruby); the Worker serves no component runtime, so binaryen is left out.
+        b.onResolve({ filter: /^binaryen$/ }, () => ({ path: "binaryen", namespace: "kiln-build-time-only" }));
+        b.onLoad({ filter: /.*/, namespace: "kiln-build-time-only" }, () => ({ contents: BUILD_TIME_ONLY, loader: "js" }));
       },
     },
   ],
