@@ -1,7 +1,7 @@
 import { callerComponents } from "../../languages/index.ts";
 import type { Config } from "../config.ts";
 import { DEPLOY_CHECK_REFUSAL } from "../capabilities/run-host.ts";
-import type { RequestedGrants } from "../capabilities/grants.ts";
+import type { MissingSecrets, RequestedGrants } from "../capabilities/grants.ts";
 import type { Engine, LanguageInfo, RunJob, RunOutcome, SourceType } from "../engine/engine.ts";
 import { RequestError } from "../errors.ts";
 import type { LanguageRegistry } from "../languages/language-registry.ts";
@@ -46,6 +46,8 @@ export class Runs {
   async run(tenant: Tenant, request: CodeRun | ComponentRun): Promise<RunOutcome> {
     const config = this.#config;
     const platform = this.#platform;
+    // The grants before the language, where a script's job resolves its language first: which of two
+    // mistakes a caller hears about is part of the API, so each keeps its order.
     const host = await tenantRunGrants(request.grants, { config, platform, tenant });
     const limits = resolveLimits(request.limits, config);
     if ("component" in request) {
@@ -89,7 +91,7 @@ export class Runs {
    * is now. A deploy refuses a secret that exists nowhere; an invocation keeps the grant of one
    * deleted since (`secrets.get` answers null).
    */
-  async #scriptJob(spec: ScriptSpec, tenant: Tenant, inputJson: string, missingSecrets: "refuse" | "absent"): Promise<{ engine: Engine; job: RunJob }> {
+  async #scriptJob(spec: ScriptSpec, tenant: Tenant, inputJson: string, missingSecrets: MissingSecrets): Promise<{ engine: Engine; job: RunJob }> {
     const config = this.#config;
     const platform = this.#platform;
     const { info, engine } = this.#languages.resolve(spec.language);
