@@ -37,9 +37,9 @@ export interface Config {
   spareWorkers: number;
   /** Languages each worker starts before it serves (`KILN_WARM_UP`, comma-separated); undefined: every runtime that keeps warm instances. */
   warmUp?: string[];
-  /** Initialised Ruby and Python instances each sandbox keeps per memory cap, and QuickJS sessions per snapshot, restored after every run (0: a new instance per run). */
+  /** Initialised component runtime instances (Lua, Ruby, Python) each sandbox keeps per memory cap, and QuickJS sessions per snapshot, restored after every run (0: a new instance per run). */
   warmInstances: number;
-  /** Bytes each sandbox may keep in warm Ruby and Python instances and their snapshots, across memory caps. */
+  /** Bytes each sandbox may keep in warm component runtime instances (Lua, Ruby, Python) and their snapshots, across memory caps. */
   warmPoolBytes: number;
   /** QuickJS snapshots: a top level that takes at least `minInitMs` is captured; each sandbox keeps up to `cacheBytes` of them. */
   snapshots: { minInitMs: number; cacheBytes: number };

@@ -1,4 +1,4 @@
-/** `npm start`: serves Kiln on Node with QuickJS engines in worker threads. */
+/** `npm start`: serves Kiln on Node with every engine (QuickJS and the component engine) in worker threads. */
 import type { AddressInfo } from "node:net";
 import { createApp } from "../../app.ts";
 import { loadConfig } from "../../config.ts";
@@ -71,7 +71,7 @@ const engine = new WorkerPoolEngine({
   warmPoolBytes: config.warmPoolBytes,
   maxMemoryMb: config.maxima.memoryMb,
   snapshots: { ...config.snapshots, module: snapshotModule },
-  // Each worker starts the kept-warm runtimes (Ruby, Python) before it serves, so no caller pays for their first start.
+  // Each worker starts the kept-warm runtimes (Lua, Ruby, Python) before it serves, so no caller pays for their first start.
   warmUp: { languages: warmUpLanguages(config.warmUp), memoryMb: config.defaults.memoryMb },
 });
 await engine.ready();

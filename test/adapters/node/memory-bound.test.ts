@@ -88,7 +88,7 @@ beforeAll(async () => {
   child = kiln.child;
   base = kiln.base;
   token = kiln.token;
-  // Each worker compiles and starts Ruby and Python before the server listens: minutes on a loaded machine.
+  // Each worker compiles and starts Lua, Ruby and Python before the server listens: minutes on a loaded machine.
 }, 300_000);
 
 afterAll(() => {
