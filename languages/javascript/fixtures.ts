@@ -3,6 +3,8 @@
  * says what each one must do). test/languages/every-language.test.ts runs them for every language in
  * languages/index.ts, so a new language's folder needs its own.
  */
+import { camelCase } from "../../src/capabilities/wit-codegen.ts";
+
 export const cases = {
   greet: `export default (input) => "hi " + input.name`,
   greetAgain: `export default (input) => "hello " + input.name`,
@@ -26,5 +28,19 @@ export default async () => {
   caughtHostError: `import { kv } from "kiln";
 export default async () => {
   try { await kv.get("a"); } catch (e) { return [e.code, e.message]; }
+};`,
+  hostCalls: (calls: readonly { iface: string; fn: string; args: readonly unknown[] }[]) => `import * as kiln from "kiln";
+const attempt = async (f) => { try { return ["ok", await f()]; } catch (e) { return ["err", e.code]; } };
+export default async () => [
+${calls.map((c) => `  await attempt(() => kiln.${camelCase(c.iface)}.${camelCase(c.fn)}(${c.args.map((a) => JSON.stringify(a)).join(", ")})),`).join("\n")}
+];`,
+  capabilities: `import { kv, http, log } from "kiln";
+export default async () => {
+  await kv.set("greeting", "hi");
+  const value = await kv.get("greeting");
+  let denied = null;
+  try { await http.fetch("https://example.com/"); } catch (e) { denied = e.code; }
+  log.write("info", "capabilities ran");
+  return [value, denied];
 };`,
 };

@@ -3,6 +3,8 @@
  * says what each one must do). test/languages/every-language.test.ts runs them for every language in
  * languages/index.ts, so a new language's folder needs its own.
  */
+import { luaLiteral, luaName } from "./binding.ts";
+
 export const cases = {
   greet: `function main(i) return "hi " .. i.name end`,
   greetAgain: `function main(i) return "hello " .. i.name end`,
@@ -25,5 +27,23 @@ end`,
   caughtHostError: `function main(i)
   local ok, err = pcall(kiln.kv.get, "a")
   return { err:match("^(%a[%w_]*): "), err }
+end`,
+  // pcall answers the error "<code>: <message>"; a call that answers nil leaves the pair as {"ok"}.
+  hostCalls: (calls: readonly { iface: string; fn: string; args: readonly unknown[] }[]) => `local function attempt(f)
+  local ok, v = pcall(f)
+  if ok then return { "ok", v } end
+  return { "err", v:match("^(%a[%w_]*): ") }
+end
+function main(input)
+  return {
+${calls.map((c) => `    attempt(function () return kiln.${luaName(c.iface)}.${luaName(c.fn)}(${c.args.map(luaLiteral).join(", ")}) end),`).join("\n")}
+  }
+end`,
+  capabilities: `function main(input)
+  kiln.kv.set("greeting", "hi")
+  local value = kiln.kv.get("greeting")
+  local ok, err = pcall(kiln.http.fetch, "https://example.com/")
+  kiln.log.write("info", "capabilities ran")
+  return { value, err:match("^(%a[%w_]*): ") }
 end`,
 };

@@ -3,6 +3,8 @@
  * says what each one must do). test/languages/every-language.test.ts runs them for every language in
  * languages/index.ts, so a new language's folder needs its own.
  */
+import { pythonName, pythonString } from "./binding.ts";
+
 export const cases = {
   greet: `def main(i):\n    return "hi " + i["name"]`,
   greetAgain: `def main(i):\n    return "hello " + i["name"]`,
@@ -27,4 +29,25 @@ def main(i):
         kiln.kv.get("a")
     except kiln.HostError as e:
         return [e.code, str(e)]`,
+  hostCalls: (calls: readonly { iface: string; fn: string; args: readonly unknown[] }[]) => `import json, kiln
+def attempt(f):
+    try:
+        return ["ok", f()]
+    except kiln.HostError as e:
+        return ["err", e.code]
+def main(input):
+    return [
+${calls.map((c) => `        attempt(lambda: kiln.${pythonName(c.iface)}.${pythonName(c.fn)}(${c.args.map((a) => `json.loads(${pythonString(JSON.stringify(a))})`).join(", ")})),`).join("\n")}
+    ]`,
+  capabilities: `import kiln
+def main(input):
+    kiln.kv.set("greeting", "hi")
+    value = kiln.kv.get("greeting")
+    try:
+        kiln.http.fetch("https://example.com/")
+        denied = None
+    except kiln.HostError as e:
+        denied = e.code
+    kiln.log.write("info", "capabilities ran")
+    return [value, denied]`,
 };

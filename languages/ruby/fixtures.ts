@@ -3,6 +3,11 @@
  * says what each one must do). test/languages/every-language.test.ts runs them for every language in
  * languages/index.ts, so a new language's folder needs its own.
  */
+import { rubyModuleName, rubyName, rubyString } from "./binding.ts";
+
+/** A JSON value as a Ruby expression. */
+const rubyLiteral = (value: unknown): string => (value === null ? "nil" : typeof value === "string" ? rubyString(value) : `JSON.parse(${rubyString(JSON.stringify(value))})`);
+
 export const cases = {
   greet: `def main(i) = "hi " + i["name"]`,
   greetAgain: `def main(i) = "hello " + i["name"]`,
@@ -27,5 +32,27 @@ end`,
   Kiln::KV.get("a")
 rescue Kiln::HostError => e
   [e.code, e.message]
+end`,
+  hostCalls: (calls: readonly { iface: string; fn: string; args: readonly unknown[] }[]) => `def attempt
+  ["ok", yield]
+rescue Kiln::HostError => e
+  ["err", e.code]
+end
+def main(input)
+  [
+${calls.map((c) => `    attempt { Kiln::${rubyModuleName(c.iface)}.${rubyName(c.fn)}(${c.args.map(rubyLiteral).join(", ")}) },`).join("\n")}
+  ]
+end`,
+  capabilities: `def main(input)
+  Kiln::KV.set("greeting", "hi")
+  value = Kiln::KV.get("greeting")
+  denied = begin
+    Kiln::HTTP.fetch("https://example.com/")
+    nil
+  rescue Kiln::HostError => e
+    e.code
+  end
+  Kiln::Log.write("info", "capabilities ran")
+  [value, denied]
 end`,
 };

@@ -1,154 +1,128 @@
-/** The WIT in wit/ is the contract: the TypeScript signatures, the host and the guest's `kiln` module must match it. */
-import { componentEmbed } from "@bytecodealliance/jco";
-import { readdirSync, readFileSync } from "node:fs";
+/**
+ * Every function of every WIT interface is reachable from every language Kiln runs, through the
+ * language's generated binding, under the WIT's names (in the language's convention) with the WIT's
+ * arguments in the WIT's order; and refused with `capability_denied` when the run was not granted
+ * its interface. Looped over the language list (languages/index.ts): a new language is covered by
+ * its fixtures' `hostCalls` (languages/<name>/fixtures.ts). Through `POST /v1/run` on the real app.
+ */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { QuickJSEngine } from "../../src/engine/quickjs/quickjs-engine.ts";
-import { MemoryKvStore } from "../../src/capabilities/kv-store.ts";
-import { requestToJson, responseToJson } from "../../src/capabilities/http-json.ts";
-import { RECORDS, SIGNATURES } from "../../src/capabilities/wit.ts";
-import { createQuickJSEngine } from "../../src/quickjs-defaults.ts";
-import { coreEngine, job, quickjsWasm } from "../helpers/fixtures.ts";
+import type { WorkerPoolEngine } from "../../src/adapters/node/worker-pool.ts";
+import { SIGNATURE_TABLE, ENUMS } from "../../src/capabilities/wit.ts";
+import { loadConfig } from "../../src/config.ts";
+import { appWith, workerPool } from "../helpers/fixtures.ts";
+import { cases, type HostCall } from "../languages/cases.ts";
 
-const WIT_DIR = new URL("../../wit/", import.meta.url);
-const files = readdirSync(WIT_DIR).filter((f) => f.endsWith(".wit")).sort();
-const sources = files.map((f) => readFileSync(new URL(f, WIT_DIR), "utf8"));
+// A server that grants every interface: kv, http to example.invalid (never reached: the sample request is refused first), the secret `name`.
+const ctx = {} as { pool: WorkerPoolEngine; h: Awaited<ReturnType<typeof appWith>> };
+beforeAll(async () => {
+  ctx.pool = await workerPool({ size: 2 });
+  ctx.h = await appWith(
+    ctx.pool,
+    loadConfig({ KILN_GRANTS: JSON.stringify({ kv: { namespaces: ["*"] }, http: { allow: ["example.invalid"] } }), KILN_SECRETS: JSON.stringify({ name: "the-secret" }) }),
+  );
+});
+afterAll(async () => {
+  await ctx.pool.close();
+  expect(ctx.pool.threads).toBe(0);
+});
+const languages = Object.keys(cases);
+const limits = { timeoutMs: 30_000 };
 
-const camel = (name: string) => name.replace(/^%/, "").replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-const PARAM_TYPES: Record<string, string> = { string: "string", level: "level", "option<u32>": "u32?", "option<u64>": "u64?", request: "request" };
-const RESULT_TYPES: Record<string, string> = { _: "void", bool: "bool", "option<string>": "string?", "list<string>": "strings", response: "response" };
-
-/** Interface name → function name → parameter types, read from the WIT text. */
-function witFunctions(): Record<string, Record<string, string[]>> {
-  const out: Record<string, Record<string, string[]>> = {};
-  for (const source of sources) {
-    for (const m of source.matchAll(/^interface ([a-z-]+) \{([\s\S]*?)^\}/gm)) {
-      const fns: Record<string, string[]> = {};
-      for (const f of m[2]!.matchAll(/^\s*(%?[a-z-]+): func\(([^)]*)\)/gm)) {
-        const params = f[2]!.trim() ? f[2]!.split(",").map((p) => p.split(":")[1]!.trim()) : [];
-        fns[camel(f[1]!)] = params.map((t) => PARAM_TYPES[t] ?? `unmapped:${t}`);
-      }
-      if (Object.keys(fns).length) out[m[1]!] = fns;
-    }
-  }
-  return out;
+/**
+ * An argument for a parameter, from its WIT type and name: a string is the parameter's name (so `key`
+ * is "key" and `value` is "value" wherever they are), an enum its first case, an option null, an
+ * integer 1, a record its parameter's name (which http reads as a URL and refuses as invalid).
+ */
+function sample(iface: string, type: string, name: string): unknown {
+  if (type.startsWith("option<")) return null;
+  const cases = (ENUMS as Record<string, readonly string[]>)[`${iface}.${type}`];
+  if (cases) return cases[0];
+  if (/^[us](8|16|32|64)$/.test(type)) return 1;
+  if (type === "bool") return true;
+  return name;
 }
 
-/** Interface name → function name → result type (the ok side of `result<T, host-error>`), read from the WIT text. */
-function witResults(): Record<string, Record<string, string>> {
-  const out: Record<string, Record<string, string>> = {};
-  for (const source of sources) {
-    for (const m of source.matchAll(/^interface ([a-z-]+) \{([\s\S]*?)^\}/gm)) {
-      for (const f of m[2]!.matchAll(/^\s*(%?[a-z-]+): func\([^)]*\) -> result<(.+), host-error>;/gm)) {
-        (out[m[1]!] ??= {})[camel(f[1]!)] = RESULT_TYPES[f[2]!] ?? `unmapped:${f[2]}`;
-      }
-    }
-  }
-  return out;
-}
+/**
+ * Every WIT function in WIT order with sample arguments, then again in reverse order (so each function
+ * runs both before and after each other one: a kv.get after a kv.set sees its value).
+ */
+const forward: HostCall[] = Object.entries(SIGNATURE_TABLE).flatMap(([iface, fns]) =>
+  Object.values(fns).map((sig) => ({ iface, fn: sig.name, args: sig.params.map((type, i) => sample(iface, type, sig.names[i]!)) })),
+);
+const calls = [...forward, ...[...forward].reverse()];
+const functions = forward.map((c) => `${c.iface}.${c.fn}`);
+/** Lua drops a nil at the end of a table: its `["ok", nil]` is `["ok"]`. */
+const normal = (results: unknown[][]) => results.map(([tag, value]) => [tag, value ?? null]);
 
-/** "interface.record" → field → WIT type, in order, read from the WIT text (doc comments skipped). */
-function witRecords(): Record<string, Record<string, string>> {
-  const out: Record<string, Record<string, string>> = {};
-  for (const source of sources) {
-    for (const m of source.matchAll(/^interface ([a-z-]+) \{([\s\S]*?)^\}/gm)) {
-      for (const r of m[2]!.matchAll(/^\s*record ([a-z-]+) \{([\s\S]*?)^\s*\}/gm)) {
-        const fields: Record<string, string> = {};
-        for (const line of r[2]!.split("\n")) {
-          const field = line.match(/^\s*([a-z-]+):\s*(.+?),?\s*$/);
-          if (field) fields[field[1]!] = field[2]!;
-        }
-        out[`${m[1]}.${r[1]}`] = fields;
-      }
-    }
-  }
-  return out;
-}
+const run = (language: string, code: string, grants?: object) => ctx.h.post({ language, code, grants, limits }).then((r) => r.body);
 
-/** The keys of a record's JSON form, derived from its WIT fields by the rules in wit/http.wit: bytes gain an `…Encoding`. */
-function jsonKeys(fields: Record<string, string>): string[] {
-  return Object.entries(fields)
-    .flatMap(([name, type]) => (/^(option<)?list<u8>>?$/.test(type) ? [camel(name), `${camel(name)}Encoding`] : [camel(name)]))
-    .sort();
-}
-
-describe("the WIT contract", () => {
-  it("is a valid WIT package with a `script` world (checked by jco's wit parser)", async () => {
-    let first = true;
-    const witSource = sources.map((s) => s.replace(/^package [^;]+;\n/m, (decl) => (first ? ((first = false), decl) : ""))).join("\n");
-    const embedded = await componentEmbed({ dummy: true, witSource, world: "script" });
-    expect(embedded.byteLength).toBeGreaterThan(0);
+describe("the WIT surface in every language", () => {
+  it("covers every language the server runs but callers' components", () => {
+    expect(languages.sort()).toEqual(["javascript", "lua", "python", "ruby", "typescript"]);
+    expect(functions).toContain("kv.set");
   });
 
-  it("the world imports exactly the interfaces the host implements", () => {
-    const world = sources.join("\n").match(/world script \{([\s\S]*?)\}/)![1]!;
-    const imports = [...world.matchAll(/^\s*import ([a-z-]+);/gm)].map((m) => m[1]);
-    expect(imports.sort()).toEqual(Object.keys(SIGNATURES).sort());
-  });
-
-  it("src/capabilities/wit.ts has the WIT's functions and parameter types", () => {
-    const fromTs = Object.fromEntries(
-      Object.entries(SIGNATURES).map(([i, fns]) => [i, Object.fromEntries(Object.entries(fns).map(([f, s]) => [f, [...s.params]]))]),
+  it("javascript's kiln module exports exactly the WIT's interfaces and functions (camelCase), frozen", async () => {
+    const out = await run(
+      "javascript",
+      `import kiln, * as named from "kiln";
+       export default () => ({
+         surface: Object.fromEntries(Object.entries(kiln).map(([i, o]) => [i, Object.keys(o).sort()])),
+         named: Object.keys(named).filter((k) => k !== "default" && k !== "HostError").sort(),
+         frozen: Object.isFrozen(kiln) && Object.values(kiln).every(Object.isFrozen),
+       })`,
     );
-    expect(fromTs).toEqual(witFunctions());
+    expect(out).toMatchObject({
+      ok: true,
+      result: {
+        surface: Object.fromEntries(Object.entries(SIGNATURE_TABLE).map(([i, fns]) => [i, Object.keys(fns).sort()])),
+        named: Object.keys(SIGNATURE_TABLE).sort(),
+        frozen: true,
+      },
+    });
   });
 
-  it("src/capabilities/wit.ts has the WIT's result types", () => {
-    const fromTs = Object.fromEntries(Object.entries(SIGNATURES).map(([i, fns]) => [i, Object.fromEntries(Object.entries(fns).map(([f, s]) => [f, s.result]))]));
-    expect(fromTs).toEqual(witResults());
+  /** What JavaScript answers, by namespace: each language must answer the same. */
+  const reference = new Map<string, unknown[][]>();
+  let runs = 0;
+  const granted = async (language: string) => {
+    const namespace = `surface-${language}-${++runs}`; // each run starts with an empty namespace
+    return run(language, cases[language]!.hostCalls(calls), { kv: { namespace }, http: { allow: ["example.invalid"] }, secrets: ["name"] });
+  };
+
+  it("javascript: every function answers as the WIT says when granted, arguments in WIT order", async () => {
+    const out = await granted("javascript");
+    expect(out.ok, JSON.stringify(out)).toBe(true);
+    const results = normal(out.result);
+    reference.set("granted", results);
+    const byName = (pass: number) => Object.fromEntries(calls.map((c, i) => [`${c.iface}.${c.fn}`, results[i]] as const).slice(pass * functions.length, (pass + 1) * functions.length));
+    // Forward, kv.set("key", "value") then kv.delete("key") is true; backward, kv.set("key", "value") then kv.get("key") is "value".
+    expect(byName(0)).toMatchObject({ "kv.get": ["ok", null], "kv.set": ["ok", null], "kv.delete": ["ok", true], "kv.list": ["ok", []], "secrets.get": ["ok", "the-secret"], "log.write": ["ok", null] });
+    expect(byName(1)).toMatchObject({ "kv.get": ["ok", "value"], "kv.delete": ["ok", false], "http.fetch": ["err", "invalid_argument"] });
+    for (const f of functions) expect(byName(1)[f]![1], f).not.toBe("capability_denied");
+    expect(out.logs).toEqual([
+      { level: "debug", message: "message" },
+      { level: "debug", message: "message" },
+    ].map((l) => expect.objectContaining(l)));
   });
 
-  it("src/capabilities/wit.ts has the WIT's records, field by field, and every record type a signature names", () => {
-    expect(RECORDS).toEqual(witRecords());
-    const named = Object.values(SIGNATURES).flatMap((fns) => Object.values(fns).flatMap((s) => [...s.params, s.result]));
-    for (const record of Object.keys(RECORDS)) expect(named).toContain(record.split(".")[1]);
-  });
-
-  it("the JSON form of http's records has the keys derived from their WIT fields", () => {
-    const response = responseToJson({ status: 200, headers: [["a", "1"]], body: new Uint8Array([0xff]) });
-    expect(Object.keys(response).sort()).toEqual(jsonKeys(RECORDS["http.response"]));
-    const request = requestToJson({ method: "GET", url: "http://x/", headers: [], body: null });
-    expect(Object.keys(request).sort()).toEqual(jsonKeys(RECORDS["http.request"]));
-  });
-
-  describe("the guest's kiln module", () => {
-    let engine: QuickJSEngine;
-    beforeAll(async () => (engine = await coreEngine()));
-    afterAll(() => engine.dispose());
-
-    it("exports the WIT's interfaces and functions, frozen", async () => {
-      const out = await engine.run(
-        job(
-          "javascript",
-          `import kiln, * as named from "kiln";
-           export default () => ({
-             surface: Object.fromEntries(Object.entries(kiln).map(([i, o]) => [i, Object.keys(o).sort()])),
-             named: Object.keys(named).filter((k) => k !== "default" && k !== "HostError").sort(),
-             frozen: Object.isFrozen(kiln) && Object.values(kiln).every(Object.isFrozen),
-           })`,
-        ),
-      );
-      const wit = witFunctions();
-      expect(out).toMatchObject({
-        ok: true,
-        result: {
-          surface: Object.fromEntries(Object.entries(wit).map(([i, fns]) => [i, Object.keys(fns).sort()])),
-          named: Object.keys(wit).sort(),
-          frozen: true,
-        },
-      });
+  describe.each(languages)("%s", (language) => {
+    it("reaches every function of every interface with the WIT's names and argument order, answering as JavaScript does", async () => {
+      const out = await granted(language);
+      expect(out.ok, JSON.stringify(out)).toBe(true);
+      expect(normal(out.result)).toEqual(reference.get("granted"));
+      expect(out.logs.map((l: { level: string; message: string }) => [l.level, l.message])).toEqual([
+        ["debug", "message"],
+        ["debug", "message"],
+      ]);
     });
 
-    it("every interface is reachable when granted", async () => {
-      using own = createQuickJSEngine(await quickjsWasm(), { services: { kv: new MemoryKvStore() } });
-      const out = await own.run(
-        job(
-          "javascript",
-          `import { log, kv, secrets } from "kiln";
-           export default async () => { log.write("info", "hi"); await kv.set("a", "1", null); return [await kv.get("a"), await kv.list("", 10), await kv.delete("a"), secrets.get("S")] }`,
-          { grants: { kv: { namespace: "t" }, secrets: { S: "v" } } },
-        ),
-      );
-      expect(out).toMatchObject({ ok: true, result: ["1", ["a"], true, "v"], logs: [{ level: "info", message: "hi" }] });
+    it("is refused with capability_denied by every function whose interface the run was not granted (log is always granted)", async () => {
+      const out = await run(language, cases[language]!.hostCalls(calls.slice(0, functions.length)));
+      expect(out.ok, JSON.stringify(out)).toBe(true);
+      const results = normal(out.result);
+      expect(results).toHaveLength(functions.length);
+      functions.forEach((f, i) => expect(results[i], f).toEqual(f.startsWith("log.") ? ["ok", null] : ["err", "capability_denied"]));
     });
   });
 });

@@ -26,6 +26,25 @@ export interface LanguageCases {
   hugeInteger: string;
   /** `main` answers a host error caught as the language catches errors: `[code, message]`. */
   caughtHostError: string;
+  /**
+   * A script whose `main` makes `calls` in order, each as `kiln.<iface>.<fn>(...args)` written with the
+   * WIT's names in the language's convention (see its binding.ts) and the arguments as literals, and
+   * answers for each `["ok", value]` or `["err", code]` (the host error's code).
+   */
+  hostCalls: (calls: readonly HostCall[]) => string;
+  /**
+   * Through the generated binding: `kv.set("greeting", "hi")`, then answers
+   * `[kv.get("greeting"), the code http.fetch("https://example.com/") raised]`, having written the log
+   * entry `info` "capabilities ran".
+   */
+  capabilities: string;
+}
+
+/** One call of `hostCalls`: a WIT interface and function, by their WIT names, and the arguments as JSON values. */
+export interface HostCall {
+  iface: string;
+  fn: string;
+  args: readonly unknown[];
 }
 
 
