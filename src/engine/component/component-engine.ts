@@ -162,8 +162,8 @@ export class ComponentEngine implements Engine {
             start = "warm";
             warm.instance.host.reset({ maxOutputBytes: options.maxOutputBytes });
           } else {
-            const started = await ComponentInstance.start(runtime, { ...options, onCore: (c) => (core = c) });
-            warm = { instance: started, snapshot: started.snapshot() };
+            const fresh = await ComponentInstance.start(runtime, { ...options, onCore: (c) => (core = c) });
+            warm = { instance: fresh, snapshot: fresh.snapshot() };
           }
           instance = warm.instance;
         } else {

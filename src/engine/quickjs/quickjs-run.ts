@@ -250,9 +250,10 @@ export class QuickJSRun implements SessionRun, Disposable {
 
   #fail(handle: QuickJSHandle | undefined, api: SessionApi): RunOutcome {
     const described = handle && !this.#trap ? this.#describe(handle, api.describe) : undefined;
+    // QuickJS's own reports of a limit. An error that could not even be described, at the memory cap, is
+    // left to the memory rule (outcome.ts), which the engine applies to every outcome.
     if (!this.#trap) {
       if (described?.name === "InternalError" && described.message === "out of memory") this.#stop("memory_exhausted");
-      else if (!described && this.#nearCap()) this.#stop("memory_exhausted");
       else if (described?.name === "InternalError" && described.message === "interrupted") this.#stop("timeout");
     }
     if (this.#trap) return this.#trapOutcome();
