@@ -218,6 +218,8 @@ export class WarmPool<I extends PooledInstance, S extends MemorySnapshot | undef
 
   /** Within the budget again: the least recently used keys give up their instances (oldest first), then their snapshots. */
   #fit(): void {
+    // The common case, checked before iterating: a give back within the budget costs no more.
+    if (this.#bytes <= this.#maxBytes) return;
     for (const [key, shelf] of this.#shelves) {
       if (this.#bytes <= this.#maxBytes) return;
       while (shelf.idle.length && this.#bytes > this.#maxBytes) (this.#let(shelf.idle.shift()!), this.#evictions++);
