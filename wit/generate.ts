@@ -71,11 +71,15 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     console.log("wit:generate: the generated files match wit/");
   } else {
     const files = await generatedFiles();
+    const runner = "languages/python/kiln_runner.py";
+    const runnerChanged = readFileSync(new URL(runner, ROOT), "utf8") !== files[runner];
     rmSync(new URL(JCO_DIR, ROOT), { recursive: true, force: true });
     for (const [path, text] of Object.entries(files)) {
       mkdirSync(new URL(".", new URL(path, ROOT)), { recursive: true });
       writeFileSync(new URL(path, ROOT), text);
       console.log(`wit:generate: wrote ${path}`);
     }
+    // Python's kiln functions are compiled into its Wizer snapshot (test/languages/python/artifact.test.ts checks it).
+    if (runnerChanged) console.log(`wit:generate: ${runner} changed: run languages/python/rebuild-snapshot.sh to put it in Python's snapshot`);
   }
 }

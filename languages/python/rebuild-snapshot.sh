@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Rebuilds python311.zip.gz and python.wasm.gz after an edit of kiln_runner.py, from the committed artifacts,
+# Rebuilds python311.zip.gz and python.wasm.gz after an edit of kiln_runner.py (by hand, or by `npm run wit:generate`
+# after a change in wit/: Python's kiln functions are its generated part), from the committed artifacts,
 # without CPython's sources or a wasm toolchain: kiln_runner.pyc is compiled again into the committed zip
 # (every other entry keeps its bytes), and the Wizer step of build.sh runs again, exactly as there, on the
 # committed python-cold.wasm.gz (which does not change). Then verify.mjs, gzip -n -9 and SHA256SUMS.

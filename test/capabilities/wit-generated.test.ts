@@ -18,10 +18,11 @@ import { guestKilnModule } from "../../src/engine/quickjs/guest-kiln.ts";
 
 const wit = readWit(witFiles());
 
-/** wit/ with kv.exists added to wit/kv.wit, and nothing else edited. */
-function withKvExists() {
+/** wit/ with a new function kv.has-key added to wit/kv.wit, and nothing else edited. */
+function withKvHasKey() {
   const files = witFiles();
-  return readWit({ ...files, "kv.wit": files["kv.wit"]!.replace(/(\n\s*%list: func[^\n]*\n)/, "$1  /// Whether `key` is stored.\n  exists: func(key: string) -> result<bool, host-error>;\n") });
+  const added = "  /// Whether `key` is stored.\n  has-key: func(key: string, max-age-ms: option<u64>) -> result<bool, host-error>;\n";
+  return readWit({ ...files, "kv.wit": files["kv.wit"]!.replace(/(\n\s*%list: func[^\n]*\n)/, `$1${added}`) });
 }
 
 describe("the generated files", () => {
@@ -30,7 +31,7 @@ describe("the generated files", () => {
   });
 
   it("the check can fail: a changed WIT changes the generated TypeScript", async () => {
-    const changed = withKvExists();
+    const changed = withKvHasKey();
     expect(generateWitTs(changed)).not.toBe((await generatedFiles())["src/capabilities/wit.generated.ts"]);
   });
 });
@@ -104,20 +105,20 @@ describe("the WIT reader (src/capabilities/wit-reader.ts)", () => {
 });
 
 describe("a new WIT function", () => {
-  // kv.exists, added to wit/kv.wit: nothing else is edited.
-  const changed = withKvExists();
+  // kv.has-key, added to wit/kv.wit: nothing else is edited. Each language names it in its convention.
+  const changed = withKvHasKey();
   const table = signatureTable(changed);
 
-  it("is in the signature table with its WIT parameters, result and async-ness", () => {
-    expect(table.kv!.exists).toEqual({ name: "exists", params: ["string"], names: ["key"], result: "bool", async: true, docs: "Whether `key` is stored." });
-    expect(generateWitTs(changed)).toContain("exists(key: string): Promise<boolean>;");
+  it("is in the signature table with its WIT parameters, result and async-ness, and in the host's TypeScript shape", () => {
+    expect(table.kv!.hasKey).toEqual({ name: "has-key", params: ["string", "option<u64>"], names: ["key", "max-age-ms"], result: "bool", async: true, docs: "Whether `key` is stored." });
+    expect(generateWitTs(changed)).toContain("hasKey(key: string, maxAgeMs: number | null): Promise<boolean>;");
   });
 
-  it("is in every language's generated binding, with the WIT's name and parameters", () => {
-    expect(guestKilnModule(table)).toContain(`exists: callAsync("kv", "exists")`);
-    expect(luaKilnTable(table)).toContain(`exists = fn("kv.exists", 1)`);
-    expect(rubyKilnModules(table)).toContain(`def self.exists(key) = Kiln.call('kv.exists', key)`);
-    expect(pythonKilnFunctions(table)).toContain(`def _kv_exists(key):\n    """Whether \`key\` is stored."""\n    return _call("kv.exists", [key])`);
-    expect(pythonKilnFunctions(table)).toContain(`"exists": _kv_exists`);
+  it("is in every language's generated binding, with the WIT's name and parameters in order", () => {
+    expect(guestKilnModule(table)).toContain(`hasKey: callAsync("kv", "hasKey")`);
+    expect(luaKilnTable(table)).toContain(`has_key = fn("kv.hasKey", 2)`);
+    expect(rubyKilnModules(table)).toContain(`def self.has_key(key, max_age_ms = nil) = Kiln.call('kv.hasKey', key, max_age_ms)`);
+    expect(pythonKilnFunctions(table)).toContain(`def _kv_has_key(key, max_age_ms=None):\n    """Whether \`key\` is stored."""\n    return _call("kv.hasKey", [key, max_age_ms])`);
+    expect(pythonKilnFunctions(table)).toContain(`"has_key": _kv_has_key`);
   });
 });

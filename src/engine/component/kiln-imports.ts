@@ -63,6 +63,14 @@ export function kilnImports(call: Call, options: { redact: (text: string) => str
   };
 }
 
+type Convert = (value: unknown) => unknown;
+
+/** Each WIT function's converters (made once, when this module loads): its parameters' to the JSON form, its answer's from it. */
+const CONVERTERS = Object.entries(SIGNATURE_TABLE).map(([iface, fns]) => ({
+  iface,
+  fns: Object.entries(fns).map(([fn, sig]) => ({ fn, params: sig.params.map((type) => toJson(iface, type)), result: fromJson(iface, sig.result) })),
+}));
+
 /**
  * `kiln:sandbox/<interface>` for every interface of the WIT's signature table (and the empty
  * `types`): each function converts its arguments from the component's form to the JSON form the
@@ -70,44 +78,59 @@ export function kilnImports(call: Call, options: { redact: (text: string) => str
  */
 function sandboxImports(guarded: Call): Record<string, Record<string, (...args: unknown[]) => unknown>> {
   const out: Record<string, Record<string, (...args: unknown[]) => unknown>> = { "kiln:sandbox/types": {} };
-  for (const [iface, fns] of Object.entries(SIGNATURE_TABLE)) {
-    out[`kiln:sandbox/${iface}`] = Object.fromEntries(
-      Object.entries(fns).map(([fn, sig]) => [
-        fn,
-        (...args: unknown[]) => fromJson(iface, sig.result, guarded(iface, fn, sig.params.map((type, i) => toJson(iface, type, args[i])))),
-      ]),
-    );
+  for (const { iface, fns } of CONVERTERS) {
+    out[`kiln:sandbox/${iface}`] = Object.fromEntries(fns.map(({ fn, params, result }) => [fn, (...args: unknown[]) => result(guarded(iface, fn, params.map((convert, i) => convert(args[i]))))]));
   }
   return out;
 }
 
-/** A component's value of WIT type `type` (in `iface`) in the host's JSON form. */
-function toJson(iface: string, type: string, value: unknown): unknown {
+/** A value that is the same in both forms. */
+function same(value: unknown): unknown {
+  return value;
+}
+
+/** How a component's value of WIT type `type` (in `iface`) becomes the host's JSON form. */
+function toJson(iface: string, type: string): Convert {
   const option = type.match(/^option<(.+)>$/);
-  if (option) return value === undefined || value === null ? null : toJson(iface, option[1]!, value);
-  if (typeof value === "bigint") return Number(value);
+  if (option) {
+    const inner = toJson(iface, option[1]!);
+    return (value) => (value === undefined || value === null ? null : inner(value));
+  }
+  if (type === "u64" || type === "s64") return (value) => (typeof value === "bigint" ? Number(value) : value);
   const list = type.match(/^list<(.+)>$/);
-  if (list && list[1] !== "u8" && Array.isArray(value)) return value.map((item) => toJson(iface, list[1]!, item));
+  if (list && list[1] !== "u8") {
+    const item = toJson(iface, list[1]!);
+    return (value) => (Array.isArray(value) ? value.map(item) : value);
+  }
   const fields = (RECORDS as Record<string, Record<string, string>>)[`${iface}.${type}`];
   const record = RECORD_JSON[`${iface}.${type}`];
   if (fields && record) {
     // jco leaves an absent option field out; the record's TypeScript form has it as null.
-    const full = Object.fromEntries(Object.entries(fields).map(([name, fieldType]) => [camel(name), /^option</.test(fieldType) ? ((value as Record<string, unknown>)[camel(name)] ?? null) : (value as Record<string, unknown>)[camel(name)]]));
-    return record.toJson(full as never);
+    const names = Object.entries(fields).map(([name, fieldType]) => [camel(name), fieldType.startsWith("option<")] as const);
+    return (value) => record.toJson(Object.fromEntries(names.map(([name, optional]) => [name, optional ? ((value as Record<string, unknown>)[name] ?? null) : (value as Record<string, unknown>)[name]])) as never);
   }
-  return value;
+  return same;
 }
 
-/** The host's JSON answer of WIT type `type` (in `iface`) in a component's form. */
-function fromJson(iface: string, type: string, value: unknown): unknown {
+/** How the host's JSON answer of WIT type `type` (in `iface`) becomes a component's value. */
+function fromJson(iface: string, type: string): Convert {
   const option = type.match(/^option<(.+)>$/);
-  if (option) return value === null || value === undefined ? undefined : fromJson(iface, option[1]!, value);
-  if (type === "u64" || type === "s64") return BigInt(value as number);
+  if (option) {
+    const inner = fromJson(iface, option[1]!);
+    return (value) => (value === null || value === undefined ? undefined : inner(value));
+  }
+  if (type === "u64" || type === "s64") return (value) => BigInt(value as number);
   const list = type.match(/^list<(.+)>$/);
-  if (list && list[1] !== "u8" && Array.isArray(value)) return value.map((item) => fromJson(iface, list[1]!, item));
+  if (list && list[1] !== "u8") {
+    const item = fromJson(iface, list[1]!);
+    return (value) => (Array.isArray(value) ? value.map(item) : value);
+  }
   const record = RECORD_JSON[`${iface}.${type}`];
   // The host answers in the JSON form; a component gets the WIT record (a repeated header arrives joined).
-  return record ? record.fromJson(value as never, () => new HostCallError("failed", `the host's ${type} is malformed`)) : value;
+  if (record) return (value) => record.fromJson(value as never, () => new HostCallError("failed", `the host's ${type} is malformed`));
+  return same;
 }
 
-const camel = (name: string) => name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+function camel(name: string): string {
+  return name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
