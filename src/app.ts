@@ -12,7 +12,7 @@ import { runRoutes } from "./http/routes/run-routes.ts";
 import { scriptRoutes } from "./http/routes/script-routes.ts";
 import { secretRoutes } from "./http/routes/secret-routes.ts";
 import { tenantRoutes } from "./http/routes/tenant-routes.ts";
-import { LanguageRegistry } from "./languages/language-registry.ts";
+import { LanguageRegistry } from "./platform/language-registry.ts";
 import type { Platform } from "./platform/platform.ts";
 import { Runs } from "./platform/runs.ts";
 

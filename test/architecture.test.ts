@@ -50,7 +50,7 @@ describe("layout", () => {
 const LAYERS: Record<string, number> = {
   "app.ts": 6, "in-process-app.ts": 6, "quickjs-defaults.ts": 6, "served-languages.ts": 6, "prepared-component-engine.ts": 6,
   http: 5,
-  platform: 4, languages: 4,
+  platform: 4,
   engine: 3,
   capabilities: 2,
   net: 1, limits: 1,

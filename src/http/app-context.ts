@@ -1,6 +1,6 @@
 import type { Config } from "../config.ts";
 import type { ComponentChecker } from "../engine/component/component-checker.ts";
-import type { LanguageRegistry } from "../languages/language-registry.ts";
+import type { LanguageRegistry } from "../platform/language-registry.ts";
 import type { Platform } from "../platform/platform.ts";
 import type { Runs } from "../platform/runs.ts";
 

@@ -4,7 +4,7 @@ import { DEPLOY_CHECK_REFUSAL } from "../capabilities/run-host.ts";
 import type { MissingSecrets, RequestedGrants } from "../capabilities/grants.ts";
 import type { Engine, LanguageInfo, RunJob, RunOutcome, SourceType } from "../engine/engine.ts";
 import { RequestError } from "../errors.ts";
-import type { LanguageRegistry } from "../languages/language-registry.ts";
+import type { LanguageRegistry } from "./language-registry.ts";
 import { resolveLimits, type RequestedLimits } from "../limits/run-limits.ts";
 import type { LogEvent } from "./log-bus.ts";
 import type { Platform } from "./platform.ts";

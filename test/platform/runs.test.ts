@@ -8,7 +8,7 @@ import { loadConfig } from "../../src/config.ts";
 import type { Engine, RunJob, RunOptions, RunOutcome } from "../../src/engine/engine.ts";
 import { ComponentEngine } from "../../src/engine/component/component-engine.ts";
 import { RequestError } from "../../src/errors.ts";
-import { LanguageRegistry } from "../../src/languages/language-registry.ts";
+import { LanguageRegistry } from "../../src/platform/language-registry.ts";
 import { createPlatform } from "../../src/platform/create-platform.ts";
 import type { LogEvent } from "../../src/platform/log-bus.ts";
 import { MemoryPlatformStore } from "../../src/platform/memory-platform-store.ts";
