@@ -3,6 +3,7 @@ import type { RunGrants } from "../capabilities/grants.ts";
 import type { HostLimits } from "../capabilities/capability-limits.ts";
 import type { LogEntry } from "../capabilities/log.ts";
 import type { RunLimits } from "../limits/run-limits.ts";
+import type { RunFile } from "../limits/run-inputs.ts";
 
 /** How a JavaScript or TypeScript source is evaluated: as an ES module, or as a classic script. */
 export type SourceType = "module" | "script";
@@ -28,6 +29,12 @@ export interface RunJob {
   sourceType?: SourceType;
   /** Who the run is for (the tenant): an engine that queues runs serves owners in turns. */
   owner?: string;
+  /** The text on standard input; absent: reads see end of file. */
+  stdin?: string;
+  /** The arguments after the script's name. */
+  args?: string[];
+  /** Files the code imports, read-only, by relative path (names checked by `isSafeFileName`). */
+  files?: RunFile[];
 }
 
 /** What a run consumed. `null` where the count was lost (a worker killed by the watchdog). */

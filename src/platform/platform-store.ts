@@ -6,6 +6,7 @@
  */
 import type { RequestedGrants } from "../capabilities/grants.ts";
 import type { RequestedLimits } from "../limits/run-limits.ts";
+import type { RunFile } from "../limits/run-inputs.ts";
 import type { SourceType } from "../engine/engine.ts";
 
 /** What a tenant's scripts may be granted at most. */
@@ -31,6 +32,12 @@ export interface ScriptSpec {
   limits?: RequestedLimits;
   /** Module or script (JavaScript and TypeScript), when the deploy said. */
   type?: SourceType;
+  /** Default standard input of each invocation. */
+  stdin?: string;
+  /** Default arguments of each invocation. */
+  args?: string[];
+  /** Files the code imports (code too: stored with the version). */
+  files?: RunFile[];
 }
 
 export interface ScriptVersion extends ScriptSpec {

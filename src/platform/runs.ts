@@ -11,7 +11,7 @@ import type { Platform } from "./platform.ts";
 import type { ScriptSpec, ScriptVersion, Tenant } from "./platform-store.ts";
 import { tenantRunGrants } from "./tenant-run-grants.ts";
 
-/** An ad-hoc run of code (`POST /v1/run {language, code, input, …}`), validated. */
+/** An ad-hoc run of code (`POST /v1/run {language, code, input, stdin?, args?, files?, …}`), validated. */
 export interface CodeRun extends ScriptSpec {
   inputJson: string;
 }
