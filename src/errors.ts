@@ -12,7 +12,8 @@ export const TRAP_REASONS = ["fuel_exhausted", "memory_exhausted", "timeout", "o
 export type TrapReason = (typeof TRAP_REASONS)[number];
 
 /** The closed set of `error.code` values a failed run can carry. */
-export type GuestErrorCode = "syntax_error" | "guest_error" | TrapReason;
+export const GUEST_ERROR_CODES = ["syntax_error", "guest_error", ...TRAP_REASONS] as const;
+export type GuestErrorCode = (typeof GUEST_ERROR_CODES)[number];
 
 /** A failed run, as returned to the caller inside `{ok:false, error}`. */
 export interface GuestError {
@@ -23,29 +24,32 @@ export interface GuestError {
   column?: number;
 }
 
-/** The stable machine-readable codes of request errors. */
-export type RequestErrorCode =
-  | "invalid_json"
-  | "invalid_request"
-  | "invalid_script"
-  | "invalid_component"
-  | "forbidden_import"
-  | "not_supported"
-  | "unauthorized"
-  | "forbidden"
-  | "grant_denied"
-  | "unsupported_language"
-  | "payload_too_large"
-  | "not_found"
-  | "conflict"
-  | "quarantined"
-  | "rate_limited"
-  | "overloaded"
-  | "unavailable";
+/** The stable machine-readable codes of request errors. A closed list. */
+export const REQUEST_ERROR_CODES = [
+  "invalid_json",
+  "invalid_request",
+  "invalid_script",
+  "invalid_component",
+  "forbidden_import",
+  "not_supported",
+  "unauthorized",
+  "forbidden",
+  "grant_denied",
+  "unsupported_language",
+  "payload_too_large",
+  "not_found",
+  "conflict",
+  "quarantined",
+  "rate_limited",
+  "overloaded",
+  "unavailable",
+] as const;
+export type RequestErrorCode = (typeof REQUEST_ERROR_CODES)[number];
 
 type Status = 400 | 401 | 403 | 404 | 409 | 413 | 423 | 429 | 501 | 503;
 
-const STATUS: Record<RequestErrorCode, Status> = {
+/** The HTTP status of each request error code. */
+export const REQUEST_ERROR_STATUS: Record<RequestErrorCode, Status> = {
   invalid_json: 400,
   invalid_request: 400,
   invalid_script: 400,
@@ -76,7 +80,7 @@ export class RequestError extends Error {
     readonly retryAfter?: number,
   ) {
     super(message);
-    this.status = STATUS[code];
+    this.status = REQUEST_ERROR_STATUS[code];
   }
 }
 
