@@ -1,11 +1,15 @@
-import { Hono } from "hono";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Config } from "./config.ts";
 import type { ComponentChecker } from "./engine/component/component-checker.ts";
 import type { Engine } from "./engine/engine.ts";
 import { RequestError } from "./errors.ts";
 import { authenticate, type KilnEnv } from "./http/authenticate.ts";
+import { docsRoutes, type LoadDocsAssets } from "./http/docs-page.ts";
+import { healthRoutes } from "./http/health-routes.ts";
 import { createOnError, type Logger } from "./http/on-error.ts";
+import { openApiRoutes } from "./http/openapi-document.ts";
 import { logRoutes } from "./http/routes/log-routes.ts";
 import { componentRoutes } from "./http/routes/component-routes.ts";
 import { runRoutes } from "./http/routes/run-routes.ts";
@@ -23,18 +27,26 @@ export interface AppDependencies {
   logger?: Logger;
   /** Checks callers' components on upload; without it `POST /v1/components` is `not_supported`. */
   components?: ComponentChecker;
+  /** Swagger UI's script and stylesheet for `GET /docs`, where the adapter can load them; without them `/docs` is a plain page. */
+  docs?: LoadDocsAssets;
 }
 
-/** Builds the Kiln HTTP app. It speaks only Web standards; adapters serve it. Every /v1 route needs a bearer token. */
+/**
+ * Builds the Kiln HTTP app. It speaks only Web standards; adapters serve it. Every /v1 route needs a
+ * bearer token. Every route is declared with its schemas (src/http/validation.ts), and
+ * `GET /openapi.json` is the document they make.
+ */
 export function createApp(deps: AppDependencies): Hono<KilnEnv> {
   const { config, platform } = deps;
   const languages = new LanguageRegistry(deps.engines, { maxMemoryMb: config.maxima.memoryMb });
   const ctx = { config, platform, languages, runs: new Runs({ config, languages, platform }), components: deps.components };
-  const app = new Hono<KilnEnv>();
+  const app = new OpenAPIHono<KilnEnv>();
   app.onError(createOnError(deps.logger ?? console));
   app.notFound((c) => c.json({ error: { code: "not_found", message: `No route for ${c.req.method} ${c.req.path}` } }, 404));
 
-  app.get("/healthz", (c) => c.json({ status: "ok" }));
+  healthRoutes(app);
+  openApiRoutes(app);
+  docsRoutes(app, deps.docs);
   const limit = (maxSize: number) =>
     bodyLimit({
       maxSize,

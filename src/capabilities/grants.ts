@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { RequestError } from "../errors.ts";
 import { parseHostPattern, patternCovers } from "../net/host-allowlist.ts";
 
@@ -26,32 +27,30 @@ export interface ServerGrants {
 
 const NAMESPACE = /^[A-Za-z0-9_.:-]{1,64}$/;
 
-/** Validates the `grants` field of a request. */
+/**
+ * The `grants` field of a request, as a schema: the one statement of what a run or deploy may ask
+ * for. Unknown capabilities are refused; null or absent asks for nothing.
+ */
+export const REQUESTED_GRANTS = z
+  .strictObject({
+    kv: z.strictObject({ namespace: z.string().regex(NAMESPACE, "must be 1-64 of A-Z a-z 0-9 _ . : -") }).optional(),
+    http: z
+      .strictObject({
+        allow: z.array(z.string().refine((h) => parseHostPattern(h) !== undefined, "must be a host pattern like 'api.example.com' or '*.example.com'")),
+      })
+      .optional(),
+    secrets: z.array(z.string()).optional(),
+  })
+  .meta({ description: "What the run may reach through the host interfaces: kv (one namespace), http (host patterns), secrets (names)." })
+  .nullish();
+
+/** Validates the `grants` field of a request (the HTTP layer checks it as part of the body's schema). */
 export function parseRequestedGrants(value: unknown): RequestedGrants {
-  if (value === undefined || value === null) return {};
-  const bad = (message: string) => new RequestError("invalid_request", `'grants${message}`);
-  if (typeof value !== "object" || Array.isArray(value)) throw bad("' must be an object");
-  const { kv, http, secrets, ...rest } = value as Record<string, unknown>;
-  const unknown = Object.keys(rest)[0];
-  if (unknown) throw bad(`.${unknown}' is not a capability; known: kv, http, secrets`);
-  const out: RequestedGrants = {};
-  if (kv !== undefined) {
-    const ns = (kv as { namespace?: unknown } | null)?.namespace;
-    if (typeof ns !== "string" || !NAMESPACE.test(ns)) throw bad(".kv.namespace' must be 1-64 of A-Z a-z 0-9 _ . : -");
-    out.kv = { namespace: ns };
-  }
-  if (http !== undefined) {
-    const allow = (http as { allow?: unknown } | null)?.allow;
-    if (!Array.isArray(allow) || !allow.every((h) => typeof h === "string" && parseHostPattern(h))) {
-      throw bad(".http.allow' must be a list of host patterns like 'api.example.com' or '*.example.com'");
-    }
-    out.http = { allow };
-  }
-  if (secrets !== undefined) {
-    if (!Array.isArray(secrets) || !secrets.every((s) => typeof s === "string")) throw bad(".secrets' must be a list of names");
-    out.secrets = secrets;
-  }
-  return out;
+  const result = REQUESTED_GRANTS.safeParse(value);
+  if (result.success) return result.data ?? {};
+  const issue = result.error.issues[0]!;
+  const path = ["grants", ...issue.path.map(String)].join(".");
+  throw new RequestError("invalid_request", `'${path}': ${issue.message}`);
 }
 
 /**

@@ -1,58 +1,142 @@
 import type { Config } from "../config.ts";
 import { RequestError } from "../errors.ts";
-import { parseRequestedGrants } from "../capabilities/grants.ts";
+import { REQUESTED_GRANTS } from "../capabilities/grants.ts";
 import type { RequestedLimits } from "../limits/run-limits.ts";
 import { utf8Length } from "../limits/output.ts";
+import { isSafeFileName, MAX_ARG_BYTES, MAX_ARGS, MAX_FILES, MAX_FILES_BYTES, MAX_STDIN_BYTES } from "../limits/run-inputs.ts";
 import type { ScriptSpec } from "../platform/platform-store.ts";
 import type { CodeRun, ComponentRun } from "../platform/runs.ts";
+import { parseJson, tooLarge, z } from "./validation.ts";
 
-const LIMIT_KEYS = ["fuel", "memoryMb", "timeoutMs"] as const;
+/*
+ * The bodies of `POST /v1/run` and `PUT /v1/scripts/{name}`, as schemas. What depends on the server's
+ * configuration (the code and input caps) is checked after the schema, by `toCodeRun`/`toScriptSpec`.
+ * A field over a size or count cap is a 413 `payload_too_large` naming it; anything else wrong, a 400
+ * `invalid_request` naming it.
+ */
 
-/** Parses a JSON request body that must be an object. */
-export function parseJsonObject(text: string): Record<string, unknown> {
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw new RequestError("invalid_json", "The request body is not valid JSON");
-  }
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    throw new RequestError("invalid_request", "The request body must be a JSON object");
-  }
-  return body as Record<string, unknown>;
+const positive = z.int({ error: "must be a positive integer" }).min(1, { error: "must be a positive integer" }).nullish();
+
+export const LIMITS = z
+  .strictObject({ fuel: positive, memoryMb: positive, timeoutMs: positive })
+  .meta({ description: "Each a positive integer; a value above the server's maximum is lowered to it." })
+  .nullish();
+
+const bytesAtMost = (max: number) => (text: string, ctx: z.RefinementCtx) => {
+  // The byte count is at most 3 per UTF-16 unit: only a string that could be over is counted.
+  if (text.length * 3 > max && utf8Length(text) > max) tooLarge(ctx, `larger than ${max} bytes`);
+};
+
+export const FILE_NAME = /^[A-Za-z0-9._/-]+$/;
+
+const FILES = z
+  .array(
+    z.strictObject({
+      name: z
+        .string()
+        .regex(FILE_NAME, { error: "must be a relative path of A-Z a-z 0-9 . _ - segments separated by /" })
+        .refine(isSafeFileName, { error: "must be a relative path: no leading /, no empty, . or .. segment" })
+        .meta({ example: "lib/util.py" }),
+      content: z.string(),
+    }),
+  )
+  .max(MAX_FILES, { error: `at most ${MAX_FILES} files` })
+  .superRefine((files, ctx) => {
+    const seen = new Set<string>();
+    files.forEach((file, i) => {
+      if (seen.has(file.name)) ctx.addIssue({ code: "custom", message: `duplicate file name '${file.name}'`, path: [i, "name"] });
+      seen.add(file.name);
+    });
+  })
+  .meta({ description: `Files the code imports, read-only, by relative path. At most ${MAX_FILES}; their contents and the code together at most ${MAX_FILES_BYTES} bytes.` });
+
+/** What a run and a deploy share. */
+const SCRIPT_FIELDS = {
+  language: z
+    .string()
+    .min(1, { error: "must be a non-empty string" })
+    .refine((l) => l.toLowerCase() !== "component", { error: 'a component runs by id: POST /v1/run {"component": id}, after POST /v1/components' })
+    .meta({ description: "A language name or alias, case-insensitive (GET /v1/languages lists them).", example: "javascript" }),
+  code: z.string().meta({ description: "The source, at most KILN_MAX_CODE_BYTES." }),
+  limits: LIMITS,
+  grants: REQUESTED_GRANTS,
+  type: z.enum(["module", "script"]).optional().meta({ description: "JavaScript and TypeScript only: evaluate as an ES module or a classic script." }),
+  stdin: z
+    .string()
+    .superRefine(bytesAtMost(MAX_STDIN_BYTES))
+    .optional()
+    .meta({ description: `The text on standard input, at most ${MAX_STDIN_BYTES} bytes; without it, reads see end of file.` }),
+  args: z
+    .array(z.string().superRefine(bytesAtMost(MAX_ARG_BYTES)))
+    .max(MAX_ARGS, { error: `at most ${MAX_ARGS} arguments` })
+    .optional()
+    .meta({ description: `The arguments after the script's name: at most ${MAX_ARGS}, each at most ${MAX_ARG_BYTES} bytes.` }),
+  files: FILES.optional(),
+};
+
+/** The files and the code together within `MAX_FILES_BYTES`. */
+function filesWithinCap(body: { code: string; files?: { content: string }[] }, ctx: z.RefinementCtx): void {
+  if (!body.files?.length) return;
+  let total = utf8Length(body.code);
+  for (const file of body.files) total += utf8Length(file.content);
+  if (total > MAX_FILES_BYTES) tooLarge(ctx, `the files and the code together are larger than ${MAX_FILES_BYTES} bytes`, ["files"]);
 }
 
-/** Parses and validates a `POST /v1/run` body (code, or a stored component's id), throwing a `RequestError` for anything malformed. */
-export function parseRunRequest(text: string, config: Config): CodeRun | ComponentRun {
-  const body = parseJsonObject(text);
-  if (body.component !== undefined) {
-    const { component, language, code } = body;
-    if (typeof component !== "string" || !/^[0-9a-f]{64}$/.test(component)) {
-      throw new RequestError("invalid_request", "'component' must be the id (64 hex digits) POST /v1/components returned");
-    }
-    if (code !== undefined || (language !== undefined && language !== "component")) {
-      throw new RequestError("invalid_request", "A run has either 'component' or 'language' and 'code', not both");
-    }
-    return { component, inputJson: encodeInput(body.input, config), limits: parseLimits(body.limits), grants: parseRequestedGrants(body.grants) };
+const INPUT = z.unknown().optional().meta({ description: "Any JSON value (default null), at most KILN_MAX_INPUT_BYTES once encoded." });
+
+/** `PUT /v1/scripts/{name}`. */
+export const DEPLOY_BODY = z.strictObject(SCRIPT_FIELDS).superRefine(filesWithinCap).meta({ id: "DeployRequest" });
+
+const CODE_RUN_BODY = z
+  .strictObject({ ...SCRIPT_FIELDS, input: INPUT })
+  .superRefine(filesWithinCap)
+  .meta({ id: "CodeRunRequest", example: { language: "javascript", code: "export default (input) => ({ hello: input.name })", input: { name: "Kiln" } } });
+
+const COMPONENT_RUN_BODY = z
+  .strictObject({
+    component: z.string().regex(/^[0-9a-f]{64}$/, { error: "must be the id (64 hex digits) POST /v1/components returned" }),
+    language: z.literal("component").optional(),
+    input: INPUT,
+    limits: LIMITS,
+    grants: REQUESTED_GRANTS,
+  })
+  .meta({ id: "ComponentRunRequest", description: "A run of a component the tenant uploaded with POST /v1/components." });
+
+/** `POST /v1/run`: code in a language, or a stored component by id. */
+export const RUN_BODY = z.union([CODE_RUN_BODY, COMPONENT_RUN_BODY]);
+
+/** A validated run body as the platform takes it, with the configured caps checked. */
+export function toRun(body: z.output<typeof RUN_BODY>, config: Config): CodeRun | ComponentRun {
+  if ("component" in body) {
+    return { component: body.component, inputJson: encodeInput(body.input, config), limits: toLimits(body.limits), grants: body.grants ?? {} };
   }
-  return { ...parseScriptFields(body, config), inputJson: encodeInput(body.input, config) };
+  return { ...toScriptSpec(body, config), inputJson: encodeInput(body.input, config) };
 }
 
-/** The fields a run and a deploy share: `{language, code, grants?, limits?, type?}`. */
-export function parseScriptFields(body: Record<string, unknown>, config: Config): ScriptSpec {
-  const { language, code, limits, grants, type } = body;
-  if (typeof language !== "string" || language === "") {
-    throw new RequestError("invalid_request", "'language' is required and must be a non-empty string");
+/** A validated deploy body (or a code run's fields) as a `ScriptSpec`, with the code cap checked. */
+export function toScriptSpec(body: z.output<typeof DEPLOY_BODY>, config: Config): ScriptSpec {
+  const { language, code, limits, grants, type, stdin, args, files } = body;
+  if (utf8Length(code) > config.maxCodeBytes) throw new RequestError("payload_too_large", `code: larger than ${config.maxCodeBytes} bytes`);
+  return {
+    language,
+    code,
+    limits: toLimits(limits),
+    grants: grants ?? {},
+    ...(type !== undefined && { type }),
+    ...(stdin !== undefined && { stdin }),
+    ...(args !== undefined && { args }),
+    ...(files !== undefined && { files }),
+  };
+}
+
+function toLimits(limits: z.output<typeof LIMITS>): RequestedLimits | undefined {
+  if (!limits) return undefined;
+  const out: RequestedLimits = {};
+  for (const key of ["fuel", "memoryMb", "timeoutMs"] as const) {
+    const value = limits[key];
+    if (value !== undefined && value !== null) out[key] = value;
   }
-  if (language.toLowerCase() === "component") {
-    throw new RequestError("invalid_request", "A component runs by id: POST /v1/run {\"component\": id}, after POST /v1/components");
-  }
-  if (typeof code !== "string") throw new RequestError("invalid_request", "'code' is required and must be a string");
-  if (utf8Length(code) > config.maxCodeBytes) {
-    throw new RequestError("payload_too_large", `'code' is larger than ${config.maxCodeBytes} bytes`);
-  }
-  if (type !== undefined && type !== "module" && type !== "script") throw new RequestError("invalid_request", "'type' must be \"module\" or \"script\"");
-  return { language, code, limits: parseLimits(limits), grants: parseRequestedGrants(grants), ...(type !== undefined && { type }) };
+  return out;
 }
 
 /** How deeply a run's input may nest: deeper than any guest's JSON parser goes (Python's stops near 1000). */
@@ -73,30 +157,20 @@ function nestsDeeper(value: unknown, max: number): boolean {
 /** JSON-encodes a run's input, within the input cap and the nesting limit. */
 export function encodeInput(input: unknown, config: Config): string {
   if (nestsDeeper(input, MAX_INPUT_DEPTH)) {
-    throw new RequestError("invalid_request", `'input' nests deeper than ${MAX_INPUT_DEPTH} levels of arrays and objects`);
+    throw new RequestError("invalid_request", `input: nests deeper than ${MAX_INPUT_DEPTH} levels of arrays and objects`);
   }
   const inputJson = JSON.stringify(input ?? null);
   if (utf8Length(inputJson) > config.maxInputBytes) {
-    throw new RequestError("payload_too_large", `'input' is larger than ${config.maxInputBytes} bytes`);
+    throw new RequestError("payload_too_large", `input: larger than ${config.maxInputBytes} bytes`);
   }
   return inputJson;
 }
 
-function parseLimits(limits: unknown): RequestedLimits | undefined {
-  if (limits === undefined || limits === null) return undefined;
-  if (typeof limits !== "object" || Array.isArray(limits)) {
-    throw new RequestError("invalid_request", "'limits' must be an object");
+/** Parses a JSON request body that must be an object: for routes not yet declared with `defineRoute` (see validation.ts). */
+export function parseJsonObject(text: string): Record<string, unknown> {
+  const body = parseJson(text);
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw new RequestError("invalid_request", "The request body must be a JSON object");
   }
-  const out: RequestedLimits = {};
-  for (const [key, value] of Object.entries(limits)) {
-    if (!(LIMIT_KEYS as readonly string[]).includes(key)) {
-      throw new RequestError("invalid_request", `Unknown limit '${key}'; known: ${LIMIT_KEYS.join(", ")}`);
-    }
-    if (value === undefined || value === null) continue;
-    if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
-      throw new RequestError("invalid_request", `'limits.${key}' must be a positive integer`);
-    }
-    out[key as (typeof LIMIT_KEYS)[number]] = value;
-  }
-  return out;
+  return body as Record<string, unknown>;
 }

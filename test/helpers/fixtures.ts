@@ -23,6 +23,8 @@ import { MemoryPlatformStore } from "../../src/platform/memory-platform-store.ts
 import type { Platform } from "../../src/platform/platform.ts";
 import type { Tenant } from "../../src/platform/platform-store.ts";
 import { resolveLimits, type RequestedLimits } from "../../src/limits/run-limits.ts";
+import { nodeDocsAssets } from "../../src/adapters/node/docs-assets.ts";
+import { responseChecker } from "./openapi-responses.ts";
 
 let wasm: Promise<WebAssembly.Module> | undefined;
 /** The real QuickJS wasm, compiled once per test file. */
@@ -74,7 +76,16 @@ export async function workerPool(options: { size?: number; maxQueue?: number; kv
 export async function appWith(engine: Engine, config: Config = testConfig, options: { platform?: Platform } = {}) {
   const errors: unknown[] = [];
   const platform = options.platform ?? (await createPlatform({ config, store: new MemoryPlatformStore() }));
-  const app = createApp({ config, engines: [engine], platform, logger: { error: (_m, e) => errors.push(e) }, components: nodeComponentChecker({ cacheDir: ".kiln/cache" }) });
+  const app = createApp({
+    config,
+    engines: [engine],
+    platform,
+    logger: { error: (_m, e) => errors.push(e) },
+    components: nodeComponentChecker({ cacheDir: ".kiln/cache" }),
+    docs: nodeDocsAssets(),
+  });
+  // Every answer `request` and `post` get must be one the app's OpenAPI document describes.
+  const checkResponse = responseChecker(await (await app.request("/openapi.json")).json());
   const adminToken = (await platform.store.getMeta("dev-admin-token")) ?? config.adminToken!;
   let tenant = await platform.store.findTenantByName("test");
   let token: string;
@@ -88,14 +99,16 @@ export async function appWith(engine: Engine, config: Config = testConfig, optio
     });
     ({ tenant, token } = (await created.json()) as { tenant: Tenant; token: string });
   }
-  /** A request with the tenant's token (or `as`), answered with its status and JSON body. */
+  /** A request with the tenant's token (or `as`), answered with its status and JSON body, checked against the OpenAPI document. */
   const request = async (path: string, init: { method?: string; body?: unknown; raw?: boolean; as?: string | null } = {}) => {
     const headers: Record<string, string> = { "content-type": "application/json" };
     const bearer = init.as === undefined ? token : init.as;
     if (bearer !== null) headers.authorization = `Bearer ${bearer}`;
     const body = init.body === undefined ? undefined : init.raw ? (init.body as string) : JSON.stringify(init.body);
-    const res = await app.request(path, { method: init.method ?? (body === undefined ? "GET" : "POST"), headers, body });
+    const method = init.method ?? (body === undefined ? "GET" : "POST");
+    const res = await app.request(path, { method, headers, body });
     const text = await res.text();
+    checkResponse(method, path.split("?")[0]!, res.status, res.headers.get("content-type"), text);
     return { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : undefined) as any };
   };
   const post = (body: unknown, init: { raw?: boolean } = {}) => request("/v1/run", { method: "POST", body, raw: init.raw });

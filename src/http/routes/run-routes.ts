@@ -1,17 +1,65 @@
-import { Hono } from "hono";
+import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppContext } from "../app-context.ts";
 import { requireTenant, type KilnEnv } from "../authenticate.ts";
-import { parseRunRequest } from "../run-request.ts";
+import { RUN_OUTCOME } from "../run-outcome.ts";
+import { RUN_BODY, toRun } from "../run-request.ts";
+import { ANY_AUTH, createRoute, createRoutes, defineRoute, errorResponses, jsonBody, jsonResponse, TENANT_AUTH, z } from "../validation.ts";
+
+const LANGUAGES = z
+  .strictObject({
+    languages: z.array(
+      z.strictObject({
+        name: z.string(),
+        version: z.string(),
+        aliases: z.array(z.string()),
+        engine: z.string(),
+        minMemoryMb: z.int().optional(),
+        sourceTypes: z.array(z.enum(["module", "script"])).optional(),
+      }),
+    ),
+  })
+  .meta({ id: "Languages" });
+
+const languagesRoute = createRoute({
+  method: "get",
+  path: "/languages",
+  summary: "The languages this server runs",
+  tags: ["runs"],
+  security: ANY_AUTH,
+  responses: { 200: jsonResponse(LANGUAGES, "Each language with its version and aliases"), ...errorResponses() },
+});
+
+/** One run per language, the same greeting in each (the `greet` case of languages/<name>/fixtures.ts). */
+const EXAMPLES = Object.fromEntries(
+  Object.entries({
+    javascript: 'export default (input) => "hi " + input.name',
+    typescript: 'export default (input: { name: string }): string => "hi " + input.name',
+    python: 'def main(i):\n    return "hi " + i["name"]',
+    lua: 'function main(i) return "hi " .. i.name end',
+    ruby: 'def main(i) = "hi " + i["name"]',
+  }).map(([language, code]) => [language, { summary: language, value: { language, code, input: { name: "Kiln" } } }]),
+);
+
+const runRoute = createRoute({
+  method: "post",
+  path: "/run",
+  summary: "Run code (or an uploaded component) once",
+  description: "Any run answers 200: `ok: true` and its result, or `ok: false` and the guest's error. A request that cannot run is a 4xx.",
+  tags: ["runs"],
+  security: TENANT_AUTH,
+  request: { body: jsonBody(RUN_BODY, { examples: EXAMPLES }) },
+  responses: { 200: jsonResponse(RUN_OUTCOME, "The run's outcome"), ...errorResponses(403, 404, 423, 429, 501) },
+});
 
 /** `POST /v1/run` (scope `run`) and `GET /v1/languages` (any token). */
-export function runRoutes(ctx: AppContext): Hono<KilnEnv> {
+export function runRoutes(ctx: AppContext): OpenAPIHono<KilnEnv> {
   const { config, languages, platform, runs } = ctx;
-  const app = new Hono<KilnEnv>();
-  app.get("/languages", (c) => c.json({ languages: languages.list() }));
-  app.post("/run", async (c) => {
+  const app = createRoutes();
+  defineRoute(app, languagesRoute, (c) => c.json({ languages: languages.list() }));
+  defineRoute(app, runRoute, async (c, valid) => {
     const tenant = await requireTenant(c, platform, "run");
-    const request = parseRunRequest(await c.req.text(), config);
-    return c.json(await runs.run(tenant, request));
+    const { body } = await valid();
+    return c.json(await runs.run(tenant, toRun(body, config)));
   });
   return app;
 }
