@@ -1,6 +1,9 @@
+import { z } from "zod";
+
 /**
- * Server configuration. Every value has an embedded default and an environment variable;
- * the core reads the variables from a plain record so it never touches `process`.
+ * Server configuration. Every value has an embedded default and an environment variable, stated
+ * once in one zod schema (`ENV`) with what it accepts; the core reads the variables from a plain
+ * record so it never touches `process`.
  * Config is the base layer: it defines the shape of what it reads, and the layers above take these
  * values as their own types (the capabilities layer's `HostLimits` and `ServerGrants` have the same
  * shapes; src/platform/tenant-run-grants.ts hands them over, so the type checker keeps them in step).
@@ -63,8 +66,10 @@ export interface Config {
   jwtKey?: string;
   /** Encrypts secrets at rest (`KILN_SECRET_KEY`, 32+ characters). */
   secretKey?: string;
-  /** Lifetime of issued tenant tokens. */
+  /** Lifetime of issued tenant tokens when a request names none. */
   tokenTtlSeconds: number;
+  /** The longest lifetime a token may be issued with (`KILN_TOKEN_MAX_TTL_SECONDS`). */
+  tokenMaxTtlSeconds: number;
   rate: { tenantPerMinute: number; scriptPerMinute: number; quarantineThreshold: number; quarantineWindowMs: number; stoppedThreshold: number };
 }
 
@@ -99,161 +104,232 @@ export interface ConfiguredGrants {
 
 /** Smallest memory cap a run may ask for: QuickJS's linear memory starts at 16 MiB. */
 export const MIN_MEMORY_MB = 24;
+/** Largest memory cap: a 32-bit WebAssembly memory holds at most 4 GiB. */
+const MAX_MEMORY_MB = 4096;
 
-const VARS: Record<string, [string, number]> = {
-  port: ["PORT", 8080],
-  defaultFuel: ["KILN_DEFAULT_FUEL", 10_000],
-  maxFuel: ["KILN_MAX_FUEL", 200_000],
-  defaultMemoryMb: ["KILN_DEFAULT_MEMORY_MB", 64],
-  maxMemoryMb: ["KILN_MAX_MEMORY_MB", 256],
-  defaultTimeoutMs: ["KILN_DEFAULT_TIMEOUT_MS", 5_000],
-  maxTimeoutMs: ["KILN_MAX_TIMEOUT_MS", 30_000],
-  maxOutputBytes: ["KILN_MAX_OUTPUT_BYTES", 1 << 20],
-  maxResultBytes: ["KILN_MAX_RESULT_BYTES", 1 << 20],
-  maxCodeBytes: ["KILN_MAX_CODE_BYTES", 256 << 10],
-  maxInputBytes: ["KILN_MAX_INPUT_BYTES", 1 << 20],
-  maxBodyBytes: ["KILN_MAX_BODY_BYTES", 2 << 20],
-  maxComponentBytes: ["KILN_MAX_COMPONENT_BYTES", 16 << 20],
-  workers: ["KILN_WORKERS", 2],
-  spareWorkers: ["KILN_SPARE_WORKERS", 1],
-  warmInstances: ["KILN_WARM_INSTANCES", 1],
-  warmPoolMb: ["KILN_WARM_POOL_MB", 512],
-  snapshotMinInitMs: ["KILN_SNAPSHOT_MIN_INIT_MS", 2],
-  snapshotCacheMb: ["KILN_SNAPSHOT_CACHE_MB", 256],
-  maxQueue: ["KILN_MAX_QUEUE", 1_000],
-  logMaxEntries: ["KILN_LOG_MAX_ENTRIES", 1_000],
-  logMaxBytes: ["KILN_LOG_MAX_BYTES", 256 << 10],
-  kvMaxKeyBytes: ["KILN_KV_MAX_KEY_BYTES", 512],
-  kvMaxValueBytes: ["KILN_KV_MAX_VALUE_BYTES", 64 << 10],
-  kvMaxKeys: ["KILN_KV_MAX_KEYS", 10_000],
-  kvMaxCalls: ["KILN_KV_MAX_CALLS", 1_000],
-  kvMaxList: ["KILN_KV_MAX_LIST", 1_000],
-  httpMaxCalls: ["KILN_HTTP_MAX_CALLS", 20],
+/** An unset variable and an empty one mean the same: the default. */
+const unset = (value: unknown) => (value === "" ? undefined : value);
+
+/** A non-negative integer variable within `[min, max]`; `tooBig` words the upper bound when it is not a plain number. */
+function integer(bounds: { min?: number; max?: number; tooBig?: string } = {}) {
+  const { min = 0, max = Number.MAX_SAFE_INTEGER } = bounds;
+  return z
+    .string()
+    .trim()
+    .regex(/^\d+$/, { error: (issue) => `must be a non-negative integer, got ${JSON.stringify(issue.input)}` })
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .min(min, { error: (issue) => `must be at least ${min}, got ${issue.input}` })
+        .max(max, { error: (issue) => (bounds.tooBig ? `must be ${bounds.tooBig}, got ${issue.input}` : `must be at most ${max}, got ${issue.input}`) }),
+    );
+}
+/** An integer variable with a default. */
+const count = (fallback: number, bounds?: Parameters<typeof integer>[0]) => z.preprocess(unset, integer(bounds).default(fallback));
+/** An integer variable whose default depends on another (a default limit: lowered to its maximum when unset). */
+const optionalCount = (bounds?: Parameters<typeof integer>[0]) => z.preprocess(unset, integer(bounds).optional());
+/** A text variable of at least `min` characters without white space (keys and tokens). */
+const secretText = (min: number) =>
+  z.preprocess(unset, z.string().regex(new RegExp(`^\\S{${min},}$`), { error: `must be at least ${min} characters, without spaces` }).optional());
+const text = (fallback: string) => z.preprocess(unset, z.string().default(fallback));
+/** One of `values`, naming them when it is not. */
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T, fallback: T[number], wording: string) =>
+  z.preprocess(unset, z.enum(values, { error: (issue) => `must be ${wording}, got ${JSON.stringify(issue.input)}` }).default(fallback));
+
+/** A host name (RFC 1123 labels) or an IPv4 or IPv6 address. */
+const HOST_NAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+const host = z.preprocess(
+  unset,
+  z
+    .string()
+    .refine((h) => IPV4.test(h) || (!/^[\d.]+$/.test(h) && HOST_NAME.test(h)) || z.ipv6().safeParse(h).success, {
+      error: (issue) => `must be a host name or an IP address, got ${JSON.stringify(issue.input)}`,
+    })
+    .default("0.0.0.0"),
+);
+
+/** A JSON variable, parsed, then checked against `shape`. */
+const json = <T extends z.ZodType>(shape: T, fallback: string) =>
+  z.preprocess(
+    unset,
+    z
+      .string()
+      .default(fallback)
+      .transform((raw, ctx) => {
+        try {
+          return JSON.parse(raw) as unknown;
+        } catch {
+          ctx.addIssue({ code: "custom", message: "must be JSON", input: raw });
+          return z.NEVER;
+        }
+      })
+      .pipe(shape),
+  );
+const names = z.array(z.string());
+const GRANTS = z.strictObject(
+  { kv: z.strictObject({ namespaces: names }).optional(), http: z.strictObject({ allow: names }).optional() },
+  { error: 'must look like {"kv":{"namespaces":["*"]},"http":{"allow":["api.example.com"]}}' },
+);
+const SECRETS = z.record(z.string(), z.string({ error: "must be a string" }), { error: "must be a JSON object of name to string value" });
+
+/**
+ * Every variable Kiln reads, with its default and what it accepts: the one statement of each. Other
+ * variables in the environment are not Kiln's and are ignored.
+ */
+const VARIABLES = z.object({
+  PORT: count(8080, { max: 65_535, tooBig: "a TCP port (0 to 65535)" }),
+  KILN_HOST: host,
+  KILN_ENV: oneOf(["production", "dev", "development"], "dev", "production or dev"),
+  KILN_DEFAULT_FUEL: optionalCount(),
+  KILN_MAX_FUEL: count(200_000),
+  KILN_DEFAULT_MEMORY_MB: optionalCount({ min: MIN_MEMORY_MB, max: MAX_MEMORY_MB }),
+  KILN_MAX_MEMORY_MB: count(256, { min: MIN_MEMORY_MB, max: MAX_MEMORY_MB }),
+  KILN_DEFAULT_TIMEOUT_MS: optionalCount(),
+  KILN_MAX_TIMEOUT_MS: count(30_000),
+  KILN_MAX_OUTPUT_BYTES: count(1 << 20),
+  KILN_MAX_RESULT_BYTES: count(1 << 20),
+  KILN_MAX_CODE_BYTES: count(256 << 10),
+  KILN_MAX_INPUT_BYTES: count(1 << 20),
+  KILN_MAX_BODY_BYTES: count(2 << 20),
+  KILN_MAX_COMPONENT_BYTES: count(16 << 20),
+  KILN_WORKERS: count(2, { min: 1 }),
+  KILN_SPARE_WORKERS: count(1),
+  KILN_WARM_UP: z.string().optional(),
+  KILN_WARM_INSTANCES: count(1),
+  KILN_WARM_POOL_MB: count(512),
+  KILN_SNAPSHOT_MIN_INIT_MS: count(2),
+  KILN_SNAPSHOT_CACHE_MB: count(256),
+  KILN_MAX_QUEUE: count(1_000),
+  KILN_LOG_MAX_ENTRIES: count(1_000),
+  KILN_LOG_MAX_BYTES: count(256 << 10),
+  KILN_KV_MAX_KEY_BYTES: count(512),
+  KILN_KV_MAX_VALUE_BYTES: count(64 << 10),
+  KILN_KV_MAX_KEYS: count(10_000),
+  KILN_KV_MAX_CALLS: count(1_000),
+  KILN_KV_MAX_LIST: count(1_000),
+  KILN_HTTP_MAX_CALLS: count(20),
   // Well under the default run deadline (5 s), so a slow upstream leaves the script time to handle it.
-  httpTimeoutMs: ["KILN_HTTP_TIMEOUT_MS", 3_000],
-  httpMaxRequestBytes: ["KILN_HTTP_MAX_REQUEST_BYTES", 1 << 20],
-  httpMaxResponseBytes: ["KILN_HTTP_MAX_RESPONSE_BYTES", 1 << 20],
-  httpMaxRedirects: ["KILN_HTTP_MAX_REDIRECTS", 5],
-  tokenTtlSeconds: ["KILN_TOKEN_TTL_SECONDS", 30 * 24 * 3600],
-  tenantPerMinute: ["KILN_RATE_TENANT_PER_MINUTE", 60_000],
-  scriptPerMinute: ["KILN_RATE_SCRIPT_PER_MINUTE", 30_000],
-  quarantineThreshold: ["KILN_QUARANTINE_THRESHOLD", 10],
-  quarantineWindowMs: ["KILN_QUARANTINE_WINDOW_MS", 60_000],
-  stoppedThreshold: ["KILN_QUARANTINE_STOPPED_THRESHOLD", 3],
-};
+  KILN_HTTP_TIMEOUT_MS: count(3_000, { min: 1 }),
+  KILN_HTTP_MAX_REQUEST_BYTES: count(1 << 20),
+  KILN_HTTP_MAX_RESPONSE_BYTES: count(1 << 20),
+  KILN_HTTP_MAX_REDIRECTS: count(5),
+  KILN_HTTP_ALLOW_PRIVATE: oneOf(["1", "true", "yes", "0", "false", "no"], "0", "1 or 0 (or true/false, yes/no)"),
+  KILN_GRANTS: json(GRANTS, "{}"),
+  KILN_SECRETS: json(SECRETS, "{}"),
+  KILN_DB_PATH: text(".kiln/kiln.sqlite"),
+  KILN_CACHE_DIR: text(".kiln/cache"),
+  KILN_REDIS_URL: z.preprocess(unset, z.string().regex(/^rediss?:\/\/\S+$/, { error: "must be a redis:// or rediss:// URL" }).optional()),
+  KILN_ADMIN_TOKEN: secretText(16),
+  KILN_JWT_KEY: secretText(32),
+  KILN_SECRET_KEY: secretText(32),
+  KILN_TOKEN_TTL_SECONDS: optionalCount({ min: 60 }),
+  KILN_TOKEN_MAX_TTL_SECONDS: count(365 * 24 * 3600, { min: 60 }),
+  KILN_RATE_TENANT_PER_MINUTE: count(60_000, { min: 1 }),
+  KILN_RATE_SCRIPT_PER_MINUTE: count(30_000, { min: 1 }),
+  KILN_QUARANTINE_THRESHOLD: count(10, { min: 1 }),
+  KILN_QUARANTINE_WINDOW_MS: count(60_000, { min: 1 }),
+  KILN_QUARANTINE_STOPPED_THRESHOLD: count(3, { min: 1 }),
+});
 
-/** Reads the configuration from environment-like variables, validating every number. */
+/** Each default limit and the maximum it may not exceed. */
+const DEFAULT_AND_MAXIMUM = [
+  ["KILN_DEFAULT_FUEL", "KILN_MAX_FUEL"],
+  ["KILN_DEFAULT_MEMORY_MB", "KILN_MAX_MEMORY_MB"],
+  ["KILN_DEFAULT_TIMEOUT_MS", "KILN_MAX_TIMEOUT_MS"],
+  ["KILN_TOKEN_TTL_SECONDS", "KILN_TOKEN_MAX_TTL_SECONDS"],
+] as const;
+
+/** The variables, and the checks between them: a default the operator set above its maximum is a mistake; an unset one is lowered to the maximum. */
+const ENV = VARIABLES.superRefine((env, ctx) => {
+  for (const [fallback, maximum] of DEFAULT_AND_MAXIMUM) {
+    const value = env[fallback];
+    if (value !== undefined && value > env[maximum]) {
+      ctx.addIssue({ code: "custom", path: [fallback], message: `must be at most ${maximum} (${env[maximum]}), got ${value}`, input: value });
+    }
+  }
+});
+
+/** One line naming each wrong variable: `config: KILN_X must …; KILN_Y must …`. */
+function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues
+    .map((issue) => {
+      const [variable, ...inner] = issue.path.map(String);
+      if (issue.code === "unrecognized_keys") {
+        const where = inner.length ? ` in ${inner.join(".")}` : "";
+        return `${variable} has unknown ${issue.keys.length > 1 ? "keys" : "key"} ${issue.keys.map((k) => JSON.stringify(k)).join(", ")}${where}`;
+      }
+      if (inner.length) return `${variable} is wrong at ${inner.join(".")}: ${issue.message}`;
+      return issue.message.startsWith("must") ? `${variable} ${issue.message}` : `${variable}: ${issue.message}`;
+    })
+    .map((line) => `config: ${line}`)
+    .join("; ");
+}
+
+/** Reads the configuration from environment-like variables; anything invalid throws one message naming each variable. */
 export function loadConfig(env: Record<string, string | undefined> = {}): Config {
-  const n = (key: keyof typeof VARS): number => {
-    const [name, fallback] = VARS[key]!;
-    const raw = env[name];
-    if (raw === undefined || raw === "") return fallback;
-    const value = Number(raw);
-    if (!Number.isSafeInteger(value) || value < 0) {
-      throw new Error(`config: ${name} must be a non-negative integer, got ${JSON.stringify(raw)}`);
-    }
-    return value;
-  };
-  const maxima = { fuel: n("maxFuel"), memoryMb: n("maxMemoryMb"), timeoutMs: n("maxTimeoutMs") };
-  const defaults = {
-    fuel: Math.min(n("defaultFuel"), maxima.fuel),
-    memoryMb: Math.min(n("defaultMemoryMb"), maxima.memoryMb),
-    timeoutMs: Math.min(n("defaultTimeoutMs"), maxima.timeoutMs),
-  };
-  if (n("httpTimeoutMs") < 1) throw new Error("config: KILN_HTTP_TIMEOUT_MS must be at least 1");
-  if (maxima.memoryMb < MIN_MEMORY_MB) {
-    throw new Error(`config: KILN_MAX_MEMORY_MB must be at least ${MIN_MEMORY_MB}`);
-  }
-  const port = n("port");
-  if (port > 65_535) throw new Error(`config: PORT must be a TCP port (0 to 65535), got ${port}`);
-  for (const [name, value] of [["KILN_JWT_KEY", env.KILN_JWT_KEY], ["KILN_SECRET_KEY", env.KILN_SECRET_KEY]] as const) {
-    if (value && value.length < 32) throw new Error(`config: ${name} must be at least 32 characters`);
-  }
+  const parsed = ENV.safeParse(env);
+  if (!parsed.success) throw new Error(describeIssues(parsed.error.issues));
+  const v = parsed.data;
+  const maxima = { fuel: v.KILN_MAX_FUEL, memoryMb: v.KILN_MAX_MEMORY_MB, timeoutMs: v.KILN_MAX_TIMEOUT_MS };
   return {
-    port,
-    host: env.KILN_HOST || "0.0.0.0",
-    defaults: { ...defaults, memoryMb: Math.max(defaults.memoryMb, MIN_MEMORY_MB) },
+    port: v.PORT,
+    host: v.KILN_HOST,
+    defaults: {
+      fuel: v.KILN_DEFAULT_FUEL ?? Math.min(10_000, maxima.fuel),
+      memoryMb: v.KILN_DEFAULT_MEMORY_MB ?? Math.min(64, maxima.memoryMb),
+      timeoutMs: v.KILN_DEFAULT_TIMEOUT_MS ?? Math.min(5_000, maxima.timeoutMs),
+    },
     maxima,
-    maxOutputBytes: n("maxOutputBytes"),
-    maxResultBytes: n("maxResultBytes"),
-    maxCodeBytes: n("maxCodeBytes"),
-    maxInputBytes: n("maxInputBytes"),
-    maxBodyBytes: n("maxBodyBytes"),
-    maxComponentBytes: n("maxComponentBytes"),
-    workers: atLeastOne("KILN_WORKERS", n("workers")),
-    spareWorkers: n("spareWorkers"),
-    warmUp: env.KILN_WARM_UP === undefined ? undefined : env.KILN_WARM_UP.split(",").map((l) => l.trim()).filter(Boolean),
-    warmInstances: n("warmInstances"),
-    warmPoolBytes: n("warmPoolMb") * 1024 * 1024,
-    snapshots: { minInitMs: n("snapshotMinInitMs"), cacheBytes: n("snapshotCacheMb") * 1024 * 1024 },
-    maxQueue: n("maxQueue"),
+    maxOutputBytes: v.KILN_MAX_OUTPUT_BYTES,
+    maxResultBytes: v.KILN_MAX_RESULT_BYTES,
+    maxCodeBytes: v.KILN_MAX_CODE_BYTES,
+    maxInputBytes: v.KILN_MAX_INPUT_BYTES,
+    maxBodyBytes: v.KILN_MAX_BODY_BYTES,
+    maxComponentBytes: v.KILN_MAX_COMPONENT_BYTES,
+    workers: v.KILN_WORKERS,
+    spareWorkers: v.KILN_SPARE_WORKERS,
+    warmUp: v.KILN_WARM_UP?.split(",").map((l) => l.trim()).filter(Boolean),
+    warmInstances: v.KILN_WARM_INSTANCES,
+    warmPoolBytes: v.KILN_WARM_POOL_MB * 1024 * 1024,
+    snapshots: { minInitMs: v.KILN_SNAPSHOT_MIN_INIT_MS, cacheBytes: v.KILN_SNAPSHOT_CACHE_MB * 1024 * 1024 },
+    maxQueue: v.KILN_MAX_QUEUE,
     hostLimits: {
-      logMaxEntries: n("logMaxEntries"),
-      logMaxBytes: n("logMaxBytes"),
-      kvMaxKeyBytes: n("kvMaxKeyBytes"),
-      kvMaxValueBytes: n("kvMaxValueBytes"),
-      kvMaxKeys: n("kvMaxKeys"),
-      kvMaxCalls: n("kvMaxCalls"),
-      kvMaxList: n("kvMaxList"),
-      httpMaxCalls: n("httpMaxCalls"),
-      httpTimeoutMs: n("httpTimeoutMs"),
-      httpMaxRequestBytes: n("httpMaxRequestBytes"),
-      httpMaxResponseBytes: n("httpMaxResponseBytes"),
-      httpMaxRedirects: n("httpMaxRedirects"),
-      httpAllowPrivate: /^(1|true|yes)$/i.test(env.KILN_HTTP_ALLOW_PRIVATE ?? ""),
+      logMaxEntries: v.KILN_LOG_MAX_ENTRIES,
+      logMaxBytes: v.KILN_LOG_MAX_BYTES,
+      kvMaxKeyBytes: v.KILN_KV_MAX_KEY_BYTES,
+      kvMaxValueBytes: v.KILN_KV_MAX_VALUE_BYTES,
+      kvMaxKeys: v.KILN_KV_MAX_KEYS,
+      kvMaxCalls: v.KILN_KV_MAX_CALLS,
+      kvMaxList: v.KILN_KV_MAX_LIST,
+      httpMaxCalls: v.KILN_HTTP_MAX_CALLS,
+      httpTimeoutMs: v.KILN_HTTP_TIMEOUT_MS,
+      httpMaxRequestBytes: v.KILN_HTTP_MAX_REQUEST_BYTES,
+      httpMaxResponseBytes: v.KILN_HTTP_MAX_RESPONSE_BYTES,
+      httpMaxRedirects: v.KILN_HTTP_MAX_REDIRECTS,
+      httpAllowPrivate: ["1", "true", "yes"].includes(v.KILN_HTTP_ALLOW_PRIVATE),
     },
-    grants: loadServerGrants(env),
-    dbPath: env.KILN_DB_PATH || ".kiln/kiln.sqlite",
-    redisUrl: env.KILN_REDIS_URL || undefined,
-    cacheDir: env.KILN_CACHE_DIR || ".kiln/cache",
-    mode: loadMode(env.KILN_ENV),
-    adminToken: env.KILN_ADMIN_TOKEN || undefined,
-    jwtKey: env.KILN_JWT_KEY || undefined,
-    secretKey: env.KILN_SECRET_KEY || undefined,
-    tokenTtlSeconds: Math.max(60, n("tokenTtlSeconds")),
+    grants: {
+      kv: { namespaces: v.KILN_GRANTS.kv?.namespaces ?? ["*"] },
+      http: { allow: v.KILN_GRANTS.http?.allow ?? [] },
+      secrets: v.KILN_SECRETS,
+    },
+    dbPath: v.KILN_DB_PATH,
+    redisUrl: v.KILN_REDIS_URL,
+    cacheDir: v.KILN_CACHE_DIR,
+    mode: v.KILN_ENV === "production" ? "production" : "dev",
+    adminToken: v.KILN_ADMIN_TOKEN,
+    jwtKey: v.KILN_JWT_KEY,
+    secretKey: v.KILN_SECRET_KEY,
+    tokenTtlSeconds: v.KILN_TOKEN_TTL_SECONDS ?? Math.min(30 * 24 * 3600, v.KILN_TOKEN_MAX_TTL_SECONDS),
+    tokenMaxTtlSeconds: v.KILN_TOKEN_MAX_TTL_SECONDS,
     rate: {
-      tenantPerMinute: n("tenantPerMinute"),
-      scriptPerMinute: n("scriptPerMinute"),
-      quarantineThreshold: Math.max(1, n("quarantineThreshold")),
-      quarantineWindowMs: n("quarantineWindowMs"),
-      stoppedThreshold: Math.max(1, n("stoppedThreshold")),
+      tenantPerMinute: v.KILN_RATE_TENANT_PER_MINUTE,
+      scriptPerMinute: v.KILN_RATE_SCRIPT_PER_MINUTE,
+      quarantineThreshold: v.KILN_QUARANTINE_THRESHOLD,
+      quarantineWindowMs: v.KILN_QUARANTINE_WINDOW_MS,
+      stoppedThreshold: v.KILN_QUARANTINE_STOPPED_THRESHOLD,
     },
   };
-}
-
-/** `KILN_GRANTS` (JSON: `{kv: {namespaces}, http: {allow}}`) and `KILN_SECRETS` (JSON: name → value). */
-function loadServerGrants(env: Record<string, string | undefined>): ConfiguredGrants {
-  const json = (name: string, fallback: unknown): any => {
-    const raw = env[name];
-    if (!raw) return fallback;
-    try {
-      return JSON.parse(raw);
-    } catch {
-      throw new Error(`config: ${name} must be JSON`);
-    }
-  };
-  const grants = json("KILN_GRANTS", {});
-  const secrets = json("KILN_SECRETS", {});
-  const strings = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === "string");
-  const namespaces = grants.kv?.namespaces ?? ["*"];
-  const allow = grants.http?.allow ?? [];
-  if (!strings(namespaces) || !strings(allow)) {
-    throw new Error("config: KILN_GRANTS must look like {\"kv\":{\"namespaces\":[\"*\"]},\"http\":{\"allow\":[\"api.example.com\"]}}");
-  }
-  if (typeof secrets !== "object" || secrets === null || !Object.values(secrets).every((v) => typeof v === "string")) {
-    throw new Error("config: KILN_SECRETS must be a JSON object of name to string value");
-  }
-  return { kv: { namespaces }, http: { allow }, secrets };
-}
-
-/** KILN_ENV: `production`, or dev mode (unset, `dev`, `development`). Anything else is refused: a typo must never turn on dev mode. */
-function loadMode(raw: string | undefined): "production" | "dev" {
-  if (raw === "production") return "production";
-  if (raw === undefined || raw === "" || raw === "dev" || raw === "development") return "dev";
-  throw new Error(`config: KILN_ENV must be production or dev, got ${JSON.stringify(raw)}`);
-}
-
-function atLeastOne(name: string, value: number): number {
-  if (value < 1) throw new Error(`config: ${name} must be at least 1`);
-  return value;
 }
