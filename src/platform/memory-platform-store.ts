@@ -25,6 +25,23 @@ export class MemoryPlatformStore implements PlatformStore {
   async findTenantByName(name: string) {
     return structuredClone([...this.#tenants.values()].find((t) => t.name === name));
   }
+  async listTenants() {
+    return structuredClone([...this.#tenants.values()].sort((a, b) => a.name.localeCompare(b.name)));
+  }
+  async updateTenant(tenant: Tenant) {
+    const stored = this.#tenants.get(tenant.id);
+    if (!stored) return false;
+    const { id, name, createdAt } = stored;
+    this.#tenants.set(id, { id, name, grants: structuredClone(tenant.grants), ...(tenant.scopes && { scopes: [...tenant.scopes] }), createdAt });
+    return true;
+  }
+  async deleteTenant(id: string) {
+    if (!this.#tenants.delete(id)) return false;
+    this.#secrets.delete(id);
+    this.#scripts.delete(id);
+    for (const key of this.#components.keys()) if (key.startsWith(`${id}/`)) this.#components.delete(key);
+    return true;
+  }
 
   async putSecret(tenantId: string, name: string, sealed: string) {
     const secrets = this.#secrets.get(tenantId) ?? new Map<string, string>();
@@ -84,6 +101,15 @@ export class MemoryPlatformStore implements PlatformStore {
   async getComponent(tenantId: string, id: string) {
     const found = this.#components.get(`${tenantId}/${id}`);
     return found && { record: structuredClone(found.record), bytes: found.bytes.slice() };
+  }
+  async listComponents(tenantId: string) {
+    return [...this.#components]
+      .filter(([key]) => key.startsWith(`${tenantId}/`))
+      .map(([, c]) => structuredClone(c.record))
+      .sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+  }
+  async deleteComponent(tenantId: string, id: string) {
+    return this.#components.delete(`${tenantId}/${id}`);
   }
 
   async getMeta(key: string) {

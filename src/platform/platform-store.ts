@@ -8,6 +8,7 @@ import type { RequestedGrants } from "../capabilities/grants.ts";
 import type { RequestedLimits } from "../limits/run-limits.ts";
 import type { RunFile } from "../limits/run-inputs.ts";
 import type { SourceType } from "../engine/engine.ts";
+import type { Scope } from "./token-authority.ts";
 
 /** What a tenant's scripts may be granted at most. */
 export interface TenantGrants {
@@ -21,6 +22,8 @@ export interface Tenant {
   id: string;
   name: string;
   grants: TenantGrants;
+  /** What the tenant's tokens may do; absent: every tenant scope (run, deploy, logs), as before tenants had scopes. */
+  scopes?: Scope[];
   createdAt: number;
 }
 
@@ -68,6 +71,15 @@ export interface PlatformStore extends Disposable {
   createTenant(tenant: Tenant): Promise<void>;
   getTenant(id: string): Promise<Tenant | undefined>;
   findTenantByName(name: string): Promise<Tenant | undefined>;
+  /** Every tenant, by name. */
+  listTenants(): Promise<Tenant[]>;
+  /** Replaces a tenant's grants and scopes (its id, name and creation time stay); false when there is no such tenant. */
+  updateTenant(tenant: Tenant): Promise<boolean>;
+  /**
+   * Removes a tenant and everything it owns: scripts with every version, secrets, components, and its
+   * `kv` entries where they live in this store (the SQLite file on Node, Redis). False when there is no such tenant.
+   */
+  deleteTenant(id: string): Promise<boolean>;
 
   /** Stores a secret already encrypted by the caller. */
   putSecret(tenantId: string, name: string, sealed: string): Promise<void>;
@@ -89,6 +101,9 @@ export interface PlatformStore extends Disposable {
   /** Stores an uploaded component; storing the same id again keeps the first record. */
   putComponent(tenantId: string, record: ComponentRecord, bytes: Uint8Array): Promise<void>;
   getComponent(tenantId: string, id: string): Promise<{ record: ComponentRecord; bytes: Uint8Array } | undefined>;
+  /** The tenant's components, oldest first. */
+  listComponents(tenantId: string): Promise<ComponentRecord[]>;
+  deleteComponent(tenantId: string, id: string): Promise<boolean>;
 
   /** Server-wide settings that must survive restarts (generated dev keys). */
   getMeta(key: string): Promise<string | undefined>;

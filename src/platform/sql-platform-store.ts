@@ -4,11 +4,11 @@ import type { ComponentRecord, PlatformStore, ScriptSpec, ScriptSummary, ScriptV
 export type Row = Record<string, any>;
 
 const SCHEMA = `
-CREATE TABLE IF NOT EXISTS tenants (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, grants TEXT NOT NULL, created_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS tenants (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, grants TEXT NOT NULL, created_at INTEGER NOT NULL, scopes TEXT);
 CREATE TABLE IF NOT EXISTS secrets (tenant_id TEXT NOT NULL, name TEXT NOT NULL, sealed TEXT NOT NULL, PRIMARY KEY (tenant_id, name)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS scripts (tenant_id TEXT NOT NULL, name TEXT NOT NULL, active_version INTEGER NOT NULL, PRIMARY KEY (tenant_id, name)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS script_versions (tenant_id TEXT NOT NULL, name TEXT NOT NULL, version INTEGER NOT NULL,
-  language TEXT NOT NULL, code TEXT NOT NULL, grants TEXT NOT NULL, limits TEXT, created_at INTEGER NOT NULL, type TEXT,
+  language TEXT NOT NULL, code TEXT NOT NULL, grants TEXT NOT NULL, limits TEXT, created_at INTEGER NOT NULL, type TEXT, inputs TEXT,
   PRIMARY KEY (tenant_id, name, version)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS components (tenant_id TEXT NOT NULL, id TEXT NOT NULL, record TEXT NOT NULL, bytes TEXT NOT NULL, PRIMARY KEY (tenant_id, id)) WITHOUT ROWID;
@@ -22,8 +22,15 @@ const toVersion = (r: Row): ScriptVersion => ({
   grants: JSON.parse(r.grants),
   ...(r.limits ? { limits: JSON.parse(r.limits) } : {}),
   ...(r.type ? { type: r.type } : {}),
+  ...(r.inputs ? JSON.parse(r.inputs) : {}),
   createdAt: r.created_at,
 });
+
+/** A version's default stdin and arguments and its files, as one JSON column (null when it has none). */
+const inputsOf = (spec: ScriptSpec): string | null => {
+  const inputs = { ...(spec.stdin !== undefined && { stdin: spec.stdin }), ...(spec.args?.length ? { args: spec.args } : {}), ...(spec.files?.length ? { files: spec.files } : {}) };
+  return Object.keys(inputs).length ? JSON.stringify(inputs) : null;
+};
 
 /** A synchronous SQLite connection: better-sqlite3 on Node, a Durable Object's `storage.sql` on workerd. */
 export interface SqlDriver {
@@ -44,11 +51,13 @@ export class SqlPlatformStore implements PlatformStore {
   constructor(driver: SqlDriver) {
     this.#db = driver;
     for (const statement of SCHEMA.split(";").map((s) => s.trim()).filter(Boolean)) driver.exec(statement);
-    // Databases from before script_versions had `type` (module or script) get the column, empty for their rows.
-    try {
-      driver.exec("ALTER TABLE script_versions ADD COLUMN type TEXT");
-    } catch (e) {
-      if (!/duplicate column/i.test(String(e))) throw e;
+    // Databases from before script_versions had `type` (module or script) and `inputs` (stdin, args, files), and tenants `scopes`, get the column, empty for their rows.
+    for (const column of ["script_versions ADD COLUMN type TEXT", "script_versions ADD COLUMN inputs TEXT", "tenants ADD COLUMN scopes TEXT"]) {
+      try {
+        driver.exec(`ALTER TABLE ${column}`);
+      } catch (e) {
+        if (!/duplicate column/i.test(String(e))) throw e;
+      }
     }
   }
 
@@ -63,16 +72,31 @@ export class SqlPlatformStore implements PlatformStore {
   }
 
   async createTenant(t: Tenant) {
-    this.#run("INSERT INTO tenants (id, name, grants, created_at) VALUES (?, ?, ?, ?)", t.id, t.name, JSON.stringify(t.grants), t.createdAt);
+    this.#run(
+      "INSERT INTO tenants (id, name, grants, created_at, scopes) VALUES (?, ?, ?, ?, ?)",
+      t.id, t.name, JSON.stringify(t.grants), t.createdAt, t.scopes ? JSON.stringify(t.scopes) : null,
+    );
   }
   #tenant(r: Row | undefined): Tenant | undefined {
-    return r && { id: r.id, name: r.name, grants: JSON.parse(r.grants), createdAt: r.created_at };
+    return r && { id: r.id, name: r.name, grants: JSON.parse(r.grants), ...(r.scopes && { scopes: JSON.parse(r.scopes) }), createdAt: r.created_at };
   }
   async getTenant(id: string) {
     return this.#tenant(this.#get("SELECT * FROM tenants WHERE id = ?", id));
   }
   async findTenantByName(name: string) {
     return this.#tenant(this.#get("SELECT * FROM tenants WHERE name = ?", name));
+  }
+  async listTenants() {
+    return this.#all("SELECT * FROM tenants ORDER BY name").map((r) => this.#tenant(r)!);
+  }
+  async updateTenant(t: Tenant) {
+    return this.#run("UPDATE tenants SET grants = ?, scopes = ? WHERE id = ?", JSON.stringify(t.grants), t.scopes ? JSON.stringify(t.scopes) : null, t.id) > 0;
+  }
+  async deleteTenant(id: string) {
+    return this.#db.transaction(() => {
+      for (const table of ["secrets", "script_versions", "scripts", "components"]) this.#run(`DELETE FROM ${table} WHERE tenant_id = ?`, id);
+      return this.#run("DELETE FROM tenants WHERE id = ?", id) > 0;
+    });
   }
 
   async putSecret(tenantId: string, name: string, sealed: string) {
@@ -91,8 +115,8 @@ export class SqlPlatformStore implements PlatformStore {
       const version = latest + 1;
       const createdAt = Date.now();
       this.#run(
-        "INSERT INTO script_versions (tenant_id, name, version, language, code, grants, limits, created_at, type) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        tenantId, name, version, spec.language, spec.code, JSON.stringify(spec.grants), spec.limits ? JSON.stringify(spec.limits) : null, createdAt, spec.type ?? null,
+        "INSERT INTO script_versions (tenant_id, name, version, language, code, grants, limits, created_at, type, inputs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        tenantId, name, version, spec.language, spec.code, JSON.stringify(spec.grants), spec.limits ? JSON.stringify(spec.limits) : null, createdAt, spec.type ?? null, inputsOf(spec),
       );
       this.#run("INSERT INTO scripts (tenant_id, name, active_version) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET active_version = excluded.active_version", tenantId, name, version);
       return { ...spec, name, version, createdAt };
@@ -138,6 +162,14 @@ export class SqlPlatformStore implements PlatformStore {
   async getComponent(tenantId: string, id: string) {
     const r = this.#get("SELECT record, bytes FROM components WHERE tenant_id = ? AND id = ?", tenantId, id);
     return r && { record: JSON.parse(r.record) as ComponentRecord, bytes: fromBase64(r.bytes) };
+  }
+  async listComponents(tenantId: string) {
+    return this.#all("SELECT record FROM components WHERE tenant_id = ?", tenantId)
+      .map((r) => JSON.parse(r.record) as ComponentRecord)
+      .sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+  }
+  async deleteComponent(tenantId: string, id: string) {
+    return this.#run("DELETE FROM components WHERE tenant_id = ? AND id = ?", tenantId, id) > 0;
   }
 
   async getMeta(key: string) {

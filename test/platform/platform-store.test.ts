@@ -13,6 +13,9 @@ import { MemoryPlatformStore } from "../../src/platform/memory-platform-store.ts
 import type { PlatformStore } from "../../src/platform/platform-store.ts";
 import { loadConfig } from "../../src/config.ts";
 import { createPlatform, devBootstrap } from "../../src/platform/create-platform.ts";
+import { SqliteKvStore } from "../../src/adapters/node/sqlite-kv-store.ts";
+import { RedisKvStore } from "../../src/adapters/node/redis/redis-kv-store.ts";
+import type { ComponentRecord } from "../../src/platform/platform-store.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "kiln-platform-"));
 const withRedis = hasService("redis-server", "redis-server", "RedisPlatformStore tests");
@@ -43,6 +46,7 @@ const stores: [string, () => PlatformStore | Promise<PlatformStore>][] = [
 ];
 const tenant = (id: string) => ({ id, name: `name-${id}`, grants: { httpAllow: ["api.example.com"], kvMaxKeys: 10 }, createdAt: 1 });
 const spec = (code: string) => ({ language: "javascript", code, grants: {} });
+const component = (id: string, createdAt = 1): ComponentRecord => ({ id, imports: ["wasi:cli/stdout@0.2.3"], exports: ["run"], size: 1, createdAt });
 
 for (const [name, make] of stores) {
   describe.skipIf(name.startsWith("Redis") && !withRedis)(name, () => {
@@ -111,6 +115,59 @@ for (const [name, make] of stores) {
       expect(await tenantOf(a!.tenantToken)).toBe(await tenantOf(b!.tenantToken));
     });
 
+    it("lists, updates and deletes tenants; a delete takes everything the tenant owns", async () => {
+      using store = await make();
+      await store.createTenant(tenant("b"));
+      await store.createTenant({ ...tenant("a"), scopes: ["run"] });
+      expect((await store.listTenants()).map((t) => t.id)).toEqual(["a", "b"]);
+      expect(await store.getTenant("a")).toEqual({ ...tenant("a"), scopes: ["run"] });
+      // The id, name and creation time stay whatever the update says.
+      const changed = { ...tenant("a"), name: "renamed", createdAt: 99, grants: { httpAllow: ["*.example.org"], kvMaxKeys: 3 }, scopes: ["run" as const, "logs" as const] };
+      expect(await store.updateTenant(changed)).toBe(true);
+      expect(await store.getTenant("a")).toEqual({ ...tenant("a"), grants: changed.grants, scopes: ["run", "logs"] });
+      expect(await store.findTenantByName("renamed")).toBeUndefined();
+      expect(await store.updateTenant(tenant("nobody"))).toBe(false);
+
+      for (const id of ["a", "b"]) {
+        await store.deployScript(id, "hook", spec("v1"));
+        await store.deployScript(id, "hook", spec("v2"));
+        await store.deployScript(id, "other", spec("v1"));
+        await store.putSecret(id, "KEY", `sealed-${id}`);
+        await store.putComponent(id, component("c1"), new Uint8Array([1]));
+      }
+      expect(await store.deleteTenant("a")).toBe(true);
+      expect(await store.deleteTenant("a")).toBe(false);
+      expect(await store.getTenant("a")).toBeUndefined();
+      expect(await store.findTenantByName("name-a")).toBeUndefined();
+      expect(await store.listScripts("a")).toEqual([]);
+      expect(await store.listVersions("a", "hook")).toEqual([]);
+      expect(await store.getScriptVersion("a", "hook", 1)).toBeUndefined();
+      expect(await store.getSecrets("a")).toEqual({});
+      expect(await store.listComponents("a")).toEqual([]);
+      // The other tenant keeps all of its own.
+      expect((await store.listScripts("b")).map((x) => x.name)).toEqual(["hook", "other"]);
+      expect(await store.getSecrets("b")).toEqual({ KEY: "sealed-b" });
+      expect((await store.listComponents("b")).map((c) => c.id)).toEqual(["c1"]);
+      expect((await store.listTenants()).map((t) => t.id)).toEqual(["b"]);
+      // The name is free again.
+      await store.createTenant({ ...tenant("a2"), name: "name-a" });
+      expect((await store.findTenantByName("name-a"))?.id).toBe("a2");
+    });
+
+    it("lists and deletes components, per tenant", async () => {
+      using store = await make();
+      await store.putComponent("a", component("c2", 2), new Uint8Array([2]));
+      await store.putComponent("a", component("c1", 1), new Uint8Array([1]));
+      await store.putComponent("b", component("c3", 3), new Uint8Array([3]));
+      expect(await store.listComponents("a")).toEqual([component("c1", 1), component("c2", 2)]);
+      expect(await store.deleteComponent("b", "c1")).toBe(false);
+      expect(await store.deleteComponent("a", "c1")).toBe(true);
+      expect(await store.deleteComponent("a", "c1")).toBe(false);
+      expect(await store.getComponent("a", "c1")).toBeUndefined();
+      expect((await store.listComponents("a")).map((c) => c.id)).toEqual(["c2"]);
+      expect((await store.listComponents("b")).map((c) => c.id)).toEqual(["c3"]);
+    });
+
     it("sets meta once", async () => {
       using store = await make();
       expect(await store.setMetaIfAbsent("k", "first")).toBe("first");
@@ -152,5 +209,56 @@ describe("SqlitePlatformStore over a database from before script types", () => {
       if (open === 0) await store.deployScript("a", "hook", { ...spec("new"), type: "module" });
       expect(await store.getActiveScript("a", "hook")).toMatchObject({ code: "new", version: 2, type: "module" });
     }
+  });
+});
+
+describe("deleting a tenant removes its kv entries", () => {
+  it("in the SQLite file it shares with kv", async () => {
+    const path = join(dir, "kv.sqlite");
+    using kv = new SqliteKvStore(path);
+    using store = new SqlitePlatformStore(path);
+    await store.createTenant(tenant("a"));
+    await store.createTenant(tenant("a0"));
+    const options = { expiresAt: null, maxKeys: 10 };
+    // "a0/…" sorts right after "a/…": a tenant id that is a prefix of another must not take the other's keys.
+    for (const ns of ["a/one", "a/two", "a0/one", "b/one"]) await kv.set(ns, "k", ns, options);
+    expect(await store.deleteTenant("a")).toBe(true);
+    expect(await kv.get("a/one", "k")).toBeUndefined();
+    expect(await kv.get("a/two", "k")).toBeUndefined();
+    expect(await kv.get("a0/one", "k")).toBe("a0/one");
+    expect(await kv.get("b/one", "k")).toBe("b/one");
+  });
+
+  it.skipIf(!withRedis)("in Redis", async () => {
+    const connection = connectRedis(redis!.url);
+    connections.push(connection);
+    await redisReady(connection);
+    await connection.flushall();
+    const store = new RedisPlatformStore(connection);
+    const kv = new RedisKvStore(connection);
+    await store.createTenant(tenant("a"));
+    await store.createTenant(tenant("a0"));
+    const options = { expiresAt: Date.now() + 60_000, maxKeys: 10 };
+    for (const ns of ["a/one", "a/two", "a0/one"]) await kv.set(ns, "k", ns, options);
+    expect(await store.deleteTenant("a")).toBe(true);
+    expect(await kv.get("a/one", "k")).toBeUndefined();
+    expect(await kv.list("a/two", "", 10)).toEqual([]);
+    expect(await kv.get("a0/one", "k")).toBe("a0/one");
+    expect((await connection.keys("kiln:*:a/*")).length + (await connection.keys("kiln:*:a")).length).toBe(0);
+  });
+});
+
+describe("SqlitePlatformStore over a database from before tenant scopes", () => {
+  it("adds the scopes column; old tenants have none (every tenant scope)", async () => {
+    const Database = (await import("better-sqlite3")).default;
+    const path = join(dir, "old-tenants.sqlite");
+    const old = new Database(path);
+    old.exec(`CREATE TABLE tenants (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, grants TEXT NOT NULL, created_at INTEGER NOT NULL);
+      INSERT INTO tenants VALUES ('a', 'name-a', '{"httpAllow":["api.example.com"],"kvMaxKeys":10}', 1);`);
+    old.close();
+    using store = new SqlitePlatformStore(path);
+    expect(await store.getTenant("a")).toEqual(tenant("a"));
+    await store.updateTenant({ ...tenant("a"), scopes: ["run"] });
+    expect((await store.getTenant("a"))?.scopes).toEqual(["run"]);
   });
 });

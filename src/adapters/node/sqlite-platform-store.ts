@@ -7,7 +7,7 @@ import { isStorageFailure, openSqlite } from "./sqlite-storage.ts";
 
 /**
  * The Node `PlatformStore`: its tables live in the same SQLite file as `kv` (WAL, synchronous=FULL,
- * so an acknowledged deploy survives a crash).
+ * so an acknowledged deploy survives a crash). Deleting a tenant also deletes its `kv` entries there.
  */
 export class SqlitePlatformStore extends SqlPlatformStore {
   readonly #db: Database.Database;
@@ -33,6 +33,16 @@ export class SqlitePlatformStore extends SqlPlatformStore {
     };
     super(driver);
     this.#db = db;
+  }
+
+  override async deleteTenant(id: string): Promise<boolean> {
+    if (!(await super.deleteTenant(id))) return false;
+    // The kv table is the worker threads' (sqlite-kv-store.ts), made on their first start; namespaces are `<tenant id>/<name>`.
+    if (this.#db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'kv'").get()) {
+      // Namespaces in [`<id>/`, `<id>0`) start with `<id>/` ('0' follows '/'); the range keeps the primary key index usable.
+      this.#db.prepare("DELETE FROM kv WHERE ns >= ? AND ns < ?").run(`${id}/`, `${id}0`);
+    }
+    return true;
   }
 
   override dispose(): void {

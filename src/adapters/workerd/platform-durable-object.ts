@@ -18,9 +18,9 @@ interface PlatformNamespace {
 
 type Method = Exclude<keyof PlatformStore, "dispose" | typeof Symbol.dispose>;
 const METHODS: Method[] = [
-  "createTenant", "getTenant", "findTenantByName", "putSecret", "deleteSecret", "getSecrets", "deployScript",
+  "createTenant", "getTenant", "findTenantByName", "listTenants", "updateTenant", "deleteTenant", "putSecret", "deleteSecret", "getSecrets", "deployScript",
   "getActiveScript", "getScriptVersion", "listScripts", "listVersions", "activateVersion", "deleteScript", "getMeta", "setMetaIfAbsent",
-  "putComponent", "getComponent",
+  "putComponent", "getComponent", "listComponents", "deleteComponent",
 ];
 
 export class KilnPlatformObject extends DurableObject {

@@ -8,12 +8,15 @@ type Stored = ScriptSpec & { createdAt: number };
 
 /** Appends a version and makes it live in one step: RPUSH's new length is the version number. */
 const DEPLOY = `local n = redis.call('RPUSH', KEYS[1], ARGV[1]) redis.call('HSET', KEYS[2], ARGV[2], n) return n`;
+/** Frees a tenant's name only if it still names that tenant. */
+const DELETE_NAME = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 const ACTIVATE = `local v = tonumber(ARGV[2]) if v < 1 or v > redis.call('LLEN', KEYS[1]) then return 0 end redis.call('HSET', KEYS[2], ARGV[1], v) return 1`;
 
 /**
  * The `PlatformStore` for several nodes, in Redis: tenants as JSON under `kiln:t:<id>` (names unique
  * through `kiln:tn:<name>`), sealed secrets in a hash per tenant, each script's versions in a list
- * (index + 1 = version) and the live version per script in a hash per tenant.
+ * (index + 1 = version), the live version per script in a hash per tenant, and components in a hash
+ * per tenant. Listing tenants and deleting one (with its kv keys) scan the key space: admin operations.
  */
 export class RedisPlatformStore implements PlatformStore {
   constructor(readonly redis: Redis) {}
@@ -39,6 +42,45 @@ export class RedisPlatformStore implements PlatformStore {
       const id = await this.redis.get(`kiln:tn:${name}`);
       return id ? this.getTenant(id) : undefined;
     });
+  }
+  listTenants() {
+    return viaRedis(async () => {
+      const keys = await this.#scan("kiln:t:*");
+      const found = keys.length ? await this.redis.mget(keys) : [];
+      return found.filter((json): json is string => json !== null).map((json) => JSON.parse(json) as Tenant).sort((a, b) => a.name.localeCompare(b.name));
+    });
+  }
+  updateTenant(t: Tenant) {
+    return viaRedis(async () => {
+      const stored = await this.getTenant(t.id);
+      if (!stored) return false;
+      const { id, name, createdAt } = stored;
+      const next: Tenant = { id, name, grants: t.grants, ...(t.scopes && { scopes: t.scopes }), createdAt };
+      return (await this.redis.set(`kiln:t:${id}`, JSON.stringify(next), "XX")) === "OK";
+    });
+  }
+  deleteTenant(id: string) {
+    return viaRedis(async () => {
+      const tenant = await this.getTenant(id);
+      if (!tenant) return false;
+      const scripts = Object.keys(await this.redis.hgetall(`kiln:a:${id}`));
+      // Its kv namespaces are `<id>/<name>`, each in three keys (values, index, expiries).
+      const kv = await this.#scan(`kiln:kv*:${id}/*`);
+      const owned = [`kiln:t:${id}`, `kiln:s:${id}`, `kiln:c:${id}`, `kiln:a:${id}`, ...scripts.map((name) => `kiln:v:${id}:${name}`), ...kv];
+      await this.redis.multi().del(...owned).eval(DELETE_NAME, 1, `kiln:tn:${tenant.name}`, id).exec();
+      return true;
+    });
+  }
+  /** Every key matching `pattern`, without blocking Redis (SCAN). */
+  async #scan(pattern: string): Promise<string[]> {
+    const keys: string[] = [];
+    let cursor = "0";
+    do {
+      const [next, batch] = await this.redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+      keys.push(...batch);
+      cursor = next;
+    } while (cursor !== "0");
+    return [...new Set(keys)];
   }
 
   putSecret(tenantId: string, name: string, sealed: string) {
@@ -114,6 +156,16 @@ export class RedisPlatformStore implements PlatformStore {
       const { record, bytes } = JSON.parse(raw) as { record: ComponentRecord; bytes: string };
       return { record, bytes: fromBase64(bytes) };
     });
+  }
+  listComponents(tenantId: string) {
+    return viaRedis(async () =>
+      Object.values(await this.redis.hgetall(`kiln:c:${tenantId}`))
+        .map((raw) => (JSON.parse(raw) as { record: ComponentRecord }).record)
+        .sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id)),
+    );
+  }
+  deleteComponent(tenantId: string, id: string) {
+    return viaRedis(async () => (await this.redis.hdel(`kiln:c:${tenantId}`, id)) > 0);
   }
 
   getMeta(key: string) {
