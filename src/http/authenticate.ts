@@ -2,6 +2,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { RequestError } from "../errors.ts";
 import type { Platform } from "../platform/platform.ts";
 import type { Tenant } from "../platform/platform-store.ts";
+import { tenantScopes } from "../platform/tenants.ts";
 import type { Principal, Scope } from "../platform/token-authority.ts";
 
 /** Hono's typing for Kiln's routes: every /v1 request carries a verified principal. */
@@ -29,5 +30,6 @@ export async function requireTenant(c: Context<KilnEnv>, platform: Platform, sco
   if (!principal.scopes.includes(scope)) throw new RequestError("forbidden", `The token lacks the '${scope}' scope`);
   const tenant = await platform.store.getTenant(principal.tenantId);
   if (!tenant) throw new RequestError("unauthorized", "The token's tenant does not exist");
+  if (!tenantScopes(tenant).includes(scope)) throw new RequestError("forbidden", `The tenant no longer has the '${scope}' scope`);
   return tenant;
 }

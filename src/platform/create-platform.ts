@@ -4,6 +4,7 @@ import { resolveKeys, randomKey, type Platform } from "./platform.ts";
 import type { PlatformStore, Tenant } from "./platform-store.ts";
 import { MemoryCounterStore, RunGuard, type CounterStore } from "./run-guard.ts";
 import { SecretBox } from "./secret-box.ts";
+import { tenantScopes } from "./tenants.ts";
 import { TokenAuthority } from "./token-authority.ts";
 
 /**
@@ -25,14 +26,17 @@ export async function createPlatform(options: { config: Config; store: PlatformS
 
 /**
  * Dev mode's first-start help: the admin token (generated unless configured) and a token for a
- * tenant named `dev`, created if missing. Production prints nothing.
+ * tenant named `dev`, created if missing. The dev tenant is granted what the server allows
+ * (`KILN_GRANTS`' http hosts, the server's kv quota), set again at every start, so the quick start's
+ * token can use every capability the server offers. Production prints nothing.
  */
 export async function devBootstrap(platform: Platform, config: Config): Promise<{ adminToken: string; tenantToken: string } | undefined> {
   if (config.mode === "production") return undefined;
   const adminToken = config.adminToken ?? (await platform.store.getMeta("dev-admin-token"))!;
+  const grants = { httpAllow: [...config.grants.http.allow], kvMaxKeys: config.hostLimits.kvMaxKeys };
   let tenant = await platform.store.findTenantByName("dev");
   if (!tenant) {
-    const created = { id: crypto.randomUUID(), name: "dev", grants: { httpAllow: [], kvMaxKeys: config.hostLimits.kvMaxKeys }, createdAt: Date.now() } satisfies Tenant;
+    const created = { id: crypto.randomUUID(), name: "dev", grants, createdAt: Date.now() } satisfies Tenant;
     try {
       await platform.store.createTenant(created);
       tenant = created;
@@ -42,6 +46,11 @@ export async function devBootstrap(platform: Platform, config: Config): Promise<
       if (!tenant) throw e;
     }
   }
-  const tenantToken = await platform.authority.issue(tenant.id, { scopes: ["run", "deploy", "logs"], ttlSeconds: config.tokenTtlSeconds });
+  if (JSON.stringify(tenant.grants) !== JSON.stringify(grants)) {
+    tenant = { ...tenant, grants };
+    await platform.store.updateTenant(tenant);
+  }
+  const scopes = tenantScopes(tenant);
+  const tenantToken = await platform.authority.issue(tenant.id, { scopes, ttlSeconds: config.tokenTtlSeconds });
   return { adminToken, tenantToken };
 }
