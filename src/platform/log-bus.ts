@@ -1,13 +1,30 @@
-/** One line of a tenant's log stream: a `log.write` entry or console output of a run. */
-export interface LogEvent {
-  at: number;
+import type { Usage } from "../engine/engine.ts";
+
+/** What every event of a run carries: when (ISO 8601), which run, and which script version (null for ad-hoc runs). */
+interface RunEventBase {
+  at: string;
   runId: string;
   script: string | null;
   version: number | null;
+}
+
+/** One line of a tenant's log stream: a `log.write` entry or console output of a run (SSE `event: log`). */
+export interface LogLine extends RunEventBase {
   stream: "log" | "stdout" | "stderr";
   level?: string;
   message: string;
 }
+
+/** How a run ended (SSE `event: run`), sent after its lines: `outcome` is `ok` or the error code, with the error's message. */
+export interface RunEnded extends RunEventBase {
+  stream: "run";
+  language: string;
+  outcome: string;
+  message?: string;
+  usage: Usage;
+}
+
+export type LogEvent = LogLine | RunEnded;
 
 /**
  * Carries each tenant's log events to its live subscribers. The in-memory bus serves one process;

@@ -56,7 +56,10 @@ export class RunGuard {
     readonly limits: RunGuardLimits,
   ) {}
 
-  /** Counts a run against the tenant's and the script's rate, refusing it when over, or when quarantined. */
+  /**
+   * Counts a run against the script's rate and then the tenant's, refusing it when over, or when the
+   * script is quarantined (which counts against neither).
+   */
   async admit(tenantId: string, script?: string): Promise<void> {
     if (script) {
       const trapped = await this.counters.get(`q:${tenantId}:${script}`);
@@ -68,8 +71,9 @@ export class RunGuard {
         );
       }
     }
+    // The script's limit first: a run it refuses never reaches (or counts against) the tenant's.
     const checks: [string, number][] = [[`r:${tenantId}`, this.limits.tenantPerMinute]];
-    if (script) checks.push([`r:${tenantId}:${script}`, this.limits.scriptPerMinute]);
+    if (script) checks.unshift([`r:${tenantId}:${script}`, this.limits.scriptPerMinute]);
     for (const [key, max] of checks) {
       const { count, resetInMs } = await this.counters.increment(key, 60_000);
       if (count > max) throw new RequestError("rate_limited", `More than ${max} runs per minute${key.split(":").length > 2 ? " for this script" : ""}`, resetInMs / 1000);

@@ -73,11 +73,10 @@ export class Runs {
    * The check before a deploy: the code must parse and its top level run cleanly, or it is refused
    * (`invalid_script`). The check never calls the entry point, and it has no effect: every host call
    * but log.write is refused, and a top level that stops at such a refusal has run as far as it can
-   * be checked. It runs guest code, so it counts against the tenant's run rate. Returns what to store,
-   * its language by its canonical name.
+   * be checked. A deploy is not a run: it does not count against the run rate limits. Returns what to
+   * store, its language by its canonical name.
    */
   async checkDeploy(tenant: Tenant, spec: ScriptSpec): Promise<ScriptSpec> {
-    await this.#platform.guard.admit(tenant.id);
     const { engine, job } = await this.#scriptJob(spec, tenant, "null", "refuse");
     const check = await engine.run({ ...job, host: { ...job.host, deployCheck: true }, evaluateOnly: true });
     if (!check.ok && !(check.error.code === "guest_error" && check.error.message.includes(DEPLOY_CHECK_REFUSAL))) {
@@ -100,26 +99,35 @@ export class Runs {
   }
 
   /**
-   * Runs a job for a tenant: admitted by the rate limits and quarantine first, and afterwards its
-   * log entries and console output go to the tenant's log stream and traps count toward quarantine.
+   * Runs a job for a tenant: admitted by quarantine and the rate limits first (a refusal counts against
+   * nothing further), and afterwards its log entries and console output, then a `run` event with its
+   * outcome and usage, go to the tenant's log stream, and its traps count toward quarantine.
    */
   async #runFor(tenant: Tenant, engine: Engine, job: RunJob, script?: { name: string; version: number }): Promise<RunOutcome> {
     const { guard, logs } = this.#platform;
     const tenantId = tenant.id;
-    await guard.admit(tenantId, script?.name);
     const codeKey = script ? undefined : await adHocCodeKey(job);
     if (codeKey) await guard.admitCode(tenantId, codeKey);
+    await guard.admit(tenantId, script?.name);
     const outcome = await engine.run({ ...job, owner: tenantId });
     if (script) await guard.record(tenantId, script.name, outcome.ok ? undefined : outcome.error.code);
     if (codeKey && stoppedByWatchdog(outcome)) await guard.recordStopped(tenantId, codeKey);
     const runId = crypto.randomUUID();
-    const base = { at: Date.now(), runId, script: script?.name ?? null, version: script?.version ?? null };
+    const base = { at: new Date().toISOString(), runId, script: script?.name ?? null, version: script?.version ?? null };
     const events: LogEvent[] = [
       ...outcome.logs.map((l) => ({ ...base, stream: "log" as const, level: l.level, message: l.message })),
       ...(outcome.stdout ? [{ ...base, stream: "stdout" as const, message: outcome.stdout }] : []),
       ...(outcome.stderr ? [{ ...base, stream: "stderr" as const, message: outcome.stderr }] : []),
+      {
+        ...base,
+        stream: "run",
+        language: job.language,
+        outcome: outcome.ok ? "ok" : outcome.error.code,
+        ...(!outcome.ok && { message: outcome.error.message }),
+        usage: outcome.usage,
+      },
     ];
-    if (events.length) await logs.publish(tenantId, events);
+    await logs.publish(tenantId, events);
     return outcome;
   }
 }

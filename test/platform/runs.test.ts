@@ -73,7 +73,8 @@ describe("Runs", () => {
     expect(quickjs.jobs).toEqual([
       expect.objectContaining({ language: "javascript", inputJson: "[1]", sourceType: "module", owner: "t1", limits: expect.objectContaining({ fuel: config.defaults.fuel }) }),
     ]);
-    expect(events.map((e) => [e.stream, e.message, e.script])).toEqual([["log", "hi", null], ["stdout", "out\n", null]]);
+    expect(events.map((e) => [e.stream, e.message, e.script])).toEqual([["log", "hi", null], ["stdout", "out\n", null], ["run", undefined, null]]);
+    expect(events[2]).toMatchObject({ language: "javascript", outcome: "ok", usage: outcome.usage, runId: events[0]!.runId });
   });
 
   it("refuses a type the language takes none of, and an unknown language, before anything runs", async () => {
@@ -103,6 +104,19 @@ describe("Runs", () => {
     expect(e.message).toMatch(/^The script does not load: syntax_error: SyntaxError/);
   });
 
+  it("counts no deploy against the run rate, nor a run the script's own limit refused against the tenant's", async () => {
+    const { platform, tenant, runs } = await setUp({ KILN_RATE_TENANT_PER_MINUTE: "3", KILN_RATE_SCRIPT_PER_MINUTE: "1" });
+    for (let i = 0; i < 5; i++) await runs.checkDeploy(tenant, { language: "js", code: "export default () => 1", grants: {} });
+    const script = await platform.store.deployScript(tenant.id, "s", { language: "javascript", code: "export default () => 1", grants: {} });
+    expect(await runs.invoke(tenant, script, "null")).toMatchObject({ ok: true });
+    for (let i = 0; i < 3; i++) expect(refusal(await runs.invoke(tenant, script, "null").catch((e) => e))).toBe("rate_limited");
+    expect(await runs.run(tenant, code)).toMatchObject({ ok: true });
+    expect(await runs.run(tenant, code)).toMatchObject({ ok: true });
+    const over = await runs.run(tenant, code).catch((e) => e);
+    expect(refusal(over)).toBe("rate_limited");
+    expect(over.message).toBe("More than 3 runs per minute");
+  });
+
   it("invokes a deployed script under its name and version, and quarantines it after repeated traps", async () => {
     const { platform, tenant, runs, events } = await setUp({ KILN_QUARANTINE_THRESHOLD: "2" });
     const script = await platform.store.deployScript(tenant.id, "s", { language: "javascript", code: `export default () => { console.error("err"); for (;;) {} }`, grants: {}, limits: { fuel: 100 } });
@@ -110,6 +124,12 @@ describe("Runs", () => {
     expect(await runs.invoke(tenant, script, "null")).toMatchObject({ ok: false, error: { code: "fuel_exhausted" } });
     expect(refusal(await runs.invoke(tenant, script, "null").catch((e) => e))).toBe("quarantined");
     expect(quickjs.jobs).toHaveLength(2);
-    expect(events.map((e) => [e.stream, e.script, e.version])).toEqual([["stderr", "s", 1], ["stderr", "s", 1]]);
+    // Each run's output, then its run event with the outcome; the refused third run is no run.
+    expect(events.map((e) => [e.stream, e.script, e.version, e.stream === "run" ? e.outcome : null])).toEqual([
+      ["stderr", "s", 1, null],
+      ["run", "s", 1, "fuel_exhausted"],
+      ["stderr", "s", 1, null],
+      ["run", "s", 1, "fuel_exhausted"],
+    ]);
   });
 });

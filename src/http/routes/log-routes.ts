@@ -1,16 +1,41 @@
-import { Hono } from "hono";
+import type { OpenAPIHono } from "@hono/zod-openapi";
 import { streamSSE } from "hono/streaming";
 import type { LogEvent } from "../../platform/log-bus.ts";
 import type { AppContext } from "../app-context.ts";
 import { requireTenant, type KilnEnv } from "../authenticate.ts";
+import { createRoute, createRoutes, defineRoute, errorResponses, TENANT_AUTH, z } from "../validation.ts";
 
-/** `GET /v1/logs/stream` (`logs` scope): the token's tenant's live log events as server-sent events, `?script=` to filter. */
-export function logRoutes(ctx: AppContext): Hono<KilnEnv> {
+/** How often an idle stream sends `event: ping`, so proxies keep it open. */
+const PING_MS = 15_000;
+
+const streamRoute = createRoute({
+  method: "get",
+  path: "/logs/stream",
+  summary: "The tenant's live log events (server-sent events)",
+  description: [
+    "Events, each `data:` one JSON object:",
+    "- `ready` once, first: `{tenant, script}` (the tenant's id, and the `script` filter or null).",
+    "- `log` for every `log.write` entry and the stdout and stderr of each run, sent when the run ends: `{at, runId, script, version, stream, level?, message}` (`stream` is `log`, `stdout` or `stderr`; `script` and `version` are null for ad-hoc runs).",
+    "- `run` after a run's `log` events, for every run, failed ones included: `{at, runId, script, version, stream: \"run\", language, outcome, message?, usage}` (`outcome` is `ok` or the error code, `message` the error's).",
+    "- `ping` with empty data after 15 s without events.",
+    "`at` is ISO 8601.",
+  ].join("\n"),
+  tags: ["logs"],
+  security: TENANT_AUTH,
+  request: { query: z.strictObject({ script: z.string().optional().describe("Only this deployed script's events") }) },
+  responses: {
+    200: { description: "An endless `text/event-stream`", content: { "text/event-stream": { schema: z.string() } } },
+    ...errorResponses(403),
+  },
+});
+
+/** `GET /v1/logs/stream` (`logs` scope): the token's tenant's live log and run events as server-sent events, `?script=` to filter. */
+export function logRoutes(ctx: AppContext): OpenAPIHono<KilnEnv> {
   const { platform } = ctx;
-  const app = new Hono<KilnEnv>();
-  app.get("/logs/stream", async (c) => {
+  const app = createRoutes();
+  defineRoute(app, streamRoute, async (c, valid) => {
     const tenant = await requireTenant(c, platform, "logs");
-    const script = c.req.query("script");
+    const { script } = (await valid()).query;
     return streamSSE(c, async (stream) => {
       const queue: LogEvent[] = [];
       let wake: (() => void) | undefined;
@@ -27,12 +52,12 @@ export function logRoutes(ctx: AppContext): Hono<KilnEnv> {
       while (!stream.aborted) {
         const event = queue.shift();
         if (event) {
-          await stream.writeSSE({ event: "log", data: JSON.stringify(event) });
+          await stream.writeSSE({ event: event.stream === "run" ? "run" : "log", data: JSON.stringify(event) });
           continue;
         }
         await new Promise<void>((resolve) => {
           wake = resolve;
-          setTimeout(resolve, 15_000);
+          setTimeout(resolve, PING_MS);
         });
         if (!queue.length && !stream.aborted) await stream.writeSSE({ event: "ping", data: "" });
       }
