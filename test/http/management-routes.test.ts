@@ -193,6 +193,24 @@ describe.each(stores)("components over the %s store", (_name, makeStore) => {
   });
 });
 
+describe("GET /v1/scripts/:name/versions/:version", () => {
+  it("reads any version's code, live or not", async () => {
+    const h = await appWith(engine, config);
+    for (const n of [1, 2]) await h.request("/v1/scripts/versioned", { method: "PUT", body: { language: "js", code: `export default () => ${n}` } });
+    const first = await h.request("/v1/scripts/versioned/versions/1");
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ name: "versioned", version: 1, language: "javascript", code: "export default () => 1", createdAt: expect.any(String) });
+    expect((await h.request("/v1/scripts/versioned/versions/2")).body.code).toBe("export default () => 2");
+    expect((await h.request("/v1/scripts/versioned/versions/3")).status).toBe(404);
+    expect((await h.request("/v1/scripts/nothing/versions/1")).status).toBe(404);
+    for (const bad of ["0", "x", "1.5"]) {
+      const res = await h.request(`/v1/scripts/versioned/versions/${bad}`);
+      expect(res.status, bad).toBe(400);
+      expect(res.body.error.message, bad).toMatch(/^version: /);
+    }
+  });
+});
+
 describe("the dev tenant", () => {
   it("gets the server's grants, set again at every start", async () => {
     using store = new SqlitePlatformStore(join(dir, "dev.sqlite"));

@@ -98,6 +98,16 @@ const versionsRoute = createRoute({
   responses: { 200: jsonResponse(z.strictObject({ active: z.int().optional(), versions: z.array(VERSION) }), "The live version's number and every version"), ...errorResponses(403, 404) },
 });
 
+const versionRoute = createRoute({
+  method: "get",
+  path: "/scripts/{name}/versions/{version}",
+  summary: "One version of a script, with its code, live or not",
+  tags,
+  security,
+  request: { params: NAME_PARAMS.extend({ version: z.coerce.number<string>().int().min(1).meta({ param: { name: "version", in: "path" }, example: 1 }) }) },
+  responses: { 200: jsonResponse(VERSION_WITH_CODE, "The version"), ...errorResponses(403, 404) },
+});
+
 const rollbackRoute = createRoute({
   method: "post",
   path: "/scripts/{name}/rollback",
@@ -167,6 +177,14 @@ export function scriptRoutes(ctx: AppContext): OpenAPIHono<KilnEnv> {
     if (!versions.length) throw notFound(name);
     const active = (await store.getActiveScript(tenant.id, name))?.version;
     return c.json({ active, versions: versions.map((v) => describe(v)) });
+  });
+
+  defineRoute(app, versionRoute, async (c, valid) => {
+    const tenant = await requireTenant(c, platform, "deploy");
+    const { name, version } = (await valid()).params;
+    const found = await store.getScriptVersion(tenant.id, name, version);
+    if (!found) throw new RequestError("not_found", `No version ${version} of '${name}'`);
+    return c.json(describe(found, true));
   });
 
   defineRoute(app, rollbackRoute, async (c, valid) => {
