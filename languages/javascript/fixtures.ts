@@ -5,6 +5,9 @@
  */
 import { camelCase } from "../../src/capabilities/wit-codegen.ts";
 
+/** `from "<path>"` for an import in a fixture (written so that the layer check does not read it as this file's own import). */
+const from = (path: string) => `from "${path}"`;
+
 export const cases = {
   greet: `export default (input) => "hi " + input.name`,
   greetAgain: `export default (input) => "hello " + input.name`,
@@ -43,4 +46,20 @@ export default async () => {
   log.write("info", "capabilities ran");
   return [value, denied];
 };`,
+  stdinAll: `export default () => readStdin();`,
+  stdinLines: `const lines = readStdin().split("\\n");
+if (lines.at(-1) === "") lines.pop();
+export default () => lines;`,
+  stdinNumbers: `export default () => readStdin().split(/\\s+/).filter(Boolean).reduce((sum, x) => sum + Number(x), 0);`,
+  args: `export default (input, ctx) => ctx.args;`,
+  importFiles: {
+    code: `import { double } ${from("./util.js")};
+import { greet } ${from("./lib/greeting.js")};
+export default () => [double(21), greet("ada")];`,
+    files: [
+      { name: "util.js", content: `export const double = (n) => n * 2;` },
+      { name: "lib/greeting.js", content: `import { double } ${from("../util.js")};\nexport const greet = (name) => "hi " + name + " " + double(1);` },
+    ],
+  },
+  importUtil: `import { double } ${from("./util.js")};\nexport default () => double(21);`,
 };

@@ -21,7 +21,7 @@ local json_null = {}
 -- Everything the wrapper uses is captured before the script runs, which may replace globals and library functions.
 local next, type, tostring, tonumber, getmetatable, rawget, pcall = next, type, tostring, tonumber, getmetatable, rawget, pcall
 local mathtype, huge, max = math.type, math.huge, math.max
-local format, gsub, find, gmatch, sub, byte = string.format, string.gsub, string.find, string.gmatch, string.sub, string.byte
+local format, gsub, find, gmatch, sub, byte, match = string.format, string.gsub, string.find, string.gmatch, string.sub, string.byte, string.match
 local concat, sort = table.concat, table.sort
 
 -- A number as JSON text: integers in decimal, floats in the shortest form that reads back the same; nil for nan and infinities.
@@ -164,13 +164,118 @@ local function describe(e)
   return "(error object is a " .. type(e) .. " value)"
 end
 
+local own_files = {}
+for name in next, __kiln_files do own_files[name] = true end
 local function script_frames(traceback)
   local frames = {}
   for frame in gmatch(traceback, "\n\t([^\n]*)") do
-    if find(frame, "^script:") then frames[#frames + 1] = frame
+    if find(frame, "^script:") or own_files[match(frame, "^([^:]*):") or ""] then frames[#frames + 1] = frame
     elseif find(frame, "^%.%.%.") and #frames > 0 then frames[#frames + 1] = "..." end
   end
   if #frames > 0 then return concat(frames, "\n") end
+end
+`;
+
+/**
+ * The run's stdin, arguments and files, over `__kiln_stdin` and `__kiln_files` (set by the chunk just
+ * before): `io.read` with every format of stock Lua ("n", "l", "L", "a", a count; several at once; a
+ * leading "*" allowed), `io.lines()`, `io.stdin:read(…)`/`:lines(…)`, `io.input()`; reads past the end
+ * answer nil ("a" answers ""). `require "name"` loads `name.lua` or `name/init.lua` (dots are folders)
+ * from the run's files, once, as stock Lua's searcher would from `./?.lua;./?/init.lua`, with
+ * `package.loaded` and `package.path`.
+ */
+const INPUTS = String.raw`
+local stdin_text, stdin_at, run_files = __kiln_stdin, 1, __kiln_files
+__kiln_stdin, __kiln_files = nil, nil
+local match, tointeger, unpack, setmetatable = string.match, math.tointeger, table.unpack, setmetatable
+local function read_line(keep)
+  if stdin_at > #stdin_text then return nil end
+  local nl = find(stdin_text, "\n", stdin_at, true)
+  local line
+  if nl then line, stdin_at = sub(stdin_text, stdin_at, keep and nl or nl - 1), nl + 1
+  else line, stdin_at = sub(stdin_text, stdin_at), #stdin_text + 1 end
+  return line
+end
+-- As liolib's read_number: blanks skipped, then the longest prefix that looks like a numeral is consumed;
+-- nil (fail) when it is not one.
+local function read_number()
+  stdin_at = select(2, find(stdin_text, "^%s*", stdin_at)) + 1
+  local hex = find(stdin_text, "^[+-]?0[xX]", stdin_at) ~= nil
+  local digit = hex and "%x" or "%d"
+  local text = match(stdin_text, "^[+-]?" .. (hex and "0[xX]" or "") .. digit .. "*%.?" .. digit .. "*", stdin_at)
+  if #text > 0 then text = text .. (match(stdin_text, hex and "^[pP][+-]?%d*" or "^[eE][+-]?%d*", stdin_at + #text) or "") end
+  stdin_at = stdin_at + #text
+  return tonumber(text)
+end
+local function read_count(n)
+  if stdin_at > #stdin_text then return nil end
+  local text = sub(stdin_text, stdin_at, stdin_at + n - 1)
+  stdin_at = stdin_at + #text
+  return text
+end
+local function read(...)
+  local n = select("#", ...)
+  if n == 0 then return read_line(false) end
+  local out = {}
+  for i = 1, n do
+    local f, v = select(i, ...), nil
+    if type(f) == "number" then
+      local count = tointeger(f)
+      if count == nil then error("bad argument #" .. i .. " to 'read' (number has no integer representation)", 2) end
+      v = read_count(count)
+    else
+      if type(f) ~= "string" then error("bad argument #" .. i .. " to 'read' (invalid format)", 2) end
+      local c = sub(f, 1, 1) == "*" and sub(f, 2, 2) or sub(f, 1, 1)
+      if c == "n" then v = read_number()
+      elseif c == "l" then v = read_line(false)
+      elseif c == "L" then v = read_line(true)
+      elseif c == "a" then v = sub(stdin_text, stdin_at); stdin_at = #stdin_text + 1
+      else error("bad argument #" .. i .. " to 'read' (invalid format)", 2) end
+    end
+    out[i] = v
+    if v == nil then return unpack(out, 1, i) end
+  end
+  return unpack(out, 1, n)
+end
+local function lines(...)
+  local formats = { n = select("#", ...), ... }
+  return function() return read(unpack(formats, 1, formats.n)) end
+end
+local stdin_methods = {
+  read = function(_, ...) return read(...) end,
+  lines = function(_, ...) return lines(...) end,
+  close = function() return nil, "cannot close standard file" end,
+}
+local stdin = setmetatable({}, { __index = stdin_methods, __name = "FILE*", __tostring = function() return "file (stdin)" end })
+io.read, io.stdin = read, stdin
+io.input = function(file)
+  if file ~= nil and file ~= stdin then error("bad argument #1 to 'input' (there are no files to open)", 2) end
+  return stdin
+end
+io.lines = function(name, ...)
+  if name ~= nil then error(tostring(name) .. ": No such file or directory", 2) end
+  return lines(...)
+end
+local loaded = { _G = _G, coroutine = coroutine, table = table, io = io, os = os, string = string, math = math, utf8 = utf8 }
+package = { loaded = loaded, path = "./?.lua;./?/init.lua" }
+require = function (name)
+  if type(name) ~= "string" then error("bad argument #1 to 'require' (string expected, got " .. type(name) .. ")", 2) end
+  if loaded[name] ~= nil then return loaded[name] end
+  local base, tried = gsub(name, "%.", "/"), ""
+  local candidates = { base .. ".lua", base .. "/init.lua" }
+  for i = 1, 2 do
+    local file = candidates[i]
+    local text = run_files[file]
+    if text ~= nil then
+      local chunk, problem = load(text, "=" .. file, "t")
+      if not chunk then error("error loading module '" .. name .. "' from file '" .. file .. "':\n\t" .. problem, 2) end
+      local value = chunk(name, file)
+      if value ~= nil then loaded[name] = value elseif loaded[name] == nil then loaded[name] = true end
+      return loaded[name], file
+    end
+    tried = tried .. "\n\tno file '" .. file .. "'"
+  end
+  error("module '" .. name .. "' not found:\n\tno field package.preload['" .. name .. "']" .. tried, 2)
 end
 `;
 
@@ -196,12 +301,18 @@ function luaString(text: string): string {
 /**
  * The chunk that runs `code` with `inputJson` (`math.random` reseeded with `seed`) and returns the result
  * as JSON text. With `evaluateOnly` (a deploy-time check) it runs the script's top level only, never
- * `main`, and the result is null.
+ * `main`, and the result is null. `stdin` is what `io.read` reads, `args` are `arg[1..n]` (`arg[0]` is
+ * "script") and the main chunk's `...`, and `files` are what `require` loads (see INPUTS).
  */
-export function wrapLua(code: string, inputJson: string, seed = 0, options: { evaluateOnly?: boolean } = {}): string {
+export function wrapLua(code: string, inputJson: string, seed = 0, options: { evaluateOnly?: boolean; stdin?: string; args?: readonly string[]; files?: readonly { name: string; content: string }[] } = {}): string {
+  const args = options.args ?? [];
   return `${ENCODER}
 ${KILN}
+__kiln_stdin = ${luaString(options.stdin ?? "")}
+__kiln_files = {${(options.files ?? []).map((f) => `[${luaString(f.name)}]=${luaString(f.content)}`).join(",")}}
 ${RUN}
+${INPUTS}
+arg = {[0]="script"${args.map((a) => `,${luaString(a)}`).join("")}}
 math.randomseed(${Math.trunc(seed)})
 local input = ${luaLiteral(JSON.parse(inputJson))}
 local code = ${luaString(code)}
@@ -217,7 +328,7 @@ local function handler(e)
   return e
 end
 -- Called from xpcall (C), the chunk's frames read "in main chunk" and main's "in function 'main'".
-local ok, result = xpcall(chunk, handler)
+local ok, result = xpcall(chunk, handler${args.map((a) => `, ${luaString(a)}`).join("")})
 if ok then result = nil end
 ${options.evaluateOnly ? "" : 'if ok and type(main) == "function" then ok, result = xpcall(main, handler, input) end'}
 if not ok then

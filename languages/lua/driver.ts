@@ -7,7 +7,7 @@ export const luaDriver: GuestDriver = {
   run(instance, job, { seed, reseed }) {
     reseed();
     try {
-      return { ok: true, json: instance.run(wrapLua(job.code, job.inputJson, seed, { evaluateOnly: job.evaluateOnly === true })) };
+      return { ok: true, json: instance.run(wrapLua(job.code, job.inputJson, seed, { evaluateOnly: job.evaluateOnly === true, stdin: job.stdin, args: job.args, files: job.files })) };
     } catch (e) {
       const payload = (e as { payload?: unknown }).payload;
       if (typeof payload === "string") return luaFailure(payload, job.code);

@@ -46,4 +46,31 @@ end`,
   kiln.log.write("info", "capabilities ran")
   return { value, err:match("^(%a[%w_]*): ") }
 end`,
+  stdinAll: `function main() return io.read("a") end`,
+  stdinLines: `function main()
+  local lines = { io.stdin:read("l") }
+  for line in io.lines() do lines[#lines + 1] = line end
+  return lines
+end`,
+  stdinNumbers: `function main()
+  local a, b = io.read("n", "n")
+  local c = io.read("*n")
+  return a + b + c
+end`,
+  args: `local top = { ... }
+function main()
+  if arg[0] ~= "script" or #arg ~= #top then return nil end
+  for i = 1, #arg do if arg[i] ~= top[i] then return nil end end
+  return top
+end`,
+  importFiles: {
+    code: `local util = require "util"
+local greeting = require "lib.greeting"
+function main() return { util.double(21), greeting.greet("ada") } end`,
+    files: [
+      { name: "util.lua", content: `local M = {}\nfunction M.double(n) return n * 2 end\nreturn M` },
+      { name: "lib/greeting.lua", content: `local util = require "util"\nreturn { greet = function(name) return "hi " .. name .. " " .. util.double(1) end }` },
+    ],
+  },
+  importUtil: `local util = require "util"\nfunction main() return util.double(21) end`,
 };

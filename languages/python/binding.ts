@@ -2,12 +2,15 @@
  * The one line Kiln runs for a Python script: `kiln_runner.run` (languages/python/kiln_runner.py,
  * preloaded in the runtime's Wizer snapshot) installs the `kiln` module, reseeds `random` with
  * `seed`, runs the script in a fresh `__main__` namespace and calls `main(input)` if it is defined,
- * unless `evaluateOnly` (a deploy-time check: the top level only, the result is null).
+ * unless `evaluateOnly` (a deploy-time check: the top level only, the result is null). `args` become
+ * `sys.argv[1:]`, and `files` (relative paths the host checked) are importable for the run.
  * `__kiln_out__` becomes its JSON envelope.
  */
-export function wrapPython(code: string, inputJson: string, seed: number, options: { evaluateOnly?: boolean } = {}): string {
+export function wrapPython(code: string, inputJson: string, seed: number, options: { evaluateOnly?: boolean; args?: readonly string[]; files?: readonly { name: string; content: string }[] } = {}): string {
   const evaluateOnly = options.evaluateOnly === true ? "True" : "False";
-  return `__kiln_out__ = __import__("kiln_runner").run(${pythonString(code)}, ${pythonString(inputJson)}, ${Math.trunc(seed)}, ${evaluateOnly})\n`;
+  const args = options.args?.length ? `, args=[${options.args.map(pythonString).join(", ")}]` : "";
+  const files = options.files?.length ? `, files={${options.files.map((f) => `${pythonString(f.name)}: ${pythonString(f.content)}`).join(", ")}}` : "";
+  return `__kiln_out__ = __import__("kiln_runner").run(${pythonString(code)}, ${pythonString(inputJson)}, ${Math.trunc(seed)}, ${evaluateOnly}${args}${files})\n`;
 }
 
 /** A Python string literal for any text: only printable ASCII stays as is; lone surrogates become U+FFFD. */

@@ -4,14 +4,15 @@ import { wrapPython } from "./binding.ts";
 /**
  * Drives the Python reactor (a Wizer snapshot of an initialised CPython): one call of `run` with
  * the wrapped program, `random` reseeded from the host's random source for each run. A deploy-time
- * check (`evaluateOnly`) runs the script's top level and does not call `main`.
+ * check (`evaluateOnly`) runs the script's top level and does not call `main`. The run's `args` and
+ * `files` go to the runner; its stdin is on WASI's stdin (sys.stdin reads it).
  */
 export const pythonDriver: GuestDriver = {
   run(instance, job, { seed, reseed }) {
     reseed();
     let text: string;
     try {
-      text = instance.run(wrapPython(job.code, job.inputJson, seed, { evaluateOnly: job.evaluateOnly }));
+      text = instance.run(wrapPython(job.code, job.inputJson, seed, { evaluateOnly: job.evaluateOnly, args: job.args, files: job.files }));
     } catch (e) {
       const payload = (e as { payload?: unknown }).payload;
       if (typeof payload !== "string") throw e;

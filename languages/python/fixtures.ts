@@ -50,4 +50,31 @@ def main(input):
         denied = e.code
     kiln.log.write("info", "capabilities ran")
     return [value, denied]`,
+  stdinAll: `import sys
+def main(i):
+    return sys.stdin.read()`,
+  stdinLines: `def main(i):
+    lines = []
+    while True:
+        try:
+            lines.append(input())
+        except EOFError:
+            return lines`,
+  stdinNumbers: `import sys
+def main(i):
+    return sum(int(x) for x in sys.stdin.read().split())`,
+  args: `import sys
+def main(i):
+    return sys.argv[1:] if sys.argv[0] == "script" else None`,
+  importFiles: {
+    code: `import util
+from lib import greeting
+def main(i):
+    return [util.double(21), greeting.greet("ada")]`,
+    files: [
+      { name: "util.py", content: `def double(n):\n    return n * 2` },
+      { name: "lib/greeting.py", content: `import util\ndef greet(name):\n    return "hi " + name + " " + str(util.double(1))` },
+    ],
+  },
+  importUtil: `import util\ndef main(i):\n    return util.double(21)`,
 };

@@ -1,13 +1,14 @@
 """Kiln's runner for Python scripts, preloaded in the Wizer snapshot so a run only calls it.
 
-`run(code, input_json, seed, evaluate_only=False)` installs a fresh `kiln` module (Kiln's host over
+`run(code, input_json, seed, evaluate_only=False, args=(), files=None)` installs a fresh `kiln` module (Kiln's host over
 `_kiln.call`; its functions are generated from wit/ by `npm run wit:generate`, see the generated part below), reseeds `random`, sets the recursion limit to CPython's default (1000), compiles the
 script under the file name `script` and runs it as a fresh module `__main__` (sys.modules["__main__"]
 for the run) whose namespace starts as `python3.11 script` would make it, calls `main(input)` if the script defines it (unless `evaluate_only`: a
 deploy-time check runs the top level only), and returns a JSON envelope: `{"ok":true,"result":...}`
 or `{"ok":false,"kind":"syntax"|"guest"|"memory","message":...,"line":...,"column":...}`.
-Tracebacks show the script's own frames only; `line` and `column` (1-based, in characters) say
-where in the script.
+Tracebacks show the script's own frames only (and those of the run's files); `line` and `column`
+(1-based, in characters) say where in the script. `args` are sys.argv[1:]; `files` are importable
+(see _RunFiles); stdin is the run's, on WASI's stdin.
 """
 import builtins
 import json
@@ -18,7 +19,7 @@ import random
 import sys
 import traceback
 import types
-from importlib.machinery import SourceFileLoader
+from importlib.machinery import ModuleSpec, SourceFileLoader
 
 import _kiln
 
@@ -213,7 +214,7 @@ def _script_frames_only(te):
         if t is None or id(t) in seen:
             continue
         seen.add(id(t))
-        t.stack = _ScriptStack(f for f in t.stack if f.filename == SCRIPT)
+        t.stack = _ScriptStack(f for f in t.stack if f.filename == SCRIPT or f.filename in _FILE_NAMES)
         pending += [t.__cause__, t.__context__, *(getattr(t, "exceptions", None) or ())]
 
 
@@ -230,8 +231,9 @@ def _guest_failure(e, lines, message=None):
     try:
         te = _TracebackException(type(e), e, e.__traceback__, lookup_lines=False)
         _script_frames_only(te)
-        if te.stack:
-            innermost = te.stack[-1]
+        own = [f for f in te.stack if f.filename == SCRIPT]
+        if own:
+            innermost = own[-1]
             line = innermost.lineno
             column = _column(lines, line, innermost.colno)
         if message is None:
@@ -274,12 +276,71 @@ def _main_module():
     return module
 
 
-def run(code, input_json, seed, evaluate_only=False):
-    """Runs one script; returns the JSON envelope as text."""
+class _RunFiles:
+    """A run's files as a read-only importer (a meta path finder and loader over text in memory): `import
+    util` finds `util.py`, `from pkg import mod` `pkg/mod.py` (a folder is a package, with or without an
+    `__init__.py`). Names are relative paths the host checked; a module name never leaves them, since
+    dots only ever separate folders. Each module is compiled under its file's name, which tracebacks show."""
+
+    def __init__(self, files):
+        self.files = {name: text for name, text in files.items() if name.endswith(".py")}
+        self.folders = set()
+        for name in files:
+            parts = name.split("/")[:-1]
+            for i in range(1, len(parts) + 1):
+                self.folders.add("/".join(parts[:i]))
+        self.loaded = []
+
+    def find_spec(self, fullname, path=None, target=None):
+        base = fullname.replace(".", "/")
+        if base + ".py" in self.files:
+            return ModuleSpec(fullname, self, origin=base + ".py")
+        if base in self.folders:
+            init = base + "/__init__.py"
+            spec = ModuleSpec(fullname, self, origin=init if init in self.files else None, is_package=True)
+            spec.submodule_search_locations = [base]
+            return spec
+        return None
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):
+        self.loaded.append(module.__name__)
+        origin = module.__spec__.origin
+        if origin is None:
+            return
+        text = self.files[origin]
+        module.__file__ = origin
+        linecache.cache[origin] = (len(text), None, _source_lines(text), origin)
+        exec(compile(text, origin, "exec"), module.__dict__)
+
+    def close(self):
+        for name in self.loaded:
+            sys.modules.pop(name, None)
+        for name in self.files:
+            linecache.cache.pop(name, None)
+
+
+_FILE_NAMES = frozenset()  # the current run's files: tracebacks show their frames with the script's
+
+
+def run(code, input_json, seed, evaluate_only=False, args=(), files=None):
+    """Runs one script; returns the JSON envelope as text. `args` become sys.argv[1:] (sys.argv[0] is the
+    script's name); `files` (relative path -> text) are importable for the run. Its stdin is WASI's."""
+    global _FILE_NAMES
     sys.modules["kiln"] = _kiln_module()
     random.seed(seed)
     sys.setrecursionlimit(RECURSION_LIMIT)
     outer_main = sys.modules.get("__main__")
+    outer_argv = sys.argv
+    sys.argv = [SCRIPT, *args]
+    importer = None
+    if files:
+        importer = _RunFiles(files)
+        _FILE_NAMES = frozenset(importer.files)
+        at = next((i for i, f in enumerate(sys.meta_path) if getattr(f, "__name__", None) == "PathFinder"), len(sys.meta_path))
+        sys.meta_path.insert(at, importer)
     lines = _source_lines(code)
     # The script's source for tracebacks (and inspect); mtime None: checkcache leaves it alone.
     linecache.cache[SCRIPT] = (len(code), None, lines, SCRIPT)
@@ -323,4 +384,10 @@ def run(code, input_json, seed, evaluate_only=False):
         linecache.cache.pop(SCRIPT, None)
         if outer_main is not None:
             sys.modules["__main__"] = outer_main
+        sys.argv = outer_argv
+        if importer is not None:
+            if importer in sys.meta_path:
+                sys.meta_path.remove(importer)
+            importer.close()
+            _FILE_NAMES = frozenset()
         _flush()

@@ -138,11 +138,49 @@ ${rubyKilnModules(SIGNATURE_TABLE)}
     $VERBOSE = verbose
   end
 
+  # The run's files (relative path => source) and the ones require_relative already loaded: empty in the
+  # snapshot, and set when a run starts.
+  FILES = {}
+  LOADED = {}
+
+  # The run's file that feature names from folder dir ("" is the script's): its path with ".rb", or as
+  # given; nil when there is none (a path that climbs out of the files is none).
+  def self.run_file(dir, feature)
+    parts = dir.empty? ? [] : dir.split("/")
+    feature.split("/").each do |part|
+      next if part.empty? || part == "."
+      if part == ".."
+        return nil if parts.empty?
+        parts.pop
+      else
+        parts << part
+      end
+    end
+    name = parts.join("/")
+    [name + ".rb", name].find { |n| FILES.key?(n) }
+  end
+
+  # Loads one of the run's files at the top level, as require does: once (false the next time).
+  def self.load_run_file(name)
+    return false if LOADED.key?(name)
+    LOADED[name] = true
+    RubyVM::InstructionSequence.compile(FILES[name], name, name, 1).eval
+    true
+  end
+
+  # Whether a backtrace line is the script's or one of the run's files'.
+  def self.own_frame?(line)
+    line.start_with?("script:") || FILES.each_key.any? { |name| line.start_with?("#{name}:") }
+  end
+
   # Runs a script as wrapRuby describes, and answers its JSON envelope. Defined here, before the
   # snapshot, so a run compiles only its own code.
-  def self.run_script(code, input_json, call_main, end_blocks)
+  def self.run_script(code, input_json, call_main, end_blocks, args = [], files = {})
     AT_EXIT.clear
     END_SITES.clear
+    ARGV.replace(args)
+    FILES.replace(files)
+    LOADED.clear
     top = TOPLEVEL_BINDING.receiver
     input = json = failure = nil
     code = with_end_blocks(code) if end_blocks
@@ -179,8 +217,8 @@ ${rubyKilnModules(SIGNATURE_TABLE)}
     elsif e.is_a?(SystemExit)
       JSON.generate({ "ok" => false, "kind" => "guest", "message" => "exit #{e.status}" })
     else
-      frames = (e.backtrace || []).select { |l| l.start_with?("script:") }
-      line = frames.first&.[](/\Ascript:(\d+)/, 1)&.to_i
+      frames = (e.backtrace || []).select { |l| own_frame?(l) }
+      line = frames.find { |l| l.start_with?("script:") }&.[](/\Ascript:(\d+)/, 1)&.to_i
       if e.is_a?(SyntaxError) && frames.empty?
         JSON.generate({ "ok" => false, "kind" => "syntax", "message" => "SyntaxError: #{e.message}", "line" => e.message[/\Ascript:(\d+):/, 1]&.to_i })
       else
@@ -192,7 +230,7 @@ ${rubyKilnModules(SIGNATURE_TABLE)}
 
   # An error as Ruby prints one that ends a program, with the script's frames only.
   def self.describe(error)
-    frames = (error.backtrace || []).select { |l| l.start_with?("script:") }
+    frames = (error.backtrace || []).select { |l| own_frame?(l) }
     (["#{frames.first || "script"}: #{error.message} (#{error.class})"] + frames.drop(1).map { |f| "\tfrom #{f}" }).join("\n")
   end
 end
@@ -208,6 +246,31 @@ module Kernel
     Kiln.no_processes("open('|command')") if path.is_a?(String) && path.start_with?("|")
     __kiln_open(path, *rest, **options, &block)
   end
+
+  # require_relative from the script or one of the run's files loads the run's file it names (relative to
+  # the requiring file's folder; ".rb" may be left out); require "./name" does the same from the top.
+  alias_method :__kiln_require_relative, :require_relative
+  private :__kiln_require_relative
+  private def require_relative(feature)
+    from = caller_locations(1, 1).first&.path.to_s
+    if !Kiln::FILES.empty? && (from == "script" || Kiln::FILES.key?(from))
+      dir = File.dirname(from)
+      name = Kiln.run_file(dir == "." ? "" : dir, feature.to_str)
+      return Kiln.load_run_file(name) if name
+      raise LoadError, "cannot load such file -- #{feature}"
+    end
+    __kiln_require_relative(feature)
+  end
+  alias_method :__kiln_require, :require
+  private :__kiln_require
+  define_method(:require) do |feature|
+    if !Kiln::FILES.empty? && feature.is_a?(String) && feature.start_with?("./", "../")
+      name = Kiln.run_file("", feature)
+      next Kiln.load_run_file(name) if name
+    end
+    __kiln_require(feature)
+  end
+  private :require
 
   # exit! ends the process without flushing Ruby's buffers: flush them first, so what was printed is kept.
   alias_method :__kiln_exit!, :exit!
@@ -259,13 +322,17 @@ end)`;
  * failure: the script's (its top level or main), else the first handler's (the others' go to stderr as
  * Ruby prints them). A SyntaxError is `syntax` only when it is the script's own (raised while
  * compiling it, so with none of its frames); one from `eval` in the script is `guest`. `stack` lists
- * the script's frames only (at most 10 innermost and 11 outermost).
+ * the script's frames only (at most 10 innermost and 11 outermost), and those of the run's files. `args`
+ * are `ARGV`; `files` (relative paths the host checked) are what `require_relative` and `require "./…"`
+ * load. The run's stdin is on WASI's stdin (`STDIN`, `$stdin`, `gets` with no arguments).
  */
-export function wrapRuby(code: string, inputJson: string, seed = 0, options: { evaluateOnly?: boolean } = {}): string {
+export function wrapRuby(code: string, inputJson: string, seed = 0, options: { evaluateOnly?: boolean; args?: readonly string[]; files?: readonly { name: string; content: string }[] } = {}): string {
   // Only a script that says END may have END blocks: the others are not parsed twice.
   const endBlocks = /\bEND\b/.test(code);
+  const args = `[${(options.args ?? []).map((a) => rubyString(a)).join(", ")}]`;
+  const files = `{${(options.files ?? []).map((f) => `${rubyString(f.name)} => ${rubyString(f.content)}`).join(", ")}}`;
   return `srand(${Math.trunc(seed)})
-Kiln.run_script(${rubyString(code)}, ${rubyString(inputJson)}, ${!options.evaluateOnly}, ${endBlocks})
+Kiln.run_script(${rubyString(code)}, ${rubyString(inputJson)}, ${!options.evaluateOnly}, ${endBlocks}, ${args}, ${files})
 `;
 }
 

@@ -18,7 +18,7 @@ export const rubyDriver: GuestDriver = {
   run(instance, job, { seed, reseed }) {
     reseed();
     // Every seed has the same bit length (30 bits, top bit set): srand's work, and so the fuel, does not vary with it.
-    const program = wrapRuby(job.code, job.inputJson, (seed >>> 2) | 0x40000000, { evaluateOnly: job.evaluateOnly === true });
+    const program = wrapRuby(job.code, job.inputJson, (seed >>> 2) | 0x40000000, { evaluateOnly: job.evaluateOnly === true, args: job.args, files: job.files });
     const [value, state] = instance.evaluate(program) as [number, number];
     if (state !== 0) return { ok: false, error: { code: "guest_error", message: `the script ended abnormally (Ruby state ${state})` } };
     return rubyResultOf(instance.rstringPtr(value), job.code);

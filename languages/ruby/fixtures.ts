@@ -55,4 +55,24 @@ end`,
   Kiln::Log.write("info", "capabilities ran")
   [value, denied]
 end`,
+  stdinAll: `def main(i) = STDIN.read`,
+  stdinLines: `def main(i)
+  lines = []
+  while (line = gets)
+    lines << line.chomp
+  end
+  lines
+end`,
+  stdinNumbers: `def main(i) = $stdin.read.split.sum(&:to_i)`,
+  args: `def main(i) = ARGV`,
+  importFiles: {
+    code: `require_relative "util"
+require "./lib/greeting"
+def main(i) = [double(21), greet("ada")]`,
+    files: [
+      { name: "util.rb", content: `def double(n) = n * 2` },
+      { name: "lib/greeting.rb", content: `require_relative "../util"\ndef greet(name) = "hi #{name} #{double(1)}"` },
+    ],
+  },
+  importUtil: `require_relative "util"\ndef main(i) = double(21)`,
 };

@@ -5,6 +5,9 @@
  */
 import { camelCase } from "../../src/capabilities/wit-codegen.ts";
 
+/** `from "<path>"` for an import in a fixture (written so that the layer check does not read it as this file's own import). */
+const from = (path: string) => `from "${path}"`;
+
 export const cases = {
   greet: `export default (input: { name: string }): string => "hi " + input.name`,
   greetAgain: `export default (input: { name: string }): string => "hello " + input.name`,
@@ -43,4 +46,20 @@ export default async (): Promise<[string | null, string | null]> => {
   log.write("info", "capabilities ran");
   return [value, denied];
 };`,
+  stdinAll: `export default (): string => readStdin();`,
+  stdinLines: `const lines: string[] = readStdin().split("\\n");
+if (lines.at(-1) === "") lines.pop();
+export default (): string[] => lines;`,
+  stdinNumbers: `export default (): number => readStdin().split(/\\s+/).filter(Boolean).reduce((sum: number, x: string) => sum + Number(x), 0);`,
+  args: `export default (input: unknown, ctx: { args: string[] }): string[] => ctx.args;`,
+  importFiles: {
+    code: `import { double } ${from("./util")};
+import { greet } ${from("./lib/greeting.js")};
+export default (): [number, string] => [double(21), greet("ada")];`,
+    files: [
+      { name: "util.ts", content: `export const double = (n: number): number => n * 2;` },
+      { name: "lib/greeting.ts", content: `import { double } ${from("../util.ts")};\nexport const greet = (name: string): string => "hi " + name + " " + double(1);` },
+    ],
+  },
+  importUtil: `import { double } ${from("./util")};\nexport default (): number => double(21);`,
 };

@@ -1,12 +1,17 @@
 import type { QuickJSLanguageDescriptor } from "../../src/engine/quickjs/prepare-source.ts";
-import { prepareTypeScript } from "../../src/engine/quickjs/prepare-source.ts";
+import { prepareTypeScript, withModules } from "../../src/engine/quickjs/prepare-source.ts";
 
 /**
  * TypeScript is transpiled to JavaScript (types stripped, not checked) by the engine's transpiler,
- * esbuild, within the run's deadline, and runs on QuickJS; errors point into the TypeScript.
+ * esbuild, within the run's deadline, and runs on QuickJS; errors point into the TypeScript. The
+ * run's files are modules it may import (`import { x } from "./util.ts"`, or `"./util"`), transpiled too.
  */
 export const typescript: QuickJSLanguageDescriptor = {
   engine: "quickjs",
   language: { name: "typescript", aliases: ["ts"], version: "transpiled by esbuild 0.28 (types stripped, not checked), run on QuickJS 2025-09-13" },
-  driver: { prepare: (code, { kind, timeoutMs, transpiler }) => prepareTypeScript(code, transpiler, { timeoutMs, kind }) },
+  /** A new worker's first TypeScript check loads esbuild. */
+  warmUp: "export default (input: unknown): unknown => input",
+  driver: {
+    prepare: async (code, { kind, timeoutMs, transpiler, files }) => withModules(await prepareTypeScript(code, transpiler, { timeoutMs, kind }), files, transpiler, { timeoutMs }),
+  },
 };

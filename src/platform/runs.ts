@@ -6,6 +6,7 @@ import type { Engine, LanguageInfo, RunJob, RunOutcome, SourceType } from "../en
 import { RequestError } from "../errors.ts";
 import type { LanguageRegistry } from "./language-registry.ts";
 import { resolveLimits, type RequestedLimits } from "../limits/run-limits.ts";
+import { isSafeFileName, type RunInputs } from "../limits/run-inputs.ts";
 import type { LogEvent } from "./log-bus.ts";
 import type { Platform } from "./platform.ts";
 import type { ScriptSpec, ScriptVersion, Tenant } from "./platform-store.ts";
@@ -82,7 +83,7 @@ export class Runs {
     if (!check.ok && !(check.error.code === "guest_error" && check.error.message.includes(DEPLOY_CHECK_REFUSAL))) {
       throw new RequestError("invalid_script", `The script does not load: ${check.error.code}: ${check.error.message}`);
     }
-    return { language: job.language, code: spec.code, grants: spec.grants, limits: spec.limits, ...(spec.type && { type: spec.type }) };
+    return { language: job.language, code: spec.code, grants: spec.grants, limits: spec.limits, ...(spec.type && { type: spec.type }), ...runInputsOf(spec) };
   }
 
   /**
@@ -132,9 +133,28 @@ export class Runs {
   }
 }
 
-/** The job for code in a resolved language. */
-function codeJob(info: LanguageInfo, spec: Pick<ScriptSpec, "code" | "type">, inputJson: string, limits: RunJob["limits"], host: RunJob["host"]): RunJob {
-  return { language: info.name, code: spec.code, inputJson, limits, host, ...sourceTypeFor(spec.type, info) };
+/** The job for code in a resolved language, with its stdin, arguments and files. */
+function codeJob(info: LanguageInfo, spec: Pick<ScriptSpec, "code" | "type"> & RunInputs, inputJson: string, limits: RunJob["limits"], host: RunJob["host"]): RunJob {
+  return { language: info.name, code: spec.code, inputJson, limits, host, ...sourceTypeFor(spec.type, info), ...runInputsOf(spec) };
+}
+
+/**
+ * The stdin, arguments and files a spec gives, only those it has. The request schema checked them;
+ * file names are checked again here, before they reach an engine: a name that could leave the run's
+ * files (absolute, `..`, empty segments) or that repeats another is refused.
+ */
+function runInputsOf(spec: RunInputs): RunInputs {
+  const names = new Set<string>();
+  for (const file of spec.files ?? []) {
+    if (!isSafeFileName(file.name)) throw new RequestError("invalid_request", `'files': '${file.name}' is not a relative path inside the run's files`);
+    if (names.has(file.name)) throw new RequestError("invalid_request", `'files': '${file.name}' is named twice`);
+    names.add(file.name);
+  }
+  return {
+    ...(spec.stdin !== undefined && { stdin: spec.stdin }),
+    ...(spec.args?.length ? { args: [...spec.args] } : {}),
+    ...(spec.files?.length ? { files: spec.files.map((f) => ({ name: f.name, content: f.content })) } : {}),
+  };
 }
 
 /** A request's `type` for the language it names: refused where the language takes none. */
@@ -144,9 +164,10 @@ function sourceTypeFor(type: SourceType | undefined, info: LanguageInfo): { sour
   return { sourceType: type };
 }
 
-/** Names ad-hoc code for quarantine: a hash of its language, code and component. */
+/** Names ad-hoc code for quarantine: a hash of its language, code (its files too) and component. */
 async function adHocCodeKey(job: RunJob): Promise<string> {
-  const text = JSON.stringify([job.language, job.code, job.component?.id ?? null]);
+  const files = job.files?.map((f) => [f.name, f.content]) ?? [];
+  const text = JSON.stringify([job.language, job.code, job.component?.id ?? null, ...(files.length ? [files] : [])]);
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
   return [...digest.subarray(0, 16)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }

@@ -38,6 +38,18 @@ export interface LanguageCases {
    * entry `info` "capabilities ran".
    */
   capabilities: string;
+  /** `main` answers the run's whole stdin as text. */
+  stdinAll: string;
+  /** `main` answers the run's stdin line by line as the language reads lines (without their line breaks) until end of file. */
+  stdinLines: string;
+  /** `main` answers the sum of the whitespace-separated integers on stdin (Lua: read with `io.read("n")`). */
+  stdinNumbers: string;
+  /** `main` answers the run's arguments (after the script's name, which Python and Lua also check is `script`). */
+  args: string;
+  /** Code that imports `util` (`double(n)`) and `lib/greeting` (`greet(name)`, itself importing `util`) from `files`: `main` answers `[42, "hi ada 2"]`. */
+  importFiles: { code: string; files: { name: string; content: string }[] };
+  /** Code that imports `util` from the files of `importFiles`: `main` answers 42. */
+  importUtil: string;
 }
 
 /** One call of `hostCalls`: a WIT interface and function, by their WIT names, and the arguments as JSON values. */

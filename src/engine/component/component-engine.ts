@@ -172,6 +172,9 @@ export class ComponentEngine implements Engine {
         core = instance.core;
         host = instance.host;
         instance.kiln.current = kiln;
+        // The run's own stdin, from its start; a warm instance's last run's is gone (reset above).
+        instance.host.setStdin(job.stdin);
+        instance.host.setArgs(job.args);
         // A warm instance may have served another cap; a fresh one was started under this one.
         instance.setMemoryCap(job.limits.memoryMb);
         // The deadline counts from here: starting or restoring the instance was Kiln's work, not the guest's.
@@ -225,6 +228,8 @@ export class ComponentEngine implements Engine {
     } finally {
       if (warm) {
         warm.instance.kiln.current = undefined;
+        warm.instance.host.setStdin(undefined);
+        warm.instance.host.setArgs(undefined);
         this.#pool.give(runtime.language.name, warm, clean);
       }
     }

@@ -1,4 +1,5 @@
 import type { GuestError } from "../../errors.ts";
+import type { RunFile } from "../../limits/run-inputs.ts";
 
 /** What a driver makes of one run: the result as JSON text, a guest failure, or the guest running out of memory. */
 export type GuestResult = { ok: true; json: string } | { ok: false; error: GuestError } | { ok: false; outOfMemory: true };
@@ -14,8 +15,12 @@ export type GuestResult = { ok: true; json: string } | { ok: false; error: Guest
 export interface GuestDriver {
   /** Initialises a new instance on the runtime's init fuel, before it may be snapshotted (Ruby: ruby-init and Kiln's prelude). */
   init?(instance: any): void;
-  /** Runs one script on the run's fuel budget (already set); with `evaluateOnly` (a deploy-time check) only its top level, the result being null. */
-  run(instance: any, job: { code: string; inputJson: string; evaluateOnly?: boolean }, options: { seed: number; reseed: () => void }): GuestResult;
+  /**
+   * Runs one script on the run's fuel budget (already set); with `evaluateOnly` (a deploy-time check) only its top level, the result being null.
+   * `args` are the script's arguments after its name; `files` the modules it may import (names already
+   * checked, see isSafeFileName). The run's stdin is on the instance's WASI stdin already.
+   */
+  run(instance: any, job: { code: string; inputJson: string; evaluateOnly?: boolean; stdin?: string; args?: string[]; files?: RunFile[] }, options: { seed: number; reseed: () => void }): GuestResult;
 }
 
 /** The JSON envelope the Ruby and Python wrappers return. */

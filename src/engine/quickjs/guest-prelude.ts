@@ -1,17 +1,20 @@
 /**
  * JavaScript evaluated inside every fresh QuickJS context before the user's code.
- * It receives the host's `write` function and `loadGlobals`, which compiles the console and timers. It
+ * It receives the host's `write` function, `loadGlobals`, which compiles the console and timers, and
+ * `stdin`, behind the global `readStdin()`. It
  * returns the run's driver: `invoke` calls the entry point, `tick` fires the next virtual timer,
  * `describe` turns a thrown value into plain data. Everything here runs under the run's fuel,
  * so hostile getters or toString methods are bounded. Compiling is a large part of a fresh run's
  * cost, so this stays small and the console and timers are compiled on first use.
  */
-export const GUEST_PRELUDE = String.raw`(function (write, loadGlobals) {
+export const GUEST_PRELUDE = String.raw`(function (write, loadGlobals, stdin) {
   "use strict";
   const g = globalThis;
   // Captured before user code runs, so a script that replaces them cannot forge what the host reads.
   const { stringify, parse } = JSON;
   const { assign, defineProperty } = Object;
+  // The run's standard input, whole, as a string ("" without one): the same text at every call.
+  defineProperty(g, "readStdin", { value: function readStdin() { return stdin(); }, writable: true, configurable: true });
   let globals;
   const load = () => (globals ??= loadGlobals()(write, g));
   for (const name of ["console", "setTimeout", "setInterval", "clearTimeout", "clearInterval", "queueMicrotask"]) {

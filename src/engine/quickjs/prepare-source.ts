@@ -1,4 +1,6 @@
 import type { GuestError } from "../../errors.ts";
+import type { RunFile } from "../../limits/run-inputs.ts";
+import type { PreparedModule } from "./run-modules.ts";
 import { tooDeep } from "./nesting.ts";
 import { SourcePositions, type Position } from "./source-positions.ts";
 import { TYPESCRIPT_FILE, type TypeScriptTranspiler } from "./typescript-transpiler.ts";
@@ -19,6 +21,8 @@ export interface PreparedSource {
    * the run's deadline. Reported from a sandbox like an error QuickJS finds, so usage is the same.
    */
   error?: GuestError;
+  /** The run's files its code may import (TypeScript ones transpiled); absent when it has none. */
+  modules?: PreparedModule[];
 }
 
 /**
@@ -26,7 +30,38 @@ export interface PreparedSource {
  * TypeScript transpiler (esbuild, native or wasm, per adapter); `timeoutMs` is the run's deadline.
  */
 export interface SourceDriver {
-  prepare(code: string, options: { kind?: PreparedSource["kind"]; timeoutMs: number; transpiler: TypeScriptTranspiler }): PreparedSource | Promise<PreparedSource>;
+  prepare(code: string, options: { kind?: PreparedSource["kind"]; timeoutMs: number; transpiler: TypeScriptTranspiler; files?: readonly RunFile[] }): PreparedSource | Promise<PreparedSource>;
+}
+
+/** A file name QuickJS can import as TypeScript: it is transpiled first. */
+const TYPESCRIPT_MODULE = /\.(?:ts|mts|cts)$/;
+
+/**
+ * `source` with the run's files it may import: JavaScript as it is, TypeScript (`.ts`, `.mts`, `.cts`)
+ * transpiled by `transpile` within the deadline. A file that does not transpile fails the run as a
+ * syntax error that names it (its line and column are the file's, so the error's own are left out).
+ */
+export async function withModules(source: PreparedSource, files: readonly RunFile[] | undefined, transpile: TypeScriptTranspiler, options: { timeoutMs: number }): Promise<PreparedSource> {
+  if (!files?.length || source.error) return source;
+  const modules: PreparedModule[] = [];
+  for (const file of files) {
+    if (!TYPESCRIPT_MODULE.test(file.name)) {
+      modules.push({ name: file.name, code: file.content });
+      continue;
+    }
+    const deep = tooDeep(file.content, MAX_TYPESCRIPT_NESTING);
+    const out = deep ? { syntaxError: { message: `brackets nested more than ${MAX_TYPESCRIPT_NESTING} deep`, ...deep } } : await transpile(file.content, { timeoutMs: options.timeoutMs });
+    if ("timedOut" in out) {
+      return { ...source, error: { code: "timeout", message: `The script ran past its deadline (${options.timeoutMs} ms) while its TypeScript was transpiled` } };
+    }
+    if ("syntaxError" in out) {
+      const { message, line, column } = out.syntaxError;
+      const where = line === undefined ? "" : ` (${file.name} line ${line}${column ? `, column ${column}` : ""})`;
+      return { ...source, error: { code: "syntax_error", message: `SyntaxError in ${file.name}: ${message}${where}` } };
+    }
+    modules.push({ name: file.name, code: out.code });
+  }
+  return { ...source, modules };
 }
 
 /** A language QuickJS runs, as its folder describes it. */
@@ -34,6 +69,8 @@ export interface QuickJSLanguageDescriptor {
   readonly engine: "quickjs";
   readonly language: { readonly name: string; readonly aliases: readonly string[]; readonly version: string };
   readonly driver: SourceDriver;
+  /** Code a new worker checks before it takes jobs, to load what the language's first run would otherwise pay for. */
+  readonly warmUp?: string;
 }
 
 /** Brackets TypeScript may nest before esbuild sees it (QuickJS stops at about this many levels anyway). */

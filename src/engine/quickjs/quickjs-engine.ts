@@ -61,8 +61,8 @@ type WarmSession = Warm<QuickJSSession, QuickJSSnapshot>;
  *
  * A run gets a fresh runtime and context (the wasm instances under them are pooled per memory cap,
  * because a cap is fixed when an instance's memory is created). When a script's top level is slow
- * (`snapshotMinInitMs`) and took nothing from outside (no host call, no random draw), the session is
- * snapshotted right after it, keyed by the code and everything it ran on; later runs of the same
+ * (`snapshotMinInitMs`) and took nothing from outside (no host call, no stdin read, no random draw), the session is
+ * snapshotted right after it, keyed by the code (its files too) and everything it ran on; later runs of the same
  * code start from that state: a kept session reset in place ("warm"), or the snapshot restored into a
  * new instance ("restored"). Each run from a snapshot gets a new `Math.random` seed.
  */
@@ -116,7 +116,7 @@ export class QuickJSEngine implements Engine {
     const started = Date.now();
     const driver = this.#drivers.get(job.language);
     if (!driver) throw new Error(`QuickJS engine: no driver for ${job.language}`);
-    const source = await driver.prepare(job.code, { kind: job.sourceType, timeoutMs: job.limits.timeoutMs, transpiler: this.#typescript });
+    const source = await driver.prepare(job.code, { kind: job.sourceType, timeoutMs: job.limits.timeoutMs, transpiler: this.#typescript, files: job.files });
     // Transpiling is part of the run's wall time (and stopped at its deadline, see prepareTypeScript).
     const spentMs = Date.now() - started;
     const { randomOffset, buildId } = await this.#snapshotSetup();
@@ -156,7 +156,7 @@ export class QuickJSEngine implements Engine {
         const initStarted = performance.now();
         outcome = await run.initialize(source);
         const initMs = performance.now() - initStarted;
-        const pure = !session.bridge?.calls && randomBefore === readRandomState(session.ctx, instance.memory, options.randomOffset!);
+        const pure = !session.bridge?.calls && session.stdinReads === 0 && randomBefore === readRandomState(session.ctx, instance.memory, options.randomOffset!);
         if (!outcome && options.key && pure && slowEnough({ initMs, initFuel: run.fuelUsed, tracked: options.tracked, memoryBytes: instance.memory.buffer.byteLength, minInitMs: this.#options.snapshotMinInitMs })) {
           // Snapshot on the second slow sighting (a first run is slowed by V8 compiling the wasm lazily), or
           // at once for a deploy check on the instrumented build.

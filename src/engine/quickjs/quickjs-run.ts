@@ -10,6 +10,7 @@ import { endedNearCap, trapError } from "../outcome.ts";
 import { guestErrorFrom, isParseError, type Described, type ErrorSource } from "./guest-failure.ts";
 import { JAVASCRIPT_FILE, type PreparedSource } from "./prepare-source.ts";
 import type { QuickJSSession, SessionApi, SessionRun } from "./quickjs-session.ts";
+import { RunModules } from "./run-modules.ts";
 
 type Settled = { value: QuickJSHandle } | { error: QuickJSHandle } | { pending: true };
 
@@ -44,6 +45,8 @@ export class QuickJSRun implements SessionRun, Disposable {
   #source: ErrorSource;
   /** Time the run spent before its sandbox (transpiling, bounded by the deadline on its own): counted in its wall time. */
   readonly #spentMs: number;
+  /** The run's files its code may import (set again by `initialize`). */
+  modules: RunModules;
 
   /**
    * `source` says where errors point when the run starts from a snapshot (`initialize` is given it
@@ -61,6 +64,7 @@ export class QuickJSRun implements SessionRun, Disposable {
     this.#deadline = new Deadline(job.limits.timeoutMs);
     this.#output = new OutputBuffer(job.limits.maxOutputBytes);
     this.#source = options.source ?? { fileName: JAVASCRIPT_FILE };
+    this.modules = new RunModules(options.source?.modules);
     if (options.start) {
       this.#fuel.burn(options.start.fuel);
       this.#output.write("stdout", options.start.stdout);
@@ -77,6 +81,10 @@ export class QuickJSRun implements SessionRun, Disposable {
     this.#onFuel?.(this.#fuel.used);
     if (this.#deadline.expired() && !setup) return this.#stop("timeout");
     return false;
+  }
+
+  readStdin(): string {
+    return this.#job.stdin ?? "";
   }
 
   write(stream: "stdout" | "stderr", text: string): void {
@@ -113,6 +121,7 @@ export class QuickJSRun implements SessionRun, Disposable {
    */
   async initialize(source: PreparedSource): Promise<RunOutcome | undefined> {
     this.#source = source;
+    this.modules = new RunModules(source.modules);
     const api = this.#session.installPrelude();
     // The transpiler failed it: reported from the same sandbox an error QuickJS finds is, with the same usage.
     if (source.error) return this.#outcome({ ok: false, error: source.error });
@@ -145,7 +154,7 @@ export class QuickJSRun implements SessionRun, Disposable {
     const api = this.#session.installPrelude();
     const namespace = this.#session.evaluated?.namespace ?? this.#ctx.undefined;
     const { fuel, memoryMb, timeoutMs } = this.#job.limits;
-    const ctxJson = JSON.stringify({ language: this.#job.language, limits: { fuel, memoryMb, timeoutMs } });
+    const ctxJson = JSON.stringify({ language: this.#job.language, limits: { fuel, memoryMb, timeoutMs }, args: this.#job.args ?? [] });
     const promise = this.#call(api.invoke, [namespace, this.#string(this.#job.inputJson), this.#string(ctxJson)]);
     if ("error" in promise) return this.#fail(promise.error, api);
     const settled = await this.#settle(promise.value, api.tick);

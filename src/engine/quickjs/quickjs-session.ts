@@ -5,6 +5,7 @@ import { GUEST_PRELUDE } from "./guest-prelude.ts";
 import { QuickJSBridge, type BridgeTarget } from "./quickjs-bridge.ts";
 import type { PreparedSource } from "./prepare-source.ts";
 import type { QuickJSInstance } from "./quickjs-instance.ts";
+import type { RunModules } from "./run-modules.ts";
 
 /** QuickJS's own stack check must fire before V8's native stack overflows (measured safe up to 384 KiB). */
 export const MAX_STACK_BYTES = 256 * 1024;
@@ -16,6 +17,10 @@ export interface SessionRun {
   write(stream: "stdout" | "stderr", text: string): void;
   /** The run's host, for the bridge (created when the script imports `kiln`). */
   bridgeTarget(): BridgeTarget;
+  /** The run's files its code may import. */
+  readonly modules: RunModules;
+  /** The run's stdin, for the guest's `readStdin()` ("" without one). */
+  readStdin(): string;
 }
 
 /** The prelude's driver functions (see guest-prelude.ts). */
@@ -26,7 +31,7 @@ export interface SessionApi {
 }
 
 /** The functions a session registers with the host, in registration order (snapshots record them by role). */
-export type HostFunctionRole = "write" | "loadGlobals" | "bridge";
+export type HostFunctionRole = "write" | "loadGlobals" | "stdin" | "bridge";
 
 /**
  * A QuickJS runtime and context with Kiln's prelude: what a script is evaluated in. The host
@@ -53,9 +58,18 @@ export class QuickJSSession implements Disposable {
       this.run?.write(ctx.getNumber(streamHandle) === 1 ? "stderr" : "stdout", ctx.getString(textHandle));
     };
     const loadGlobals = () => ctx.evalCode(GUEST_GLOBALS, "kiln:globals", { type: "global" });
+    // The guest's readStdin(): what it read came from outside, so a top level that read it is never snapshotted.
+    const stdin = () => {
+      this.stdinReads++;
+      return ctx.newString(this.run?.readStdin() ?? "");
+    };
     this.hostFunctions.set("write", write);
     this.hostFunctions.set("loadGlobals", loadGlobals);
+    this.hostFunctions.set("stdin", stdin);
   }
+
+  /** Calls of the guest's readStdin() since the session was opened (a snapshot is never taken after one). */
+  stdinReads = 0;
 
   /** The instance's linear memory. */
   get memory(): WebAssembly.Memory {
@@ -77,7 +91,11 @@ export class QuickJSSession implements Disposable {
 
   /** Installs the runtime-level callbacks (again, after a restore built new wrappers). */
   bindRuntime(): void {
-    this.rt.setModuleLoader((name) => (name === "kiln" ? this.#openBridge() : { error: new Error(`Cannot find module '${name}'`) }));
+    // `kiln` is the host's module; a relative specifier names one of the run's files (run-modules.ts), resolved against the importing module.
+    this.rt.setModuleLoader(
+      (name) => (name === "kiln" ? this.#openBridge() : (this.run?.modules.load(name) ?? { error: new Error(`Cannot find module '${name}'`) })),
+      (base, requested) => this.run?.modules.resolve(base, requested) ?? requested,
+    );
     // Kiln's own prelude is counted but never cut short (a 1 ms deadline could interrupt it into a host
     // error): the run's fuel and deadline stop it from the guest's first line on.
     this.rt.setInterruptHandler(() => this.run?.interrupt(this.#inPrelude) ?? !this.#inPrelude);
@@ -103,7 +121,8 @@ export class QuickJSSession implements Disposable {
     const factory = this.own(ctx.unwrapResult(ctx.evalCode(GUEST_PRELUDE, "kiln:prelude", { type: "global" })));
     // Compiled inside the guest only when the script first touches console or a timer.
     const loadGlobals = this.own(ctx.newFunction("loadGlobals", fn("loadGlobals")));
-    const api = this.own(ctx.unwrapResult(ctx.callFunction(factory, ctx.undefined, write, loadGlobals)));
+    const stdin = this.own(ctx.newFunction("readStdin", fn("stdin")));
+    const api = this.own(ctx.unwrapResult(ctx.callFunction(factory, ctx.undefined, write, loadGlobals, stdin)));
     this.api = {
       invoke: this.own(ctx.getProp(api, "invoke")),
       tick: this.own(ctx.getProp(api, "tick")),

@@ -5,7 +5,7 @@ import { QUICKJS_LIBRARY } from "./quickjs-internals.ts";
 import type { PreparedSource } from "./prepare-source.ts";
 
 /** Bumped when what a snapshot records, or the setup before the script runs, changes shape. */
-const SNAPSHOT_FORMAT = 1;
+const SNAPSHOT_FORMAT = 2;
 
 const hex = (buffer: ArrayBuffer) => Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, "0")).join("");
 
@@ -20,9 +20,11 @@ export async function snapshotBuildId(options: { wasmSha256: string }): Promise<
 
 /**
  * The key a QuickJS snapshot is stored under: the build id (hashes of everything the snapshot ran on),
- * the language, the memory cap, how the code is evaluated, and the code itself, verbatim: a lookup is
+ * the language, the memory cap, how the code is evaluated, the run's files and the code itself, verbatim: a lookup is
  * exact, and computing it needs no hash of the code on every run.
  */
-export function snapshotKey(source: Pick<PreparedSource, "kind" | "code">, options: { buildId: string; language: string; memoryMb: number }): string {
-  return `${options.buildId}/${options.language}/${options.memoryMb}/${source.kind}\n${source.code}`;
+export function snapshotKey(source: Pick<PreparedSource, "kind" | "code" | "modules">, options: { buildId: string; language: string; memoryMb: number }): string {
+  // The run's files are code too: a top level that imported one is the state of those files.
+  const modules = source.modules?.length ? JSON.stringify(source.modules.map((m) => [m.name, m.code])) : "";
+  return `${options.buildId}/${options.language}/${options.memoryMb}/${source.kind}/${modules.length}\n${modules}${source.code}`;
 }

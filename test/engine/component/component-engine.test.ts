@@ -108,9 +108,12 @@ describe("Lua on the component engine", () => {
     expect(await at(`${"x = 1\n".repeat(1000)}y = = 2`)).toEqual([1001, 5, "SyntaxError: script:1001: unexpected symbol near '='"]);
   });
 
-  it("reads no host environment or files", async () => {
-    const out = await lua("function main() return { type(os.getenv), type(io.open), type(io.read), type(require), type(dofile), type(loadfile), type(package), type(debug) } end");
-    expect(out).toMatchObject({ ok: true, result: Array(8).fill("nil") });
+  it("reads no host environment or files: io.read and require reach only the run's own stdin and files", async () => {
+    const out = await lua("function main() return { type(os.getenv), type(io.open), type(dofile), type(loadfile), type(debug) } end");
+    expect(out).toMatchObject({ ok: true, result: Array(5).fill("nil") });
+    const own = await lua(`function main() return { io.read("a"), io.read("l") == nil, select(2, pcall(require, "os")) == os, (select(2, pcall(require, "kiln_lua"))):match("not found") } end`);
+    expect(own).toMatchObject({ ok: true, result: ["", true, true, "not found"] });
+    expect(await lua(`function main() return (select(2, pcall(io.lines, "/etc/passwd"))) end`)).toMatchObject({ ok: true, result: expect.stringContaining("No such file") });
   });
 
   it("loads no bytecode", async () => {

@@ -12,15 +12,20 @@ export class GuestExit extends Error {
 export class TerminalInput {}
 export class TerminalOutput {}
 
-/** `wasi:cli/*` for one instance: no environment, fixed arguments, empty stdin, captured stdout and stderr. */
-export function cliImports(options: { stdout: Sink; stderr: Sink }) {
+/**
+ * `wasi:cli/*` for one instance: no environment, fixed arguments, stdin from `stdin` (the instance's
+ * one stream, refilled for each run: empty unless the run gave some), captured stdout and stderr.
+ * `get-arguments` is `kiln` and the run's `args` (a caller's component reads them; an initialised
+ * language runtime read them long before the run, so its wrapper hands them over instead).
+ */
+export function cliImports(options: { stdout: Sink; stderr: Sink; stdin?: InputStream; args?: () => readonly string[] }) {
   const stdout = new OutputStream(options.stdout);
   const stderr = new OutputStream(options.stderr);
-  const stdin = new InputStream();
+  const stdin = options.stdin ?? new InputStream();
   return {
     "wasi:cli/environment": {
       getEnvironment: (): [string, string][] => [],
-      getArguments: (): string[] => ["kiln"],
+      getArguments: (): string[] => ["kiln", ...(options.args?.() ?? [])],
       initialCwd: (): string | undefined => undefined,
     },
     "wasi:cli/exit": {

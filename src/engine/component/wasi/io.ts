@@ -1,4 +1,4 @@
-/** `wasi:io` (error, poll, streams) for one instance. Streams are in memory: stdin is empty, outputs are capped sinks. */
+/** `wasi:io` (error, poll, streams) for one instance. Streams are in memory: stdin holds the run's bytes (none by default), outputs are capped sinks. */
 
 /** `wasi:io/error.error`: carries no detail to the guest. */
 export class IoError {}
@@ -24,10 +24,27 @@ function poll(list: Pollable[]): Uint32Array {
   return ready();
 }
 
-/** `wasi:io/streams.input-stream` over bytes in memory (stdin has none: it is always at its end). */
+/**
+ * `wasi:io/streams.input-stream` over bytes in memory: a file's, or a run's stdin (empty, always at its
+ * end, unless the run gave some: `refill` puts the next run's bytes in the same stream, which a guest
+ * may hold a handle to from before its snapshot).
+ */
 export class InputStream {
   #at = 0;
-  constructor(readonly bytes: Uint8Array = new Uint8Array()) {}
+  #bytes: Uint8Array;
+  constructor(bytes: Uint8Array = new Uint8Array()) {
+    this.#bytes = bytes;
+  }
+
+  /** Starts the stream over on `bytes` (a new run's stdin): nothing of the last run's is left to read. */
+  refill(bytes: Uint8Array): void {
+    this.#bytes = bytes;
+    this.#at = 0;
+  }
+
+  get bytes(): Uint8Array {
+    return this.#bytes;
+  }
 
   read(len: bigint): Uint8Array {
     if (this.#at >= this.bytes.length) throw { tag: "closed" };

@@ -1,13 +1,13 @@
 import { cliImports } from "./cli.ts";
 import { clockImports } from "./clocks.ts";
 import { filesystemImports, type Mount } from "./filesystem.ts";
-import { ioImports } from "./io.ts";
+import { InputStream, ioImports } from "./io.ts";
 import { randomImports } from "./random.ts";
 
 /**
  * The WASI 0.2 host of one component instance, built from Kiln's own per-interface pieces (never
  * preview2-shim's defaults, which hand out the host's environment and sockets): an empty
- * environment, fixed arguments, empty stdin, stdout and stderr captured up to a cap, no preopens but
+ * environment, fixed arguments, the run's stdin (empty unless given), stdout and stderr captured up to a cap, no preopens but
  * the runtime's own read-only trees (`mounts`), the host's clocks, seeded random, and no sockets or
  * wasi:http at all.
  */
@@ -38,6 +38,10 @@ export function createWasiHost(options: { maxOutputBytes: number; seed?: bigint;
   const random = randomImports(options.seed ?? 0x6b696c6en);
   /** The current run's deadline (epoch ms): how long a guest's sleep may wait. */
   let deadline: number | undefined;
+  /** The instance's one stdin stream: a guest may hold its handle from before a snapshot. */
+  const stdin = new InputStream();
+  /** The current run's arguments (after the program's name). */
+  let args: readonly string[] = [];
   const clocks = clockImports(() => deadline);
   return {
     /**
@@ -49,6 +53,16 @@ export function createWasiHost(options: { maxOutputBytes: number; seed?: bigint;
       err = [];
       bytes = 0;
       cap = next.maxOutputBytes;
+      stdin.refill(new Uint8Array());
+      args = [];
+    },
+    /** Sets the arguments of the run about to start (`get-arguments` answers the program's name, then them). */
+    setArgs(next: readonly string[] | undefined) {
+      args = next ?? [];
+    },
+    /** Sets the stdin of the run about to start (read from its start; empty: reads see end of file). */
+    setStdin(text: string | undefined) {
+      stdin.refill(text ? new TextEncoder().encode(text) : new Uint8Array());
     },
     /** Sets the deadline of the run about to start (a sleep past it ends the run as a timeout). */
     setDeadline(at: number | undefined) {
@@ -58,7 +72,7 @@ export function createWasiHost(options: { maxOutputBytes: number; seed?: bigint;
     reseed: random.reseed,
     imports: {
       ...ioImports(),
-      ...cliImports({ stdout: sink("out"), stderr: sink("err") }),
+      ...cliImports({ stdout: sink("out"), stderr: sink("err"), stdin, args: () => args }),
       ...clocks.imports,
       ...filesystemImports(options.mounts),
       ...random.imports,
