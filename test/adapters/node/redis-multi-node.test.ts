@@ -300,6 +300,17 @@ describe.skipIf(!withRedis)("two nodes on one Redis", () => {
     expect(text).toMatch(/event: log\ndata: .*"stream":"stdout".*from node B/);
   });
 
+  it("deletes on A a tenant that B then no longer knows, nor its token", async () => {
+    const leaving = (await json(call(a, "/v1/tenants", { body: { name: "leaving" }, as: ADMIN }))).body.token;
+    const grants = { kv: { namespace: "gone" } };
+    expect((await json(call(b, "/v1/run", { body: { language: "js", code: `import { kv } from "kiln"; export default () => kv.set("k", "v", null)`, grants }, as: leaving }))).body.ok).toBe(true);
+    expect((await json(call(b, "/v1/scripts/kept", { method: "PUT", body: { language: "js", code: "1" }, as: leaving }))).status).toBe(201);
+    expect((await json(call(b, "/v1/tenants", { as: ADMIN }))).body.tenants.map((t: { name: string }) => t.name)).toContain("leaving");
+    expect((await json(call(a, "/v1/tenants/leaving", { method: "DELETE", as: ADMIN }))).status).toBe(200);
+    expect((await json(call(b, "/v1/scripts", { as: leaving }))).status).toBe(401);
+    expect((await json(call(b, "/v1/tenants/leaving", { as: ADMIN }))).status).toBe(404);
+  });
+
   it("shares the rate limit between nodes", async () => {
     const limited = (await json(call(a, "/v1/tenants", { body: { name: "limited" }, as: ADMIN }))).body.token;
     const statuses: number[] = [];
