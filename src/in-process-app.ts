@@ -11,6 +11,7 @@ import type { Engine } from "./engine/engine.ts";
 import type { HttpTransport } from "./capabilities/http-transport.ts";
 import { MemoryKvStore, type KvStore } from "./capabilities/kv-store.ts";
 import type { TypeScriptTranspiler } from "./engine/quickjs/typescript-transpiler.ts";
+import type { LoadDocsAssets } from "./http/docs-page.ts";
 
 /**
  * The app with its engine in the same thread: how Kiln runs on edge runtimes (workerd, Deno, Bun),
@@ -31,6 +32,8 @@ export async function createInProcessApp(options: {
   snapshotModule?: { module: WebAssembly.Module; sha256: string };
   /** How TypeScript is transpiled where esbuild's binary cannot run (see `defaultTypeScript`). */
   typescript?: TypeScriptTranspiler;
+  /** Swagger UI's script and stylesheet for `GET /docs`, where the adapter has them (the Worker's bundle). */
+  docs?: LoadDocsAssets;
 }): Promise<{ app: Hono<KilnEnv>; engine: Engine; port: number; host: string }> {
   const config = loadConfig(options.env);
   const engine = createQuickJSEngine(options.wasmModule, {
@@ -44,5 +47,5 @@ export async function createInProcessApp(options: {
   const platform = await createPlatform({ config, store: options.store ?? new MemoryPlatformStore() });
   const boot = await devBootstrap(platform, config);
   if (boot) serverLog("info", "dev mode (KILN_ENV=production turns it off): tokens for trying Kiln out", boot);
-  return { app: createApp({ config, engines: [engine, ...(options.engines ?? [])], platform, logger: jsonLogger }), engine, port: config.port, host: config.host };
+  return { app: createApp({ config, engines: [engine, ...(options.engines ?? [])], platform, logger: jsonLogger, docs: options.docs }), engine, port: config.port, host: config.host };
 }

@@ -5,7 +5,7 @@
 import { build } from "esbuild";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { basename } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { esbuildWasm } from "../../../languages/typescript/esbuild-wasm.ts";
 import { quickjsRuntime } from "../../engine/quickjs/quickjs-artifact.ts";
@@ -28,6 +28,13 @@ export async function transform(input, options) {
   return wasmTransform(input, options);
 }
 `;
+
+/** `kiln:docs-assets`: Swagger UI's script and stylesheet from swagger-ui-dist, as text in the bundle, for `GET /docs`. */
+function docsAssetsModule(): string {
+  const dir = dirname(require.resolve("swagger-ui-dist/package.json"));
+  const read = (name: string) => readFileSync(join(dir, name), "utf8");
+  return `export default ${JSON.stringify({ script: read("swagger-ui-bundle.js"), stylesheet: read("swagger-ui.css") })};`;
+}
 
 /** What a package only the build-time passes use becomes in the Worker: a module that refuses to load. */
 const BUILD_TIME_ONLY = `throw new Error("binaryen is for preparing runtimes on Node; the Worker serves none");`;
@@ -58,6 +65,8 @@ const result = await build({
         b.onResolve({ filter: /^kiln:esbuild-wasm$/ }, () => ({ path: require.resolve(esbuildWasm.specifier) }));
         b.onResolve({ filter: /^esbuild$/ }, () => ({ path: "esbuild", namespace: "kiln-esbuild-wasm" }));
         b.onLoad({ filter: /.*/, namespace: "kiln-esbuild-wasm" }, () => ({ contents: ESBUILD_IN_WORKER, loader: "js", resolveDir: outdir }));
+        b.onResolve({ filter: /^kiln:docs-assets$/ }, () => ({ path: "docs-assets", namespace: "kiln-docs-assets" }));
+        b.onLoad({ filter: /.*/, namespace: "kiln-docs-assets" }, () => ({ contents: docsAssetsModule(), loader: "js" }));
         // The language list reaches build-time passes (languages/ruby/prepare-core.ts loads binaryen when a
         // Node server prepares Ruby); the Worker serves no component runtime, so binaryen is left out.
         b.onResolve({ filter: /^binaryen$/ }, () => ({ path: "binaryen", namespace: "kiln-build-time-only" }));

@@ -4,8 +4,10 @@
  * artifact named in src/engine/quickjs/quickjs-artifact.ts. Plain-text bindings are read as configuration. Durable
  * Object namespaces bound as `KILN_KV` (class `KilnKvObject`) and `KILN_PLATFORM` (class
  * `KilnPlatformObject`) store `kv` and the platform (tenants, scripts, secrets); without them, memory.
+ * `GET /docs` serves Swagger UI from `kiln:docs-assets`, which the build fills from swagger-ui-dist.
  */
 import wasmModule from "kiln:quickjs-wasm";
+import docsAssets from "kiln:docs-assets";
 import { createInProcessApp } from "../../in-process-app.ts";
 import { DurableObjectKvStore } from "./kv-durable-object.ts";
 import { durablePlatformStore, isPlatformBinding } from "./platform-durable-object.ts";
@@ -21,7 +23,7 @@ export default {
       const vars = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => typeof e[1] === "string"));
       const kv = DurableObjectKvStore.isBinding(env.KILN_KV) ? new DurableObjectKvStore(env.KILN_KV) : undefined;
       const store = isPlatformBinding(env.KILN_PLATFORM) ? durablePlatformStore(env.KILN_PLATFORM) : undefined;
-      kiln = createInProcessApp({ wasmModule, env: vars, kv, store });
+      kiln = createInProcessApp({ wasmModule, env: vars, kv, store, docs: async () => docsAssets });
     }
     return (await kiln).app.fetch(request, env, ctx as never);
   },
