@@ -6,7 +6,7 @@ import { utf8Length } from "../limits/output.ts";
 import { isSafeFileName, MAX_ARG_BYTES, MAX_ARGS, MAX_FILES, MAX_FILES_BYTES, MAX_STDIN_BYTES } from "../limits/run-inputs.ts";
 import type { ScriptSpec } from "../platform/platform-store.ts";
 import type { CodeRun, ComponentRun } from "../platform/runs.ts";
-import { parseJson, tooLarge, z } from "./validation.ts";
+import { tooLarge, z } from "./validation.ts";
 
 /*
  * The bodies of `POST /v1/run` and `PUT /v1/scripts/{name}`, as schemas. What depends on the server's
@@ -22,9 +22,15 @@ export const LIMITS = z
   .meta({ description: "Each a positive integer; a value above the server's maximum is lowered to it." })
   .nullish();
 
+/** UTF-8 bytes of `text`, ASCII (the common case) found by the regex engine's scan rather than counted in JavaScript. */
+const NON_ASCII = /[^\u0000-\u007f]/;
+const utf8Size = (text: string) => (NON_ASCII.test(text) ? utf8Length(text) : text.length);
+
+/** Whether `text` is over `max` UTF-8 bytes: at least 1 and at most 3 bytes per UTF-16 unit, so most strings are not counted. */
+const overBytes = (text: string, max: number) => text.length > max || (text.length * 3 > max && utf8Size(text) > max);
+
 const bytesAtMost = (max: number) => (text: string, ctx: z.RefinementCtx) => {
-  // The byte count is at most 3 per UTF-16 unit: only a string that could be over is counted.
-  if (text.length * 3 > max && utf8Length(text) > max) tooLarge(ctx, `larger than ${max} bytes`);
+  if (overBytes(text, max)) tooLarge(ctx, `larger than ${max} bytes`);
 };
 
 export const FILE_NAME = /^[A-Za-z0-9._/-]+$/;
@@ -77,8 +83,11 @@ const SCRIPT_FIELDS = {
 /** The files and the code together within `MAX_FILES_BYTES`. */
 function filesWithinCap(body: { code: string; files?: { content: string }[] }, ctx: z.RefinementCtx): void {
   if (!body.files?.length) return;
-  let total = utf8Length(body.code);
-  for (const file of body.files) total += utf8Length(file.content);
+  let units = body.code.length;
+  for (const file of body.files) units += file.content.length;
+  if (units * 3 <= MAX_FILES_BYTES) return;
+  let total = utf8Size(body.code);
+  for (const file of body.files) total += utf8Size(file.content);
   if (total > MAX_FILES_BYTES) tooLarge(ctx, `the files and the code together are larger than ${MAX_FILES_BYTES} bytes`, ["files"]);
 }
 
@@ -116,7 +125,7 @@ export function toRun(body: z.output<typeof RUN_BODY>, config: Config): CodeRun 
 /** A validated deploy body (or a code run's fields) as a `ScriptSpec`, with the code cap checked. */
 export function toScriptSpec(body: z.output<typeof DEPLOY_BODY>, config: Config): ScriptSpec {
   const { language, code, limits, grants, type, stdin, args, files } = body;
-  if (utf8Length(code) > config.maxCodeBytes) throw new RequestError("payload_too_large", `code: larger than ${config.maxCodeBytes} bytes`);
+  if (overBytes(code, config.maxCodeBytes)) throw new RequestError("payload_too_large", `code: larger than ${config.maxCodeBytes} bytes`);
   return {
     language,
     code,
@@ -160,17 +169,8 @@ export function encodeInput(input: unknown, config: Config): string {
     throw new RequestError("invalid_request", `input: nests deeper than ${MAX_INPUT_DEPTH} levels of arrays and objects`);
   }
   const inputJson = JSON.stringify(input ?? null);
-  if (utf8Length(inputJson) > config.maxInputBytes) {
+  if (overBytes(inputJson, config.maxInputBytes)) {
     throw new RequestError("payload_too_large", `input: larger than ${config.maxInputBytes} bytes`);
   }
   return inputJson;
-}
-
-/** Parses a JSON request body that must be an object: for routes not yet declared with `defineRoute` (see validation.ts). */
-export function parseJsonObject(text: string): Record<string, unknown> {
-  const body = parseJson(text);
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    throw new RequestError("invalid_request", "The request body must be a JSON object");
-  }
-  return body as Record<string, unknown>;
 }

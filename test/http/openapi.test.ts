@@ -202,6 +202,10 @@ describe("request schemas", () => {
     await refused({ ...run, files: files(MAX_FILES + 1, 1) }, 413, "payload_too_large", /^files: /);
     await refused({ ...run, files: files(3, 400_000) }, 413, "payload_too_large", /^files: the files and the code together/);
     await refused({ language: "js", code: "1;".repeat(600) }, 413, "payload_too_large", /^code: larger than 1000 bytes/);
+    // Bytes, not characters: 600 characters of 2 bytes each.
+    await refused({ language: "js", code: `//${"é".repeat(600)}` }, 413, "payload_too_large", /^code: larger than 1000 bytes/);
+    expect((await h.post({ ...run, code: `${run.code} //${"é".repeat(450)}` })).status).toBe(200);
+    await refused({ ...run, files: files(2, 0).map((f) => ({ ...f, content: "€".repeat(180_000) })) }, 413, "payload_too_large", /^files: /);
     // A malformed request is a 400 even when a field is also over its cap.
     await refused({ ...run, stdin: "x".repeat(MAX_STDIN_BYTES + 1), args: 5 }, 400, "invalid_request", /args: /);
   });
