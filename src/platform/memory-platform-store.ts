@@ -32,7 +32,8 @@ export class MemoryPlatformStore implements PlatformStore {
     const stored = this.#tenants.get(tenant.id);
     if (!stored) return false;
     const { id, name, createdAt } = stored;
-    this.#tenants.set(id, { id, name, grants: structuredClone(tenant.grants), ...(tenant.scopes && { scopes: [...tenant.scopes] }), createdAt });
+    const { grants, scopes, quotas } = structuredClone(tenant);
+    this.#tenants.set(id, { id, name, grants, ...(scopes && { scopes }), ...(quotas && { quotas }), createdAt });
     return true;
   }
   async deleteTenant(id: string) {

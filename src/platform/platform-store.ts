@@ -18,12 +18,20 @@ export interface TenantGrants {
   kvMaxKeys: number;
 }
 
+/** A tenant's own limits; each absent one is the server's (`KILN_RATE_TENANT_PER_MINUTE`). */
+export interface TenantQuotas {
+  /** Runs per minute, across its scripts and ad-hoc runs. */
+  runsPerMinute?: number;
+}
+
 export interface Tenant {
   id: string;
   name: string;
   grants: TenantGrants;
   /** What the tenant's tokens may do; absent: every tenant scope (run, deploy, logs), as before tenants had scopes. */
   scopes?: Scope[];
+  /** The tenant's own quotas, in place of the server's defaults. */
+  quotas?: TenantQuotas;
   createdAt: number;
 }
 
@@ -73,7 +81,7 @@ export interface PlatformStore extends Disposable {
   findTenantByName(name: string): Promise<Tenant | undefined>;
   /** Every tenant, by name. */
   listTenants(): Promise<Tenant[]>;
-  /** Replaces a tenant's grants and scopes (its id, name and creation time stay); false when there is no such tenant. */
+  /** Replaces a tenant's grants, scopes and quotas (its id, name and creation time stay); false when there is no such tenant. */
   updateTenant(tenant: Tenant): Promise<boolean>;
   /**
    * Removes a tenant and everything it owns: scripts with every version, secrets, components, and its

@@ -58,9 +58,10 @@ export class RunGuard {
 
   /**
    * Counts a run against the script's rate and then the tenant's, refusing it when over, or when the
-   * script is quarantined (which counts against neither).
+   * script is quarantined (which counts against neither). `tenantPerMinute` is the tenant's own quota,
+   * in place of the server's.
    */
-  async admit(tenantId: string, script?: string): Promise<void> {
+  async admit(tenantId: string, script?: string, tenantPerMinute = this.limits.tenantPerMinute): Promise<void> {
     if (script) {
       const trapped = await this.counters.get(`q:${tenantId}:${script}`);
       if (trapped && trapped.count >= this.limits.quarantineThreshold) {
@@ -72,7 +73,7 @@ export class RunGuard {
       }
     }
     // The script's limit first: a run it refuses never reaches (or counts against) the tenant's.
-    const checks: [string, number][] = [[`r:${tenantId}`, this.limits.tenantPerMinute]];
+    const checks: [string, number][] = [[`r:${tenantId}`, tenantPerMinute]];
     if (script) checks.unshift([`r:${tenantId}:${script}`, this.limits.scriptPerMinute]);
     for (const [key, max] of checks) {
       const { count, resetInMs } = await this.counters.increment(key, 60_000);

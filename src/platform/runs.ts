@@ -109,7 +109,7 @@ export class Runs {
     const tenantId = tenant.id;
     const codeKey = script ? undefined : await adHocCodeKey(job);
     if (codeKey) await guard.admitCode(tenantId, codeKey);
-    await guard.admit(tenantId, script?.name);
+    await guard.admit(tenantId, script?.name, tenant.quotas?.runsPerMinute);
     const outcome = await engine.run({ ...job, owner: tenantId });
     if (script) await guard.record(tenantId, script.name, outcome.ok ? undefined : outcome.error.code);
     if (codeKey && stoppedByWatchdog(outcome)) await guard.recordStopped(tenantId, codeKey);

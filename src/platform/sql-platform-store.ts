@@ -4,7 +4,7 @@ import type { ComponentRecord, PlatformStore, ScriptSpec, ScriptSummary, ScriptV
 export type Row = Record<string, any>;
 
 const SCHEMA = `
-CREATE TABLE IF NOT EXISTS tenants (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, grants TEXT NOT NULL, created_at INTEGER NOT NULL, scopes TEXT);
+CREATE TABLE IF NOT EXISTS tenants (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, grants TEXT NOT NULL, created_at INTEGER NOT NULL, scopes TEXT, quotas TEXT);
 CREATE TABLE IF NOT EXISTS secrets (tenant_id TEXT NOT NULL, name TEXT NOT NULL, sealed TEXT NOT NULL, PRIMARY KEY (tenant_id, name)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS scripts (tenant_id TEXT NOT NULL, name TEXT NOT NULL, active_version INTEGER NOT NULL, PRIMARY KEY (tenant_id, name)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS script_versions (tenant_id TEXT NOT NULL, name TEXT NOT NULL, version INTEGER NOT NULL,
@@ -51,8 +51,8 @@ export class SqlPlatformStore implements PlatformStore {
   constructor(driver: SqlDriver) {
     this.#db = driver;
     for (const statement of SCHEMA.split(";").map((s) => s.trim()).filter(Boolean)) driver.exec(statement);
-    // Databases from before script_versions had `type` (module or script) and `inputs` (stdin, args, files), and tenants `scopes`, get the column, empty for their rows.
-    for (const column of ["script_versions ADD COLUMN type TEXT", "script_versions ADD COLUMN inputs TEXT", "tenants ADD COLUMN scopes TEXT"]) {
+    // Databases from before script_versions had `type` (module or script) and `inputs` (stdin, args, files), and tenants `scopes` and `quotas`, get the column, empty for their rows.
+    for (const column of ["script_versions ADD COLUMN type TEXT", "script_versions ADD COLUMN inputs TEXT", "tenants ADD COLUMN scopes TEXT", "tenants ADD COLUMN quotas TEXT"]) {
       try {
         driver.exec(`ALTER TABLE ${column}`);
       } catch (e) {
@@ -73,12 +73,21 @@ export class SqlPlatformStore implements PlatformStore {
 
   async createTenant(t: Tenant) {
     this.#run(
-      "INSERT INTO tenants (id, name, grants, created_at, scopes) VALUES (?, ?, ?, ?, ?)",
-      t.id, t.name, JSON.stringify(t.grants), t.createdAt, t.scopes ? JSON.stringify(t.scopes) : null,
+      "INSERT INTO tenants (id, name, grants, created_at, scopes, quotas) VALUES (?, ?, ?, ?, ?, ?)",
+      t.id, t.name, JSON.stringify(t.grants), t.createdAt, t.scopes ? JSON.stringify(t.scopes) : null, t.quotas ? JSON.stringify(t.quotas) : null,
     );
   }
   #tenant(r: Row | undefined): Tenant | undefined {
-    return r && { id: r.id, name: r.name, grants: JSON.parse(r.grants), ...(r.scopes && { scopes: JSON.parse(r.scopes) }), createdAt: r.created_at };
+    return (
+      r && {
+        id: r.id,
+        name: r.name,
+        grants: JSON.parse(r.grants),
+        ...(r.scopes && { scopes: JSON.parse(r.scopes) }),
+        ...(r.quotas && { quotas: JSON.parse(r.quotas) }),
+        createdAt: r.created_at,
+      }
+    );
   }
   async getTenant(id: string) {
     return this.#tenant(this.#get("SELECT * FROM tenants WHERE id = ?", id));
@@ -90,7 +99,8 @@ export class SqlPlatformStore implements PlatformStore {
     return this.#all("SELECT * FROM tenants ORDER BY name").map((r) => this.#tenant(r)!);
   }
   async updateTenant(t: Tenant) {
-    return this.#run("UPDATE tenants SET grants = ?, scopes = ? WHERE id = ?", JSON.stringify(t.grants), t.scopes ? JSON.stringify(t.scopes) : null, t.id) > 0;
+    const json = (value: unknown) => (value ? JSON.stringify(value) : null);
+    return this.#run("UPDATE tenants SET grants = ?, scopes = ?, quotas = ? WHERE id = ?", JSON.stringify(t.grants), json(t.scopes), json(t.quotas), t.id) > 0;
   }
   async deleteTenant(id: string) {
     return this.#db.transaction(() => {

@@ -3,7 +3,7 @@ import type { Config } from "../config.ts";
 import { RequestError } from "../errors.ts";
 import { parseHostPattern } from "../net/host-allowlist.ts";
 import type { Platform } from "./platform.ts";
-import type { Tenant, TenantGrants } from "./platform-store.ts";
+import type { Tenant, TenantGrants, TenantQuotas } from "./platform-store.ts";
 import type { Scope } from "./token-authority.ts";
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/i;
@@ -22,13 +22,17 @@ export interface TenantBody {
   name: string;
   grants: GrantsBody;
   scopes: Scope[];
+  /** Its own quotas, as set; an absent one is the server's. */
+  quotas: TenantQuotas;
   createdAt: string;
 }
 
-/** What may change about a tenant: its grants (each part given replaces that part) and its scopes. */
+/** What may change about a tenant: its grants (each part given replaces that part), its scopes and its quotas. */
 export interface TenantChanges {
   grants?: { http?: { allow: string[] }; kv?: { maxKeys: number } };
   scopes?: Scope[];
+  /** Replaces its quotas: `{}` goes back to the server's. */
+  quotas?: TenantQuotas;
 }
 
 /** A new tenant: its name, grants and scopes, and its first token's lifetime. */
@@ -60,6 +64,7 @@ export function describeTenant(tenant: Tenant): TenantBody {
     name: tenant.name,
     grants: { http: { allow: [...tenant.grants.httpAllow] }, kv: { maxKeys: tenant.grants.kvMaxKeys } },
     scopes: tenantScopes(tenant),
+    quotas: { ...tenant.quotas },
     createdAt: new Date(tenant.createdAt).toISOString(),
   };
 }
@@ -92,6 +97,7 @@ export async function createTenant(platform: Platform, config: Config, request: 
     name,
     grants: changedGrants({ httpAllow: [], kvMaxKeys: config.hostLimits.kvMaxKeys }, request.grants),
     scopes: checkScopes(request.scopes ?? [...TENANT_SCOPES], "scopes"),
+    ...(request.quotas && { quotas: checkQuotas(request.quotas) }),
     createdAt: Date.now(),
   };
   // The token's lifetime is checked before anything is stored.
@@ -108,6 +114,7 @@ export async function updateTenant(platform: Platform, tenant: Tenant, changes: 
     ...tenant,
     grants: changedGrants(tenant.grants, changes.grants),
     scopes: changes.scopes ? checkScopes(changes.scopes, "scopes") : tenantScopes(tenant),
+    quotas: changes.quotas ? checkQuotas(changes.quotas) : tenant.quotas,
   };
   if (!(await platform.store.updateTenant(updated))) throw new RequestError("not_found", `No tenant with the id '${tenant.id}'`);
   return updated;
@@ -138,6 +145,14 @@ function checkScopes(scopes: unknown, field: string): Scope[] {
     throw new RequestError("invalid_request", `${field}: must be a non-empty list of ${TENANT_SCOPES.join(", ")}`);
   }
   return [...new Set(scopes as Scope[])];
+}
+
+function checkQuotas(quotas: TenantQuotas): TenantQuotas {
+  const { runsPerMinute } = quotas;
+  if (runsPerMinute !== undefined && (!Number.isSafeInteger(runsPerMinute) || runsPerMinute < 1)) {
+    throw new RequestError("invalid_request", "quotas.runsPerMinute: must be a positive integer");
+  }
+  return runsPerMinute === undefined ? {} : { runsPerMinute };
 }
 
 function checkTtl(config: Config, ttl: number): void {

@@ -52,6 +52,7 @@ describe.each(stores)("tenants over the %s store", (_name, makeStore) => {
       name: "acme",
       grants: { http: { allow: ["api.example.com"] }, kv: { maxKeys: 5 } },
       scopes: ["run", "deploy", "logs"],
+      quotas: {},
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
     });
     expect(Date.parse(res.body.expiresAt) - Date.now()).toBeGreaterThan(3500_000);
@@ -72,6 +73,8 @@ describe.each(stores)("tenants over the %s store", (_name, makeStore) => {
       [{ name: "x5", scopes: [] }, /scopes/],
       [{ name: "x6", scopes: ["admin"] }, /scopes\[0\]/],
       [{ name: "x7", ttlSeconds: 999_999_999_999 }, /ttlSeconds/],
+      [{ name: "x8", quotas: { runsPerMinute: 0 } }, /quotas\.runsPerMinute/],
+      [{ name: "x9", quotas: { cpu: 1 } }, /quotas\.cpu: unknown field/],
       [{ name: "bad name" }, /name/],
     ];
     for (const [body, message] of cases) {
@@ -141,6 +144,23 @@ describe.each(stores)("tenants over the %s store", (_name, makeStore) => {
       expect(res.status, JSON.stringify(body)).toBe(400);
     }
     expect((await admin("/v1/tenants/nobody", { method: "PATCH", body: {} })).status).toBe(404);
+  });
+
+  it("gives a tenant its own run quota in place of the server's, and takes it back", async () => {
+    const { token } = (await create({ name: "quota", quotas: { runsPerMinute: 2 } })).body;
+    const run = () => h.request("/v1/run", { body: { language: "js", code: "1" }, as: token });
+    const statuses = [(await run()).status, (await run()).status];
+    const over = await run();
+    expect([...statuses, over.status]).toEqual([200, 200, 429]);
+    expect(over.body.error.message).toBe("More than 2 runs per minute");
+    // Three requests so far in this window (a refused one counts as a request): a quota of 4 leaves one more.
+    const raised = await admin("/v1/tenants/quota", { method: "PATCH", body: { quotas: { runsPerMinute: 4 } } });
+    expect(raised.body.quotas).toEqual({ runsPerMinute: 4 });
+    expect((await run()).status).toBe(200);
+    expect((await run()).status).toBe(429);
+    // `{}` goes back to the server's quota (KILN_RATE_TENANT_PER_MINUTE, 60000 here).
+    expect((await admin("/v1/tenants/quota", { method: "PATCH", body: { quotas: {} } })).body.quotas).toEqual({});
+    expect((await run()).status).toBe(200);
   });
 
   it("deletes a tenant with its scripts, secrets and components; its tokens stop working and its name is free", async () => {

@@ -122,9 +122,9 @@ for (const [name, make] of stores) {
       expect((await store.listTenants()).map((t) => t.id)).toEqual(["a", "b"]);
       expect(await store.getTenant("a")).toEqual({ ...tenant("a"), scopes: ["run"] });
       // The id, name and creation time stay whatever the update says.
-      const changed = { ...tenant("a"), name: "renamed", createdAt: 99, grants: { httpAllow: ["*.example.org"], kvMaxKeys: 3 }, scopes: ["run" as const, "logs" as const] };
+      const changed = { ...tenant("a"), name: "renamed", createdAt: 99, grants: { httpAllow: ["*.example.org"], kvMaxKeys: 3 }, scopes: ["run" as const, "logs" as const], quotas: { runsPerMinute: 5 } };
       expect(await store.updateTenant(changed)).toBe(true);
-      expect(await store.getTenant("a")).toEqual({ ...tenant("a"), grants: changed.grants, scopes: ["run", "logs"] });
+      expect(await store.getTenant("a")).toEqual({ ...tenant("a"), grants: changed.grants, scopes: ["run", "logs"], quotas: { runsPerMinute: 5 } });
       expect(await store.findTenantByName("renamed")).toBeUndefined();
       expect(await store.updateTenant(tenant("nobody"))).toBe(false);
 

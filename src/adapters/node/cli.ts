@@ -3,10 +3,10 @@
  * with the same keys as the server (KILN_JWT_KEY, or the dev key kept in the file). A tenant is named
  * by its name or its id.
  *
- *   tenant create <name> [--http-allow a.com,*.b.com] [--kv-max-keys N] [--scopes run,deploy,logs] [--ttl-seconds N]
+ *   tenant create <name> [--http-allow a.com,*.b.com] [--kv-max-keys N] [--scopes run,deploy,logs] [--runs-per-minute N] [--ttl-seconds N]
  *   tenant list
  *   tenant show <tenant>
- *   tenant update <tenant> [--http-allow …] [--kv-max-keys N] [--scopes …]
+ *   tenant update <tenant> [--http-allow …] [--kv-max-keys N] [--scopes …] [--runs-per-minute N]
  *   tenant delete <tenant>
  *   token <tenant> [--scopes …] [--ttl-seconds N]
  *
@@ -19,10 +19,10 @@ import { createTenant, deleteTenant, describeTenant, findTenant, issueTenantToke
 import type { Scope } from "../../platform/token-authority.ts";
 import { SqlitePlatformStore } from "./sqlite-platform-store.ts";
 
-const USAGE = `usage: npm run kiln -- tenant create <name> [--http-allow hosts] [--kv-max-keys N] [--scopes s,s] [--ttl-seconds N]
+const USAGE = `usage: npm run kiln -- tenant create <name> [--http-allow hosts] [--kv-max-keys N] [--scopes s,s] [--runs-per-minute N] [--ttl-seconds N]
        npm run kiln -- tenant list
        npm run kiln -- tenant show <tenant>
-       npm run kiln -- tenant update <tenant> [--http-allow hosts] [--kv-max-keys N] [--scopes s,s]
+       npm run kiln -- tenant update <tenant> [--http-allow hosts] [--kv-max-keys N] [--scopes s,s] [--runs-per-minute N]
        npm run kiln -- tenant delete <tenant>
        npm run kiln -- token <tenant> [--scopes s,s] [--ttl-seconds N]
 A tenant is named by its name or id.`;
@@ -36,6 +36,7 @@ function main(): Promise<void> | void {
         "http-allow": { type: "string" },
         "kv-max-keys": { type: "string" },
         scopes: { type: "string" },
+        "runs-per-minute": { type: "string" },
         "ttl-seconds": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
@@ -53,6 +54,7 @@ function main(): Promise<void> | void {
   const list = (v: string | undefined) => v?.split(",").map((s) => s.trim()).filter(Boolean);
   const changes: TenantChanges = {
     ...(values.scopes !== undefined && { scopes: list(values.scopes) as Scope[] }),
+    ...(values["runs-per-minute"] !== undefined && { quotas: { runsPerMinute: Number(values["runs-per-minute"]) } }),
     grants: {
       ...(values["http-allow"] !== undefined && { http: { allow: list(values["http-allow"])! } }),
       ...(values["kv-max-keys"] !== undefined && { kv: { maxKeys: Number(values["kv-max-keys"]) } }),

@@ -13,6 +13,10 @@ const GRANTS = z
     kv: z.strictObject({ maxKeys: z.int().min(0).describe("Live keys per kv namespace") }).optional(),
   })
   .meta({ id: "TenantGrantsRequest" });
+/** The tenant's own quotas; each absent one is the server's. Given, it replaces the quotas (`{}`: back to the server's). */
+const QUOTAS = z
+  .strictObject({ runsPerMinute: z.int().min(1).optional().describe("Runs per minute, in place of KILN_RATE_TENANT_PER_MINUTE") })
+  .meta({ id: "TenantQuotas" });
 const TTL = z.int().min(60).describe("Seconds the token is valid; at most KILN_TOKEN_MAX_TTL_SECONDS (default one year)");
 
 const TENANT = z
@@ -21,6 +25,7 @@ const TENANT = z
     name: z.string(),
     grants: z.strictObject({ http: z.strictObject({ allow: z.array(z.string()) }), kv: z.strictObject({ maxKeys: z.int() }) }),
     scopes: z.array(z.enum(TENANT_SCOPES)).describe("What the tenant's tokens may do"),
+    quotas: QUOTAS,
     createdAt: z.string().describe("ISO 8601"),
   })
   .meta({ id: "Tenant" });
@@ -39,6 +44,7 @@ const createTenantRoute = createRoute({
         name: NAME,
         grants: GRANTS.optional().describe("Default: no http, the server's kv quota"),
         scopes: SCOPES.optional().describe("What its tokens may do; default run, deploy, logs"),
+        quotas: QUOTAS.optional(),
         ttlSeconds: TTL.optional().describe("The first token's lifetime; default KILN_TOKEN_TTL_SECONDS"),
       }),
     ),
@@ -71,12 +77,12 @@ const getTenantRoute = createRoute({
 const updateTenantRoute = createRoute({
   method: "patch",
   path: "/tenants/{tenant}",
-  summary: "Change a tenant's grants and scopes",
+  summary: "Change a tenant's grants, scopes and quotas",
   description:
-    "Each part given replaces that part (`grants.http`, `grants.kv`, `scopes`). Narrower grants apply to its deployed scripts from their next invocation, narrower scopes to its tokens from their next request.",
+    "Each part given replaces that part (`grants.http`, `grants.kv`, `scopes`, `quotas`). Narrower grants apply to its deployed scripts from their next invocation, narrower scopes to its tokens from their next request, a quota from its next run.",
   tags: ["tenants"],
   security: ADMIN_AUTH,
-  request: { params: TENANT_REF, body: jsonBody(z.strictObject({ grants: GRANTS.optional(), scopes: SCOPES.optional() })) },
+  request: { params: TENANT_REF, body: jsonBody(z.strictObject({ grants: GRANTS.optional(), scopes: SCOPES.optional(), quotas: QUOTAS.optional() })) },
   responses: { 200: jsonResponse(TENANT, "The tenant as it is now"), ...errorResponses(403, 404) },
 });
 

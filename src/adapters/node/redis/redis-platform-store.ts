@@ -55,7 +55,7 @@ export class RedisPlatformStore implements PlatformStore {
       const stored = await this.getTenant(t.id);
       if (!stored) return false;
       const { id, name, createdAt } = stored;
-      const next: Tenant = { id, name, grants: t.grants, ...(t.scopes && { scopes: t.scopes }), createdAt };
+      const next: Tenant = { id, name, grants: t.grants, ...(t.scopes && { scopes: t.scopes }), ...(t.quotas && { quotas: t.quotas }), createdAt };
       return (await this.redis.set(`kiln:t:${id}`, JSON.stringify(next), "XX")) === "OK";
     });
   }
