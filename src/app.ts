@@ -1,5 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Hono } from "hono";
+import type { GetConnInfo } from "hono/conninfo";
 import { bodyLimit } from "hono/body-limit";
 import type { Config } from "./config.ts";
 import type { ComponentChecker } from "./engine/component/component-checker.ts";
@@ -12,6 +13,7 @@ import { createOnError, type Logger } from "./http/on-error.ts";
 import { openApiRoutes } from "./http/openapi-document.ts";
 import { logRoutes } from "./http/routes/log-routes.ts";
 import { componentRoutes } from "./http/routes/component-routes.ts";
+import { devRoutes } from "./http/routes/dev-routes.ts";
 import { runRoutes } from "./http/routes/run-routes.ts";
 import { scriptRoutes } from "./http/routes/script-routes.ts";
 import { secretRoutes } from "./http/routes/secret-routes.ts";
@@ -27,6 +29,8 @@ export interface AppDependencies {
   logger?: Logger;
   /** Checks callers' components on upload; without it `POST /v1/components` is `not_supported`. */
   components?: ComponentChecker;
+  /** The connection's address, from the adapter that serves the app; `GET /dev/token` needs it to tell loopback callers (without it, that route is absent). */
+  connInfo?: GetConnInfo;
   /** Swagger UI's script and stylesheet for `GET /docs`, where the adapter can load them; without them `/docs` is a plain page. */
   docs?: LoadDocsAssets;
 }
@@ -47,6 +51,7 @@ export function createApp(deps: AppDependencies): Hono<KilnEnv> {
   healthRoutes(app);
   openApiRoutes(app);
   docsRoutes(app, deps.docs);
+  app.route("/", devRoutes(ctx, deps.connInfo));
   const limit = (maxSize: number) =>
     bodyLimit({
       maxSize,

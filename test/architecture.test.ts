@@ -45,9 +45,11 @@ describe("layout", () => {
  * imports only itself. Each language's folder (languages/<name>/) sits between the platform and the engine: it may use
  * the engine and the capabilities below it, never another language's folder; only the list
  * (languages/index.ts) gathers them. Adapters sit at the edge: they may import the core, the core
- * never imports them, and no adapter imports another.
+ * never imports them, and no adapter imports another. The client (src/client/, what `kiln/client`
+ * exports) sits above the app but runs in callers' programs: of the core it takes only types (and base).
  */
 const LAYERS: Record<string, number> = {
+  client: 6.5,
   "app.ts": 6, "in-process-app.ts": 6, "quickjs-defaults.ts": 6, "served-languages.ts": 6, "prepared-component-engine.ts": 6,
   http: 5,
   platform: 4,
@@ -119,6 +121,17 @@ function circles(edges: readonly [string, string][]): string[][] {
   return found;
 }
 
+/** The specifiers of a file's imports and re-exports that are not `import type` / `export type`. */
+function runtimeImports(text: string): string[] {
+  return [...text.matchAll(/(?:^|[;\n])\s*(?:import|export)\s+(?!type\b)[^;]*?\bfrom\s*["']([^"']+)["']|import\s*\(\s*["']([^"']+)["']/g)].map((m) => (m[1] ?? m[2])!);
+}
+/** Whether a client file may import `spec` at run time: another client file, or base. */
+function clientMayImport(file: string, spec: string): boolean {
+  if (!spec.startsWith(".")) return false;
+  const target = normalize(join(dirname(file), spec));
+  return target.startsWith("src/client/") || layerOf(target).rank === 0;
+}
+
 /**
  * Back-imports that exist today, each to be removed (issue "One folder per language…"): the list may
  * only shrink. A new back-import fails the test; so does one listed here that is gone (delete it here).
@@ -156,6 +169,17 @@ describe("layers: http → platform and languages → engine → capabilities �
       "src/errors.ts -> src/platform/platform.ts",
       "src/limits/memory.ts -> src/engine/engine.ts",
     ]);
+  });
+
+  it("the client takes only types from the core: its runtime imports stay in src/client/ or base", () => {
+    const client = files.filter((f) => f.startsWith("src/client/"));
+    expect(client.length).toBeGreaterThan(0);
+    const outside = client.flatMap((f) => runtimeImports(code(f)).map((spec) => [f, spec] as const)).filter(([f, spec]) => !clientMayImport(f, spec));
+    expect(outside.map(([f, spec]) => `${f} -> ${spec}`)).toEqual([]);
+    expect(runtimeImports('import type { A } from "../platform/a.ts";\nimport {\n  b,\n} from "../engine/b.ts";\nexport type * from "./c.ts";\nexport { d } from "./d.ts";')).toEqual(["../engine/b.ts", "./d.ts"]);
+    expect(clientMayImport("src/client/x.ts", "../engine/b.ts")).toBe(false);
+    expect(clientMayImport("src/client/x.ts", "hono")).toBe(false);
+    expect(clientMayImport("src/client/x.ts", "../errors.ts")).toBe(true);
   });
 
   it("has no import circle (type imports included)", () => {

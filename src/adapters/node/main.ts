@@ -22,6 +22,7 @@ import { SqlitePlatformStore } from "./sqlite-platform-store.ts";
 import { WorkerPoolEngine } from "./worker-pool.ts";
 import { createNodeServer } from "./http-server.ts";
 import { nodeDocsAssets } from "./docs-assets.ts";
+import { getConnInfo } from "@hono/node-server/conninfo";
 
 let config;
 try {
@@ -95,7 +96,7 @@ try {
 }
 const boot = await devBootstrap(platform, config);
 if (boot) serverLog("info", "dev mode (KILN_ENV=production turns it off): tokens for trying Kiln out", boot);
-const app = createApp({ config, engines: [engine], platform, logger: jsonLogger, components: nodeComponentChecker({ cacheDir: config.cacheDir }), docs: nodeDocsAssets() });
+const app = createApp({ config, engines: [engine], platform, logger: jsonLogger, components: nodeComponentChecker({ cacheDir: config.cacheDir }), docs: nodeDocsAssets(), connInfo: getConnInfo });
 const server = createNodeServer(app.fetch).listen(config.port, config.host, () => {
   const info = server.address() as AddressInfo;
   serverLog("info", "listening", { url: `http://${info.address}:${info.port}` });
