@@ -192,5 +192,14 @@ export function errorSchema(status: ErrorStatus): z.ZodType {
  */
 export function errorResponses(...statuses: ErrorStatus[]) {
   const all = [...new Set<ErrorStatus>([400, 401, 413, 500, 503, ...statuses])].sort();
-  return Object.fromEntries(all.map((status) => [status, jsonResponse(errorSchema(status), ERROR_DESCRIPTIONS[status])]));
+  return Object.fromEntries(all.map((status) => [status, { ...jsonResponse(errorSchema(status), ERROR_DESCRIPTIONS[status]), ...errorHeaders(status) }]));
+}
+
+const RETRY_AFTER = { "Retry-After": { description: "Seconds after which a retry may succeed", schema: { type: "integer" as const, minimum: 0 } } };
+
+/** The headers an error status carries: `Retry-After` on 423, 429 and 503 (where known), `WWW-Authenticate` on 401. */
+function errorHeaders(status: ErrorStatus) {
+  if (status === 423 || status === 429 || status === 503) return { headers: RETRY_AFTER };
+  if (status === 401) return { headers: { "WWW-Authenticate": { description: 'Bearer realm="kiln"', schema: { type: "string" as const } } } };
+  return {};
 }
