@@ -45,9 +45,11 @@ function start(args: string[], env: Record<string, string | undefined> = {}): Ch
   return spawn(process.execPath, ["bin/kiln.mjs", ...args], { cwd: ROOT, env: environment(env), stdio: ["pipe", "pipe", "pipe"] });
 }
 
-/** Runs `kiln args…` to its end: its exit code and output. */
-function kiln(args: string[], options: { env?: Record<string, string | undefined>; stdin?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = start(args, options.env);
+/** Runs `kiln args…` to its end (or `npx kiln args…` with `npx`): its exit code and output. */
+function kiln(args: string[], options: { env?: Record<string, string | undefined>; stdin?: string; npx?: boolean } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = options.npx
+    ? spawn("npx", ["--offline", "kiln", ...args], { cwd: ROOT, env: environment(options.env ?? {}), stdio: ["pipe", "pipe", "pipe"] })
+    : start(args, options.env);
   child.stdin!.end(options.stdin ?? "");
   let stdout = "";
   let stderr = "";
@@ -69,6 +71,8 @@ describe("kiln run", () => {
     const examples = Object.fromEntries(["js", "ts", "py", "rb", "lua"].map((ext) => [ext, kiln(["run", `examples/hello.${ext}`, "--input", '{"name":"Ada"}'])]));
     runs = {
       ...examples,
+      // What a reader types: npx finds the checkout's own bin (offline: nothing is fetched).
+      npx: kiln(["run", "examples/hello.js"], { npx: true }),
       json: kiln(["run", file("add.js", "export default (i) => i.a + 1"), "--input-file", file("input.json", '{"a": 41}'), "--json"]),
       stdinArgs: kiln(["run", file("echo.py", "import sys\nprint(sys.stdin.read().strip(), sys.argv[1:])"), "--stdin", "-", "--", "one", "--two"], { stdin: "from the pipe\n" }),
       guestError: kiln(["run", file("boom.py", "print('before')\nraise ValueError('boom')\n")]),
@@ -88,6 +92,10 @@ describe("kiln run", () => {
 
   it("runs every example, printing what it wrote and then its result (exit 0)", async () => {
     for (const ext of ["js", "ts", "py", "rb", "lua"]) expect(await runs[ext]).toEqual({ code: 0, stdout: 'Hello, Ada!\n{"greeted":"Ada"}\n', stderr: "" });
+  });
+
+  it("runs as `npx kiln` from the checkout", async () => {
+    expect(await runs.npx).toEqual({ code: 0, stdout: 'Hello, world!\n{"greeted":"world"}\n', stderr: "" });
   });
 
   it("prints the response with --json, and takes the input from a file", async () => {
