@@ -1,4 +1,5 @@
 import type { Usage } from "../engine/engine.ts";
+import type { GuestErrorCode } from "../errors.ts";
 
 /** What every event of a run carries: when (ISO 8601), which run, and which script version (null for ad-hoc runs). */
 interface RunEventBase {
@@ -19,7 +20,7 @@ export interface LogLine extends RunEventBase {
 export interface RunEnded extends RunEventBase {
   stream: "run";
   language: string;
-  outcome: string;
+  outcome: "ok" | GuestErrorCode;
   message?: string;
   usage: Usage;
 }
