@@ -3,6 +3,7 @@ import { MIN_MEMORY_MB } from "../../config.ts";
 import type { Engine, LanguageInfo, RunJob, RunOutcome } from "../../engine/engine.ts";
 import { DisposedError, RequestError } from "../../errors.ts";
 import { serverLog } from "../../server-log.ts";
+import { quickjsLanguages } from "../../../languages/index.ts";
 import { FairQueue } from "./fair-queue.ts";
 import type { WorkerInit, WorkerReply } from "./run-worker.ts";
 
@@ -69,22 +70,27 @@ const SETUP_LIMIT_MS = 30_000;
 const WORKER_URL = new URL("./run-worker-entry.mjs", import.meta.url);
 
 /**
- * What a new worker runs before it takes jobs: a TypeScript deploy check (no entry point is called,
- * no host call is allowed). It loads esbuild and sets QuickJS up, which the worker's first run would
- * otherwise pay for under the watchdog: a TypeScript run with a 100 ms deadline could be killed.
+ * What a new worker runs before it takes jobs: a deploy check (no entry point is called, no host call
+ * is allowed) of each language's `warmUp` code (languages/<name>/language.ts; TypeScript's loads
+ * esbuild). It sets QuickJS up too, which the worker's first run would otherwise pay for under the
+ * watchdog: a TypeScript run with a 100 ms deadline could be killed.
  */
-const WARM_UP: RunJob = {
-  language: "typescript",
-  code: "export default (input: unknown): unknown => input",
-  inputJson: "null",
-  limits: { fuel: 10_000, memoryMb: MIN_MEMORY_MB, timeoutMs: 30_000, maxOutputBytes: 1024, maxResultBytes: 1024 },
-  host: {
-    grants: { secrets: {} },
-    limits: { logMaxEntries: 0, logMaxBytes: 0, kvMaxKeyBytes: 0, kvMaxValueBytes: 0, kvMaxKeys: 0, kvMaxCalls: 0, kvMaxList: 0, httpMaxCalls: 0, httpTimeoutMs: 0, httpMaxRequestBytes: 0, httpMaxResponseBytes: 0, httpMaxRedirects: 0, httpAllowPrivate: false },
-    deployCheck: true,
-  },
-  evaluateOnly: true,
-};
+const WARM_UP: RunJob[] = quickjsLanguages.flatMap((l) => (l.warmUp === undefined ? [] : [warmUpJob(l.language.name, l.warmUp, MIN_MEMORY_MB)]));
+
+function warmUpJob(language: string, code: string, memoryMb: number): RunJob {
+  return {
+    language,
+    code,
+    inputJson: "null",
+    limits: { fuel: 10_000, memoryMb, timeoutMs: 30_000, maxOutputBytes: 1024, maxResultBytes: 1024 },
+    host: {
+      grants: { secrets: {} },
+      limits: { logMaxEntries: 0, logMaxBytes: 0, kvMaxKeyBytes: 0, kvMaxValueBytes: 0, kvMaxKeys: 0, kvMaxCalls: 0, kvMaxList: 0, httpMaxCalls: 0, httpTimeoutMs: 0, httpMaxRequestBytes: 0, httpMaxResponseBytes: 0, httpMaxRedirects: 0, httpAllowPrivate: false },
+      deployCheck: true,
+    },
+    evaluateOnly: true,
+  };
+}
 
 /**
  * The Node adapter's engine: every engine (QuickJS and the component engine: Lua, Ruby, Python and
@@ -202,10 +208,10 @@ export class WorkerPoolEngine implements Engine {
     });
   }
 
-  /** Runs WARM_UP, then a deploy check in each `warmUp` language, on a worker that just loaded, under the watchdog like any job; then it takes jobs. */
+  /** Runs WARM_UP, then a deploy check in each `warmUp` language (KILN_WARM_UP), on a worker that just loaded, under the watchdog like any job; then it takes jobs. */
   #warmUp(slot: Slot, options: { languages: boolean }): void {
     const { languages = [], memoryMb = MIN_MEMORY_MB } = (options.languages && this.#options.warmUp) || {};
-    const jobs = [WARM_UP, ...languages.map((language) => ({ ...WARM_UP, language, code: "", limits: { ...WARM_UP.limits, memoryMb } }))];
+    const jobs = [...WARM_UP, ...languages.map((language) => warmUpJob(language, "", memoryMb))];
     // A worker that exited or was killed meanwhile is no longer in #slots, or is marked killed (and is replaced).
     const alive = () => this.#slots.has(slot) && !slot.killed;
     const ready = () => {
