@@ -82,6 +82,7 @@ describe("kiln run", () => {
       missingFile: kiln(["run", join(dir, "missing.py")]),
       badFlag: kiln(["run", "--no-such-flag", "examples/hello.py"]),
       badToken: kiln(["run", "examples/hello.js"], { env: { KILN_TOKEN: "not-a-token" } }),
+      badAdminToken: kiln(["tenant", "create", "nobody"], { env: { KILN_ADMIN_TOKEN: "not-the-admin-token" } }),
       unreachable: kiln(["run", "examples/hello.js"], { env: { KILN_URL: `http://127.0.0.1:${await freePort()}` } }),
       profile: kiln(["run", "examples/hello.lua"], { env: noUrl }),
       brokenProfile: kiln(["run", "examples/hello.lua", "--profile", "broken"], { env: noUrl }),
@@ -131,6 +132,12 @@ describe("kiln run", () => {
     expect(run.code).toBe(3);
     expect(run.stderr).toContain("kiln: unauthorized: The token is not valid.");
     expect(run.stderr).toContain("Set KILN_TOKEN to a tenant token: `kiln tenant create NAME`");
+  });
+
+  it("exits 3 on an admin token the server refuses, naming KILN_ADMIN_TOKEN", async () => {
+    const run = await runs.badAdminToken!;
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain("This command needs the server's admin token: set KILN_ADMIN_TOKEN");
   });
 
   it("exits 4 when nothing answers at the URL", async () => {
@@ -186,10 +193,10 @@ describe("kiln deploy, invoke, versions, rollback, logs", () => {
 
 describe("kiln tenant create, kiln token", () => {
   it("create a tenant and issue it tokens with the admin token, and the token works", async () => {
-    const created = await kiln(["tenant", "create", "acme", "--http-allow", "api.acme.com", "--scopes", "run"]);
+    const created = await kiln(["tenant", "create", "acme", "--http-allow", "api.acme.com", "--scopes", "run", "--runs-per-minute", "100"]);
     expect(created.code).toBe(0);
     const { tenant, token } = JSON.parse(created.stdout);
-    expect(tenant).toMatchObject({ name: "acme", grants: { http: { allow: ["api.acme.com"] } }, scopes: ["run"] });
+    expect(tenant).toMatchObject({ name: "acme", grants: { http: { allow: ["api.acme.com"] } }, scopes: ["run"], quotas: { runsPerMinute: 100 } });
     const [issued, conflict] = await Promise.all([kiln(["token", "acme", "--scopes", "run"]), kiln(["tenant", "create", "acme"])]);
     expect(issued.code).toBe(0);
     expect(JSON.parse(issued.stdout)).toEqual({ token: expect.any(String), scopes: ["run"], expiresAt: expect.any(String) });

@@ -76,14 +76,15 @@ export class Connection {
 
   constructor(flags: ConnectionFlags, env: Env) {
     const profile = readProfile(env, flags.profile ?? env.KILN_PROFILE);
-    this.url = (flags.url ?? env.KILN_URL ?? profile.url ?? DEFAULT_URL).replace(/\/+$/, "");
+    this.url = (flags.url || env.KILN_URL || profile.url || DEFAULT_URL).replace(/\/+$/, "");
     try {
       new URL(this.url);
     } catch {
       throw new UsageError(`'${this.url}' is not a URL (KILN_URL, --url or the profile's "url")`);
     }
-    this.#tenantToken = flags.token ?? env.KILN_TOKEN ?? profile.token;
-    this.#adminToken = env.KILN_ADMIN_TOKEN ?? profile.adminToken;
+    // An empty variable counts as unset.
+    this.#tenantToken = flags.token || env.KILN_TOKEN || profile.token;
+    this.#adminToken = env.KILN_ADMIN_TOKEN || profile.adminToken;
   }
 
   /** Whether the server is on this machine, where a dev server hands out its tokens. */
@@ -96,8 +97,12 @@ export class Connection {
     return createKilnClient({ url: this.url, token: this.#tenantToken ?? (await this.#devTokens())?.tenantToken });
   }
 
+  /** Whether a client with the admin token was asked for: a 401 then means the admin token. */
+  usedAdmin = false;
+
   /** A client with the admin token. */
   async admin(): Promise<KilnClient> {
+    this.usedAdmin = true;
     return createKilnClient({ url: this.url, token: this.#adminToken ?? (await this.#devTokens())?.adminToken });
   }
 

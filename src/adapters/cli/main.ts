@@ -94,7 +94,9 @@ Exit codes: 0 ok; 1 the guest failed (guest_error, syntax_error); 2 the run was 
 timeout, output); 3 the request was refused (a 4xx or 5xx, or a bad command line); 4 Kiln cannot be reached.`,
   );
 
-const connection = () => new Connection(program.opts<ConnectionFlags>(), process.env);
+let current: Connection | undefined;
+/** The connection the command line and the environment name (one per command). */
+const connection = () => (current ??= new Connection(program.opts<ConnectionFlags>(), process.env));
 
 withJson(
   withLimits(
@@ -207,10 +209,12 @@ tenantOptions(
     .description("create a tenant and print {tenant, token, expiresAt}")
     .argument("<name>", "the tenant's name")
     .addOption(new Option("--http-allow <hosts>", "hosts the tenant's runs may be granted, comma-separated").argParser(list))
-    .option("--kv-max-keys <n>", "live keys per kv namespace", positiveInteger),
-).action(async (name: string, opts: { httpAllow?: string[]; kvMaxKeys?: number; scopes?: string[]; ttlSeconds?: number }) => {
+    .option("--kv-max-keys <n>", "live keys per kv namespace", positiveInteger)
+    .option("--runs-per-minute <n>", "the tenant's own run rate limit (default: the server's)", positiveInteger),
+).action(async (name: string, opts: { httpAllow?: string[]; kvMaxKeys?: number; runsPerMinute?: number; scopes?: string[]; ttlSeconds?: number }) => {
   const grants = { ...(opts.httpAllow && { http: { allow: opts.httpAllow } }), ...(opts.kvMaxKeys && { kv: { maxKeys: opts.kvMaxKeys } }) };
-  const created = await (await connection().admin()).tenants.create(name, { ...tenantRequest(opts), grants });
+  const quotas = opts.runsPerMinute ? { quotas: { runsPerMinute: opts.runsPerMinute } } : {};
+  const created = await (await connection().admin()).tenants.create(name, { ...tenantRequest(opts), grants, ...quotas });
   out.stdout(`${JSON.stringify(created, null, 2)}\n`);
 });
 
@@ -231,6 +235,15 @@ function finishRun(run: RunResult | InvokeResult, json = false): void {
 function explain(e: UsageError | KilnError): { message: string; code: number } {
   if (e instanceof UsageError) return { message: e.message, code: EXIT.requestError };
   if (e.status === 0) return { message: `${e.message}. Is the server running (npm start), and is KILN_URL right?`, code: EXIT.unreachable };
+  if (e.status === 401 && current?.usedAdmin) {
+    return {
+      message:
+        `${e.code}: ${e.message}.\n` +
+        `This command needs the server's admin token: set KILN_ADMIN_TOKEN, or put {"adminToken": "…"} in ${profilePath(process.env)}. ` +
+        "A dev-mode server (npm start) on this machine hands it to kiln by itself.",
+      code: EXIT.requestError,
+    };
+  }
   if (e.status === 401) {
     return {
       message:
