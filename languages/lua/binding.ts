@@ -279,6 +279,15 @@ require = function (name)
 end
 `;
 
+/**
+ * Whether a run needs INPUTS: it has stdin or files, or its code names `io`, `require` or `package`.
+ * Compiling them costs every run that has them about 4 fuel units, so a script that names none of them
+ * (and so cannot reach them, short of building the name at run time) does without.
+ */
+function needsInputs(code: string, options: { stdin?: string; files?: readonly unknown[] }): boolean {
+  return options.stdin !== undefined || (options.files?.length ?? 0) > 0 || /\b(?:io|require|package)\b/.test(code);
+}
+
 /** A JSON value as a Lua expression. JSON null becomes nil. */
 export function luaLiteral(value: unknown): string {
   if (value === null || value === undefined) return "nil";
@@ -311,7 +320,8 @@ ${KILN}
 __kiln_stdin = ${luaString(options.stdin ?? "")}
 __kiln_files = {${(options.files ?? []).map((f) => `[${luaString(f.name)}]=${luaString(f.content)}`).join(",")}}
 ${RUN}
-${INPUTS}
+${needsInputs(code, options) ? INPUTS : ""}
+__kiln_stdin, __kiln_files = nil, nil
 arg = {[0]="script"${args.map((a) => `,${luaString(a)}`).join("")}}
 math.randomseed(${Math.trunc(seed)})
 local input = ${luaLiteral(JSON.parse(inputJson))}
