@@ -66,6 +66,18 @@ for (const [name, make] of stores) {
       expect(await store.getActiveScript("a", "typed")).not.toHaveProperty("type");
     });
 
+    it("keeps a version's files, default args and stdin; a version without them has none", async () => {
+      using store = await make();
+      const inputs = { stdin: "line\n", args: ["-v", ""], files: [{ name: "lib/util.py", content: "X = 1\n" }] };
+      await store.deployScript("a", "inputs", { ...spec("v1"), ...inputs });
+      await store.deployScript("a", "inputs", { ...spec("v2"), stdin: "" });
+      await store.deployScript("a", "inputs", spec("v3"));
+      expect(await store.getScriptVersion("a", "inputs", 1)).toMatchObject(inputs);
+      expect(await store.getScriptVersion("a", "inputs", 2)).toMatchObject({ stdin: "" });
+      const plain = await store.getActiveScript("a", "inputs");
+      for (const field of ["stdin", "args", "files"]) expect(plain).not.toHaveProperty(field);
+    });
+
     it("deploys versions, activates the latest, rolls back and deletes", async () => {
       using store = await make();
       const v1 = await store.deployScript("a", "hook", spec("v1"));
