@@ -116,6 +116,17 @@ describe("Lua on the component engine", () => {
     expect(await lua(`function main() return (select(2, pcall(io.lines, "/etc/passwd"))) end`)).toMatchObject({ ok: true, result: expect.stringContaining("No such file") });
   });
 
+  it("reads stdin with every io.read format: lines with and without their break, counts, numbers, the rest", async () => {
+    const code = `function main()
+  local a, b = io.read("L", "l")
+  local n1, n2, n3, bad = io.read("n", "n", "*n", "n")
+  local rest = { io.read(0), io.read(3), io.read("a"), io.read("a"), io.read(0), io.read("l"), io.read("n") }
+  return { a, b, n1, n2, n3, bad == nil, rest[1], rest[2], rest[3], rest[4], rest[5] == nil, rest[6] == nil, rest[7] == nil, math.type(n1), math.type(n2) }
+end`;
+    const out = await engine.run({ ...job("lua", code), stdin: "one\ntwo\n 42 0x1F -2.5e1 x!abcdef" });
+    expect(out).toMatchObject({ ok: true, result: ["one\n", "two", 42, 31, -25, true, "", "x!a", "bcdef", "", true, true, true, "integer", "integer"] });
+  });
+
   it("loads no bytecode", async () => {
     const out = await lua("function main() local f, err = load(string.dump(function () return 1 end)) return err end");
     expect(out).toMatchObject({ ok: true, result: expect.stringContaining("binary chunk") });
