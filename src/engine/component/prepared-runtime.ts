@@ -35,7 +35,7 @@ export interface PreparedComponentRuntime {
 /** Compiled main modules kept per runtime, one per ceiling (normally one), least recently used out first. */
 const MAX_CAPPED_MODULES = 4;
 
-export const PREPARE_VERSION = "8";
+export const PREPARE_VERSION = "9";
 /** The name jco's files carry in a prepared folder: `runtime.js`, `runtime.core.wasm`, … */
 export const GLUE_NAME = "runtime";
 /** The metered main module, stored beside jco's files. */

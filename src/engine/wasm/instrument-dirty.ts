@@ -210,7 +210,10 @@ function checkTables(mod: binaryen.Module, thunks: ReadonlyMap<string, string>):
 
 /**
  * Points every exported `*realloc*` (canonical ABI: old, old size, align, new size → block) at a
- * wrapper that marks the block it returns, and traps when the guard or bitmap page is marked then.
+ * wrapper that marks the block it returns, and traps when that block reaches into the guard or bitmap
+ * page. Only the block counts: a mark the guard page got earlier (an import thunk's IMPORT_ARG_REACH
+ * past a pointer near the end of the guest's first pages, or a store there) is no reason to trap; it
+ * only makes the next restore copy all of memory (DirtyBitmap.dirtyPages).
  */
 function wrapReallocs(mod: binaryen.Module): void {
   const exports = Array.from({ length: mod.getNumExports() }, (_, i) => binaryen.getExportInfo(mod.getExportByIndex(i)));
@@ -221,24 +224,35 @@ function wrapReallocs(mod: binaryen.Module): void {
       throw new Error(`instrumentDirty: the export ${exp.name} does not have the canonical ABI realloc signature`);
     }
     const name = `${PREFIX}realloc_${exp.name}`;
-    const block = 4;
+    const [size, block, bitmap, last] = [3, 4, 5, 6];
+    const get = (index: number) => mod.local.get(index, i32);
     mod.addFunction(
       name,
       info.params,
       i32,
-      [i32],
+      [i32, i32, i32],
       mod.block(
         null,
         [
           mod.local.set(block, mod.call(exp.value, [0, 1, 2, 3].map((i) => mod.local.get(i, i32)), i32)),
-          mod.call(MARK_RANGE, [mod.local.get(block, i32), mod.local.get(3, i32)], binaryen.none),
+          mod.call(MARK_RANGE, [get(block), get(size)], binaryen.none),
           // The host writes the block after this returns, and could overwrite the marks of the guard
           // and bitmap pages there (the host does not mark): a block reaching into them is a trap.
           mod.if(
-            mod.i32.ne(globalGet(mod, DIRTY_BASE_GLOBAL), mod.i32.const(0)),
-            mod.if(mod.i32.load16_u(0, 1, mod.i32.sub(mod.i32.add(globalGet(mod, DIRTY_BASE_GLOBAL), mod.i32.shr_u(globalGet(mod, DIRTY_BASE_GLOBAL), mod.i32.const(16))), mod.i32.const(1))), mod.unreachable()),
+            mod.i32.and(mod.i32.ne(globalGet(mod, DIRTY_BASE_GLOBAL), mod.i32.const(0)), mod.i32.ne(get(size), mod.i32.const(0))),
+            mod.block(null, [
+              mod.local.set(bitmap, mod.i32.shr_u(globalGet(mod, DIRTY_BASE_GLOBAL), mod.i32.const(16))),
+              mod.local.set(last, mod.i32.add(get(block), mod.i32.sub(get(size), mod.i32.const(1)))),
+              // A block past 4 GiB reaches the last page.
+              mod.local.set(last, mod.select(mod.i32.lt_u(get(last), get(block)), mod.i32.const(0xffff), mod.i32.shr_u(get(last), mod.i32.const(16)))),
+              // [first page, last page] meets [guard page = bitmap page - 1, bitmap page].
+              mod.if(
+                mod.i32.and(mod.i32.le_u(mod.i32.shr_u(get(block), mod.i32.const(16)), get(bitmap)), mod.i32.ge_u(get(last), mod.i32.sub(get(bitmap), mod.i32.const(1)))),
+                mod.unreachable(),
+              ),
+            ]),
           ),
-          mod.local.get(block, i32),
+          get(block),
         ],
         i32,
       ),

@@ -152,3 +152,46 @@ end`;
     expect(out).toMatchObject({ ok: true, stdout: "a1b\nc", stderr: "xy" });
   });
 });
+
+/**
+ * Host calls after a kv.set in one run, in every component language. A kv.set's arguments once lay
+ * within IMPORT_ARG_REACH bytes of the end of Lua's first pages: the import thunk's mark past them
+ * marked the guard page, and the next host call's answer (an exported realloc, which trapped whenever
+ * the guard page was marked) ended the run with "RuntimeError: unreachable".
+ */
+describe("host calls after a kv.set, in every component language", () => {
+  const grants = { kv: { namespace: "after-set" }, secrets: {} };
+  const cases: Record<string, string[]> = {
+    lua: [
+      `function main() kiln.kv.set("b1", "hi") kiln.kv.set("b2", "ho") return 1 end`,
+      `function main() kiln.kv.set("b3", "ho") kiln.kv.get("b1") return 1 end`,
+      `kiln.kv.set("b4", "ho")\nkiln.kv.set("b5", "ho")\nfunction main() return 1 end`,
+      `function main() pcall(kiln.kv.set, "b3", "ho") pcall(kiln.kv.set, "b3", "ho") return 1 end`,
+      `function main() kiln.kv.set("b1", "hi") kiln.kv.set("b2", "ho") local a = kiln.kv.get("b1") kiln.kv.set("b6", a) kiln.log.write("info", a) return 1 end`,
+    ],
+    python: [
+      `import kiln\ndef main(i):\n    kiln.kv.set("b1", "hi")\n    kiln.kv.set("b2", "ho")\n    return 1`,
+      `import kiln\ndef main(i):\n    kiln.kv.set("b3", "ho")\n    kiln.kv.get("b1")\n    return 1`,
+      `import kiln\ndef main(i):\n    kiln.kv.set("b1", "hi")\n    kiln.kv.set("b2", "ho")\n    a = kiln.kv.get("b1")\n    kiln.kv.set("b6", a)\n    kiln.log.write("info", a)\n    return 1`,
+    ],
+    ruby: [
+      `def main(i)\n  Kiln::KV.set("b1", "hi")\n  Kiln::KV.set("b2", "ho")\n  1\nend`,
+      `def main(i)\n  Kiln::KV.set("b3", "ho")\n  Kiln::KV.get("b1")\n  1\nend`,
+      `def main(i)\n  Kiln::KV.set("b1", "hi")\n  Kiln::KV.set("b2", "ho")\n  a = Kiln::KV.get("b1")\n  Kiln::KV.set("b6", a)\n  Kiln::Log.write("info", a)\n  1\nend`,
+    ],
+  };
+  it("covers every component language", async () => {
+    const { componentRuntimes } = await import("../../../languages/index.ts");
+    expect(Object.keys(cases).sort()).toEqual(componentRuntimes.map((r) => r.language.name).sort());
+  });
+  for (const [language, codes] of Object.entries(cases)) {
+    it(`${language}: each run answers 1, fresh and warm`, async () => {
+      for (const code of codes) {
+        for (let round = 0; round < 2; round++) {
+          const out = await engine.run(job(language, code, { grants }));
+          expect({ code, round, out: out.ok ? out.result : out.error }).toEqual({ code, round, out: 1 });
+        }
+      }
+    }, 120_000);
+  }
+});

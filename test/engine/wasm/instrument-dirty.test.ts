@@ -108,6 +108,14 @@ describe("instrumentDirty", () => {
     expect(() => moved.fn.cabi_realloc!(0, 0, 1, 16)).toThrow(WebAssembly.RuntimeError); // in the bitmap page
   });
 
+  it("does not trap on a block clear of the guard and bitmap pages when the guard page was marked before (an import's reach past a pointer near its end)", async () => {
+    const { fn, bytes } = await instance({ enable: true });
+    fn.call!(6 * PAGE - 10, 5); // IMPORT_ARG_REACH past the pointer lands in the guard page (6)
+    expect(bytes()[BITMAP * PAGE + 6]).toBe(1);
+    expect(fn.cabi_realloc!(0, 0, 1, 16)).toBe(0x50000);
+    expect(fn.cabi_realloc!(0, 0, 1, 0)).toBe(0x50000);
+  });
+
   it("before the host sets the bitmap up, marks only bytes 0 and 1", async () => {
     const { fn, bytes } = await instance({ enable: false });
     fn.store32!(3 * PAGE);
