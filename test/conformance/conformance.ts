@@ -63,7 +63,9 @@ export const SNIPPETS: Record<string, LanguageSnippets> = {
     spin: "while true do end",
     hog: "local t = {} for i = 1, 1e12 do t[i] = ('x'):rep(1000) .. i end",
     chatter: "while true do print('la la la la la la la la') end",
-    reach: "function main() local got = {} for _, name in ipairs({'require', 'dofile', 'loadfile', 'package', 'debug'}) do if _G[name] then got[#got + 1] = name end end if os.getenv then got[#got + 1] = os.getenv('HOME') or 'getenv' end if os.execute or os.remove then got[#got + 1] = 'os' end if io.open or io.popen or io.read then got[#got + 1] = 'io' end return got end",
+    // require, package and io.read/io.lines/io.input reach only the run's own files and stdin (none here).
+    reach:
+      "function main() local got = {} for _, name in ipairs({'dofile', 'loadfile', 'debug'}) do if _G[name] then got[#got + 1] = name end end if os.getenv then got[#got + 1] = os.getenv('HOME') or 'getenv' end if os.execute or os.remove then got[#got + 1] = 'os' end if io.open or io.popen then got[#got + 1] = 'io' end for _, name in ipairs({'loadlib', 'cpath', 'searchpath', 'searchers'}) do if package[name] ~= nil then got[#got + 1] = 'package.' .. name end end if require('os') ~= os or require('io') ~= io then got[#got + 1] = 'require os/io' end for _, name in ipairs({'/etc/passwd', '..', '../x', '/proc/self/environ'}) do local ok, e = pcall(require, name) if ok or not tostring(e):find('not found', 1, true) then got[#got + 1] = 'require ' .. name end end for _, f in ipairs({io.lines, io.input}) do if pcall(f, '/etc/passwd') then got[#got + 1] = 'io /etc/passwd' end end if io.read('a') ~= '' then got[#got + 1] = 'stdin' end return got end",
     kv: "function main() local ok, v = pcall(function() kiln.kv.set('greeting', 'hi') return kiln.kv.get('greeting') end) if ok then return v end return 'error:' .. tostring(v):match('^[%w_]+') end",
     random: "function main() return { math.random(), math.random(1, 1000000) } end",
   },

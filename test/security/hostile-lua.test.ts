@@ -27,10 +27,29 @@ const cases: HostileCase[] = [
 describe("hostile Lua ends cleanly and leaves the server serving", () => {
   hostileCases(server, { language: "lua", benign: { ...benign, result: 42 }, cases });
 
-  it("reaches no host environment, files or processes", async () => {
-    const code = "function main() return { type(os.getenv), type(os.execute), type(os.remove), type(io.open), type(io.popen), type(require), type(package), type(debug) } end";
+  it("reaches no host environment, files or processes: require, package and io's readers reach only the run's own stdin and files", async () => {
+    const code = "function main() return { type(os.getenv), type(os.execute), type(os.remove), type(io.open), type(io.popen), type(debug), type(dofile), type(loadfile) } end";
     const { body } = await server.h.post({ language: "lua", code });
     expect(body).toMatchObject({ ok: true, result: Array(8).fill("nil") });
+    const inputs = `function main()
+  local function fails(f, ...) local ok, e = pcall(f, ...) return not ok and tostring(e) or false end
+  return {
+    package = { type(package.loadlib), type(package.cpath), type(package.searchpath), type(package.searchers), type(package.preload) },
+    same = { require("os") == os, require("io") == io, require("string") == string, package.loaded.os == os },
+    required = { fails(require, "/etc/passwd"), fails(require, ".."), fails(require, "../x"), fails(require, "etc.passwd"), fails(require, "/proc/self/environ") },
+    opened = { fails(io.lines, "/etc/passwd"), fails(io.input, "/etc/passwd"), fails(io.input, io.stderr) },
+    stdin = { io.read("a"), io.stdin:read("l") },
+  }
+end`;
+    const reached = (await server.h.post({ language: "lua", code: inputs, files: [{ name: "util.lua", content: "return 1" }] })).body;
+    expect(reached).toMatchObject({
+      ok: true,
+      result: { package: Array(5).fill("nil"), same: [true, true, true, true], stdin: [""] },
+    });
+    const { required, opened } = reached.result as { required: unknown[]; opened: unknown[] };
+    for (const e of required) expect(e).toMatch(/^module '.*' not found:/);
+    expect(opened).toHaveLength(3);
+    for (const e of opened) expect(e).toEqual(expect.stringMatching(/No such file or directory|there are no files to open/));
     expect((await server.h.post(benign)).body).toMatchObject({ ok: true, result: 42 });
   });
 });
