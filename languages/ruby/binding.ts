@@ -249,17 +249,20 @@ module Kernel
 
   # require_relative from the script or one of the run's files loads the run's file it names (relative to
   # the requiring file's folder; ".rb" may be left out); require "./name" does the same from the top.
-  alias_method :__kiln_require_relative, :require_relative
-  private :__kiln_require_relative
   private def require_relative(feature)
-    from = caller_locations(1, 1).first&.path.to_s
+    location = caller_locations(1, 1).first
+    from = location&.path.to_s
     if !Kiln::FILES.empty? && (from == "script" || Kiln::FILES.key?(from))
       dir = File.dirname(from)
       name = Kiln.run_file(dir == "." ? "" : dir, feature.to_str)
       return Kiln.load_run_file(name) if name
       raise LoadError, "cannot load such file -- #{feature}"
     end
-    __kiln_require_relative(feature)
+    # Anything else (the standard library's own require_relative) resolves against its caller's folder, as
+    # require_relative does: called from here, the original would resolve against this file instead.
+    base = location&.absolute_path
+    raise LoadError, "cannot infer basepath" if base.nil?
+    __kiln_require(File.expand_path(feature.to_str, File.dirname(base)))
   end
   alias_method :__kiln_require, :require
   private :__kiln_require

@@ -29,6 +29,14 @@ describe("Ruby on the component engine", () => {
     expect(await rb("def main = (open('/etc/passwd') rescue $!.class.name)")).toMatchObject({ ok: true, result: "Errno::ENOENT" });
   });
 
+  it("lets the standard library's require_relative find its own files, with and without the run's files", async () => {
+    // unicode_normalize loads its tables with require_relative: Kiln's require_relative (for the run's files) must pass it through.
+    const code = `def main(i) = "e\\u0301".unicode_normalize(:nfc).bytes`;
+    expect(await engine.run(job("ruby", code))).toMatchObject({ ok: true, result: [195, 169] });
+    const withFiles = { ...job("ruby", `require_relative "util"\n${code}`), files: [{ name: "util.rb", content: "X = 1" }] };
+    expect(await engine.run(withFiles)).toMatchObject({ ok: true, result: [195, 169] });
+  });
+
   it("keeps what was printed before exit!", async () => {
     expect(await rb("puts 'before'\n$stderr.print 'err'\nexit!(1)")).toMatchObject({ ok: false, error: { code: "guest_error" }, stdout: "before\n", stderr: "err" });
     expect(await rb("print 'before'\nProcess.exit!(0)")).toMatchObject({ ok: false, stdout: "before" });
