@@ -51,6 +51,16 @@ describe.each(languages)("%s", (language) => {
     ctx.h.request(`/v1/scripts/${name}`, { method: "PUT", body: { language, code, limits, ...extra } });
   const invoke = (name: string, input?: unknown) => ctx.h.request(`/v1/scripts/${name}/invoke`, { method: "POST", body: input });
 
+  it("reads and writes kv through its generated binding, is refused http without a grant, and writes a log entry", async () => {
+    const grants = { kv: { namespace: `capabilities-${language}` } };
+    const out = (await ctx.h.post({ language, code: c.capabilities, grants, limits })).body;
+    expect(out, JSON.stringify(out)).toMatchObject({ ok: true, result: ["hi", "capability_denied"] });
+    expect(out.logs).toEqual([expect.objectContaining({ level: "info", message: "capabilities ran" })]);
+    // The write reached the store: another run, in JavaScript, reads it.
+    const peek = await ctx.h.post({ language: "javascript", code: `import { kv } from "kiln";\nexport default async () => [await kv.get("greeting"), await kv.list("", null)]`, grants });
+    expect(peek.body).toMatchObject({ ok: true, result: ["hi", ["greeting"]] });
+  });
+
   it("deploys a handler that reads its input, invokes it, rolls forward and back", async () => {
     const name = `greet-${language}`;
     const first = await deploy(name, c.greet);
