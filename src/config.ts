@@ -34,6 +34,8 @@ export interface Config {
   maxBodyBytes: number;
   /** Cap on an uploaded component (`POST /v1/components`), in bytes. */
   maxComponentBytes: number;
+  /** How long checking and preparing an uploaded component may take before the upload is refused, in ms. */
+  componentCheckTimeoutMs: number;
   /** Sandboxes that run at once (Node: worker threads). */
   workers: number;
   /** Warmed-up workers kept aside to replace one the watchdog stops (Node). */
@@ -194,6 +196,7 @@ const VARIABLES = z.object({
   KILN_MAX_INPUT_BYTES: count(1 << 20),
   KILN_MAX_BODY_BYTES: count(2 << 20),
   KILN_MAX_COMPONENT_BYTES: count(16 << 20),
+  KILN_COMPONENT_CHECK_TIMEOUT_MS: count(60_000, { min: 1 }),
   KILN_WORKERS: count(2, { min: 1 }),
   KILN_SPARE_WORKERS: count(1),
   KILN_WARM_UP: z.string().optional(),
@@ -288,6 +291,7 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
     maxInputBytes: v.KILN_MAX_INPUT_BYTES,
     maxBodyBytes: v.KILN_MAX_BODY_BYTES,
     maxComponentBytes: v.KILN_MAX_COMPONENT_BYTES,
+    componentCheckTimeoutMs: v.KILN_COMPONENT_CHECK_TIMEOUT_MS,
     workers: v.KILN_WORKERS,
     spareWorkers: v.KILN_SPARE_WORKERS,
     warmUp: v.KILN_WARM_UP?.split(",").map((l) => l.trim()).filter(Boolean),

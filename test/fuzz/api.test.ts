@@ -10,7 +10,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startKiln } from "../helpers/kiln-process.ts";
-import { checkHealthy, checkReply, fuzzRequest, newStats, RAW_REQUESTS, rawRequest, regressionCases, sendAndCheck, sendRawAndCheck, setUpTenants, type Tokens } from "./api-fuzz.ts";
+import { checkHealthy, checkReply, COMPONENT_CHECK_MS, fuzzRequest, newStats, RAW_REQUESTS, rawRequest, regressionCases, sendAndCheck, sendRawAndCheck, setUpTenants, type Tokens } from "./api-fuzz.ts";
 
 const RUNS = Number(process.env.KILN_FUZZ_RUNS ?? 500);
 const SEED = process.env.KILN_FUZZ_SEED !== undefined ? Number(process.env.KILN_FUZZ_SEED) : process.env.KILN_FUZZ_RUNS ? undefined : 20261201;
@@ -35,6 +35,7 @@ beforeAll(async () => {
     KILN_DEFAULT_TIMEOUT_MS: "1500",
     KILN_MAX_TIMEOUT_MS: "2000",
     KILN_SECRETS: JSON.stringify({ NOPE: "server-wide" }),
+    KILN_COMPONENT_CHECK_TIMEOUT_MS: String(COMPONENT_CHECK_MS),
   });
   child = kiln.child;
   // KILN_FUZZ_SERVER_LOG=path keeps the server's JSON log, to see what a failing case did on the server.

@@ -15,7 +15,8 @@ import { prepareComponentRuntimeFolder } from "../../src/adapters/node/prepare-c
 import { preparedFolder } from "../../src/adapters/node/prepared-folder.ts";
 import { loadPreparedRuntime } from "../../src/engine/component/prepared-runtime.ts";
 import { ThreadBlockingHost } from "../../src/adapters/node/thread-blocking-host.ts";
-import { nodeComponentChecker, prepareCallerComponent } from "../../src/adapters/node/prepare-caller-component.ts";
+import { prepareCallerComponent } from "../../src/adapters/node/prepare-caller-component.ts";
+import { ThreadedComponentChecker } from "../../src/adapters/node/threaded-component-checker.ts";
 import { servedLanguages } from "../../src/served-languages.ts";
 import { ComponentEngine, type PreparedComponentRuntime } from "../../src/engine/component/component-engine.ts";
 import { createPlatform } from "../../src/platform/create-platform.ts";
@@ -81,7 +82,7 @@ export async function appWith(engine: Engine, config: Config = testConfig, optio
     engines: [engine],
     platform,
     logger: { error: (_m, e) => errors.push(e) },
-    components: nodeComponentChecker({ cacheDir: ".kiln/cache" }),
+    components: new ThreadedComponentChecker({ cacheDir: ".kiln/cache", timeoutMs: testConfig.componentCheckTimeoutMs }),
     docs: nodeDocsAssets(),
   });
   // Every answer `request` and `post` get must be one the app's OpenAPI document describes.

@@ -10,7 +10,7 @@ import { ComponentEngine, type PreparedComponentRuntime } from "../../engine/com
 import { loadArtifact } from "./load-artifact.ts";
 import { prepareQuickJSSnapshotModule } from "./prepare-quickjs.ts";
 import { servedLanguages } from "../../served-languages.ts";
-import { nodeComponentChecker } from "./prepare-caller-component.ts";
+import { ThreadedComponentChecker } from "./threaded-component-checker.ts";
 import { prepareComponentRuntimeFolder } from "./prepare-component-runtime.ts";
 import { createPlatform, devBootstrap } from "../../platform/create-platform.ts";
 import type { PlatformStore } from "../../platform/platform-store.ts";
@@ -96,7 +96,7 @@ try {
 }
 const boot = await devBootstrap(platform, config);
 if (boot) serverLog("info", "dev mode (KILN_ENV=production turns it off): tokens for trying Kiln out", boot);
-const app = createApp({ config, engines: [engine], platform, logger: jsonLogger, components: nodeComponentChecker({ cacheDir: config.cacheDir }), docs: nodeDocsAssets(), connInfo: getConnInfo });
+const app = createApp({ config, engines: [engine], platform, logger: jsonLogger, components: new ThreadedComponentChecker({ cacheDir: config.cacheDir, timeoutMs: config.componentCheckTimeoutMs }), docs: nodeDocsAssets(), connInfo: getConnInfo });
 const server = createNodeServer(app.fetch).listen(config.port, config.host, () => {
   const info = server.address() as AddressInfo;
   serverLog("info", "listening", { url: `http://${info.address}:${info.port}` });

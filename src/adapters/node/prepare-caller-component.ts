@@ -1,7 +1,6 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { RequestError } from "../../errors.ts";
-import type { ComponentChecker } from "../../engine/component/component-checker.ts";
 import { callerComponents } from "../../../languages/index.ts";
 import { componentId } from "../../engine/component/component-id.ts";
 import type { PreparedComponentRuntime } from "../../engine/component/component-engine.ts";
@@ -14,15 +13,11 @@ import { preparedFolder } from "./prepared-folder.ts";
 const PREPARE_VERSION = "3";
 const RUN_EXPORT = /^\s*export run: func\(input: string\) -> result<string, string>;/m;
 
-/** Checks and prepares callers' components on Node (into the runtime cache, so runs find them ready). */
-export function nodeComponentChecker(options: { cacheDir: string }): ComponentChecker {
-  return {
-    async check(bytes) {
-      const shape = await inspectCallerComponent(bytes);
-      await prepareCallerComponent(bytes, options);
-      return shape;
-    },
-  };
+/** Checks a caller's component and prepares it into the runtime cache, so runs find it ready (on the checker's thread: threaded-component-checker.ts). */
+export async function checkAndPrepareComponent(bytes: Uint8Array, options: { cacheDir: string }): Promise<{ imports: string[]; exports: string[] }> {
+  const shape = await inspectCallerComponent(bytes);
+  await prepareCallerComponent(bytes, options);
+  return shape;
 }
 
 /** What a caller's component imports and exports; refuses anything but a component of world `script` within Kiln's imports. */

@@ -79,7 +79,8 @@ async function build(descriptor: ComponentRuntimeDescriptor, stored: Uint8Array,
 /** Writes a prepared folder in a private place and renames it into place, so workers preparing at once never see half a cache. */
 export function writePreparedFolder(dir: string, files: Record<string, Uint8Array | string>): void {
   const staging = `${dir}.${process.pid}.${Date.now()}`;
-  for (const [name, content] of Object.entries(files)) {
+  // jco's glue is an ES module: a cache outside any `"type": "module"` package (KILN_CACHE_DIR=/var/cache/kiln) must say so itself.
+  for (const [name, content] of Object.entries({ "package.json": '{"type":"module"}\n', ...files })) {
     mkdirSync(dirname(join(staging, name)), { recursive: true });
     writeFileSync(join(staging, name), content);
   }
