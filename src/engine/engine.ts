@@ -62,10 +62,18 @@ interface Captured {
 export type RunOutcome = ({ ok: true; result: unknown } | { ok: false; error: GuestError }) & Captured;
 
 /** A language as `GET /v1/languages` lists it. */
+/** A library a language's guests may import or require by name, with its pinned version. */
+export interface LanguageLibrary {
+  readonly name: string;
+  readonly version: string;
+}
+
 export interface LanguageInfo {
   name: string;
   version: string;
   aliases: readonly string[];
+  /** The libraries its guests may import (`GET /v1/languages` lists them). */
+  libraries?: readonly LanguageLibrary[];
   engine: string;
   /** The smallest memory cap the language starts under (runs asking for less get this much). */
   minMemoryMb?: number;

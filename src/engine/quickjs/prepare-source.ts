@@ -1,3 +1,4 @@
+import type { LanguageLibrary } from "../engine.ts";
 import type { GuestError } from "../../errors.ts";
 import type { RunFile } from "../../limits/run-inputs.ts";
 import type { PreparedModule } from "./run-modules.ts";
@@ -67,7 +68,7 @@ export async function withModules(source: PreparedSource, files: readonly RunFil
 /** A language QuickJS runs, as its folder describes it. */
 export interface QuickJSLanguageDescriptor {
   readonly engine: "quickjs";
-  readonly language: { readonly name: string; readonly aliases: readonly string[]; readonly version: string };
+  readonly language: { readonly name: string; readonly aliases: readonly string[]; readonly version: string; readonly libraries?: readonly LanguageLibrary[] };
   readonly driver: SourceDriver;
   /** Code a new worker checks before it takes jobs, to load what the language's first run would otherwise pay for. */
   readonly warmUp?: string;

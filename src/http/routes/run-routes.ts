@@ -15,6 +15,10 @@ const LANGUAGES = z
         engine: z.string(),
         minMemoryMb: z.int().optional(),
         sourceTypes: z.array(z.enum(["module", "script"])).optional(),
+        libraries: z
+          .array(z.strictObject({ name: z.string(), version: z.string() }))
+          .optional()
+          .meta({ description: "The libraries its guests may import by name, with their pinned versions" }),
       }),
     ),
   })
