@@ -108,6 +108,8 @@ const COMPONENT_RUN_BODY = z
     input: INPUT,
     limits: LIMITS,
     grants: REQUESTED_GRANTS,
+    stdin: SCRIPT_FIELDS.stdin,
+    args: SCRIPT_FIELDS.args,
   })
   .meta({ id: "ComponentRunRequest", description: "A run of a component the tenant uploaded with POST /v1/components." });
 
@@ -117,7 +119,8 @@ export const RUN_BODY = z.union([CODE_RUN_BODY, COMPONENT_RUN_BODY]);
 /** A validated run body as the platform takes it, with the configured caps checked. */
 export function toRun(body: z.output<typeof RUN_BODY>, config: Config): CodeRun | ComponentRun {
   if ("component" in body) {
-    return { component: body.component, inputJson: encodeInput(body.input, config), limits: toLimits(body.limits), grants: body.grants ?? {} };
+    const { stdin, args } = body;
+    return { component: body.component, inputJson: encodeInput(body.input, config), limits: toLimits(body.limits), grants: body.grants ?? {}, ...(stdin !== undefined && { stdin }), ...(args !== undefined && { args }) };
   }
   return { ...toScriptSpec(body, config), inputJson: encodeInput(body.input, config) };
 }

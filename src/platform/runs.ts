@@ -17,8 +17,8 @@ export interface CodeRun extends ScriptSpec {
   inputJson: string;
 }
 
-/** An ad-hoc run of a caller's stored component (`POST /v1/run {component, input, …}`), validated. */
-export interface ComponentRun {
+/** An ad-hoc run of a caller's stored component (`POST /v1/run {component, input, stdin?, args?, …}`), validated. */
+export interface ComponentRun extends Pick<RunInputs, "stdin" | "args"> {
   component: string;
   inputJson: string;
   limits?: RequestedLimits;
@@ -57,7 +57,8 @@ export class Runs {
       const name = callerComponents?.language.name;
       if (!name || !this.#languages.has(name)) throw new RequestError("not_supported", "This deployment cannot run components (the Node server can)");
       const { engine } = this.#languages.resolve(name);
-      const job = { language: name, code: "", component: { id: request.component, bytes: found.bytes }, inputJson: request.inputJson, limits, host };
+      const { stdin, args } = request;
+      const job = { language: name, code: "", component: { id: request.component, bytes: found.bytes }, inputJson: request.inputJson, limits, host, ...(stdin !== undefined && { stdin }), ...(args !== undefined && { args }) };
       return this.#runFor(tenant, engine, job);
     }
     const { info, engine } = this.#languages.resolve(request.language);

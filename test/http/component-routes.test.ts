@@ -123,6 +123,19 @@ describe("POST /v1/run with a component", () => {
     expect(denied.body).toMatchObject({ ok: true, result: { kvError: expect.stringMatching(/^denied: kv is not granted/) } });
   });
 
+  it("gives the run's stdin and args to the component (WASI's stdin and arguments), and caps them as for code", async () => {
+    const conformance = await upload(fixture("conformance"));
+    expect(conformance.status).toBeLessThan(300);
+    const withIt = (input: unknown, extra: Record<string, unknown>) => h.post({ component: conformance.body.id, input, ...extra });
+    expect((await withIt("stdin", { stdin: "line one\nline two ü\n" })).body).toMatchObject({ ok: true, result: "line one\nline two ü\n" });
+    expect((await withIt("stdin", {})).body).toMatchObject({ ok: true, result: "" });
+    expect((await withIt("args", { args: ["a", "b c", ""] })).body).toMatchObject({ ok: true, result: ["a", "b c", ""] });
+    expect((await withIt("args", {})).body).toMatchObject({ ok: true, result: [] });
+    const tooMany = await withIt("args", { args: Array.from({ length: 10_000 }, () => "x") });
+    expect(tooMany.status).toBe(413);
+    expect(tooMany.body.error).toMatchObject({ code: "payload_too_large", message: expect.stringMatching(/^args: at most \d+ arguments/) });
+  });
+
   it("refuses a run that mixes component and code, or names no valid id", async () => {
     expect((await h.post({ component: id, language: "lua", code: "return 1" })).body.error.code).toBe("invalid_request");
     expect((await h.post({ component: "abc" })).body.error.code).toBe("invalid_request");
