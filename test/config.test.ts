@@ -126,3 +126,21 @@ describe("the server with a configuration mistake", () => {
     });
   }, 60_000);
 });
+
+describe("the server on a port that is in use", () => {
+  it("exits non-zero with one line saying so, not a stack trace", async () => {
+    const { createServer } = await import("node:net");
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    const port = (taken.address() as { port: number }).port;
+    try {
+      const { code, stderr } = await start({ PORT: String(port), KILN_WARM_UP: "" });
+      expect(code).toBe(1);
+      const lines = stderr.trim().split("\n");
+      expect(lines).toHaveLength(1);
+      expect(JSON.parse(lines[0]!)).toMatchObject({ level: "error", msg: "cannot listen", code: "EADDRINUSE", error: `port ${port} is in use (PORT sets another)` });
+    } finally {
+      taken.close();
+    }
+  }, 60_000);
+});

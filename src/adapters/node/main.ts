@@ -101,6 +101,12 @@ const server = createNodeServer(app.fetch).listen(config.port, config.host, () =
   const info = server.address() as AddressInfo;
   serverLog("info", "listening", { url: `http://${info.address}:${info.port}` });
 });
+// A port in use or a host that is not this machine's: one line saying so, not a stack trace.
+server.once("error", (e: NodeJS.ErrnoException) => {
+  const why = e.code === "EADDRINUSE" ? `port ${config.port} is in use (PORT sets another)` : e.code === "EADDRNOTAVAIL" ? `${config.host} is not an address of this machine (KILN_HOST)` : e.code === "EACCES" ? `no permission to listen on port ${config.port}` : e.message;
+  serverLog("error", "cannot listen", { error: why, code: e.code });
+  process.exit(1);
+});
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {
