@@ -195,7 +195,8 @@ describe("kiln/client", () => {
     const probe = fileURLToPath(new URL("client-probe.ts", import.meta.url));
     const env = { ...process.env, KILN_URL: base, KILN_TOKEN: tenantToken, NO_COLOR: "1" };
     const [deno, bun] = await Promise.all([
-      exec(join(ROOT, "node_modules/.bin/deno"), ["run", "--allow-net", "--allow-env", "--no-config", probe], { env, cwd: tmpdir() }),
+      // From the project, as a Deno app that depends on kiln would: Deno resolves the client's npm imports from package.json and node_modules.
+      exec(join(ROOT, "node_modules/.bin/deno"), ["run", "--allow-net", "--allow-env", "--allow-read", probe], { env, cwd: ROOT }),
       exec(join(ROOT, "node_modules/.bin/bun"), [probe], { env, cwd: tmpdir() }),
     ]);
     for (const { stdout } of [deno, bun]) expect(JSON.parse(stdout)).toEqual({ result: 42, first: "ready", refused: "not_found" });
