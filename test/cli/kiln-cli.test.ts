@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, ROOT, startKiln } from "../helpers/kiln-process.ts";
 
@@ -28,6 +28,7 @@ afterAll(() => {
 /** A file in the test's folder with `text`, by its path. */
 function file(name: string, text: string): string {
   const path = join(dir, name);
+  mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, text);
   return path;
 }
@@ -75,6 +76,8 @@ describe("kiln run", () => {
       npx: kiln(["run", "examples/hello.js"], { npx: true }),
       json: kiln(["run", file("add.js", "export default (i) => i.a + 1"), "--input-file", file("input.json", '{"a": 41}'), "--json"]),
       stdinArgs: kiln(["run", file("echo.py", "import sys\nprint(sys.stdin.read().strip(), sys.argv[1:])"), "--stdin", "-", "--", "one", "--two"], { stdin: "from the pipe\n" }),
+      files: kiln(["run", file("app/main.py", "from lib.maths import double\nprint(double(21))"), "--file", file("app/lib/maths.py", "def double(n):\n    return n * 2\n")]),
+      fileOutside: kiln(["run", file("app/other.py", "print(1)"), "--file", file("elsewhere.py", "x = 1")]),
       guestError: kiln(["run", file("boom.py", "print('before')\nraise ValueError('boom')\n")]),
       trap: kiln(["run", file("loop.lua", "while true do end"), "--fuel", "20"]),
       refused: kiln(["run", file("x.cob", "DISPLAY 1"), "--language", "cobol"]),
@@ -107,6 +110,11 @@ describe("kiln run", () => {
 
   it("passes standard input (--stdin, - for its own) and the arguments after --", async () => {
     expect(await runs.stdinArgs).toEqual({ code: 0, stdout: "from the pipe ['one', '--two']\n", stderr: "" });
+  });
+
+  it("sends the files the script imports (--file), named by their path from its folder, and refuses one above it", async () => {
+    expect(await runs.files).toEqual({ code: 0, stdout: "42\n", stderr: "" });
+    expect(await runs.fileOutside).toEqual({ code: 3, stdout: "", stderr: expect.stringMatching(/^kiln: --file .*elsewhere\.py: must be in .*other\.py's folder or below it/) });
   });
 
   it("exits 1 when the guest fails, saying where", async () => {

@@ -3,6 +3,7 @@
  * `kiln --help` lists the commands; the exit codes are in exit-code.ts.
  */
 import { readFileSync } from "node:fs";
+import { dirname, isAbsolute, relative, sep } from "node:path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { KilnError, type InvokeResult, type RequestedLimits, type RunResult, type TenantScope, type TokenRequest } from "../../client/kiln-client.ts";
 import { Connection, profilePath, UsageError, type ConnectionFlags } from "./connection.ts";
@@ -60,11 +61,23 @@ function limits(opts: LimitOptions): { limits?: RequestedLimits } {
   return Object.keys(picked).length ? { limits: picked } : {};
 }
 
-function scriptSource(file: string, language: string | undefined): { language: string; code: string } {
+/**
+ * The main file's language and code, and the other files it imports (`--file`, repeatable), each named
+ * by its path from the main file's folder, as the script imports it (`lib/util.py`).
+ */
+function scriptSource(file: string, language: string | undefined, extra: readonly string[] = []): { language: string; code: string; files?: { name: string; content: string }[] } {
   const resolved = language ?? sourceLanguage(file);
   if (!resolved) throw new UsageError(`Cannot tell the language of ${file} from its extension: pass --language (kiln languages lists them)`);
-  return { language: resolved, code: readText(file) };
+  const files = extra.map((path) => {
+    const name = relative(dirname(file), path).split(sep).join("/");
+    if (name === "" || isAbsolute(name) || name === ".." || name.startsWith("../")) throw new UsageError(`--file ${path}: must be in ${file}'s folder or below it (it is named by its path from there)`);
+    return { name, content: readText(path) };
+  });
+  return { language: resolved, code: readText(file), ...(files.length > 0 && { files }) };
 }
+
+const repeated = (value: string, previous: string[] = []) => [...previous, value];
+const withFiles = (c: Command) => c.option("--file <path>", "another file the script imports, named by its path from the main file's folder (repeatable)", repeated);
 
 const withInput = (c: Command) =>
   c.option("-i, --input <json>", "the run's input, a JSON value").option("--input-file <file>", "read the input (JSON) from a file, - for standard input");
@@ -101,18 +114,20 @@ const connection = () => (current ??= new Connection(program.opts<ConnectionFlag
 withJson(
   withLimits(
     withInput(
-      program
-        .command("run")
-        .description("run a file once; its language comes from the extension or --language")
-        .argument("<file>", "the source file")
-        .argument("[args...]", "arguments for the script (after --)"),
+      withFiles(
+        program
+          .command("run")
+          .description("run a file once; its language comes from the extension or --language")
+          .argument("<file>", "the source file")
+          .argument("[args...]", "arguments for the script (after --)"),
+      ),
     ),
   )
     .option("-l, --language <language>", "the language (default: from the file's extension)")
     .option("--stdin <file>", "text for the script's standard input, - for this process's"),
-).action(async (file: string, args: string[], opts: InputOptions & LimitOptions & { language?: string; stdin?: string; json?: boolean }) => {
+).action(async (file: string, args: string[], opts: InputOptions & LimitOptions & { language?: string; stdin?: string; file?: string[]; json?: boolean }) => {
   const request = {
-    ...scriptSource(file, opts.language),
+    ...scriptSource(file, opts.language, opts.file),
     ...input(opts),
     ...limits(opts),
     ...(opts.stdin !== undefined && { stdin: readText(opts.stdin) }),
@@ -123,15 +138,17 @@ withJson(
 });
 
 withJson(
-  withLimits(
-    program
-      .command("deploy")
-      .description("deploy a file as a new version of a script, and make it live")
-      .argument("<name>", "the script's name")
-      .argument("<file>", "the source file"),
+  withFiles(
+    withLimits(
+      program
+        .command("deploy")
+        .description("deploy a file as a new version of a script, and make it live")
+        .argument("<name>", "the script's name")
+        .argument("<file>", "the source file"),
+    ),
   ).option("-l, --language <language>", "the language (default: from the file's extension)"),
-).action(async (name: string, file: string, opts: LimitOptions & { language?: string; json?: boolean }) => {
-  const version = await (await connection().tenant()).scripts.deploy(name, { ...scriptSource(file, opts.language), ...limits(opts) });
+).action(async (name: string, file: string, opts: LimitOptions & { language?: string; file?: string[]; json?: boolean }) => {
+  const version = await (await connection().tenant()).scripts.deploy(name, { ...scriptSource(file, opts.language, opts.file), ...limits(opts) });
   out.stdout(opts.json ? `${JSON.stringify(version)}\n` : `Deployed ${version.name} version ${version.version} (${version.language}); it is live\n`);
 });
 
