@@ -1,11 +1,28 @@
 import { configDefaults, defineConfig } from "vitest/config";
 
+/**
+ * Suites that run as their own npm scripts, outside `npm test` (which must stay within 6 minutes on
+ * CI's two cores); `.ci/run` runs each after `npm test`. `KILN_SUITE` names the one to run.
+ * - differential: each language against its reference interpreter (about a minute);
+ * - fire: Kiln under fire: the seeded fuzz slice, the memory sweep, restarts after SIGKILL mid-traffic,
+ *   and two nodes on one redis-server that is killed and restarted (together about 3 minutes of CPU).
+ */
+const SUITES: Record<string, string[]> = {
+  differential: ["test/languages/*/differential.test.ts"],
+  fire: [
+    "test/fuzz/**/*.test.ts",
+    "test/adapters/node/memory-bound.test.ts",
+    "test/adapters/node/durability.test.ts",
+    "test/adapters/node/redis-multi-node.test.ts",
+  ],
+};
+const suite = process.env.KILN_SUITE;
+if (suite !== undefined && !(suite in SUITES)) throw new Error(`KILN_SUITE must be one of ${Object.keys(SUITES).join(", ")}`);
+
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
-    // The differential suites (each language against its reference interpreter, a minute together) run
-    // as `npm run test:differential`, which .ci/run runs after `npm test`.
-    exclude: process.env.KILN_DIFFERENTIAL === "1" ? configDefaults.exclude : [...configDefaults.exclude, "test/languages/*/differential.test.ts"],
+    include: suite ? SUITES[suite] : ["test/**/*.test.ts"],
+    exclude: suite ? configDefaults.exclude : [...configDefaults.exclude, ...Object.values(SUITES).flat()],
     pool: "forks",
     // Two files at a time on CI's two cores (vitest's default there is one): most files wait on servers and threads.
     maxWorkers: 2,
