@@ -1,175 +1,73 @@
 /**
- * The shapes of Kiln's HTTP API as a caller sees them: request bodies and JSON responses. Written by
- * hand; where the server's own type is the wire shape it is imported (types only, so nothing of the
- * server is bundled), and test/client/kiln-client.test.ts checks every shape here against a live server.
+ * The shapes of Kiln's HTTP API as a caller sees them, named: each is a type generated from the
+ * server's OpenAPI document (openapi.generated.ts, `npm run client:generate`), so a change of a
+ * route's schema changes the client's types with it, and a stale file fails a test.
  */
-import type { RequestedGrants } from "../capabilities/grants.ts";
-import type { LanguageInfo, RunOutcome, SourceType, Usage } from "../engine/engine.ts";
-import type { GuestError, GuestErrorCode } from "../errors.ts";
-import type { RunFile } from "../limits/run-inputs.ts";
-import type { RequestedLimits } from "../limits/run-limits.ts";
-import type { LogEvent } from "../platform/log-bus.ts";
+import type { components, paths } from "./openapi.generated.ts";
 
-export type { GuestError, GuestErrorCode, LanguageInfo, LogEvent, RequestedGrants, RequestedLimits, RunFile, SourceType, Usage };
-
-/** What a run reads besides its code: all optional. */
-export interface RunOptions {
-  /** Any JSON value (default null). */
-  input?: unknown;
-  limits?: RequestedLimits;
-  grants?: RequestedGrants;
-  /** Text on standard input. */
-  stdin?: string;
-  /** The arguments after the script's name. */
-  args?: string[];
-  /** Files the code may import, by relative path. */
-  files?: RunFile[];
-}
+type Schemas = components["schemas"];
+type JsonContent<R> = R extends { content: { "application/json": infer B } } ? B : never;
+/** The JSON body of `method path`'s `status` response. */
+type Response<P extends keyof paths, M extends keyof paths[P], S extends number = 200> = paths[P][M] extends { responses: infer Rs } ? (S extends keyof Rs ? JsonContent<Rs[S]> : never) : never;
+/** The JSON request body of `method path`. */
+type RequestBody<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] extends { requestBody?: infer B } ? JsonContent<NonNullable<B>> : never;
 
 /** `POST /v1/run` with code. */
-export interface CodeRunRequest extends RunOptions {
-  language: string;
-  code: string;
-  /** JavaScript and TypeScript: evaluate as an ES module or a classic script. */
-  type?: SourceType;
-}
-
+export type CodeRunRequest = Schemas["CodeRunRequest"];
 /** `POST /v1/run` with a stored component's id. */
-export interface ComponentRunRequest extends Omit<RunOptions, "files"> {
-  component: string;
-}
-
+export type ComponentRunRequest = Schemas["ComponentRunRequest"];
 export type RunRequest = CodeRunRequest | ComponentRunRequest;
+/** What a run reads besides its code: all optional. */
+export type RunOptions = Omit<CodeRunRequest, "language" | "code" | "type">;
+export type RequestedLimits = NonNullable<CodeRunRequest["limits"]>;
+export type RequestedGrants = NonNullable<CodeRunRequest["grants"]>;
+export type RunFile = NonNullable<CodeRunRequest["files"]>[number];
+export type SourceType = NonNullable<CodeRunRequest["type"]>;
 
 /** A run's response (HTTP 200 whether the guest succeeded or not). */
-export type RunResult = RunOutcome;
-
+export type RunResult = Schemas["RunOutcome"];
 /** `POST /v1/scripts/:name/invoke`: a run's response and the version that ran. */
-export type InvokeResult = RunResult & { script: { name: string; version: number } };
+export type InvokeResult = Schemas["InvocationOutcome"];
+export type GuestError = Schemas["GuestError"];
+export type GuestErrorCode = GuestError["code"];
+export type Usage = Schemas["Usage"];
+/** One language of `GET /v1/languages`. */
+export type LanguageInfo = Schemas["Languages"]["languages"][number];
 
 /** `PUT /v1/scripts/:name`. */
-export interface DeployRequest {
-  language: string;
-  code: string;
-  grants?: RequestedGrants;
-  limits?: RequestedLimits;
-  type?: SourceType;
-  stdin?: string;
-  args?: string[];
-  files?: RunFile[];
-}
-
+export type DeployRequest = Schemas["DeployRequest"];
 /** One version of a deployed script. */
-export interface ScriptVersion {
-  name: string;
-  version: number;
-  language: string;
-  grants: RequestedGrants;
-  limits: RequestedLimits | null;
-  type?: SourceType;
-  /** Default standard input, arguments and files of each invocation, when the deploy gave them. */
-  stdin?: string;
-  args?: string[];
-  files?: RunFile[];
-  /** ISO 8601. */
-  createdAt: string;
-}
-
+export type ScriptVersion = Schemas["ScriptVersion"];
 /** `GET /v1/scripts/:name`: the live version with its code. */
-export interface ScriptWithCode extends ScriptVersion {
-  code: string;
-}
-
-export interface ScriptSummary {
-  name: string;
-  activeVersion: number;
-  latestVersion: number;
-  language: string;
-  /** ISO 8601. */
-  updatedAt: string;
-}
-
+export type ScriptWithCode = Schemas["ScriptVersionWithCode"];
+export type ScriptSummary = Response<"/v1/scripts", "get">["scripts"][number];
 /** `GET /v1/scripts/:name/versions`. */
-export interface ScriptVersions {
-  active: number | undefined;
-  versions: ScriptVersion[];
-}
+export type ScriptVersions = Response<"/v1/scripts/{name}/versions", "get">;
 
 /** A stored component (`POST /v1/components`, `GET /v1/components/:id`). */
-export interface Component {
-  /** The SHA-256 of its bytes, hex. */
-  id: string;
-  imports: string[];
-  exports: string[];
-  size: number;
-  /** ISO 8601. */
-  createdAt: string;
-}
+export type Component = Schemas["Component"];
 
-export type TenantScope = "run" | "deploy" | "logs";
-
+export type Tenant = Schemas["Tenant"];
+export type TenantScope = Tenant["scopes"][number];
+export type TenantQuotas = Schemas["TenantQuotas"];
 /** What a tenant's runs may be granted at most; each part given replaces that part. */
-export interface TenantGrants {
-  http?: { allow: string[] };
-  kv?: { maxKeys: number };
-}
-
-/** A tenant's own quotas; an absent one is the server's. */
-export interface TenantQuotas {
-  /** Runs per minute, across its scripts and ad-hoc runs (in place of KILN_RATE_TENANT_PER_MINUTE). */
-  runsPerMinute?: number;
-}
-
-/** `POST /v1/tenants`. */
-export interface NewTenant {
-  grants?: TenantGrants;
-  quotas?: TenantQuotas;
-  /** What its tokens may do (default all three). */
-  scopes?: TenantScope[];
-  /** The first token's lifetime. */
-  ttlSeconds?: number;
-}
-
+export type TenantGrants = Schemas["TenantGrantsRequest"];
+/** `POST /v1/tenants` (its `name` is the client's first argument). */
+export type NewTenant = Omit<RequestBody<"/v1/tenants", "post">, "name">;
+/** `POST /v1/tenants`'s answer: the tenant and its first token. */
+export type CreatedTenant = Response<"/v1/tenants", "post", 201>;
 /** `PATCH /v1/tenants/:tenant`. */
-export interface TenantChanges {
-  grants?: TenantGrants;
-  scopes?: TenantScope[];
-  /** Replaces the quotas (`{}`: back to the server's). */
-  quotas?: TenantQuotas;
-}
-
+export type TenantChanges = RequestBody<"/v1/tenants/{tenant}", "patch">;
 /** `POST /v1/tenants/:tenant/tokens`. */
-export interface TokenRequest {
-  /** Some of the tenant's scopes (default all of them). */
-  scopes?: TenantScope[];
-  ttlSeconds?: number;
-}
+export type TokenRequest = RequestBody<"/v1/tenants/{tenant}/tokens", "post">;
+export type IssuedToken = Schemas["TenantToken"];
 
-export interface Tenant {
-  id: string;
-  name: string;
-  grants: { http: { allow: string[] }; kv: { maxKeys: number } };
-  scopes: TenantScope[];
-  quotas: TenantQuotas;
-  /** ISO 8601. */
-  createdAt: string;
-}
-
-export interface IssuedToken {
-  token: string;
-  scopes: TenantScope[];
-  /** ISO 8601. */
-  expiresAt: string;
-}
-
+/** A line of the log stream (`log.write`, stdout, stderr) and a run's end. */
+export type LogEvent = Schemas["LogLine"] | Schemas["RunEnded"];
 /** One event of `GET /v1/logs/stream`. */
-export type LogStreamEvent =
-  | { event: "ready"; data: { tenant: string; script: string | null } }
-  | { event: "log"; data: Extract<LogEvent, { stream: "log" | "stdout" | "stderr" }> }
-  | { event: "run"; data: Extract<LogEvent, { stream: "run" }> };
+export type LogStreamEvent = { event: "ready"; data: Schemas["LogStreamReady"] } | { event: "log"; data: Schemas["LogLine"] } | { event: "run"; data: Schemas["RunEnded"] };
 
 /** `GET /dev/token` (dev mode, loopback only): tokens for trying Kiln out. */
-export interface DevTokens {
-  adminToken: string;
-  tenantToken: string;
-}
+export type DevTokens = Response<"/dev/token", "get">;
+/** `GET /healthz`. */
+export type Health = Response<"/healthz", "get">;

@@ -10,6 +10,8 @@
  */
 import type {
   Component,
+  CreatedTenant,
+  Health,
   DeployRequest,
   DevTokens,
   InvokeResult,
@@ -94,7 +96,7 @@ export interface KilnClient {
   /** Tenants and their tokens, with the admin token. A tenant is named by its id or its name. */
   tenants: {
     /** `POST /v1/tenants`: a tenant and its first token. */
-    create(name: string, tenant?: NewTenant, options?: CallOptions): Promise<{ tenant: Tenant; token: string; expiresAt: string }>;
+    create(name: string, tenant?: NewTenant, options?: CallOptions): Promise<CreatedTenant>;
     /** `GET /v1/tenants`. */
     list(options?: CallOptions): Promise<Tenant[]>;
     /** `GET /v1/tenants/:tenant`. */
@@ -109,7 +111,7 @@ export interface KilnClient {
   /** `GET /dev/token`: a dev server's tokens, handed out only to a caller on the same machine. */
   devTokens(options?: CallOptions): Promise<DevTokens>;
   /** `GET /healthz`. */
-  health(options?: CallOptions): Promise<{ status: string }>;
+  health(options?: CallOptions): Promise<Health>;
 }
 
 export interface CallOptions {
@@ -186,7 +188,7 @@ export function createKilnClient(options: KilnClientOptions): KilnClient {
       },
     },
     tenants: {
-      create: (name, tenant, call) => json<{ tenant: Tenant; token: string; expiresAt: string }>("POST", "/v1/tenants", { ...tenant, name }, call),
+      create: (name, tenant, call) => json<CreatedTenant>("POST", "/v1/tenants", { ...tenant, name }, call),
       list: async (call) => (await json<{ tenants: Tenant[] }>("GET", "/v1/tenants", undefined, call)).tenants,
       get: (tenant, call) => json<Tenant>("GET", `/v1/tenants/${segment(tenant)}`, undefined, call),
       update: (tenant, changes, call) => json<Tenant>("PATCH", `/v1/tenants/${segment(tenant)}`, changes, call),
@@ -194,6 +196,6 @@ export function createKilnClient(options: KilnClientOptions): KilnClient {
       issueToken: (tenant, request, call) => json<IssuedToken>("POST", `/v1/tenants/${segment(tenant)}/tokens`, request ?? {}, call),
     },
     devTokens: (call) => json<DevTokens>("GET", "/dev/token", undefined, call),
-    health: (call) => json<{ status: string }>("GET", "/healthz", undefined, call),
+    health: (call) => json<Health>("GET", "/healthz", undefined, call),
   };
 }

@@ -2,7 +2,7 @@ import { GUEST_ERROR_CODES } from "../errors.ts";
 import { z } from "./validation.ts";
 
 /** `usage` of a run: null counts and no `start` when the watchdog had to stop the sandbox. */
-const USAGE = z
+export const USAGE = z
   .strictObject({
     fuel: z.number().nullable(),
     memoryBytes: z.number().nullable(),

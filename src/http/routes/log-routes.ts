@@ -3,6 +3,8 @@ import { streamSSE } from "hono/streaming";
 import type { LogEvent } from "../../platform/log-bus.ts";
 import type { AppContext } from "../app-context.ts";
 import { requireTenant, type KilnEnv } from "../authenticate.ts";
+import { GUEST_ERROR_CODES } from "../../errors.ts";
+import { USAGE } from "../run-outcome.ts";
 import { createRoute, createRoutes, defineRoute, errorResponses, TENANT_AUTH, z } from "../validation.ts";
 
 /** How often an idle stream sends `event: ping`, so proxies keep it open. */
@@ -29,10 +31,27 @@ const streamRoute = createRoute({
   },
 });
 
+/** The `data` of each event, as components of the document (a stream's body has no schema of its own). */
+const RUN_EVENT = { at: z.string().describe("ISO 8601"), runId: z.string(), script: z.string().nullable(), version: z.int().nullable() };
+const EVENTS = {
+  LogStreamReady: z.strictObject({ tenant: z.string(), script: z.string().nullable() }).describe("`event: ready`, once, first"),
+  LogLine: z
+    .strictObject({ ...RUN_EVENT, stream: z.enum(["log", "stdout", "stderr"]), level: z.string().optional(), message: z.string() })
+    .describe("`event: log`: a `log.write` entry, or a run's stdout or stderr"),
+  RunEnded: z
+    .strictObject({ ...RUN_EVENT, stream: z.literal("run"), language: z.string(), outcome: z.enum(["ok", ...GUEST_ERROR_CODES]), message: z.string().optional(), usage: USAGE })
+    .describe("`event: run`: how a run ended, after its lines"),
+} satisfies Record<string, z.ZodType>;
+// What the bus carries is what the document says, both ways (a compile-time check).
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const DOCUMENTED_EVENTS: Same<z.output<typeof EVENTS.LogLine> | z.output<typeof EVENTS.RunEnded>, LogEvent> = true;
+void DOCUMENTED_EVENTS;
+
 /** `GET /v1/logs/stream` (`logs` scope): the token's tenant's live log and run events as server-sent events, `?script=` to filter. */
 export function logRoutes(ctx: AppContext): OpenAPIHono<KilnEnv> {
   const { platform } = ctx;
   const app = createRoutes();
+  for (const [id, schema] of Object.entries(EVENTS)) app.openAPIRegistry.register(id, schema);
   defineRoute(app, streamRoute, async (c, valid) => {
     const tenant = await requireTenant(c, platform, "logs");
     const { script } = (await valid()).query;
