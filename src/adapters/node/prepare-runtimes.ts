@@ -1,7 +1,14 @@
-/** `npm run prepare:runtimes`: builds the component runtimes into KILN_CACHE_DIR (Deno and Bun load them from there). */
+/**
+ * `npm run prepare:runtimes`: bundles the QuickJS guest's npm modules (its libraries and URL, see
+ * bundle-guest-modules.ts) and builds the component runtimes into KILN_CACHE_DIR (Deno and Bun load them from there).
+ */
 import { componentRuntimes } from "../../../languages/index.ts";
 import { loadConfig } from "../../config.ts";
 import { prepareComponentRuntime } from "./prepare-component-runtime.ts";
+import { bundleGuestModules } from "./bundle-guest-modules.ts";
+
+await bundleGuestModules();
+console.log("bundled the JavaScript guest's libraries");
 
 const config = loadConfig(process.env);
 for (const descriptor of componentRuntimes) {

@@ -12,7 +12,7 @@ export interface Described {
 }
 
 /** Where errors point: the name the script was evaluated under, the way back to the caller's source, and the code evaluated. */
-export type ErrorSource = Pick<PreparedSource, "fileName" | "positions" | "modules"> & { code?: string };
+export type ErrorSource = Pick<PreparedSource, "fileName" | "positions" | "modules" | "libraries"> & { code?: string };
 
 /** One line of a QuickJS stack: `    at f (file:2:7)`, `    at file:2:7`, or `    at parse (native)`. */
 const FRAME = /^(\s*at (?:.*? \()?)([^\s()]+):(\d+):(\d+)(\)?)\s*$/;

@@ -1,7 +1,7 @@
 import type { LanguageLibrary } from "../engine.ts";
 import type { GuestError } from "../../errors.ts";
 import type { RunFile } from "../../limits/run-inputs.ts";
-import type { PreparedModule } from "./run-modules.ts";
+import type { GuestLibraries, PreparedModule } from "./run-modules.ts";
 import { tooDeep } from "./nesting.ts";
 import { SourcePositions, type Position } from "./source-positions.ts";
 import { TYPESCRIPT_FILE, type TypeScriptTranspiler } from "./typescript-transpiler.ts";
@@ -24,6 +24,8 @@ export interface PreparedSource {
   error?: GuestError;
   /** The run's files its code may import (TypeScript ones transpiled); absent when it has none. */
   modules?: PreparedModule[];
+  /** The libraries its code may import by bare name (the engine adds its language's). */
+  libraries?: GuestLibraries;
 }
 
 /**
@@ -70,6 +72,11 @@ export interface QuickJSLanguageDescriptor {
   readonly engine: "quickjs";
   readonly language: { readonly name: string; readonly aliases: readonly string[]; readonly version: string; readonly libraries?: readonly LanguageLibrary[] };
   readonly driver: SourceDriver;
+  /**
+   * The libraries its code may import by bare name (`language.libraries` lists them): their bundled
+   * ES module source, by name, or the name of another language whose libraries it shares.
+   */
+  readonly libraryModules?: (() => Promise<Readonly<Record<string, string>>>) | { readonly sameAs: string };
   /** Code a new worker checks before it takes jobs, to load what the language's first run would otherwise pay for. */
   readonly warmUp?: string;
 }

@@ -6,9 +6,11 @@ import { endedNearCap, escapedError, ranOutOfMemory, trapError } from "../outcom
 import type { PreparedSource, QuickJSLanguageDescriptor, SourceDriver } from "./prepare-source.ts";
 import { QuickJSInstance } from "./quickjs-instance.ts";
 import { QuickJSRun } from "./quickjs-run.ts";
+import type { GuestLibraries } from "./run-modules.ts";
 import { QuickJSSession } from "./quickjs-session.ts";
 import { memoryDifferences } from "../wasm/restore-differences.ts";
 import { captureSnapshot, resetSession, restoreSnapshot, type QuickJSSnapshot } from "./quickjs-snapshot.ts";
+import { loadGuestUrl } from "./guest-url.ts";
 import { locateRandomState, readRandomState, reseedRandomState } from "./random-state.ts";
 import { WarmPool, type Warm, type WarmPoolStats } from "../warm-pool.ts";
 import { snapshotBuildId, snapshotKey } from "./snapshot-key.ts";
@@ -81,6 +83,9 @@ export class QuickJSEngine implements Engine {
   readonly #sessions: WarmPool<QuickJSSession, QuickJSSnapshot>;
   readonly #typescript: TypeScriptTranspiler;
   readonly #drivers = new Map<string, SourceDriver>();
+  readonly #descriptors: readonly QuickJSLanguageDescriptor[];
+  /** Each language's libraries, loaded on its first run. */
+  readonly #libraries = new Map<string, Promise<GuestLibraries>>();
   /** Where Math.random's state sits in a context; undefined turns snapshots off (found once per engine). */
   #setup: Promise<{ randomOffset?: number; buildId?: string }> | undefined;
   #live = 0;
@@ -90,6 +95,7 @@ export class QuickJSEngine implements Engine {
     this.#options = { recycleBytes: 32 << 20, idlePerCap: 2, idleBytes: 64 << 20, services: {}, snapshotMinInitMs: 2, snapshotCacheBytes: 256 << 20, warmInstances: 1, verifyRestores: false, typescriptCacheBytes: 8 << 20, ...options };
     this.#typescript = cachedTranspiler(this.#options.typescript, { maxBytes: this.#options.typescriptCacheBytes });
     this.languages = QuickJSEngine.languagesOf(options.languages);
+    this.#descriptors = options.languages;
     for (const l of options.languages) this.#drivers.set(l.language.name, l.driver);
     this.#idle = new WarmPool<QuickJSInstance>({ perKey: this.#options.idlePerCap, maxBytes: this.#options.idleBytes, snapshots: "own", drop: (instance) => this.#drop(instance) });
     this.#sessions = new WarmPool<QuickJSSession, QuickJSSnapshot>({
@@ -106,7 +112,23 @@ export class QuickJSEngine implements Engine {
 
   /** The languages QuickJS serves, as `GET /v1/languages` lists them. */
   static languagesOf(languages: readonly QuickJSLanguageDescriptor[]): LanguageInfo[] {
-    return languages.map((l) => ({ ...l.language, engine: "quickjs", sourceTypes: ["module", "script"] as const }));
+    return languages.map((l) => {
+      const libraries = librarySource(l, languages)?.language.libraries;
+      return { ...l.language, ...(libraries?.length && { libraries }), engine: "quickjs", sourceTypes: ["module", "script"] as const };
+    });
+  }
+
+  /** The libraries a language's runs may import: the names it offers and their bundled source, loaded once (none bundled: the names alone). */
+  #librariesOf(language: string): Promise<GuestLibraries> {
+    let loaded = this.#libraries.get(language);
+    if (!loaded) {
+      const owner = librarySource(this.#descriptors.find((l) => l.language.name === language), this.#descriptors);
+      const names = (owner?.language.libraries ?? []).map((l) => l.name);
+      const load = owner?.libraryModules;
+      loaded = typeof load === "function" && names.length ? load().then((sources) => ({ names, sources }), () => ({ names, sources: {} })) : Promise.resolve({ names, sources: {} });
+      this.#libraries.set(language, loaded);
+    }
+    return loaded;
   }
 
   async run(job: RunJob, options: RunOptions = {}): Promise<RunOutcome> {
@@ -116,7 +138,8 @@ export class QuickJSEngine implements Engine {
     const started = Date.now();
     const driver = this.#drivers.get(job.language);
     if (!driver) throw new Error(`QuickJS engine: no driver for ${job.language}`);
-    const source = await driver.prepare(job.code, { kind: job.sourceType, timeoutMs: job.limits.timeoutMs, transpiler: this.#typescript, files: job.files });
+    const prepared = await driver.prepare(job.code, { kind: job.sourceType, timeoutMs: job.limits.timeoutMs, transpiler: this.#typescript, files: job.files });
+    const source: PreparedSource = { ...prepared, libraries: await this.#librariesOf(job.language) };
     // Transpiling is part of the run's wall time (and stopped at its deadline, see prepareTypeScript).
     const spentMs = Date.now() - started;
     const { randomOffset, buildId } = await this.#snapshotSetup();
@@ -254,6 +277,8 @@ export class QuickJSEngine implements Engine {
    */
   #snapshotSetup(): Promise<{ randomOffset?: number; buildId?: string }> {
     return (this.#setup ??= (async () => {
+      // The guest's URL is compiled from a bundle, read once; it is part of the build id too.
+      await loadGuestUrl();
       const randomOffset = await locateRandomState(this.#options.wasmModule, { initialPages: this.#options.runtime.initialPages });
       if (randomOffset === undefined || this.#options.snapshotMinInitMs === Infinity || this.#options.snapshotCacheBytes <= 0) return { randomOffset };
       const wasmSha256 = this.#options.snapshotModule?.sha256 ?? this.#options.runtime.sha256;
@@ -289,6 +314,12 @@ export class QuickJSEngine implements Engine {
   [Symbol.dispose](): void {
     this.dispose();
   }
+}
+
+/** The descriptor whose libraries a language offers: its own, or those of the language it shares them with. */
+function librarySource(language: QuickJSLanguageDescriptor | undefined, all: readonly QuickJSLanguageDescriptor[]): QuickJSLanguageDescriptor | undefined {
+  const modules = language?.libraryModules;
+  return modules && typeof modules !== "function" ? all.find((l) => l.language.name === modules.sameAs) : language;
 }
 
 /** The idle instances' key: a cap is fixed when an instance's memory is made, and the instrumented build is kept apart. */

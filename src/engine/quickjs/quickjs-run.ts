@@ -64,7 +64,7 @@ export class QuickJSRun implements SessionRun, Disposable {
     this.#deadline = new Deadline(job.limits.timeoutMs);
     this.#output = new OutputBuffer(job.limits.maxOutputBytes);
     this.#source = options.source ?? { fileName: JAVASCRIPT_FILE };
-    this.modules = new RunModules(options.source?.modules);
+    this.modules = new RunModules(options.source?.modules, options.source?.libraries);
     if (options.start) {
       this.#fuel.burn(options.start.fuel);
       this.#output.write("stdout", options.start.stdout);
@@ -121,7 +121,7 @@ export class QuickJSRun implements SessionRun, Disposable {
    */
   async initialize(source: PreparedSource): Promise<RunOutcome | undefined> {
     this.#source = source;
-    this.modules = new RunModules(source.modules);
+    this.modules = new RunModules(source.modules, source.libraries);
     const api = this.#session.installPrelude();
     // The transpiler failed it: reported from the same sandbox an error QuickJS finds is, with the same usage.
     if (source.error) return this.#outcome({ ok: false, error: source.error });
@@ -155,7 +155,7 @@ export class QuickJSRun implements SessionRun, Disposable {
     const namespace = this.#session.evaluated?.namespace ?? this.#ctx.undefined;
     const { fuel, memoryMb, timeoutMs } = this.#job.limits;
     const ctxJson = JSON.stringify({ language: this.#job.language, limits: { fuel, memoryMb, timeoutMs }, args: this.#job.args ?? [] });
-    const promise = this.#call(api.invoke, [namespace, this.#string(this.#job.inputJson), this.#string(ctxJson)]);
+    const promise = this.#call(api.invoke, [namespace, this.#string(this.#job.inputJson), this.#string(ctxJson), this.#job.asProgram ? this.#ctx.true : this.#ctx.false]);
     if ("error" in promise) return this.#fail(promise.error, api);
     const settled = await this.#settle(promise.value, api.tick);
     if (!("value" in settled)) return this.#fail(errorOf(settled), api);

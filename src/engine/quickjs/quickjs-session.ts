@@ -2,6 +2,8 @@ import type { QuickJSContext, QuickJSHandle, QuickJSRuntime, VmFunctionImplement
 import { GUEST_KILN_MODULE, BRIDGE_KEY } from "./guest-kiln.ts";
 import { GUEST_GLOBALS } from "./guest-globals.ts";
 import { GUEST_PRELUDE } from "./guest-prelude.ts";
+import { guestUrlFactory } from "./guest-url.ts";
+import { GUEST_WEB_APIS } from "./guest-web-apis.ts";
 import { QuickJSBridge, type BridgeTarget } from "./quickjs-bridge.ts";
 import type { PreparedSource } from "./prepare-source.ts";
 import type { QuickJSInstance } from "./quickjs-instance.ts";
@@ -57,7 +59,13 @@ export class QuickJSSession implements Disposable {
     const write = (streamHandle: QuickJSHandle, textHandle: QuickJSHandle) => {
       this.run?.write(ctx.getNumber(streamHandle) === 1 ? "stderr" : "stdout", ctx.getString(textHandle));
     };
-    const loadGlobals = () => ctx.evalCode(GUEST_GLOBALS, "kiln:globals", { type: "global" });
+    // Compiles a group of the guest's globals by name: the prelude asks for each on first touch.
+    const loadGlobals = (groupHandle: QuickJSHandle) => {
+      const group = ctx.getString(groupHandle);
+      const web = Object.hasOwn(GUEST_WEB_APIS, group) ? GUEST_WEB_APIS[group] : undefined;
+      const source = web ?? (group === "url" ? guestUrlFactory() : GUEST_GLOBALS);
+      return ctx.evalCode(source, `kiln:${web !== undefined || group === "url" ? group : "globals"}`, { type: "global" });
+    };
     // The guest's readStdin(): what it read came from outside, so a top level that read it is never snapshotted.
     const stdin = () => {
       this.stdinReads++;
@@ -91,9 +99,9 @@ export class QuickJSSession implements Disposable {
 
   /** Installs the runtime-level callbacks (again, after a restore built new wrappers). */
   bindRuntime(): void {
-    // `kiln` is the host's module; a relative specifier names one of the run's files (run-modules.ts), resolved against the importing module.
+    // `kiln` is the host's module; a relative specifier names one of the run's files (run-modules.ts), resolved against the importing module; another bare one, a library.
     this.rt.setModuleLoader(
-      (name) => (name === "kiln" ? this.#openBridge() : (this.run?.modules.load(name) ?? { error: new Error(`Cannot find module '${name}'`) })),
+      (name) => (name === "kiln" ? this.#openBridge() : (this.run?.modules.load(name) ?? { error: new Error(this.run?.modules.missing(name) ?? `Cannot find module '${name}'`) })),
       (base, requested) => this.run?.modules.resolve(base, requested) ?? requested,
     );
     // Kiln's own prelude is counted but never cut short (a 1 ms deadline could interrupt it into a host

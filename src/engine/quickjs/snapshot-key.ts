@@ -1,20 +1,23 @@
 import { GUEST_GLOBALS } from "./guest-globals.ts";
 import { GUEST_KILN_MODULE } from "./guest-kiln.ts";
 import { GUEST_PRELUDE } from "./guest-prelude.ts";
+import { guestUrlFactory } from "./guest-url.ts";
+import { GUEST_WEB_APIS } from "./guest-web-apis.ts";
 import { QUICKJS_LIBRARY } from "./quickjs-internals.ts";
 import type { PreparedSource } from "./prepare-source.ts";
 
 /** Bumped when what a snapshot records, or the setup before the script runs, changes shape. */
-const SNAPSHOT_FORMAT = 2;
+const SNAPSHOT_FORMAT = 3;
 
 const hex = (buffer: ArrayBuffer) => Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, "0")).join("");
 
 /**
  * The build a snapshot belongs to: SHA-256 over the wasm build's hash, the library version and the
- * guest-side setup (prelude, console and timers, the kiln module). Computed once per engine.
+ * guest-side setup (prelude, console and timers, Web APIs and URL, the kiln module). Computed once per
+ * engine, after the URL bundle was loaded (loadGuestUrl).
  */
 export async function snapshotBuildId(options: { wasmSha256: string }): Promise<string> {
-  const text = JSON.stringify([SNAPSHOT_FORMAT, options.wasmSha256, QUICKJS_LIBRARY, GUEST_PRELUDE, GUEST_GLOBALS, GUEST_KILN_MODULE]);
+  const text = JSON.stringify([SNAPSHOT_FORMAT, options.wasmSha256, QUICKJS_LIBRARY, GUEST_PRELUDE, GUEST_GLOBALS, GUEST_WEB_APIS, guestUrlFactory(), GUEST_KILN_MODULE]);
   return hex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
 }
 

@@ -216,9 +216,13 @@ describe("idle instances", () => {
 
 describe("isolation", () => {
   it("starts every run clean: globals, prototypes and module state do not carry over", async () => {
-    await js("globalThis.leak = 1; Object.prototype.polluted = true; Array.prototype.push = () => 0; console.log = null");
-    const out = await js("export default () => [typeof leak, ({}).polluted, [].push(1), typeof console.log]");
-    expect(out).toMatchObject({ ok: true, result: ["undefined", null, 1, "function"] });
+    await js(`globalThis.leak = 1; Object.prototype.polluted = true; Array.prototype.push = () => 0; console.log = null;
+      URL = function () { return { href: "forged" }; }; URLSearchParams.prototype.get = () => "forged"; TextEncoder.prototype.encode = () => 0;
+      crypto.getRandomValues = (a) => a; structuredClone = null; atob = () => "forged"`);
+    const out = await js(`export default () => [typeof leak, ({}).polluted, [].push(1), typeof console.log, new URL("https://a.test/x?q=1").href,
+      new URLSearchParams("q=1").get("q"), new TextEncoder().encode("é").length, crypto.getRandomValues(new Uint8Array(64)).some((b) => b !== 0),
+      typeof structuredClone, atob("aGk=")]`);
+    expect(out).toMatchObject({ ok: true, result: ["undefined", null, 1, "function", "https://a.test/x?q=1", "1", 2, true, "function", "hi"] });
   });
 
   it("exposes no host objects", async () => {

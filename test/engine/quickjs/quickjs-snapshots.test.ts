@@ -101,18 +101,23 @@ describe("a script's top level", () => {
       let calls = 0;
       export default (input) => {
         calls++;
-        const seen = { cache: cache.get("secret") ?? null, global: globalThis.leak ?? null, proto: ({}).polluted ?? null, calls };
+        const seen = { cache: cache.get("secret") ?? null, global: globalThis.leak ?? null, proto: ({}).polluted ?? null, calls,
+          url: new URL("https://a.test/p").href, text: new TextDecoder().decode(new Uint8Array([104, 105])), clone: typeof structuredClone };
         cache.set("secret", input.secret);
         globalThis.leak = input.secret;
         Object.prototype.polluted = input.secret;
         Array.prototype.push = () => 0;
+        URL = function () { return { href: input.secret }; };
+        TextDecoder.prototype.decode = () => input.secret;
+        structuredClone = null;
         return seen;
       };`;
+    const clean = { cache: null, global: null, proto: null, calls: 1, url: "https://a.test/p", text: "hi", clone: "function" };
     const a = await e.run(job("javascript", code, { input: { secret: "tenant-a" } }));
-    expect(a).toMatchObject({ ok: true, result: { cache: null, global: null, proto: null, calls: 1 } });
+    expect(a).toMatchObject({ ok: true, result: clean });
     for (const start of [...freshRuns.slice(1), "warm", "warm"]) {
       const b = await e.run(job("javascript", code, { input: { secret: "tenant-b" } }));
-      expect(b).toMatchObject({ ok: true, result: { cache: null, global: null, proto: null, calls: 1 }, usage: { start } });
+      expect(b).toMatchObject({ ok: true, result: clean, usage: { start } });
     }
   });
 
@@ -123,6 +128,23 @@ describe("a script's top level", () => {
     for (let i = 0; i < 4; i++) draws.push(JSON.stringify(((await e.run(job("javascript", code))) as { result?: unknown }).result));
     expect(new Set(draws).size).toBe(4);
     expect(e.poolStats.snapshots).toBe(1);
+  });
+
+  it("draws different crypto values in every run from the same snapshot, and never snapshots a top level that drew one", async () => {
+    const e = await snapshotting();
+    const code = "const t = new TextEncoder().encode('warm');\nexport default () => [crypto.randomUUID(), t.length]";
+    const draws = [];
+    for (let i = 0; i < 4; i++) draws.push(JSON.stringify(((await e.run(job("javascript", code))) as { result?: unknown }).result));
+    expect(new Set(draws).size).toBe(4);
+    expect(e.poolStats.snapshots).toBe(1);
+    const atTop = "const id = crypto.randomUUID();\nexport default () => id";
+    const ids = [];
+    for (let i = 0; i < 3; i++) {
+      const out = await e.run(job("javascript", atTop));
+      expect(out.usage.start).toBe("fresh");
+      ids.push((out as { result?: unknown }).result);
+    }
+    expect(new Set(ids).size).toBe(3);
   });
 
   it("never snapshots a top level that drew a random number or called the host", async () => {
