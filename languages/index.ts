@@ -1,5 +1,6 @@
 import type { QuickJSLanguageDescriptor } from "../src/engine/quickjs/prepare-source.ts";
 import type { CallerComponentsDescriptor, ComponentRuntimeDescriptor } from "../src/engine/component/runtime-descriptor.ts";
+import { cel, celpp } from "./cel/language.ts";
 import { component } from "./component/language.ts";
 import { javascript } from "./javascript/language.ts";
 import { lua } from "./lua/language.ts";
@@ -14,7 +15,7 @@ export type LanguageDescriptor = QuickJSLanguageDescriptor | ComponentRuntimeDes
  * Every language Kiln serves, in the order `GET /v1/languages` lists them: the one list. Adding a
  * language is a folder beside these and one entry here (see the README, "Adding a language").
  */
-export const languages: readonly LanguageDescriptor[] = [javascript, typescript, lua, ruby, python, component];
+export const languages: readonly LanguageDescriptor[] = [javascript, typescript, lua, ruby, python, cel, celpp, component];
 
 /** The languages QuickJS runs. */
 export const quickjsLanguages = languages.filter((l): l is QuickJSLanguageDescriptor => l.engine === "quickjs");

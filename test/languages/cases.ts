@@ -60,11 +60,33 @@ export interface HostCall {
 }
 
 
-/** Each listed language's fixtures (callers' components have none: they bring their own code), by name. */
-export const cases: Record<string, LanguageCases> = Object.fromEntries(
-  await Promise.all(
-    languages
-      .filter((l) => !("callerComponents" in l))
-      .map(async (l) => [l.language.name, ((await import(`../../languages/${l.language.name}/fixtures.ts`)) as { cases: LanguageCases }).cases] as const),
-  ),
+/** What every language has, expression languages (CEL) included: the rest need statements with effects. */
+export type RuleCases = Pick<LanguageCases, "greet" | "greetAgain" | "syntaxError" | "syntax" | "guestError" | "hugeInteger">;
+
+/**
+ * A language folder's fixtures.ts: its cases, or, for an expression language, the ones it has and for
+ * each other behaviour why it has none (`unsupported`). A folder serving several languages (cel and
+ * cel++) exports `byLanguage`, each language's cases by name.
+ */
+type Fixtures = { cases: LanguageCases | RuleCases; unsupported?: Partial<Record<keyof LanguageCases, string>>; byLanguage?: Record<string, LanguageCases | RuleCases> };
+
+const loaded = await Promise.all(
+  languages
+    .filter((l) => !("callerComponents" in l))
+    .map(async (l) => {
+      // Each language's folder is named after its first language: `cel++` lives in languages/cel/.
+      const folder = /^[a-z0-9]+/.exec(l.language.name)![0];
+      const fixtures = (await import(`../../languages/${folder}/fixtures.ts`)) as Fixtures;
+      return { name: l.language.name, cases: fixtures.byLanguage?.[l.language.name] ?? fixtures.cases, unsupported: fixtures.unsupported };
+    }),
 );
+
+/** Each general-purpose language's fixtures (callers' components have none: they bring their own code), by name. */
+export const cases: Record<string, LanguageCases> = Object.fromEntries(loaded.filter((l) => !l.unsupported).map((l) => [l.name, l.cases as LanguageCases]));
+
+/** The expression languages' fixtures (CEL): only the behaviours they have; `unsupportedBy` says why not the others. */
+export const ruleCases: Record<string, RuleCases> = Object.fromEntries(loaded.filter((l) => l.unsupported).map((l) => [l.name, l.cases]));
+export const unsupportedBy: Record<string, Partial<Record<keyof LanguageCases, string>>> = Object.fromEntries(loaded.filter((l) => l.unsupported).map((l) => [l.name, l.unsupported!]));
+
+/** Every language's cases for what all of them have. */
+export const allCases: Record<string, RuleCases> = { ...cases, ...ruleCases };

@@ -47,6 +47,8 @@ const PROGRAMS: Record<string, string> = {
   lua: `function main(i) local a = {} for k = 1, 100000 do a[k] = i.n end return #a + a[100000] end`,
   ruby: `def main(i) = (a = Array.new(100000, i["n"])).size + a[-1]`,
   python: `def main(i):\n    a = [i["n"]] * 100000\n    return len(a) + a[-1]`,
+  cel: `100000 + n`,
+  "cel++": `statements:\n  - return: 100000 + n`,
 };
 
 const dir = mkdtempSync(join(tmpdir(), "kiln-memory-"));
