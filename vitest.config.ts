@@ -4,8 +4,10 @@ import { configDefaults, defineConfig } from "vitest/config";
  * Suites that run as their own npm scripts, outside `npm test` (which must stay within 6 minutes on
  * CI's two cores); `.ci/run` runs each after `npm test`. `KILN_SUITE` names the one to run.
  * - differential: each language against its reference interpreter (about a minute);
- * - fire: Kiln under fire: the seeded fuzz slice, the memory sweep, restarts after SIGKILL mid-traffic,
- *   and two nodes on one redis-server that is killed and restarted (together about 3 minutes of CPU).
+ * - fire: Kiln under fire: the seeded fuzz slice, the memory sweep, restarts after SIGKILL mid-traffic
+ *   (of the server, and of the node holding 50 queued Judge0 submissions), and two nodes on one
+ *   redis-server (killed and restarted under traffic; a node killed while the other finishes its
+ *   submissions).
  */
 const SUITES: Record<string, string[]> = {
   differential: ["test/languages/*/differential.test.ts"],
@@ -14,6 +16,8 @@ const SUITES: Record<string, string[]> = {
     "test/adapters/node/memory-bound.test.ts",
     "test/adapters/node/durability.test.ts",
     "test/adapters/node/redis-multi-node.test.ts",
+    "test/adapters/node/submission-durability.test.ts",
+    "test/adapters/node/redis-submission-nodes.test.ts",
   ],
 };
 const suite = process.env.KILN_SUITE;

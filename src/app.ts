@@ -18,6 +18,11 @@ import { runRoutes } from "./http/routes/run-routes.ts";
 import { scriptRoutes } from "./http/routes/script-routes.ts";
 import { secretRoutes } from "./http/routes/secret-routes.ts";
 import { tenantRoutes } from "./http/routes/tenant-routes.ts";
+import { mountPistonRoutes } from "./http/routes/piston-routes.ts";
+import { judge0Routes } from "./http/routes/judge0-routes.ts";
+import type { SubmissionQueue } from "./platform/submission-queue.ts";
+import type { HttpTransport } from "./capabilities/http-transport.ts";
+import type { UpgradeWebSocket } from "hono/ws";
 import { LanguageRegistry } from "./platform/language-registry.ts";
 import type { Platform } from "./platform/platform.ts";
 import { Runs } from "./platform/runs.ts";
@@ -33,6 +38,12 @@ export interface AppDependencies {
   connInfo?: GetConnInfo;
   /** Swagger UI's script and stylesheet for `GET /docs`, where the adapter can load them; without them `/docs` is a plain page. */
   docs?: LoadDocsAssets;
+  /** Upgrades a request to a WebSocket, where the adapter can (Node): without it, Piston's `/api/v2/connect` is absent. */
+  upgradeWebSocket?: UpgradeWebSocket;
+  /** Where Judge0 submissions are kept and queued (the adapter's durable queue, run by its consumer loop); without it, in memory, run in this process. */
+  submissions?: SubmissionQueue;
+  /** Sends Judge0's `callback_url` requests under the guest `http` policy; without it, callbacks are refused. */
+  http?: HttpTransport;
 }
 
 /**
@@ -62,5 +73,8 @@ export function createApp(deps: AppDependencies): Hono<KilnEnv> {
   const bodyLimits = { json: limit(config.maxBodyBytes), component: limit(config.maxComponentBytes) };
   app.use("/v1/*", (c, next) => (c.req.path === "/v1/components" ? bodyLimits.component : bodyLimits.json)(c, next), authenticate(platform));
   for (const routes of [runRoutes, scriptRoutes, secretRoutes, tenantRoutes, logRoutes, componentRoutes]) app.route("/v1", routes(ctx));
+  mountPistonRoutes(app, ctx, deps.upgradeWebSocket);
+  // Judge0's API is a compatibility facade in Judge0's shapes, mounted whole: not part of `GET /openapi.json`.
+  app.mount("/judge0", judge0Routes(ctx, { queue: deps.submissions, http: deps.http, logger: deps.logger ?? console }).fetch);
   return app;
 }

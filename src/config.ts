@@ -50,6 +50,8 @@ export interface Config {
   snapshots: { minInitMs: number; cacheBytes: number };
   /** Runs that may wait for a free sandbox before requests get `overloaded`. */
   maxQueue: number;
+  /** Judge0 submissions: how long a finished one is kept (`KILN_SUBMISSION_TTL_SECONDS`), and how long a node's claim on a running one lasts unrenewed before another node takes it (`KILN_SUBMISSION_LEASE_MS`). */
+  submissions: { resultTtlSeconds: number; leaseMs: number };
   /** Caps on host calls per run. */
   hostLimits: ConfiguredHostLimits;
   /** The most any run may be granted. */
@@ -60,6 +62,8 @@ export interface Config {
   cacheDir: string;
   /** With `KILN_REDIS_URL`, tenants, scripts, secrets, `kv`, logs and rate limits live in Redis, shared by every node. */
   redisUrl?: string;
+  /** The tenant, by name, that serves Piston's `/api/v2/…` routes to callers without a token (`KILN_PUBLIC_TENANT`); unset: they need one. */
+  publicTenant?: string;
   /** `production` refuses to start without configured keys; anything else is dev mode. */
   mode: "production" | "dev";
   /** The admin bearer token (`KILN_ADMIN_TOKEN`); in dev mode one is generated when unset. */
@@ -205,6 +209,8 @@ const VARIABLES = z.object({
   KILN_SNAPSHOT_MIN_INIT_MS: count(2),
   KILN_SNAPSHOT_CACHE_MB: count(256),
   KILN_MAX_QUEUE: count(1_000),
+  KILN_SUBMISSION_TTL_SECONDS: count(86_400, { min: 1 }),
+  KILN_SUBMISSION_LEASE_MS: count(30_000, { min: 100 }),
   KILN_LOG_MAX_ENTRIES: count(1_000),
   KILN_LOG_MAX_BYTES: count(256 << 10),
   KILN_KV_MAX_KEY_BYTES: count(512),
@@ -224,6 +230,7 @@ const VARIABLES = z.object({
   KILN_DB_PATH: text(".kiln/kiln.sqlite"),
   KILN_CACHE_DIR: text(".kiln/cache"),
   KILN_REDIS_URL: z.preprocess(unset, z.string().regex(/^rediss?:\/\/\S+$/, { error: "must be a redis:// or rediss:// URL" }).optional()),
+  KILN_PUBLIC_TENANT: z.preprocess(unset, z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, { error: "must be a tenant name (1-64 letters, digits, _ or -)" }).optional()),
   KILN_ADMIN_TOKEN: secretText(16),
   KILN_JWT_KEY: secretText(32),
   KILN_SECRET_KEY: secretText(32),
@@ -299,6 +306,7 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
     warmPoolBytes: v.KILN_WARM_POOL_MB * 1024 * 1024,
     snapshots: { minInitMs: v.KILN_SNAPSHOT_MIN_INIT_MS, cacheBytes: v.KILN_SNAPSHOT_CACHE_MB * 1024 * 1024 },
     maxQueue: v.KILN_MAX_QUEUE,
+    submissions: { resultTtlSeconds: v.KILN_SUBMISSION_TTL_SECONDS, leaseMs: v.KILN_SUBMISSION_LEASE_MS },
     hostLimits: {
       logMaxEntries: v.KILN_LOG_MAX_ENTRIES,
       logMaxBytes: v.KILN_LOG_MAX_BYTES,
@@ -321,6 +329,7 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
     },
     dbPath: v.KILN_DB_PATH,
     redisUrl: v.KILN_REDIS_URL,
+    publicTenant: v.KILN_PUBLIC_TENANT,
     cacheDir: v.KILN_CACHE_DIR,
     mode: v.KILN_ENV === "production" ? "production" : "dev",
     adminToken: v.KILN_ADMIN_TOKEN,

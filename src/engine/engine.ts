@@ -25,6 +25,12 @@ export interface RunJob {
   component?: { id: string; bytes: Uint8Array };
   /** Only evaluate the top level (a deploy-time check): no entry point is called; the result is null. */
   evaluateOnly?: boolean;
+  /**
+   * Run the code as a program, top to bottom, as `<interpreter> script` would: an entry point it
+   * defines (`main`, a default export) is not called by Kiln, so a program that calls its own `main`
+   * runs it once (the Piston and Judge0 routes). The result is null.
+   */
+  asProgram?: boolean;
   /** Module or script, as the caller said (only for a language whose `sourceTypes` has it); absent: the engine tells from the code. */
   sourceType?: SourceType;
   /** Who the run is for (the tenant): an engine that queues runs serves owners in turns. */

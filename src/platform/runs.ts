@@ -15,6 +15,8 @@ import { tenantRunGrants } from "./tenant-run-grants.ts";
 /** An ad-hoc run of code (`POST /v1/run {language, code, input, stdin?, args?, files?, …}`), validated. */
 export interface CodeRun extends ScriptSpec {
   inputJson: string;
+  /** Run it as a program, top to bottom, never calling an entry point it defines (Piston's and Judge0's programs call their own `main`). */
+  asProgram?: boolean;
 }
 
 /** An ad-hoc run of a caller's stored component (`POST /v1/run {component, input, stdin?, args?, …}`), validated. */
@@ -62,7 +64,8 @@ export class Runs {
       return this.#runFor(tenant, engine, job);
     }
     const { info, engine } = this.#languages.resolve(request.language);
-    return this.#runFor(tenant, engine, codeJob(info, request, request.inputJson, limits, host));
+    const job = codeJob(info, request, request.inputJson, limits, host);
+    return this.#runFor(tenant, engine, request.asProgram ? { ...job, asProgram: true } : job);
   }
 
   /** An invocation of a deployed script's version (read once by the caller: a deploy mid-run does not touch it). */

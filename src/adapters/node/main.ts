@@ -19,10 +19,15 @@ import { RedisCounterStore } from "./redis/redis-counter-store.ts";
 import { RedisLogBus } from "./redis/redis-log-bus.ts";
 import { RedisPlatformStore } from "./redis/redis-platform-store.ts";
 import { SqlitePlatformStore } from "./sqlite-platform-store.ts";
+import { openSubmissionQueue } from "./open-submission-queue.ts";
+import { NodeHttpTransport } from "./node-http-transport.ts";
+import { startSubmissionConsumer } from "../../platform/submission-consumer.ts";
 import { WorkerPoolEngine } from "./worker-pool.ts";
 import { createNodeServer } from "./http-server.ts";
 import { nodeDocsAssets } from "./docs-assets.ts";
 import { getConnInfo } from "@hono/node-server/conninfo";
+import { createNodeWebSocket } from "@hono/node-ws";
+import type { Hono } from "hono";
 
 let config;
 try {
@@ -96,11 +101,18 @@ try {
 }
 const boot = await devBootstrap(platform, config);
 if (boot) serverLog("info", "dev mode (KILN_ENV=production turns it off): tokens for trying Kiln out", boot);
-const app = createApp({ config, engines: [engine], platform, logger: jsonLogger, components: new ThreadedComponentChecker({ cacheDir: config.cacheDir, timeoutMs: config.componentCheckTimeoutMs }), docs: nodeDocsAssets(), connInfo: getConnInfo });
+// Judge0's asynchronous submissions: queued in SQLite (or Redis, shared by every node) and run by this consumer.
+const submissions = await openSubmissionQueue(config);
+const callbacks = new NodeHttpTransport();
+const consumer = startSubmissionConsumer({ config, platform, engines: [engine], queue: submissions, transport: callbacks, onError: (e) => serverLog("error", "judge0 submission", { error: e }) });
+// WebSockets (Piston's /api/v2/connect): the upgrade is routed through the app, made just below.
+const nodeWs = createNodeWebSocket({ app: { request: (...args: Parameters<Hono["request"]>) => app.request(...args) } as Hono });
+const app = createApp({ config, engines: [engine], platform, logger: jsonLogger, components: new ThreadedComponentChecker({ cacheDir: config.cacheDir, timeoutMs: config.componentCheckTimeoutMs }), docs: nodeDocsAssets(), connInfo: getConnInfo, submissions, http: callbacks, upgradeWebSocket: nodeWs.upgradeWebSocket });
 const server = createNodeServer(app.fetch).listen(config.port, config.host, () => {
   const info = server.address() as AddressInfo;
   serverLog("info", "listening", { url: `http://${info.address}:${info.port}` });
 });
+nodeWs.injectWebSocket(server);
 // A port in use or a host that is not this machine's: one line saying so, not a stack trace.
 server.once("error", (e: NodeJS.ErrnoException) => {
   const why = e.code === "EADDRINUSE" ? `port ${config.port} is in use (PORT sets another)` : e.code === "EADDRNOTAVAIL" ? `${config.host} is not an address of this machine (KILN_HOST)` : e.code === "EACCES" ? `no permission to listen on port ${config.port}` : e.message;
@@ -111,7 +123,8 @@ server.once("error", (e: NodeJS.ErrnoException) => {
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {
     server.close();
-    void engine.close().then(() => {
+    void consumer.stop().then(() => engine.close()).then(() => {
+      void submissions.dispose();
       store.dispose();
       process.exit(0);
     });

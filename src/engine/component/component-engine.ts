@@ -183,7 +183,8 @@ export class ComponentEngine implements Engine {
         kiln.setDeadline(deadline);
         runOptions.onGuestStart?.();
         instance.fuel.value = budget;
-        outcome = runtime.driver.run(instance.instance, job, { seed: Number(seed! >> 32n), reseed: () => instance.host.reseed(wasiSeed!) });
+        // A program (asProgram) is its top level alone, which is what the drivers run for evaluateOnly.
+        outcome = runtime.driver.run(instance.instance, job.asProgram ? { ...job, evaluateOnly: true } : job, { seed: Number(seed! >> 32n), reseed: () => instance.host.reseed(wasiSeed!) });
       } catch (e) {
         const error = escapedError(
           e,
