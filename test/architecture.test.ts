@@ -126,8 +126,11 @@ function runtimeImports(text: string): string[] {
   return [...text.matchAll(/(?:^|[;\n])\s*(?:import|export)\s+(?!type\b)[^;]*?\bfrom\s*["']([^"']+)["']|import\s*\(\s*["']([^"']+)["']/g)].map((m) => (m[1] ?? m[2])!);
 }
 /** Whether a client file may import `spec` at run time: another client file, or base. */
+/** The npm packages kiln/client may import at run time: Web-standard code only, so it still runs wherever fetch does. */
+const CLIENT_PACKAGES = new Set(["eventsource-parser/stream"]);
+
 function clientMayImport(file: string, spec: string): boolean {
-  if (!spec.startsWith(".")) return false;
+  if (!spec.startsWith(".")) return CLIENT_PACKAGES.has(spec);
   const target = normalize(join(dirname(file), spec));
   return target.startsWith("src/client/") || layerOf(target).rank === 0;
 }
