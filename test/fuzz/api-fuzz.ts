@@ -16,6 +16,7 @@ import { readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import fc from "fast-check";
 import { ROOT } from "../helpers/kiln-process.ts";
+import { responseChecker, type ResponseCheck } from "../helpers/openapi-responses.ts";
 
 export const HANG_MS = 10_000;
 /**
@@ -393,9 +394,16 @@ export interface Stats {
   hangs: number;
   leaks: number;
   badErrorBodies: number;
+  offContract: number;
   slowestMs: number;
 }
-export const newStats = (): Stats => ({ requests: 0, byStatus: {}, serverErrors: 0, hangs: 0, leaks: 0, badErrorBodies: 0, slowestMs: 0 });
+export const newStats = (): Stats => ({ requests: 0, byStatus: {}, serverErrors: 0, hangs: 0, leaks: 0, badErrorBodies: 0, offContract: 0, slowestMs: 0 });
+
+let contract: ResponseCheck | undefined;
+/** From now on, every reply to a documented route must also be one the server's OpenAPI document describes. */
+export function checkAgainstDocument(document: Parameters<typeof responseChecker>[0]): void {
+  contract = responseChecker(document, { offDocument: "skip" });
+}
 
 /** Checks one reply; throws (for fast-check to shrink) on the first violated property. */
 export function checkReply(req: FuzzRequest, reply: Reply, marker: string, stats: Stats): void {
@@ -426,6 +434,15 @@ export function checkReply(req: FuzzRequest, reply: Reply, marker: string, stats
   if (req.auth !== "tenantA" && reply.body.includes(marker)) {
     stats.leaks++;
     throw new Error(`tenant A's marker leaked to ${req.auth}: ${what}`);
+  }
+  if (contract && req.method !== "HEAD") {
+    const contentType = reply.headers["content-type"];
+    try {
+      contract(req.method, req.path.split("?")[0]!, reply.status, typeof contentType === "string" ? contentType : null, reply.body);
+    } catch (e) {
+      stats.offContract++;
+      throw new Error(`not as the OpenAPI document says: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
 }
 

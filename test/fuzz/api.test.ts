@@ -10,7 +10,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startKiln } from "../helpers/kiln-process.ts";
-import { checkHealthy, checkReply, COMPONENT_CHECK_MS, fuzzRequest, newStats, RAW_REQUESTS, rawRequest, regressionCases, sendAndCheck, sendRawAndCheck, setUpTenants, type Tokens } from "./api-fuzz.ts";
+import { checkAgainstDocument, checkHealthy, checkReply, COMPONENT_CHECK_MS, fuzzRequest, newStats, RAW_REQUESTS, rawRequest, regressionCases, sendAndCheck, sendRawAndCheck, setUpTenants, type Tokens } from "./api-fuzz.ts";
 
 const RUNS = Number(process.env.KILN_FUZZ_RUNS ?? 500);
 const SEED = process.env.KILN_FUZZ_SEED !== undefined ? Number(process.env.KILN_FUZZ_SEED) : process.env.KILN_FUZZ_RUNS ? undefined : 20261201;
@@ -43,6 +43,7 @@ beforeAll(async () => {
   if (logPath) child.stdout!.on("data", (d) => appendFileSync(logPath, d));
   base = kiln.base;
   ({ tokens, marker } = await setUpTenants(base, ADMIN, kiln.token));
+  checkAgainstDocument(await (await fetch(`${base}/openapi.json`)).json());
 });
 
 afterAll(() => {
@@ -94,7 +95,7 @@ describe("black-box fuzzing of a live server", () => {
     }
   });
 
-  it("would notice a 5xx, an empty error or a leak", () => {
+  it("would notice a 5xx, an empty error, a leak or an answer off the OpenAPI document", () => {
     const req = { method: "GET", path: "/x", auth: "tenantB" as const, contentType: null, body: null, headers: {} };
     const s = newStats();
     const json = { "content-type": "application/json" };
@@ -103,6 +104,9 @@ describe("black-box fuzzing of a live server", () => {
     expect(() => checkReply(req, { status: 200, headers: json, body: '{"x":"mk1"}', ms: 1 }, "mk1", s)).toThrow(/leaked/);
     expect(() => checkReply(req, { status: 200, headers: json, body: "{}", ms: 10_001 }, "mk1", s)).toThrow(/slow/);
     expect(() => checkReply(req, { status: 404, headers: json, body: '{"error":{"code":"not_found","message":"no"}}', ms: 1 }, "mk1", s)).not.toThrow();
+    const languages = { ...req, path: "/v1/languages" };
+    expect(() => checkReply(languages, { status: 200, headers: json, body: '{"languages":3}', ms: 1 }, "mk1", s)).toThrow(/OpenAPI document/);
+    expect(() => checkReply(languages, { status: 418, headers: json, body: '{"error":{"code":"x","message":"y"}}', ms: 1 }, "mk1", s)).toThrow(/not documented/);
   });
 
   it("stays healthy: /healthz is ok and a benign run succeeds in every language", async () => {

@@ -28,8 +28,8 @@ function templates(document: Document): { template: string; pattern: RegExp }[] 
 
 const pointer = (...parts: string[]) => parts.map((p) => p.replaceAll("~", "~0").replaceAll("/", "~1")).join("/");
 
-/** A checker for the responses of the app whose document this is. */
-export function responseChecker(document: Document): ResponseCheck {
+/** A checker for the responses of the app whose document this is; `offDocument: "skip"` leaves paths no route has unchecked. */
+export function responseChecker(document: Document, options: { offDocument?: "404" | "skip" } = {}): ResponseCheck {
   const ajv = new Ajv2020({ strict: false, allErrors: true });
   addFormats.default(ajv);
   ajv.addSchema({ ...document, $id: "kiln-openapi" });
@@ -43,6 +43,8 @@ export function responseChecker(document: Document): ResponseCheck {
     const found = paths.find((p) => p.pattern.test(path) && document.paths[p.template]![method.toLowerCase()]);
     let ref: string;
     if (!found) {
+      // A path no route has, sent by the fuzz suite: its own checks cover the error body (auth may answer before routing does).
+      if (options.offDocument === "skip") return;
       // No route: the app's JSON 404 (or a 404/400 from the HTTP layer).
       if (status !== 404 && status !== 400) throw new Error(`${where}: the path is not in the OpenAPI document, yet the answer is not a 404`);
       ref = errorSchema(status);
