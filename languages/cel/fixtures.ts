@@ -1,8 +1,8 @@
 /**
  * CEL's and CEL++'s conformance fixtures: the behaviours of test/languages/cases.ts that an expression
  * language has. CEL has no statements with effects, so the others are listed in `unsupported` with the
- * reason, rather than written as code that would only fail: test/languages/cel/fixtures.test.ts runs
- * these through the app the way test/languages/every-language.test.ts runs every language's.
+ * reason, rather than written as code that would only fail. test/languages/every-language.test.ts runs
+ * these with every language's, and checks that each behaviour left out has its reason.
  */
 
 /** `cel`: one expression each; the input's fields are its variables. */
