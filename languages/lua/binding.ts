@@ -1,4 +1,5 @@
 import { SIGNATURE_TABLE } from "../../src/capabilities/wit.ts";
+import { LUA_LIBRARY_DIR, LUA_LIBRARY_MODULES, luaLibraryFields } from "./libraries.ts";
 
 /**
  * The Lua chunk Kiln runs around a script: the input as a Lua value, the script loaded in text mode
@@ -180,13 +181,15 @@ end
  * The run's stdin, arguments and files, over `__kiln_stdin` and `__kiln_files` (set by the chunk just
  * before): `io.read` with every format of stock Lua ("n", "l", "L", "a", a count; several at once; a
  * leading "*" allowed), `io.lines()`, `io.stdin:read(…)`/`:lines(…)`, `io.input()`; reads past the end
- * answer nil ("a" answers ""). `require "name"` loads `name.lua` or `name/init.lua` (dots are folders)
- * from the run's files, once, as stock Lua's searcher would from `./?.lua;./?/init.lua`, with
- * `package.loaded` and `package.path`.
+ * answer nil ("a" answers ""). `require "name"` loads `name.lua` or `name/init.lua` (dots are folders),
+ * once, as Debian's lua5.4 searches `/usr/share/lua/5.4/?.lua;/usr/share/lua/5.4/?/init.lua;./?.lua;./?/init.lua`:
+ * first from Kiln's libraries (`__kiln_libs`, their text in the chunk: see libraries.ts), then from the
+ * run's files, with `package.loaded`, `package.path` and `package.config`. A name found in neither lists
+ * the modules the libraries offer.
  */
 const INPUTS = String.raw`
-local stdin_text, stdin_at, run_files = __kiln_stdin, 1, __kiln_files
-__kiln_stdin, __kiln_files = nil, nil
+local stdin_text, stdin_at, run_files, libs = __kiln_stdin, 1, __kiln_files, __kiln_libs
+__kiln_stdin, __kiln_files, __kiln_libs = nil, nil, nil
 local match, tointeger, unpack, setmetatable = string.match, math.tointeger, table.unpack, setmetatable
 local function read_line(keep)
   if stdin_at > #stdin_text then return nil end
@@ -257,15 +260,16 @@ io.lines = function(name, ...)
   return lines(...)
 end
 local loaded = { _G = _G, coroutine = coroutine, table = table, io = io, os = os, string = string, math = math, utf8 = utf8 }
-package = { loaded = loaded, path = "./?.lua;./?/init.lua" }
+package = { loaded = loaded, path = "${LUA_LIBRARY_DIR}?.lua;${LUA_LIBRARY_DIR}?/init.lua;./?.lua;./?/init.lua", config = "/\n;\n?\n!\n-\n" }
 require = function (name)
   if type(name) ~= "string" then error("bad argument #1 to 'require' (string expected, got " .. type(name) .. ")", 2) end
   if loaded[name] ~= nil then return loaded[name] end
   local base, tried = gsub(name, "%.", "/"), ""
-  local candidates = { base .. ".lua", base .. "/init.lua" }
-  for i = 1, 2 do
+  local candidates = { "${LUA_LIBRARY_DIR}" .. base .. ".lua", "${LUA_LIBRARY_DIR}" .. base .. "/init.lua", base .. ".lua", base .. "/init.lua" }
+  for i = 1, 4 do
     local file = candidates[i]
-    local text = run_files[file]
+    local text
+    if i <= 2 then text = libs[sub(file, ${LUA_LIBRARY_DIR.length + 1})] else text = run_files[file] end
     if text ~= nil then
       local chunk, problem = load(text, "=" .. file, "t")
       if not chunk then error("error loading module '" .. name .. "' from file '" .. file .. "':\n\t" .. problem, 2) end
@@ -275,7 +279,7 @@ require = function (name)
     end
     tried = tried .. "\n\tno file '" .. file .. "'"
   end
-  error("module '" .. name .. "' not found:\n\tno field package.preload['" .. name .. "']" .. tried, 2)
+  error("module '" .. name .. "' not found:\n\tno field package.preload['" .. name .. "']" .. tried .. "\n\tKiln's Lua libraries offer: ${LUA_LIBRARY_MODULES.join(", ")}", 2)
 end
 `;
 
@@ -315,13 +319,16 @@ function luaString(text: string): string {
  */
 export function wrapLua(code: string, inputJson: string, seed = 0, options: { evaluateOnly?: boolean; stdin?: string; args?: readonly string[]; files?: readonly { name: string; content: string }[] } = {}): string {
   const args = options.args ?? [];
+  const inputs = needsInputs(code, options);
+  const libs = inputs ? luaLibraryFields([code, ...(options.files ?? []).map((f) => f.content)]) : "";
   return `${ENCODER}
 ${KILN}
 __kiln_stdin = ${luaString(options.stdin ?? "")}
 __kiln_files = {${(options.files ?? []).map((f) => `[${luaString(f.name)}]=${luaString(f.content)}`).join(",")}}
+__kiln_libs = {${libs}}
 ${RUN}
-${needsInputs(code, options) ? INPUTS : ""}
-__kiln_stdin, __kiln_files = nil, nil
+${inputs ? INPUTS : ""}
+__kiln_stdin, __kiln_files, __kiln_libs = nil, nil, nil
 arg = {[0]="script"${args.map((a) => `,${luaString(a)}`).join("")}}
 math.randomseed(${Math.trunc(seed)})
 local input = ${luaLiteral(JSON.parse(inputJson))}

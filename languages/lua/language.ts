@@ -1,6 +1,7 @@
 import { RUNTIME_HOST_WIT, type ComponentRuntimeDescriptor } from "../../src/engine/component/runtime-descriptor.ts";
 import { luaLiteral } from "./binding.ts";
 import { luaDriver } from "./driver.ts";
+import { LUA_LIBRARIES } from "./libraries.ts";
 
 /**
  * Lua as data: the reactor built by languages/lua/build.sh, the component world it is wrapped in,
@@ -25,5 +26,10 @@ world lua {
   // Kept initialised and restored after each run, as Ruby and Python are: a new instance per run also
   // means a new wasm memory per run, and V8 collects the dropped ones in a full GC every ~30 runs.
   warm: true,
-  language: { name: "lua", aliases: ["lua5.4"], version: "Lua 5.4.4 (Debian 5.4.4-3+deb12u1), as a WASI 0.2 component" },
+  language: {
+    name: "lua",
+    aliases: ["lua5.4"],
+    version: "Lua 5.4.4 (Debian 5.4.4-3+deb12u1), as a WASI 0.2 component",
+    libraries: LUA_LIBRARIES.map(({ name, version }) => ({ name, version })),
+  },
 };

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds languages/python/python.wasm.gz (CPython 3.11.2 for wasm32-wasi as a reactor with kiln_python.c,
 # pre-initialised by Wizer) and python311.zip.gz (its standard library as .pyc files), plus SHA256SUMS,
-# from Debian bookworm packages only (and the Wizer binary from npm). Run as root on Debian 12 after
+# from Debian bookworm packages only (and the Wizer binary from npm), with the pure-Python packages of
+# packages.lock added to the zip. Run as root on Debian 12 after
 # `npm ci`: it adds a deb-src entry for the download and removes it again. See RECIPE.md.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -106,7 +107,9 @@ $CC -mexec-model=reactor -Wl,-z,stack-size=$STACK_SIZE -Wl,--stack-first -Wl,--m
 mkdir "$work/kiln" "$work/sysconfig"
 sed "s|$work|/build|g" "$py/build/lib.wasi-wasm32-3.11/_sysconfigdata__wasi_wasm32-wasi.py" \
   > "$work/sysconfig/_sysconfigdata__wasi_wasm32-wasi.py"
-"$bp" -I "$here/stdlib.py" "$work/Python-3.11.2/Lib" "$work/kiln/python311.zip" \
+# Then the pure-Python Debian packages of packages.lock, beside the standard library (packages.sh).
+"$here/packages.sh" "$work/packages"
+"$bp" -I "$here/stdlib.py" --packages "$work/packages/root" "$work/Python-3.11.2/Lib" "$work/kiln/python311.zip" \
   "$work/sysconfig/_sysconfigdata__wasi_wasm32-wasi.py" "$here/kiln_runner.py"
 
 # The snapshot: kiln_init runs under Wizer with /kiln (holding only python311.zip) as the one preopen,

@@ -27,6 +27,9 @@ SCRIPT = "script"  # the script's file name: its code's co_filename, its __file_
 # CPython's default recursion limit; a WASI build starts at 600. Its C stack (2 MiB) and the Python frames
 # on the heap hold 1000 levels; the host's own stack must too (RECIPE.md, "Deep recursion").
 RECURSION_LIMIT = 1000
+# The packages python311.zip holds beside the standard library, by import name (stdlib.py's PACKAGES, plus
+# tzdata): an uncaught ModuleNotFoundError names them.
+PACKAGES = ("attr", "attrs", "dateutil", "jinja2", "markupsafe", "mpmath", "pytz", "six", "toml", "tomli_w", "tzdata", "yaml")
 
 # Bound once, in the snapshot: a script that replaces json.dumps or _kiln.call changes only what it sees.
 _dumps = json.dumps
@@ -244,6 +247,8 @@ def _guest_failure(e, lines, message=None):
         # Formatting ran the script's own code (an exception's __str__, a loader) and that failed.
         if message is None:
             message = "".join(traceback.format_exception_only(type(e), e)).rstrip()
+    if isinstance(e, ModuleNotFoundError):
+        message += "\nKiln's Python has the standard library and these packages: " + ", ".join(PACKAGES)
     return _dumps({"ok": False, "kind": "guest", "message": message, "line": line, "column": column})
 
 

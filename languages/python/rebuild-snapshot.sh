@@ -4,8 +4,10 @@
 # without CPython's sources or a wasm toolchain: kiln_runner.pyc is compiled again into the committed zip
 # (every other entry keeps its bytes), and the Wizer step of build.sh runs again, exactly as there, on the
 # committed python-cold.wasm.gz (which does not change). Then verify.mjs, gzip -n -9 and SHA256SUMS.
+# The Debian packages of packages.lock are fetched again (packages.sh) and their entries made again, so the
+# zip is what build.sh would write; a change of packages.lock or of stdlib.py's PACKAGES needs only this.
 # Needs python3.11 (any 3.11.x: the .pyc magic is 3495 for all of them), gzip 1.12, node and `npm ci`
-# (for Wizer). An edit of kiln_python.c or of the standard library needs build.sh. See RECIPE.md.
+# (for Wizer), and apt with bookworm's sources for packages.sh. An edit of kiln_python.c or of the standard library needs build.sh. See RECIPE.md.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
@@ -32,7 +34,8 @@ trap 'rm -rf "$work"' EXIT
 mkdir "$work/kiln"
 gzip -d -c "$here/python-cold.wasm.gz" > "$work/python-cold.wasm"
 gzip -d -c "$here/python311.zip.gz" > "$work/old.zip"
-"$python" -I "$here/stdlib.py" --replace "$work/old.zip" "$work/kiln/python311.zip" "$here/kiln_runner.py"
+"$here/packages.sh" "$work/packages"
+"$python" -I "$here/stdlib.py" --packages "$work/packages/root" --replace "$work/old.zip" "$work/kiln/python311.zip" "$here/kiln_runner.py"
 
 # build.sh's Wizer step, unchanged.
 "$wizer" "$work/python-cold.wasm" -o "$work/python.wasm" -f kiln_init -r _initialize=kiln_noop \

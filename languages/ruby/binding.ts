@@ -1,4 +1,5 @@
 import { SIGNATURE_TABLE } from "../../src/capabilities/wit.ts";
+import { RUBY_LOAD_PATH } from "./libraries.ts";
 
 /**
  * Interfaces whose name is an initialism: Ruby's constant is the name in capitals (`Kiln::KV`,
@@ -51,6 +52,8 @@ export function rubyKilnModules(signatures: Readonly<Record<string, Readonly<Rec
  * instance while it starts, before the run's fuel budget applies.
  */
 export const RUBY_PRELUDE = String.raw`require 'js'
+# The bundled gems Kiln offers (languages/ruby/libraries.ts): RubyGems is off, so they go on the load path.
+${RUBY_LOAD_PATH}
 module Kiln
   class HostError < StandardError
     attr_reader :code

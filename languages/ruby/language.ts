@@ -1,5 +1,6 @@
 import type { ComponentRuntimeDescriptor } from "../../src/engine/component/runtime-descriptor.ts";
 import { rubyDriver } from "./driver.ts";
+import { RUBY_LIBRARIES } from "./libraries.ts";
 import { prepareRubyCore, RUBY_WIT } from "./prepare-core.ts";
 
 /**
@@ -19,5 +20,10 @@ export const ruby: ComponentRuntimeDescriptor = {
   initFuel: 200_000_000n,
   /** An initialised Ruby with json loaded already fills about 60 MiB. */
   minMemoryMb: 128,
-  language: { name: "ruby", aliases: ["rb", "ruby3.4"], version: "CRuby 3.4 (@ruby/3.4-wasm-wasi 2.10.1), as a WASI 0.2 component" },
+  language: {
+    name: "ruby",
+    aliases: ["rb", "ruby3.4"],
+    version: "CRuby 3.4 (@ruby/3.4-wasm-wasi 2.10.1), as a WASI 0.2 component",
+    libraries: RUBY_LIBRARIES.map(({ name, version }) => ({ name, version })),
+  },
 };
