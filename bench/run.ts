@@ -15,6 +15,13 @@ import variant from "@jitl/quickjs-wasmfile-release-sync";
 import { loadArtifact } from "../src/adapters/node/load-artifact.ts";
 import { prepareQuickJSSnapshotModule } from "../src/adapters/node/prepare-quickjs.ts";
 import { quickjsSnapshotSection } from "./quickjs-snapshots.ts";
+import { celSection } from "./cel.ts";
+import { javascriptLibrariesSection } from "./libraries.ts";
+import { pistonSection } from "./piston.ts";
+import { pythonLibrariesSection } from "./python-libraries.ts";
+import { startKiln } from "../test/helpers/kiln-process.ts";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { WorkerPoolEngine } from "../src/adapters/node/worker-pool.ts";
 import { createApp } from "../src/app.ts";
 import { createPlatform, devBootstrap } from "../src/platform/create-platform.ts";
@@ -130,6 +137,9 @@ engine.dispose();
 
 // 1b. QuickJS snapshots: tiny and heavy top levels, cold vs restored vs warm, and the reset alone.
 const snapshotSection = await quickjsSnapshotSection(wasmModule, config, { snapshotModule });
+// What guests can use (issue 16): a library import in a warm JavaScript run, a warm CEL rule against the library on the host.
+const librariesSection = await javascriptLibrariesSection(wasmModule, config, { snapshotModule });
+const celRuleSection = await celSection(wasmModule, config, { snapshotModule });
 
 // 2. Lua as a component: a fresh instance per run, and the cost of fuel metering.
 const preparedStart = performance.now();
@@ -321,6 +331,8 @@ try {
   nativeFibMs = undefined; // no python3.11 on this machine
 }
 pythonEngine.dispose();
+// A warm `import yaml` against a warm run without it (issue 16).
+const pythonLibrariesResults = await pythonLibrariesSection(config);
 const coldPython: ComponentRuntimeDescriptor = {
   ...pythonRuntime,
   artifact: new URL("../languages/python/python-cold.wasm.gz", import.meta.url),
@@ -378,6 +390,14 @@ server.close();
 await pool.close();
 if (run.non2xx || run.errors) throw new Error(`HTTP run had ${run.non2xx} non-2xx and ${run.errors} errors`);
 
+// 7. Piston's execute of a Python hello world against a live server started as `npm start` does (issue 17).
+const pistonDir = mkdtempSync(join(tmpdir(), "kiln-bench-piston-"));
+const kilnServer = await startKiln({ KILN_DB_PATH: join(pistonDir, "kiln.sqlite"), KILN_CACHE_DIR: config.cacheDir, KILN_WARM_UP: "python", KILN_RATE_TENANT_PER_MINUTE: String(1e9) });
+const pistonResults = await pistonSection(kilnServer.base, kilnServer.token);
+kilnServer.child.kill("SIGTERM");
+await new Promise((r) => kilnServer.child.once("exit", r));
+rmSync(pistonDir, { recursive: true, force: true });
+
 const ms = (x: number) => x.toFixed(3);
 const tails: [string, { n: number; p50: number; p99: number; slow: number; slowWithGc: number; withGc: number }][] = [
   ["Lua, warm pool", luaWarm],
@@ -414,6 +434,9 @@ An endless simple loop with ${SPIN_FUEL} fuel units (the default budget) until \
 JavaScript (\`while (true) {}\`) ${quickjsSpinMs.toFixed(0)} ms, Lua (\`while true do end\`) ${luaSpinMs.toFixed(0)} ms.
 
 ${snapshotSection}
+${librariesSection}
+${celRuleSection}
+${pythonLibrariesResults}
 ## HTTP: \`POST /v1/run\` with that script (autocannon, 10 connections, ${DURATION} s, ${config.workers} worker threads)
 
 autocannon runs in the same process as the server, so it, the main thread and the workers share the same cores. Each
@@ -425,6 +448,8 @@ run request carries a tenant JWT (verified with jose) and passes the rate limite
 | baseline: \`GET /healthz\` on the same server | ${Math.round(health.requests.average)} | ${health.latency.p50} | ${health.latency.p99} |
 
 A run over HTTP reaches ${((run.requests.average / health.requests.average) * 100).toFixed(1)}% of the bare server's request rate.
+
+${pistonResults}
 
 ## Lua as a WASI component
 
