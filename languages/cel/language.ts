@@ -11,6 +11,7 @@ export const cel: QuickJSLanguageDescriptor = {
   language: {
     name: "cel",
     aliases: [],
+    example: `'hi ' + name`,
     version: `CEL by @marcbachmann/cel-js ${CEL_LIBRARY_VERSION}, run on QuickJS 2025-09-13`,
     libraries: [{ name: "@marcbachmann/cel-js", version: CEL_LIBRARY_VERSION }],
   },
@@ -27,6 +28,7 @@ export const celpp: QuickJSLanguageDescriptor = {
   language: {
     name: "cel++",
     aliases: ["celpp"],
+    example: `statements:\n  - return: "'hi ' + name"`,
     version: `CEL++ (IBM Security Verify's YAML statements) by @marcbachmann/cel-js ${CEL_LIBRARY_VERSION} and yaml ${YAML_LIBRARY_VERSION}, run on QuickJS 2025-09-13`,
     libraries: [
       { name: "@marcbachmann/cel-js", version: CEL_LIBRARY_VERSION },

@@ -25,6 +25,7 @@ world python {
   language: {
     name: "python",
     aliases: ["py", "python3", "python3.11"],
+    example: `def main(i):\n    return "hi " + i["name"]`,
     version: "CPython 3.11.2 (Debian source package 3.11.2-6+deb12u8), as a WASI 0.2 component",
     // Upstream versions of the Debian packages pinned in packages.lock (the import names are in the README).
     libraries: [

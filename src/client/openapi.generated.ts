@@ -3114,6 +3114,8 @@ export type components = {
             languages: {
                 aliases: string[];
                 engine: string;
+                /** @description A handler answering "hi " + input.name */
+                example?: string;
                 /** @description The libraries its guests may import by name, with their pinned versions */
                 libraries?: {
                     name: string;

@@ -68,6 +68,16 @@ interface Captured {
 export type RunOutcome = ({ ok: true; result: unknown } | { ok: false; error: GuestError }) & Captured;
 
 /** A language as `GET /v1/languages` lists it. */
+/** What a language folder says about its language, as `GET /v1/languages` lists it. */
+export interface LanguageDescription {
+  readonly name: string;
+  readonly aliases: readonly string[];
+  readonly version: string;
+  readonly libraries?: readonly LanguageLibrary[];
+  /** A handler answering `"hi " + input.name` (its fixtures' `greet` case): the example a reader sees first. */
+  readonly example: string;
+}
+
 /** A library a language's guests may import or require by name, with its pinned version. */
 export interface LanguageLibrary {
   readonly name: string;
@@ -80,6 +90,8 @@ export interface LanguageInfo {
   aliases: readonly string[];
   /** The libraries its guests may import (`GET /v1/languages` lists them). */
   libraries?: readonly LanguageLibrary[];
+  /** A small handler in the language, answering `"hi " + input.name`: the API reference's and a playground's example. */
+  example?: string;
   engine: string;
   /** The smallest memory cap the language starts under (runs asking for less get this much). */
   minMemoryMb?: number;

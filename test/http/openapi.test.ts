@@ -10,7 +10,7 @@ import { createPlatform } from "../../src/platform/create-platform.ts";
 import { MemoryPlatformStore } from "../../src/platform/memory-platform-store.ts";
 import { appWith, coreEngine } from "../helpers/fixtures.ts";
 import { responseChecker } from "../helpers/openapi-responses.ts";
-import { cases } from "../languages/cases.ts";
+import { allCases } from "../languages/cases.ts";
 
 let engine: QuickJSEngine;
 let h: Awaited<ReturnType<typeof appWith>>;
@@ -79,10 +79,10 @@ describe("GET /openapi.json", () => {
 
   it("has an example run for each language, and each one runs as documented", async () => {
     const examples = document.paths["/v1/run"].post.requestBody.content["application/json"].examples;
-    expect(Object.keys(examples).sort()).toEqual(Object.keys(cases).sort());
+    expect(Object.keys(examples).sort()).toEqual(Object.keys(allCases).sort());
     // Each is its language's conformance `greet` case, which test/languages/every-language.test.ts runs in every language.
     for (const [name, example] of Object.entries(examples as Record<string, { value: { language: string; code: string } }>)) {
-      expect(example.value, name).toEqual({ language: name, code: cases[name]!.greet, input: { name: "Kiln" } });
+      expect(example.value, name).toEqual({ language: name, code: allCases[name]!.greet, input: { name: "Kiln" } });
     }
     // This app serves the QuickJS languages: their examples must run.
     for (const name of ["javascript", "typescript"]) {

@@ -30,6 +30,8 @@ it("has cases for every language the server runs", async () => {
   const { body } = await ctx.h.request("/v1/languages");
   const served = body.languages.map((l: { name: string }) => l.name).filter((name: string) => name !== "component");
   expect(served.sort()).toEqual([...languages].sort());
+  // Each lists its example, which is its fixtures' greet case (run below as a deployed handler).
+  for (const { name, example } of body.languages as { name: string; example?: string }[]) if (name !== "component") expect(example, name).toBe(allCases[name]!.greet);
 });
 
 it("takes a type (module or script) only for the languages that list it, and refuses it for the others", async () => {

@@ -72,7 +72,7 @@ export interface PreparedFolder {
  * the same folder Node wrote.
  */
 export async function loadPreparedRuntime(
-  descriptor: Pick<ComponentRuntimeDescriptor, "language" | "driver"> & Partial<Pick<ComponentRuntimeDescriptor, "initFuel" | "minMemoryMb" | "mounts" | "warm" | "answer">>,
+  descriptor: { language: Omit<LanguageInfo, "engine"> } & Pick<ComponentRuntimeDescriptor, "driver"> & Partial<Pick<ComponentRuntimeDescriptor, "initFuel" | "minMemoryMb" | "mounts" | "warm" | "answer">>,
   folder: PreparedFolder,
 ): Promise<PreparedComponentRuntime> {
   const files = await folder.list();

@@ -1,4 +1,4 @@
-import type { LanguageInfo, LanguageLibrary } from "../engine.ts";
+import type { LanguageDescription, LanguageInfo } from "../engine.ts";
 import type { GuestDriver } from "./guest-driver.ts";
 
 /**
@@ -19,7 +19,7 @@ export const RUNTIME_HOST_WIT = `interface host {
  */
 export interface ComponentRuntimeDescriptor {
   readonly engine: "component";
-  readonly language: { readonly name: string; readonly aliases: readonly string[]; readonly version: string; readonly libraries?: readonly LanguageLibrary[] };
+  readonly language: LanguageDescription;
   /** The core wasm module (a WASI preview1 reactor); gzip-compressed when its name ends in `.gz`. */
   readonly artifact: URL;
   /** The world the (prepared) core module's exports implement. */

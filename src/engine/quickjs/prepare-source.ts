@@ -1,4 +1,4 @@
-import type { LanguageLibrary } from "../engine.ts";
+import type { LanguageDescription } from "../engine.ts";
 import type { GuestError } from "../../errors.ts";
 import type { RunFile } from "../../limits/run-inputs.ts";
 import type { GuestLibraries, PreparedModule } from "./run-modules.ts";
@@ -70,7 +70,7 @@ export async function withModules(source: PreparedSource, files: readonly RunFil
 /** A language QuickJS runs, as its folder describes it. */
 export interface QuickJSLanguageDescriptor {
   readonly engine: "quickjs";
-  readonly language: { readonly name: string; readonly aliases: readonly string[]; readonly version: string; readonly libraries?: readonly LanguageLibrary[] };
+  readonly language: LanguageDescription;
   readonly driver: SourceDriver;
   /**
    * The libraries its code may import by bare name (`language.libraries` lists them): their bundled

@@ -1,3 +1,4 @@
+import { languages } from "../../../languages/index.ts";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppContext } from "../app-context.ts";
 import { requireTenant, type KilnEnv } from "../authenticate.ts";
@@ -15,6 +16,7 @@ const LANGUAGES = z
         engine: z.string(),
         minMemoryMb: z.int().optional(),
         sourceTypes: z.array(z.enum(["module", "script"])).optional(),
+        example: z.string().optional().meta({ description: 'A handler answering "hi " + input.name' }),
         libraries: z
           .array(z.strictObject({ name: z.string(), version: z.string() }))
           .optional()
@@ -33,15 +35,9 @@ const languagesRoute = createRoute({
   responses: { 200: jsonResponse(LANGUAGES, "Each language with its version and aliases"), ...errorResponses() },
 });
 
-/** One run per language, the same greeting in each (the `greet` case of languages/<name>/fixtures.ts). */
+/** One run per language, its descriptor's example (the `greet` case of its fixtures), the same greeting in each. */
 const EXAMPLES = Object.fromEntries(
-  Object.entries({
-    javascript: 'export default (input) => "hi " + input.name',
-    typescript: 'export default (input: { name: string }): string => "hi " + input.name',
-    python: 'def main(i):\n    return "hi " + i["name"]',
-    lua: 'function main(i) return "hi " .. i.name end',
-    ruby: 'def main(i) = "hi " + i["name"]',
-  }).map(([language, code]) => [language, { summary: language, value: { language, code, input: { name: "Kiln" } } }]),
+  languages.flatMap(({ language }) => ("example" in language ? [[language.name, { summary: language.name, value: { language: language.name, code: language.example, input: { name: "Kiln" } } }]] : [])),
 );
 
 const runRoute = createRoute({
