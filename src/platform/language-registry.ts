@@ -1,5 +1,8 @@
 import type { Engine, LanguageInfo } from "../engine/engine.ts";
 import { RequestError } from "../errors.ts";
+import { languages } from "../../languages/index.ts";
+
+const ORDER = languages.map((l) => l.language.name);
 
 /**
  * Maps language names and aliases (case-insensitive) to the engine that runs them. A language that
@@ -24,9 +27,11 @@ export class LanguageRegistry {
     }
   }
 
-  /** The languages served, each once. */
+  /** The languages served, each once, in the order of the one list (languages/index.ts), whichever engine runs them. */
   list(): LanguageInfo[] {
-    return [...new Set([...this.#byName.values()].map((e) => e.info))];
+    const served = [...new Set([...this.#byName.values()].map((e) => e.info))];
+    const at = (info: LanguageInfo) => ORDER.indexOf(info.name) >>> 0; // one the list does not name goes last
+    return served.sort((a, b) => at(a) - at(b));
   }
 
   has(language: string): boolean {

@@ -66,7 +66,15 @@ describe("kiln/client", () => {
   it("lists the languages", async () => {
     const languages = await kiln.languages();
     const js = languages.find((l) => l.name === "javascript");
-    expect(js).toEqual({ name: "javascript", version: expect.any(String), aliases: expect.any(Array), engine: expect.any(String), sourceTypes: ["module", "script"] } satisfies LanguageInfo);
+    expect(js).toEqual({
+      name: "javascript",
+      version: expect.any(String),
+      aliases: expect.any(Array),
+      engine: expect.any(String),
+      sourceTypes: ["module", "script"],
+      libraries: expect.arrayContaining([{ name: "lodash", version: expect.any(String) }]),
+      example: 'export default (input) => "hi " + input.name',
+    } satisfies LanguageInfo);
   });
 
   it("deploys, invokes, lists versions, rolls back, reads and deletes a script", async () => {

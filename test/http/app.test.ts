@@ -113,6 +113,8 @@ describe("other routes", () => {
     expect(body.languages.map((l: any) => [l.name, l.aliases])).toEqual([
       ["javascript", ["js"]],
       ["typescript", ["ts"]],
+      ["cel", []],
+      ["cel++", ["celpp"]],
     ]);
     for (const l of body.languages) expect(l.version).toMatch(/QuickJS/);
   });
