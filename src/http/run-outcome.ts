@@ -16,6 +16,7 @@ const CAPTURED = {
   stderr: z.string(),
   logs: z.array(z.strictObject({ level: z.enum(["debug", "info", "warn", "error"]), message: z.string() })),
   usage: USAGE,
+  runId: z.string().describe("The run's id: `GET /v1/runs/{id}`, and `runId` in its log events"),
 };
 
 /** A guest failure: `error.code` is one of a closed set. */
@@ -37,7 +38,15 @@ export const RUN_OUTCOME = z
   ])
   .meta({
     id: "RunOutcome",
-    example: { ok: true, result: { hello: "Kiln" }, stdout: "", stderr: "", logs: [], usage: { fuel: 1, memoryBytes: 16777216, wallMs: 2, start: "warm" } },
+    example: {
+      ok: true,
+      result: { hello: "Kiln" },
+      stdout: "",
+      stderr: "",
+      logs: [],
+      usage: { fuel: 1, memoryBytes: 16777216, wallMs: 2, start: "warm" },
+      runId: "0b5f3c8e-2f4a-4d7c-9a51-3e2d1c0b9a87",
+    },
   });
 
 /** A deployed script's invocation: a run's outcome and the version that ran. */

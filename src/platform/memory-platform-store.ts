@@ -1,5 +1,7 @@
 import { RequestError } from "../errors.ts";
 import type { ComponentRecord, PlatformStore, ScriptSpec, ScriptSummary, ScriptVersion, Tenant } from "./platform-store.ts";
+import type { Recording } from "./recording.ts";
+import { matchesQuery, newestFirst, runSummary, type RunListQuery, type RunRecord, type RunRetention } from "./run-history.ts";
 
 interface Script {
   versions: ScriptVersion[];
@@ -13,6 +15,10 @@ export class MemoryPlatformStore implements PlatformStore {
   readonly #scripts = new Map<string, Map<string, Script>>();
   readonly #meta = new Map<string, string>();
   readonly #components = new Map<string, { record: ComponentRecord; bytes: Uint8Array }>();
+  /** Each tenant's runs, newest first. */
+  readonly #runs = new Map<string, RunRecord[]>();
+  /** Each tenant's recordings by run id, oldest first. */
+  readonly #recordings = new Map<string, Map<string, Recording>>();
 
   async createTenant(tenant: Tenant) {
     // Names are unique, as in the SQLite and Redis stores.
@@ -40,6 +46,8 @@ export class MemoryPlatformStore implements PlatformStore {
     if (!this.#tenants.delete(id)) return false;
     this.#secrets.delete(id);
     this.#scripts.delete(id);
+    this.#runs.delete(id);
+    this.#recordings.delete(id);
     for (const key of this.#components.keys()) if (key.startsWith(`${id}/`)) this.#components.delete(key);
     return true;
   }
@@ -111,6 +119,29 @@ export class MemoryPlatformStore implements PlatformStore {
   }
   async deleteComponent(tenantId: string, id: string) {
     return this.#components.delete(`${tenantId}/${id}`);
+  }
+
+  async putRun(record: RunRecord, retention: RunRetention) {
+    const cutoff = Date.now() - retention.maxAgeMs;
+    const runs = [...(this.#runs.get(record.tenantId) ?? []), structuredClone(record)].sort(newestFirst);
+    this.#runs.set(record.tenantId, runs.filter((r) => r.startedAt >= cutoff).slice(0, retention.maxRuns));
+  }
+  async getRun(tenantId: string, id: string, since: number) {
+    const run = this.#runs.get(tenantId)?.find((r) => r.id === id && r.startedAt >= since);
+    return structuredClone(run);
+  }
+  async listRuns(tenantId: string, query: RunListQuery) {
+    const runs = this.#runs.get(tenantId) ?? [];
+    return runs.filter((r) => matchesQuery(r, query)).slice(0, query.limit).map((r) => structuredClone(runSummary(r)));
+  }
+
+  async putRecording(tenantId: string, recording: Recording, retention: RunRetention) {
+    const cutoff = Date.now() - retention.maxAgeMs;
+    const kept = [...(this.#recordings.get(tenantId)?.values() ?? []), structuredClone(recording)].filter((r) => r.recordedAt >= cutoff);
+    this.#recordings.set(tenantId, new Map(kept.slice(Math.max(0, kept.length - retention.maxRuns)).map((r) => [r.runId, r])));
+  }
+  async getRecording(tenantId: string, runId: string) {
+    return structuredClone(this.#recordings.get(tenantId)?.get(runId));
   }
 
   async getMeta(key: string) {

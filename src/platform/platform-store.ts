@@ -7,8 +7,10 @@
 import type { RequestedGrants } from "../capabilities/grants.ts";
 import type { RequestedLimits } from "../limits/run-limits.ts";
 import type { RunFile } from "../limits/run-inputs.ts";
-import type { SourceType } from "../engine/engine.ts";
+import type { RunOutcome, SourceType, Usage } from "../engine/engine.ts";
 import type { Scope } from "./token-authority.ts";
+import type { GuestError, GuestErrorCode } from "../errors.ts";
+import type { Recording } from "./recording.ts";
 
 /** What a tenant's scripts may be granted at most. */
 export interface TenantGrants {
@@ -18,10 +20,16 @@ export interface TenantGrants {
   kvMaxKeys: number;
 }
 
-/** A tenant's own limits; each absent one is the server's (`KILN_RATE_TENANT_PER_MINUTE`). */
+/** A tenant's own limits; each absent one is the server's (`KILN_RATE_TENANT_PER_MINUTE`, `KILN_FUEL_PER_*`, `KILN_RUN_HISTORY_*`). */
 export interface TenantQuotas {
   /** Runs per minute, across its scripts and ad-hoc runs. */
   runsPerMinute?: number;
+  /** Fuel its runs may burn per minute and per day. */
+  fuelPerMinute?: number;
+  fuelPerDay?: number;
+  /** Runs kept in its run history (0: none), and for how many days. */
+  runHistoryMax?: number;
+  runHistoryDays?: number;
 }
 
 export interface Tenant {
@@ -49,6 +57,8 @@ export interface ScriptSpec {
   args?: string[];
   /** Files the code imports (code too: stored with the version). */
   files?: RunFile[];
+  /** Record each invocation for replay (`POST /v1/runs/{id}/replay`; src/platform/recording.ts). */
+  record?: boolean;
 }
 
 export interface ScriptVersion extends ScriptSpec {
@@ -73,6 +83,60 @@ export interface ComponentRecord {
   exports: string[];
   size: number;
   createdAt: number;
+}
+
+/* Run history (src/platform/run-history.ts): what the store keeps of each run. */
+
+/** What a list of runs shows of each. */
+export interface RunSummary {
+  id: string;
+  tenantId: string;
+  /** The deployed script and its version; null for an ad-hoc run. */
+  script: string | null;
+  version: number | null;
+  language: string;
+  /** `ok` or the guest error's code. */
+  outcome: "ok" | GuestErrorCode;
+  /** `invoke` for a deployed script's invocation, `run` for ad-hoc code or a component. */
+  kind: "run" | "invoke";
+  usage: Usage;
+  /** When it started, in ms since the epoch. */
+  startedAt: number;
+  /** Whether the run was recorded for replay (set by the recording code; false otherwise). */
+  recorded: boolean;
+}
+
+/** A run as `GET /v1/runs/{id}` shows it: its summary, output, logs, and result or error. */
+export interface RunRecord extends RunSummary {
+  stdout: string;
+  stderr: string;
+  logs: RunOutcome["logs"];
+  /** The result of a run that ended `ok`. */
+  result?: unknown;
+  /** The error of one that did not. */
+  error?: GuestError;
+}
+
+/** How many of a tenant's runs are kept (0: none), and for how long. */
+export interface RunRetention {
+  maxRuns: number;
+  maxAgeMs: number;
+}
+
+/** Where a page of runs starts: after the run with this start time and id (newest first). */
+export interface RunPosition {
+  startedAt: number;
+  id: string;
+}
+
+export interface RunListQuery {
+  script?: string;
+  outcome?: string;
+  limit: number;
+  /** Only runs strictly older than this position. */
+  after?: RunPosition;
+  /** Only runs that started at or after this time (ms): the retention age. */
+  since: number;
 }
 
 export interface PlatformStore extends Disposable {
@@ -112,6 +176,20 @@ export interface PlatformStore extends Disposable {
   /** The tenant's components, oldest first. */
   listComponents(tenantId: string): Promise<ComponentRecord[]>;
   deleteComponent(tenantId: string, id: string): Promise<boolean>;
+
+  /**
+   * Stores a finished run, then drops the tenant's runs beyond `retention` (the oldest past its count,
+   * and any older than its age).
+   */
+  putRun(record: RunRecord, retention: RunRetention): Promise<void>;
+  /** One of the tenant's runs that started at or after `since` (ms). */
+  getRun(tenantId: string, id: string, since: number): Promise<RunRecord | undefined>;
+  /** The tenant's runs, newest first (by start, then id), that match the query. */
+  listRuns(tenantId: string, query: RunListQuery): Promise<RunSummary[]>;
+
+  /** Stores a run's recording (src/platform/recording.ts), then drops the tenant's recordings beyond `retention` (as its runs). */
+  putRecording(tenantId: string, recording: Recording, retention: RunRetention): Promise<void>;
+  getRecording(tenantId: string, runId: string): Promise<Recording | undefined>;
 
   /** Server-wide settings that must survive restarts (generated dev keys). */
   getMeta(key: string): Promise<string | undefined>;

@@ -9,6 +9,9 @@ export interface RunGuardLimits {
   quarantineWindowMs: number;
   /** Runs of the same ad-hoc code within `quarantineWindowMs` that the watchdog had to stop, which quarantine that code for the tenant. */
   stoppedThreshold: number;
+  /** Fuel per tenant per minute and per day (`KILN_FUEL_PER_MINUTE`, `KILN_FUEL_PER_DAY`); absent: unlimited. Enforced by `FuelQuota` (fuel-quota.ts) over the same counters. */
+  fuelPerMinute?: number;
+  fuelPerDay?: number;
 }
 
 /**
@@ -21,8 +24,8 @@ export interface RunGuardLimits {
  * The counters live behind `CounterStore`, in memory or in Redis.
  */
 export interface CounterStore {
-  /** Adds one to `key`, which expires `windowMs` after its first increment; returns the new count and ms left. */
-  increment(key: string, windowMs: number): Promise<{ count: number; resetInMs: number }>;
+  /** Adds `amount` (default one) to `key`, which expires `windowMs` after its first increment; returns the new count and ms left. */
+  increment(key: string, windowMs: number, amount?: number): Promise<{ count: number; resetInMs: number }>;
   get(key: string): Promise<{ count: number; resetInMs: number } | undefined>;
   delete(key: string): Promise<void>;
 }
@@ -31,11 +34,11 @@ export interface CounterStore {
 export class MemoryCounterStore implements CounterStore {
   readonly #counters = new Map<string, { count: number; resetAt: number }>();
 
-  async increment(key: string, windowMs: number) {
+  async increment(key: string, windowMs: number, amount = 1) {
     const now = Date.now();
     let c = this.#counters.get(key);
     if (!c || c.resetAt <= now) c = { count: 0, resetAt: now + windowMs };
-    c.count++;
+    c.count += amount;
     this.#counters.set(key, c);
     return { count: c.count, resetInMs: c.resetAt - now };
   }

@@ -1,5 +1,7 @@
 import { fromBase64, toBase64 } from "./base64.ts";
+import type { Recording } from "./recording.ts";
 import type { ComponentRecord, PlatformStore, ScriptSpec, ScriptSummary, ScriptVersion, Tenant } from "./platform-store.ts";
+import { runSummary, type RunListQuery, type RunRecord, type RunRetention, type RunSummary } from "./run-history.ts";
 
 export type Row = Record<string, any>;
 
@@ -12,6 +14,10 @@ CREATE TABLE IF NOT EXISTS script_versions (tenant_id TEXT NOT NULL, name TEXT N
   PRIMARY KEY (tenant_id, name, version)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS components (tenant_id TEXT NOT NULL, id TEXT NOT NULL, record TEXT NOT NULL, bytes TEXT NOT NULL, PRIMARY KEY (tenant_id, id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS runs (tenant_id TEXT NOT NULL, id TEXT NOT NULL, started_at INTEGER NOT NULL, script TEXT, outcome TEXT NOT NULL,
+  summary TEXT NOT NULL, detail TEXT NOT NULL, PRIMARY KEY (tenant_id, id)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS runs_by_start ON runs (tenant_id, started_at, id);
+CREATE TABLE IF NOT EXISTS recordings (tenant_id TEXT NOT NULL, run_id TEXT NOT NULL, recorded_at INTEGER NOT NULL, recording TEXT NOT NULL, PRIMARY KEY (tenant_id, run_id)) WITHOUT ROWID;
 `;
 
 const toVersion = (r: Row): ScriptVersion => ({
@@ -26,9 +32,9 @@ const toVersion = (r: Row): ScriptVersion => ({
   createdAt: r.created_at,
 });
 
-/** A version's default stdin and arguments and its files, as one JSON column (null when it has none). */
+/** A version's default stdin and arguments, its files and whether it is recorded, as one JSON column (null when it has none). */
 const inputsOf = (spec: ScriptSpec): string | null => {
-  const inputs = { ...(spec.stdin !== undefined && { stdin: spec.stdin }), ...(spec.args?.length ? { args: spec.args } : {}), ...(spec.files?.length ? { files: spec.files } : {}) };
+  const inputs = { ...(spec.stdin !== undefined && { stdin: spec.stdin }), ...(spec.args?.length ? { args: spec.args } : {}), ...(spec.files?.length ? { files: spec.files } : {}), ...(spec.record && { record: true }) };
   return Object.keys(inputs).length ? JSON.stringify(inputs) : null;
 };
 
@@ -104,7 +110,7 @@ export class SqlPlatformStore implements PlatformStore {
   }
   async deleteTenant(id: string) {
     return this.#db.transaction(() => {
-      for (const table of ["secrets", "script_versions", "scripts", "components"]) this.#run(`DELETE FROM ${table} WHERE tenant_id = ?`, id);
+      for (const table of ["secrets", "script_versions", "scripts", "components", "runs", "recordings"]) this.#run(`DELETE FROM ${table} WHERE tenant_id = ?`, id);
       return this.#run("DELETE FROM tenants WHERE id = ?", id) > 0;
     });
   }
@@ -180,6 +186,55 @@ export class SqlPlatformStore implements PlatformStore {
   }
   async deleteComponent(tenantId: string, id: string) {
     return this.#run("DELETE FROM components WHERE tenant_id = ? AND id = ?", tenantId, id) > 0;
+  }
+
+  async putRun(record: RunRecord, retention: RunRetention) {
+    const { stdout, stderr, logs, result, error } = record;
+    const t = record.tenantId;
+    this.#db.transaction(() => {
+      this.#run(
+        "INSERT OR REPLACE INTO runs (tenant_id, id, started_at, script, outcome, summary, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        t, record.id, record.startedAt, record.script, record.outcome, JSON.stringify(runSummary(record)), JSON.stringify({ stdout, stderr, logs, result, error }),
+      );
+      this.#run("DELETE FROM runs WHERE tenant_id = ? AND started_at < ?", t, Date.now() - retention.maxAgeMs);
+      // Everything from the (maxRuns + 1)-th newest on.
+      this.#run(
+        "DELETE FROM runs WHERE tenant_id = ? AND (started_at, id) <= (SELECT started_at, id FROM runs WHERE tenant_id = ? ORDER BY started_at DESC, id DESC LIMIT 1 OFFSET ?)",
+        t, t, retention.maxRuns,
+      );
+    });
+  }
+  async putRecording(tenantId: string, recording: Recording, retention: RunRetention) {
+    this.#db.transaction(() => {
+      this.#run("INSERT OR REPLACE INTO recordings (tenant_id, run_id, recorded_at, recording) VALUES (?, ?, ?, ?)", tenantId, recording.runId, recording.recordedAt, JSON.stringify(recording));
+      this.#run("DELETE FROM recordings WHERE tenant_id = ? AND recorded_at < ?", tenantId, Date.now() - retention.maxAgeMs);
+      this.#run(
+        "DELETE FROM recordings WHERE tenant_id = ? AND (recorded_at, run_id) <= (SELECT recorded_at, run_id FROM recordings WHERE tenant_id = ? ORDER BY recorded_at DESC, run_id DESC LIMIT 1 OFFSET ?)",
+        tenantId, tenantId, retention.maxRuns,
+      );
+    });
+  }
+  async getRecording(tenantId: string, runId: string) {
+    const r = this.#get("SELECT recording FROM recordings WHERE tenant_id = ? AND run_id = ?", tenantId, runId);
+    return r && (JSON.parse(r.recording) as Recording);
+  }
+  async getRun(tenantId: string, id: string, since: number) {
+    const r = this.#get("SELECT summary, detail FROM runs WHERE tenant_id = ? AND id = ? AND started_at >= ?", tenantId, id, since);
+    return r && ({ ...JSON.parse(r.summary), ...JSON.parse(r.detail) } as RunRecord);
+  }
+  async listRuns(tenantId: string, q: RunListQuery) {
+    const where = ["tenant_id = ?", "started_at >= ?"];
+    const args: unknown[] = [tenantId, q.since];
+    const filter = (clause: string, ...values: unknown[]) => {
+      where.push(clause);
+      args.push(...values);
+    };
+    if (q.script !== undefined) filter("script = ?", q.script);
+    if (q.outcome !== undefined) filter("outcome = ?", q.outcome);
+    if (q.after) filter("(started_at, id) < (?, ?)", q.after.startedAt, q.after.id);
+    return this.#all(`SELECT summary FROM runs WHERE ${where.join(" AND ")} ORDER BY started_at DESC, id DESC LIMIT ?`, ...args, q.limit).map(
+      (r) => JSON.parse(r.summary) as RunSummary,
+    );
   }
 
   async getMeta(key: string) {

@@ -147,12 +147,17 @@ function checkScopes(scopes: unknown, field: string): Scope[] {
   return [...new Set(scopes as Scope[])];
 }
 
+/** Each quota given, checked: the rates and budgets positive integers, the run history's count a non-negative one (0: keep none), its days at least 1. */
 function checkQuotas(quotas: TenantQuotas): TenantQuotas {
-  const { runsPerMinute } = quotas;
-  if (runsPerMinute !== undefined && (!Number.isSafeInteger(runsPerMinute) || runsPerMinute < 1)) {
-    throw new RequestError("invalid_request", "quotas.runsPerMinute: must be a positive integer");
+  const checked: TenantQuotas = {};
+  const least = { runsPerMinute: 1, fuelPerMinute: 1, fuelPerDay: 1, runHistoryMax: 0, runHistoryDays: 1 } as const;
+  for (const [name, min] of Object.entries(least) as [keyof TenantQuotas, number][]) {
+    const value = quotas[name];
+    if (value === undefined) continue;
+    if (!Number.isSafeInteger(value) || value < min) throw new RequestError("invalid_request", `quotas.${name}: must be ${min ? "a positive" : "a non-negative"} integer`);
+    checked[name] = value;
   }
-  return runsPerMinute === undefined ? {} : { runsPerMinute };
+  return checked;
 }
 
 function checkTtl(config: Config, ttl: number): void {

@@ -276,6 +276,8 @@ const TEMPLATES = [
   "/v1/scripts/:n/versions", "/v1/scripts/:n/rollback", "/v1/scripts/:n/invoke", "/v1/secrets", "/v1/secrets/:n",
   "/v1/tenants", "/v1/tenants/:n/tokens", "/v1/logs/stream", "/v1/logs/stream?script=:n", "/v1", "/", "/v1/:n", "/v2/run",
   "/v1//run", "/v1/run/", "//v1/run", "/v1/./run", "/v1/scripts/:n/:n", "/v1/run?x=%zz", "/v1/RUN",
+  // Run history (tenant A's runs hold its marker in their output, logs and result) and usage.
+  "/v1/runs", "/v1/runs/:n", "/v1/runs?cursor=:n&limit=:n", "/v1/runs?script=:n&outcome=:n", "/v1/usage",
 ];
 
 

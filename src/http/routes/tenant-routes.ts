@@ -15,7 +15,13 @@ const GRANTS = z
   .meta({ id: "TenantGrantsRequest" });
 /** The tenant's own quotas; each absent one is the server's. Given, it replaces the quotas (`{}`: back to the server's). */
 const QUOTAS = z
-  .strictObject({ runsPerMinute: z.int().min(1).optional().describe("Runs per minute, in place of KILN_RATE_TENANT_PER_MINUTE") })
+  .strictObject({
+    runsPerMinute: z.int().min(1).optional().describe("Runs per minute, in place of KILN_RATE_TENANT_PER_MINUTE"),
+    fuelPerMinute: z.int().min(1).optional().describe("Fuel its runs may burn per minute, in place of KILN_FUEL_PER_MINUTE"),
+    fuelPerDay: z.int().min(1).optional().describe("Fuel its runs may burn per day, in place of KILN_FUEL_PER_DAY"),
+    runHistoryMax: z.int().min(0).optional().describe("Runs kept in its run history (0: none), in place of KILN_RUN_HISTORY_MAX"),
+    runHistoryDays: z.int().min(1).optional().describe("Days its runs are kept, in place of KILN_RUN_HISTORY_DAYS"),
+  })
   .meta({ id: "TenantQuotas" });
 const TTL = z.int().min(60).describe("Seconds the token is valid; at most KILN_TOKEN_MAX_TTL_SECONDS (default one year)");
 

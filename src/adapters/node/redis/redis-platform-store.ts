@@ -1,7 +1,9 @@
 import type { Redis } from "ioredis";
+import type { Recording } from "../../../platform/recording.ts";
 import { RequestError } from "../../../errors.ts";
 import { fromBase64, toBase64 } from "../../../platform/base64.ts";
 import type { ComponentRecord, PlatformStore, ScriptSpec, ScriptSummary, ScriptVersion, Tenant } from "../../../platform/platform-store.ts";
+import { runSummary, type RunListQuery, type RunRecord, type RunRetention, type RunSummary } from "../../../platform/run-history.ts";
 import { viaRedis } from "./redis-connection.ts";
 
 type Stored = ScriptSpec & { createdAt: number };
@@ -10,6 +12,28 @@ type Stored = ScriptSpec & { createdAt: number };
 const DEPLOY = `local n = redis.call('RPUSH', KEYS[1], ARGV[1]) redis.call('HSET', KEYS[2], ARGV[2], n) return n`;
 /** Frees a tenant's name only if it still names that tenant. */
 const DELETE_NAME = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+/**
+ * Stores a run and drops the tenant's runs past the retention, atomically. KEYS: order, summaries,
+ * details. ARGV: member, id, summary, detail, the oldest member kept by age, the count kept. Members
+ * sort by start time then id (`runMember`), so rank 0 is the oldest run.
+ */
+const PUT_RUN = `
+redis.call('ZADD', KEYS[1], 0, ARGV[1]) redis.call('HSET', KEYS[2], ARGV[2], ARGV[3]) redis.call('HSET', KEYS[3], ARGV[2], ARGV[4])
+local gone = redis.call('ZRANGEBYLEX', KEYS[1], '-', '(' .. ARGV[5])
+local extra = redis.call('ZCARD', KEYS[1]) - #gone - tonumber(ARGV[6])
+if extra > 0 then for _, m in ipairs(redis.call('ZRANGE', KEYS[1], #gone, #gone + extra - 1)) do gone[#gone + 1] = m end end
+for _, m in ipairs(gone) do local id = string.sub(m, 17) redis.call('ZREM', KEYS[1], m) redis.call('HDEL', KEYS[2], id) redis.call('HDEL', KEYS[3], id) end
+return #gone`;
+/** Stores a recording (by run id, in a hash, ordered by time in a sorted set), then drops those past the retention's age and count. */
+const PUT_RECORDING = `
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2]) redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+local gone = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[4])
+local extra = redis.call('ZCARD', KEYS[1]) - #gone - tonumber(ARGV[5])
+if extra > 0 then for _, m in ipairs(redis.call('ZRANGE', KEYS[1], #gone, #gone + extra - 1)) do gone[#gone + 1] = m end end
+for _, m in ipairs(gone) do redis.call('ZREM', KEYS[1], m) redis.call('HDEL', KEYS[2], m) end
+return #gone`;
+/** A run's member in its tenant's sorted set: its start time, 15 digits, then `:` and its id (so lexical order is start-then-id order). */
+const runMember = (startedAt: number, id = "") => `${String(startedAt).padStart(15, "0")}:${id}`;
 const ACTIVATE = `local v = tonumber(ARGV[2]) if v < 1 or v > redis.call('LLEN', KEYS[1]) then return 0 end redis.call('HSET', KEYS[2], ARGV[1], v) return 1`;
 
 /**
@@ -66,7 +90,7 @@ export class RedisPlatformStore implements PlatformStore {
       const scripts = Object.keys(await this.redis.hgetall(`kiln:a:${id}`));
       // Its kv namespaces are `<id>/<name>`, each in three keys (values, index, expiries).
       const kv = await this.#scan(`kiln:kv*:${id}/*`);
-      const owned = [`kiln:t:${id}`, `kiln:s:${id}`, `kiln:c:${id}`, `kiln:a:${id}`, ...scripts.map((name) => `kiln:v:${id}:${name}`), ...kv];
+      const owned = [`kiln:t:${id}`, `kiln:s:${id}`, `kiln:c:${id}`, `kiln:a:${id}`, `kiln:ro:${id}`, `kiln:rs:${id}`, `kiln:rd:${id}`, `kiln:reco:${id}`, `kiln:rec:${id}`, ...scripts.map((name) => `kiln:v:${id}:${name}`), ...kv];
       await this.redis.multi().del(...owned).eval(DELETE_NAME, 1, `kiln:tn:${tenant.name}`, id).exec();
       return true;
     });
@@ -166,6 +190,58 @@ export class RedisPlatformStore implements PlatformStore {
   }
   deleteComponent(tenantId: string, id: string) {
     return viaRedis(async () => (await this.redis.hdel(`kiln:c:${tenantId}`, id)) > 0);
+  }
+
+  putRun(record: RunRecord, retention: RunRetention) {
+    return viaRedis(async () => {
+      const { stdout, stderr, logs, result, error } = record;
+      const t = record.tenantId;
+      await this.redis.eval(
+        PUT_RUN, 3, `kiln:ro:${t}`, `kiln:rs:${t}`, `kiln:rd:${t}`,
+        runMember(record.startedAt, record.id), record.id, JSON.stringify(runSummary(record)), JSON.stringify({ stdout, stderr, logs, result, error }),
+        runMember(Math.max(0, Date.now() - retention.maxAgeMs)), retention.maxRuns,
+      );
+    });
+  }
+  putRecording(tenantId: string, recording: Recording, retention: RunRetention) {
+    return viaRedis(async () => {
+      await this.redis.eval(PUT_RECORDING, 2, `kiln:reco:${tenantId}`, `kiln:rec:${tenantId}`, recording.recordedAt, recording.runId, JSON.stringify(recording), Date.now() - retention.maxAgeMs, retention.maxRuns);
+    });
+  }
+  getRecording(tenantId: string, runId: string) {
+    return viaRedis(async () => {
+      const json = await this.redis.hget(`kiln:rec:${tenantId}`, runId);
+      return json === null ? undefined : (JSON.parse(json) as Recording);
+    });
+  }
+  getRun(tenantId: string, id: string, since: number) {
+    return viaRedis(async () => {
+      const [summary, detail] = await Promise.all([this.redis.hget(`kiln:rs:${tenantId}`, id), this.redis.hget(`kiln:rd:${tenantId}`, id)]);
+      if (summary === null || detail === null) return undefined;
+      const run = { ...JSON.parse(summary), ...JSON.parse(detail) } as RunRecord;
+      return run.startedAt >= since ? run : undefined;
+    });
+  }
+  listRuns(tenantId: string, q: RunListQuery) {
+    return viaRedis(async () => {
+      const out: RunSummary[] = [];
+      const min = `[${runMember(q.since)}`;
+      let max = q.after ? `(${runMember(q.after.startedAt, q.after.id)}` : "+";
+      // Newest first, a batch at a time, until the page is full or the runs run out (filters skip some).
+      while (out.length < q.limit) {
+        const members = await this.redis.zrevrangebylex(`kiln:ro:${tenantId}`, max, min, "LIMIT", 0, Math.max(q.limit, 100));
+        if (!members.length) break;
+        const summaries = await this.redis.hmget(`kiln:rs:${tenantId}`, ...members.map((m) => m.slice(16)));
+        for (const json of summaries) {
+          if (json === null) continue;
+          const run = JSON.parse(json) as RunSummary;
+          if ((q.script === undefined || run.script === q.script) && (q.outcome === undefined || run.outcome === q.outcome)) out.push(run);
+          if (out.length === q.limit) break;
+        }
+        max = `(${members[members.length - 1]}`;
+      }
+      return out;
+    });
   }
 
   getMeta(key: string) {
