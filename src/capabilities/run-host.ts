@@ -6,6 +6,7 @@ import type { HttpTransport } from "./http-transport.ts";
 import { createKvHost } from "./kv.ts";
 import type { KvStore } from "./kv-store.ts";
 import { RECORD_JSON } from "./record-json.ts";
+import type { HostTape } from "./host-tape.ts";
 import { createLogHost, type LogEntry } from "./log.ts";
 import { createRedactor, createSecretsHost } from "./secrets.ts";
 import { ENUMS, signatureOf, type KilnImports } from "./wit.ts";
@@ -36,15 +37,19 @@ export class RunHost implements Disposable {
   readonly #abort = new AbortController();
   readonly redact: (text: string) => string;
   readonly #deployCheck: boolean;
+  readonly #tape: HostTape | undefined;
 
   /**
    * `deployCheck`: a deploy-time check, which must have no effect: every call but `log.write` is refused.
    * `deadline`: the run's deadline (epoch ms); every http request then ends before it, with time to spare.
+   * `onLog`: sees each log entry as it is kept (a streamed run).
+   * `tape`: records every answer, or answers from a recording (a replay): src/capabilities/host-tape.ts.
    */
-  constructor(options: { grants: RunGrants; limits: HostLimits; services: HostServices; deployCheck?: boolean; deadline?: number }) {
+  constructor(options: { grants: RunGrants; limits: HostLimits; services: HostServices; deployCheck?: boolean; deadline?: number; onLog?: (entry: LogEntry) => void; tape?: HostTape }) {
     const { grants, limits, services } = options;
     this.#deployCheck = options.deployCheck === true;
-    const log = createLogHost(limits);
+    this.#tape = options.tape;
+    const log = createLogHost(limits, options.onLog);
     this.#logs = log.entries;
     this.redact = createRedactor(grants.secrets);
     this.#imports = {
@@ -67,6 +72,10 @@ export class RunHost implements Disposable {
 
   /** Calls `iface.fn` with arguments checked against its WIT signature. Throws `HostCallError`. */
   call(iface: string, fn: string, args: unknown[]): unknown {
+    return this.#tape ? this.#tape.call(iface, fn, args, () => this.#call(iface, fn, args)) : this.#call(iface, fn, args);
+  }
+
+  #call(iface: string, fn: string, args: unknown[]): unknown {
     if (this.#abort.signal.aborted) throw new HostCallError("failed", "the run has ended");
     const signature = signatureOf(iface, fn);
     if (!signature) throw new HostCallError("invalid_argument", `no host function ${iface}.${fn}`);

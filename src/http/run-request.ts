@@ -78,6 +78,7 @@ const SCRIPT_FIELDS = {
     .optional()
     .meta({ description: `The arguments after the script's name: at most ${MAX_ARGS}, each at most ${MAX_ARG_BYTES} bytes.` }),
   files: FILES.optional(),
+  record: z.boolean().optional().meta({ description: "Record the run (a deploy: each invocation) for replay with POST /v1/runs/{id}/replay." }),
 };
 
 /** The files and the code together within `MAX_FILES_BYTES`. */
@@ -110,6 +111,7 @@ const COMPONENT_RUN_BODY = z
     grants: REQUESTED_GRANTS,
     stdin: SCRIPT_FIELDS.stdin,
     args: SCRIPT_FIELDS.args,
+    record: SCRIPT_FIELDS.record,
   })
   .meta({ id: "ComponentRunRequest", description: "A run of a component the tenant uploaded with POST /v1/components." });
 
@@ -120,14 +122,14 @@ export const RUN_BODY = z.union([CODE_RUN_BODY, COMPONENT_RUN_BODY]);
 export function toRun(body: z.output<typeof RUN_BODY>, config: Config): CodeRun | ComponentRun {
   if ("component" in body) {
     const { stdin, args } = body;
-    return { component: body.component, inputJson: encodeInput(body.input, config), limits: toLimits(body.limits), grants: body.grants ?? {}, ...(stdin !== undefined && { stdin }), ...(args !== undefined && { args }) };
+    return { component: body.component, inputJson: encodeInput(body.input, config), limits: toLimits(body.limits), grants: body.grants ?? {}, ...(stdin !== undefined && { stdin }), ...(args !== undefined && { args }), ...(body.record && { record: true }) };
   }
   return { ...toScriptSpec(body, config), inputJson: encodeInput(body.input, config) };
 }
 
 /** A validated deploy body (or a code run's fields) as a `ScriptSpec`, with the code cap checked. */
 export function toScriptSpec(body: z.output<typeof DEPLOY_BODY>, config: Config): ScriptSpec {
-  const { language, code, limits, grants, type, stdin, args, files } = body;
+  const { language, code, limits, grants, type, stdin, args, files, record } = body;
   if (overBytes(code, config.maxCodeBytes)) throw new RequestError("payload_too_large", `code: larger than ${config.maxCodeBytes} bytes`);
   return {
     language,
@@ -138,6 +140,7 @@ export function toScriptSpec(body: z.output<typeof DEPLOY_BODY>, config: Config)
     ...(stdin !== undefined && { stdin }),
     ...(args !== undefined && { args }),
     ...(files !== undefined && { files }),
+    ...(record && { record: true }),
   };
 }
 

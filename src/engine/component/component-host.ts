@@ -1,7 +1,8 @@
 import { HostCallError } from "../../errors.ts";
 import { RunHost, type HostServices } from "../../capabilities/run-host.ts";
-import type { RunJob } from "../engine.ts";
+import type { RunJob, RunOptions } from "../engine.ts";
 import type { BlockingHost, BlockingRun } from "./blocking-host.ts";
+import type { HostTape } from "../../capabilities/host-tape.ts";
 
 /**
  * The Kiln host interfaces for one component run, all synchronous: log and secrets are answered
@@ -14,10 +15,14 @@ export class ComponentHost implements Disposable {
   readonly #blocking: BlockingHost | undefined;
   #deadline: number;
   #run: BlockingRun | undefined;
+  /** Records every answer, or answers from a recording (a replay), for the calls served here and through the blocking host alike. */
+  readonly #tape: HostTape | undefined;
 
-  constructor(job: RunJob, options: { services: HostServices; blocking?: BlockingHost; deadline: number }) {
+  constructor(job: RunJob, options: { services: HostServices; blocking?: BlockingHost; deadline: number; onOutput?: RunOptions["onOutput"]; tape?: HostTape }) {
     this.#job = job;
-    this.#host = new RunHost({ ...job.host, services: options.services });
+    this.#tape = options.tape;
+    const { onOutput } = options;
+    this.#host = new RunHost({ ...job.host, services: options.services, onLog: onOutput && ((entry) => onOutput({ stream: "log", ...entry })) });
     this.#blocking = options.blocking;
     this.#deadline = options.deadline;
   }
@@ -38,6 +43,10 @@ export class ComponentHost implements Disposable {
 
   /** Calls `iface.fn` and returns its value; throws `HostCallError`. */
   call(iface: string, fn: string, args: unknown[]): unknown {
+    return this.#tape ? this.#tape.call(iface, fn, args, () => this.#call(iface, fn, args)) : this.#call(iface, fn, args);
+  }
+
+  #call(iface: string, fn: string, args: unknown[]): unknown {
     if (!RunHost.isAsync(iface, fn) || this.#job.host.deployCheck) return this.#host.call(iface, fn, args);
     if (!(this.#job.host.grants as unknown as Record<string, unknown>)[iface]) throw new HostCallError("capability_denied", `${iface} is not granted to this run`);
     if (!this.#blocking) throw new HostCallError("failed", `${iface} is not available to components on this runtime`);

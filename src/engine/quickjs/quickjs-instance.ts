@@ -35,25 +35,25 @@ export class QuickJSInstance implements Disposable {
     readonly memory: WebAssembly.Memory,
     readonly memoryMb: number,
     readonly tracking: InstanceTracking | undefined,
+    /** Where the guest's clock (`Date.now()`, `new Date()`) reads from: a run with a tape sets it (quickjs-run.ts). */
+    readonly clock: ClockHook,
   ) {}
 
   /** Instantiates the precompiled module against a fresh memory capped at `memoryMb`. */
   static async create(wasmModule: WebAssembly.Module, options: { memoryMb: number; initialPages: number; tracked?: boolean }): Promise<QuickJSInstance> {
     const memory = createCappedMemory(options.memoryMb, { initialPages: options.initialPages });
-    if (!options.tracked) {
-      const module = await newQuickJSWASMModuleFromVariant(newVariant(variant, { wasmModule, wasmMemory: memory }));
-      return new QuickJSInstance(module, memory, options.memoryMb, undefined);
-    }
-    // Instantiated here rather than by the library, to reach the instrumented build's exports.
+    const clock: ClockHook = { read: undefined };
+    // Instantiated here rather than by the library, to reach the instrumented build's exports and to hook its clock.
     let exports: WebAssembly.Exports | undefined;
     const instantiateWasm = (imports: WebAssembly.Imports, onSuccess: (instance: WebAssembly.Instance) => void) => {
-      void WebAssembly.instantiate(wasmModule, imports).then((instance) => {
+      void WebAssembly.instantiate(wasmModule, hookClock(imports, clock)).then((instance) => {
         exports = instance.exports;
         onSuccess(instance);
       });
       return {};
     };
     const module = await newQuickJSWASMModuleFromVariant(newVariant(variant, { wasmMemory: memory, emscriptenModule: { instantiateWasm } as never }));
+    if (!options.tracked) return new QuickJSInstance(module, memory, options.memoryMb, undefined, clock);
     const globals = exports && dirtyGlobalsOf({ exports } as WebAssembly.Instance);
     const sp = exports?.[STACK_POINTER_EXPORT];
     const page = new Uint8Array(memory.buffer, BITMAP_PAGE * 65_536, 65_536);
@@ -69,7 +69,7 @@ export class QuickJSInstance implements Disposable {
       bitmap.markRange(ptr, ptr + size);
       return ptr;
     };
-    return new QuickJSInstance(module, memory, options.memoryMb, { bitmap, stackTop: sp.value as number });
+    return new QuickJSInstance(module, memory, options.memoryMb, { bitmap, stackTop: sp.value as number }, clock);
   }
 
   /** Marks the instance unusable; it is dropped instead of being reused. */
@@ -103,4 +103,18 @@ export class QuickJSInstance implements Disposable {
   [Symbol.dispose](): void {
     this.dispose();
   }
+}
+
+/** The one clock import of the QuickJS build (emscripten's `Date.now()`): unset, it reads the host's clock. */
+export interface ClockHook {
+  read: (() => number) | undefined;
+}
+
+/** The imports with the clock import (the function whose body is `Date.now()`) reading through `hook`. */
+function hookClock(imports: WebAssembly.Imports, hook: ClockHook): WebAssembly.Imports {
+  const live = () => Date.now();
+  const isClock = (f: unknown) => typeof f === "function" && String(f).replace(/\s/g, "") === "()=>Date.now()";
+  return Object.fromEntries(
+    Object.entries(imports).map(([space, fns]) => [space, Object.fromEntries(Object.entries(fns).map(([name, f]) => [name, isClock(f) ? () => (hook.read ?? live)() : f]))]),
+  );
 }

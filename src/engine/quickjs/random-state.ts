@@ -48,10 +48,15 @@ export function readRandomState(ctx: QuickJSContext, memory: WebAssembly.Memory,
   return new DataView(memory.buffer).getBigUint64(contextPointer(ctx) + offset, true);
 }
 
-/** Writes a fresh non-zero seed from the host's CSPRNG into a context's random state. */
-export function reseedRandomState(ctx: QuickJSContext, memory: WebAssembly.Memory, offset: number): void {
+/** A fresh non-zero seed from the host's CSPRNG. */
+export function drawSeed(): bigint {
   const seed = new BigUint64Array(1);
   do crypto.getRandomValues(seed);
   while (seed[0] === 0n);
-  new DataView(memory.buffer).setBigUint64(contextPointer(ctx) + offset, seed[0]!, true);
+  return seed[0]!;
+}
+
+/** Writes a seed (by default a fresh one from the host's CSPRNG; a replay's recorded one) into a context's random state. */
+export function reseedRandomState(ctx: QuickJSContext, memory: WebAssembly.Memory, offset: number, seed: bigint = drawSeed()): void {
+  new DataView(memory.buffer).setBigUint64(contextPointer(ctx) + offset, seed || 1n, true);
 }

@@ -1,3 +1,4 @@
+import type { HostTape } from "../../../capabilities/host-tape.ts";
 import { Pollable } from "./io.ts";
 
 /** Clocks read in microseconds: fine enough to time a loop, coarse enough not to be a timing side channel. */
@@ -63,20 +64,22 @@ class TimerPollable extends Pollable {
  * `wasi:clocks/*` for one instance: the host's real clocks. Every reading is a host call, so the host
  * sees (and could record) each value a guest reads. A guest's sleep (a clock subscription it blocks or
  * polls on) really waits, without burning fuel; one that would pass the run's deadline (`deadline()`,
- * epoch milliseconds) waits until it and ends the run as a timeout.
+ * epoch milliseconds) waits until it and ends the run as a timeout. A run's `tape()` keeps (or, on a
+ * replay, answers) each reading.
  */
-export function clockImports(deadline: () => number | undefined) {
+export function clockImports(deadline: () => number | undefined, tape: () => HostTape | undefined = () => undefined) {
+  const read = (live: () => bigint): bigint => tape()?.clock(live) ?? live();
   return {
     imports: {
       "wasi:clocks/monotonic-clock": {
-        now: monotonicNs,
+        now: () => read(monotonicNs),
         resolution: (): bigint => RESOLUTION_NS,
         subscribeInstant: (when: bigint) => new TimerPollable(Number(when) / 1e6, deadline),
         subscribeDuration: (duration: bigint) => new TimerPollable(performance.now() + Number(duration) / 1e6, deadline),
       },
       "wasi:clocks/wall-clock": {
         now: () => {
-          const ns = wallNs();
+          const ns = read(wallNs);
           return { seconds: ns / 1_000_000_000n, nanoseconds: Number(ns % 1_000_000_000n) };
         },
         resolution: () => ({ seconds: 0n, nanoseconds: Number(RESOLUTION_NS) }),
