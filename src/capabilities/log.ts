@@ -9,8 +9,8 @@ export interface LogEntry {
   message: string;
 }
 
-/** The `log` interface: entries are kept for the run's outcome, within count and size caps. */
-export function createLogHost(limits: HostLimits): LogInterface & { readonly entries: LogEntry[] } {
+/** The `log` interface: entries are kept for the run's outcome, within count and size caps; `onEntry` sees each kept entry as it is written. */
+export function createLogHost(limits: HostLimits, onEntry?: (entry: LogEntry) => void): LogInterface & { readonly entries: LogEntry[] } {
   const entries: LogEntry[] = [];
   let bytes = 0;
   return {
@@ -21,6 +21,7 @@ export function createLogHost(limits: HostLimits): LogInterface & { readonly ent
       if (bytes + size > limits.logMaxBytes) throw new HostCallError("limit_exceeded", `log: at most ${limits.logMaxBytes} bytes per run`);
       bytes += size;
       entries.push({ level, message });
+      onEntry?.({ level, message });
     },
   };
 }

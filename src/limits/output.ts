@@ -1,10 +1,19 @@
+/** Where kept output goes as it is written (a streamed run): only what the cap kept, never empty text. */
+export type OutputListener = (stream: "stdout" | "stderr", text: string) => void;
+
 /** Captured stdout and stderr of one run, capped in UTF-8 bytes across both streams. */
 export class OutputBuffer {
   #stdout: string[] = [];
   #stderr: string[] = [];
   #bytes = 0;
   #overflowed = false;
-  constructor(readonly maxBytes: number) {}
+  readonly #listener: OutputListener | undefined;
+  constructor(
+    readonly maxBytes: number,
+    listener?: OutputListener,
+  ) {
+    this.#listener = listener;
+  }
 
   /** Appends text; returns false (and keeps only what fits) once the cap is reached. */
   write(stream: "stdout" | "stderr", text: string): boolean {
@@ -14,9 +23,12 @@ export class OutputBuffer {
     if (this.#bytes + size <= this.maxBytes) {
       this.#bytes += size;
       target.push(text);
+      if (text) this.#listener?.(stream, text);
       return true;
     }
-    target.push(truncateUtf8(text, this.maxBytes - this.#bytes));
+    const kept = truncateUtf8(text, this.maxBytes - this.#bytes);
+    target.push(kept);
+    if (kept) this.#listener?.(stream, kept);
     this.#bytes = this.maxBytes;
     this.#overflowed = true;
     return false;

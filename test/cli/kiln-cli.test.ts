@@ -199,6 +199,24 @@ describe("kiln deploy, invoke, versions, rollback, logs", () => {
   });
 });
 
+describe("kiln run, streamed", () => {
+  it("prints output as the run writes it, before the run ends, then the result", async () => {
+    const path = file("spin.js", 'export default () => { console.log("first"); const end = Date.now() + 1500; while (Date.now() < end); return "done" }');
+    const child = start(["run", path, "--timeout-ms", "30000"]);
+    child.stdin!.end();
+    let stdout = "";
+    let firstAt = 0;
+    child.stdout!.on("data", (d) => {
+      stdout += d;
+      if (!firstAt && stdout.includes("first\n")) firstAt = performance.now();
+    });
+    const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
+    // The guest computed for 1.5 s after printing: streamed, the line showed well before kiln exited.
+    expect(performance.now() - firstAt).toBeGreaterThan(750);
+    expect({ code, stdout }).toEqual({ code: 0, stdout: 'first\n"done"\n' });
+  }, 120_000);
+});
+
 describe("kiln tenant create, kiln token", () => {
   it("create a tenant and issue it tokens with the admin token, and the token works", async () => {
     const created = await kiln(["tenant", "create", "acme", "--http-allow", "api.acme.com", "--scopes", "run", "--runs-per-minute", "100"]);

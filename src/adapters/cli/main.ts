@@ -5,10 +5,10 @@
 import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, relative, sep } from "node:path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { KilnError, type InvokeResult, type RequestedLimits, type RunResult, type TenantScope, type TokenRequest } from "../../client/kiln-client.ts";
+import { KilnError, type InvokeResult, type RequestedLimits, type RunResult, type RunStreamEvent, type TenantScope, type TokenRequest } from "../../client/kiln-client.ts";
 import { Connection, profilePath, UsageError, type ConnectionFlags } from "./connection.ts";
 import { EXIT, runExitCode } from "./exit-code.ts";
-import { printRun, type Output } from "./print-run.ts";
+import { printRun, printStreamEvent, type Output } from "./print-run.ts";
 import { sourceLanguage } from "./source-language.ts";
 
 const out: Output = { stdout: (t) => void process.stdout.write(t), stderr: (t) => void process.stderr.write(t) };
@@ -133,8 +133,9 @@ withJson(
     ...(opts.stdin !== undefined && { stdin: readText(opts.stdin) }),
     ...(args.length > 0 && { args }),
   };
-  const run = await (await connection().tenant()).run(request);
-  finishRun(run, opts.json);
+  const client = await connection().tenant();
+  if (opts.json) return finishRun(await client.run(request), true);
+  finishRun(await printStreamed(client.runStream(request)), false, true);
 });
 
 withJson(
@@ -154,10 +155,28 @@ withJson(
 
 withJson(withInput(program.command("invoke").description("run the live version of a deployed script").argument("<name>", "the script's name"))).action(
   async (name: string, opts: InputOptions & { json?: boolean }) => {
-    const run = await (await connection().tenant()).scripts.invoke(name, input(opts).input);
-    finishRun(run, opts.json);
+    const client = await connection().tenant();
+    if (opts.json) return finishRun(await client.scripts.invoke(name, input(opts).input), true);
+    finishRun(await printStreamed(client.scripts.invokeStream(name, input(opts).input)), false, true);
   },
 );
+
+withJson(
+  program
+    .command("replay")
+    .description("run a recorded run again (made with record: true), its host calls answered from the recording, and compare")
+    .argument("<run-id>", "the recorded run's runId")
+    .option("--code <file>", "an ad-hoc run: replay this file's code instead of the recorded one"),
+).action(async (runId: string, opts: { code?: string; json?: boolean }) => {
+  const run = await (await connection().tenant()).replay(runId, opts.code === undefined ? {} : { code: readText(opts.code) });
+  finishRun(run, opts.json);
+  if (opts.json) return;
+  const { replay } = run;
+  const differs = replay.differences.map((d) => d.field).join(", ");
+  out.stderr(`Replay of ${replay.of}: ${replay.identical ? "identical" : `differs${differs ? ` in ${differs}` : ""}`}\n`);
+  if (replay.diverged) out.stderr(`Diverged at host call ${replay.diverged.at}: recorded ${replay.diverged.expected ?? "nothing"}, replay asked ${replay.diverged.actual ?? "nothing"}\n`);
+  for (const warning of replay.warnings) out.stderr(`warning: ${warning}\n`);
+});
 
 withJson(program.command("versions").description("list a script's versions (* marks the live one)").argument("<name>", "the script's name")).action(
   async (name: string, opts: { json?: boolean }) => {
@@ -243,9 +262,18 @@ tenantOptions(program.command("token").description("issue another token for a te
 );
 
 /** Prints a run and sets the exit code its outcome stands for. */
-function finishRun(run: RunResult | InvokeResult, json = false): void {
-  printRun(run, json, out);
+function finishRun(run: RunResult | InvokeResult, json = false, streamed = false): void {
+  printRun(run, json, out, streamed);
   process.exitCode = runExitCode(run);
+}
+
+/** Prints a streamed run's output as it arrives; resolves to its result (the stream always ends with one, or throws). */
+async function printStreamed<R>(events: AsyncGenerator<RunStreamEvent<R>, void, undefined>): Promise<R> {
+  for await (const event of events) {
+    if (event.event === "result") return event.data;
+    printStreamEvent(event, out);
+  }
+  throw new KilnError(0, "connection_failed", "The stream ended before the run's result");
 }
 
 /** What to tell a user about a refused or failed request, and the exit code. */

@@ -16,6 +16,7 @@ export type { PreparedComponentRuntime };
 import { FUEL_GLOBAL } from "../wasm/instance-globals.ts";
 import { GuestExit } from "./wasi/cli.ts";
 import { DeadlineReached } from "./wasi/clocks.ts";
+import { HostTape } from "../../capabilities/host-tape.ts";
 import { OutputLimitExceeded } from "./wasi/io.ts";
 import type { Mount } from "./wasi/filesystem.ts";
 
@@ -126,9 +127,12 @@ export class ComponentEngine implements Engine {
     const runtime = await this.#runtimeFor(requested);
     const job = { ...requested, limits: { ...requested.limits, memoryMb: Math.max(requested.limits.memoryMb, runtime.minMemoryMb) } };
     const started = Date.now();
-    using kiln = new ComponentHost(job, { services: this.#services, blocking: this.#blocking, deadline: started + job.limits.timeoutMs });
+    // A recorded run keeps its seeds, clock readings and host answers; a replay is answered from them.
+    const tape = HostTape.for(job);
+    using kiln = new ComponentHost(job, { services: this.#services, blocking: this.#blocking, deadline: started + job.limits.timeoutMs, onOutput: runOptions.onOutput, tape });
     // A new seed for every run: the instance's WASI random source and the language's own generator.
-    const [wasiSeed, seed] = crypto.getRandomValues(new BigUint64Array(2));
+    const draw = () => crypto.getRandomValues(new BigUint64Array(1))[0]!;
+    const [wasiSeed, seed] = tape ? [tape.seed(draw), tape.seed(draw)] : crypto.getRandomValues(new BigUint64Array(2));
     const budget = BigInt(job.limits.fuel) * FUEL_UNIT;
     const options = { memoryMb: job.limits.memoryMb, ceilingMb: this.#ceilingMb, maxOutputBytes: job.limits.maxOutputBytes, fuel: budget };
     let core: WebAssembly.Instance | undefined;
@@ -143,6 +147,7 @@ export class ComponentEngine implements Engine {
         stderr: host?.stderr() ?? "",
         logs: kiln.logs,
         usage: { fuel: Number((used + FUEL_UNIT - 1n) / FUEL_UNIT), memoryBytes: core ? guestBytes(core) : null, wallMs: Date.now() - started, start },
+        ...tape?.finish(),
       };
     };
     const trap = (reason: TrapReason) => finish({ ok: false, error: trapError(reason, job.limits) });
@@ -171,7 +176,10 @@ export class ComponentEngine implements Engine {
         }
         core = instance.core;
         host = instance.host;
+        const { onOutput } = runOptions;
+        host.setListener(onOutput && ((stream, text) => onOutput({ stream, text })));
         instance.kiln.current = kiln;
+        host.setTape(tape);
         // The run's own stdin, from its start; a warm instance's last run's is gone (reset above).
         instance.host.setStdin(job.stdin);
         instance.host.setArgs(job.args);
@@ -227,6 +235,8 @@ export class ComponentEngine implements Engine {
       }
       return finish({ ok: true, result });
     } finally {
+      host?.setListener(undefined);
+      host?.setTape(undefined);
       if (warm) {
         warm.instance.kiln.current = undefined;
         warm.instance.host.setStdin(undefined);

@@ -4,6 +4,7 @@ import { Deadline } from "../../limits/deadline.ts";
 import { FuelMeter } from "../../limits/fuel.ts";
 import { OutputBuffer, utf8Length } from "../../limits/output.ts";
 import { RunHost, type HostServices } from "../../capabilities/run-host.ts";
+import type { HostTape } from "../../capabilities/host-tape.ts";
 import type { RunJob, RunOptions, RunOutcome } from "../engine.ts";
 import type { BridgeTarget } from "./quickjs-bridge.ts";
 import { endedNearCap, trapError } from "../outcome.ts";
@@ -38,6 +39,9 @@ export class QuickJSRun implements SessionRun, Disposable {
   readonly #output: OutputBuffer;
   readonly #services: HostServices;
   readonly #onFuel: RunOptions["onFuel"];
+  /** Keeps (or, on a replay, answers) the run's host calls and clock readings. */
+  readonly #tape: HostTape | undefined;
+  readonly #onOutput: RunOptions["onOutput"];
   /** The host side, created only when the script reaches `kiln`. */
   #host: RunHost | undefined;
   #trap: TrapReason | undefined;
@@ -52,17 +56,20 @@ export class QuickJSRun implements SessionRun, Disposable {
    * `source` says where errors point when the run starts from a snapshot (`initialize` is given it
    * otherwise); `spentMs` is the time the run already took before it got here (transpiling).
    */
-  constructor(session: QuickJSSession, job: RunJob, options: RunOptions & { services?: HostServices; start?: RunStart; source?: ErrorSource; spentMs?: number } = {}) {
+  constructor(session: QuickJSSession, job: RunJob, options: RunOptions & { services?: HostServices; start?: RunStart; source?: ErrorSource; spentMs?: number; tape?: HostTape } = {}) {
     this.#session = session;
     this.#job = job;
     this.#rt = session.rt;
     this.#ctx = session.ctx;
     this.#services = options.services ?? {};
     this.#onFuel = options.onFuel;
+    const tape = (this.#tape = options.tape);
+    session.instance.clock.read = tape && (() => Number(tape.clock(() => BigInt(Date.now()))));
+    const onOutput = (this.#onOutput = options.onOutput);
     this.#fuel = new FuelMeter(job.limits.fuel);
     this.#spentMs = options.spentMs ?? 0;
     this.#deadline = new Deadline(job.limits.timeoutMs);
-    this.#output = new OutputBuffer(job.limits.maxOutputBytes);
+    this.#output = new OutputBuffer(job.limits.maxOutputBytes, onOutput && ((stream, text) => onOutput({ stream, text })));
     this.#source = options.source ?? { fileName: JAVASCRIPT_FILE };
     this.modules = new RunModules(options.source?.modules, options.source?.libraries);
     if (options.start) {
@@ -93,7 +100,8 @@ export class QuickJSRun implements SessionRun, Disposable {
 
   bridgeTarget(): BridgeTarget {
     const { limits } = this.#job.host;
-    this.#host ??= new RunHost({ ...this.#job.host, services: this.#services, deadline: this.#deadline.at });
+    const onOutput = this.#onOutput;
+    this.#host ??= new RunHost({ ...this.#job.host, services: this.#services, deadline: this.#deadline.at, onLog: onOutput && ((entry) => onOutput({ stream: "log", ...entry })), tape: this.#tape });
     return { host: this.#host, maxArgsBytes: limits.httpMaxRequestBytes + limits.kvMaxValueBytes + 65_536 };
   }
 
@@ -323,6 +331,7 @@ export class QuickJSRun implements SessionRun, Disposable {
 
   #detach(options: { free: boolean }): void {
     this.#host?.dispose();
+    if (this.#tape) this.#session.instance.clock.read = undefined;
     this.#session.bridge?.detach(options);
     if (this.#session.run === this) this.#session.run = undefined;
   }

@@ -3,6 +3,7 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppContext } from "../app-context.ts";
 import { requireTenant, type KilnEnv } from "../authenticate.ts";
 import { RUN_OUTCOME } from "../run-outcome.ts";
+import { respondWithRun, runResponse } from "../run-stream.ts";
 import { RUN_BODY, toRun } from "../run-request.ts";
 import { ANY_AUTH, createRoute, createRoutes, defineRoute, errorResponses, jsonBody, jsonResponse, TENANT_AUTH, z } from "../validation.ts";
 
@@ -44,11 +45,12 @@ const runRoute = createRoute({
   method: "post",
   path: "/run",
   summary: "Run code (or an uploaded component) once",
-  description: "Any run answers 200: `ok: true` and its result, or `ok: false` and the guest's error. A request that cannot run is a 4xx.",
+  description:
+    "Any run answers 200: `ok: true` and its result, or `ok: false` and the guest's error. A request that cannot run is a 4xx. With `Accept: text/event-stream` the output arrives as the run goes, then the same body as a `result` event.",
   tags: ["runs"],
   security: TENANT_AUTH,
   request: { body: jsonBody(RUN_BODY, { examples: EXAMPLES }) },
-  responses: { 200: jsonResponse(RUN_OUTCOME, "The run's outcome"), ...errorResponses(403, 404, 423, 429, 501) },
+  responses: { 200: runResponse(jsonResponse(RUN_OUTCOME, "The run's outcome")), ...errorResponses(403, 404, 423, 429, 501) },
 });
 
 /** `POST /v1/run` (scope `run`) and `GET /v1/languages` (any token). */
@@ -59,7 +61,8 @@ export function runRoutes(ctx: AppContext): OpenAPIHono<KilnEnv> {
   defineRoute(app, runRoute, async (c, valid) => {
     const tenant = await requireTenant(c, platform, "run");
     const { body } = await valid();
-    return c.json(await runs.run(tenant, toRun(body, config)));
+    const run = toRun(body, config);
+    return respondWithRun(c, (onOutput) => runs.run(tenant, run, { requestId: c.get("requestId"), onOutput }));
   });
   return app;
 }

@@ -4,6 +4,7 @@ import type { ScriptVersion } from "../../platform/platform-store.ts";
 import type { AppContext } from "../app-context.ts";
 import { requireTenant, type KilnEnv } from "../authenticate.ts";
 import { INVOCATION_OUTCOME } from "../run-outcome.ts";
+import { respondWithRun, runResponse } from "../run-stream.ts";
 import { DEPLOY_BODY, encodeInput, LIMITS, toScriptSpec } from "../run-request.ts";
 import { createRoute, createRoutes, defineRoute, errorResponses, jsonBody, jsonResponse, TENANT_AUTH, z } from "../validation.ts";
 import { REQUESTED_GRANTS } from "../../capabilities/grants.ts";
@@ -28,6 +29,7 @@ const VERSION_FIELDS = {
   stdin: z.string().optional(),
   args: z.array(z.string()).optional(),
   files: z.array(z.strictObject({ name: z.string(), content: z.string() })).optional(),
+  record: z.literal(true).optional().meta({ description: "Each invocation is recorded for replay (POST /v1/runs/{id}/replay)" }),
   createdAt: z.iso.datetime(),
 };
 const VERSION = z.strictObject(VERSION_FIELDS).meta({ id: "ScriptVersion" });
@@ -43,6 +45,7 @@ const describe = (v: ScriptVersion, withCode = false) => ({
   ...(v.stdin !== undefined && { stdin: v.stdin }),
   ...(v.args !== undefined && { args: v.args }),
   ...(v.files !== undefined && { files: v.files }),
+  ...(v.record && { record: true as const }),
   createdAt: new Date(v.createdAt).toISOString(),
   ...(withCode ? { code: v.code } : {}),
 });
@@ -136,7 +139,7 @@ const invokeRoute = createRoute({
   tags,
   security,
   request: { params: NAME_PARAMS, body: jsonBody(z.unknown().meta({ example: { qty: 3 } }), { required: false }) },
-  responses: { 200: jsonResponse(INVOCATION_OUTCOME, "The run's outcome and the version that ran"), ...errorResponses(403, 404, 423, 429) },
+  responses: { 200: runResponse(jsonResponse(INVOCATION_OUTCOME, "The run's outcome and the version that ran")), ...errorResponses(403, 404, 423, 429) },
 });
 
 /** Deployed scripts, per tenant: deploy (`deploy` scope), manage, roll back, and invoke (`run` scope). */
@@ -208,8 +211,8 @@ export function scriptRoutes(ctx: AppContext): OpenAPIHono<KilnEnv> {
     // The active version is read once: an update mid-run does not touch a run already going.
     const script = await store.getActiveScript(tenant.id, params.name);
     if (!script) throw notFound(params.name);
-    const outcome = await runs.invoke(tenant, script, encodeInput(body ?? null, config));
-    return c.json({ ...outcome, script: { name: params.name, version: script.version } });
+    const inputJson = encodeInput(body ?? null, config);
+    return respondWithRun(c, async (onOutput) => ({ ...(await runs.invoke(tenant, script, inputJson, { requestId: c.get("requestId"), onOutput })), script: { name: params.name, version: script.version } }));
   });
   return app;
 }

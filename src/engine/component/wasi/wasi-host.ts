@@ -1,4 +1,5 @@
 import { cliImports } from "./cli.ts";
+import type { HostTape } from "../../../capabilities/host-tape.ts";
 import { clockImports } from "./clocks.ts";
 import { filesystemImports, type Mount } from "./filesystem.ts";
 import { InputStream, ioImports } from "./io.ts";
@@ -17,13 +18,20 @@ export function createWasiHost(options: { maxOutputBytes: number; seed?: bigint;
   let bytes = 0;
   let overflowed = false;
   let cap = options.maxOutputBytes;
+  /** The current run's listener (a streamed run), each stream decoded as it comes (a character may span writes). */
+  let listener: { onOutput: (stream: "stdout" | "stderr", text: string) => void; out: TextDecoder; err: TextDecoder } | undefined;
   const sink = (which: "out" | "err") => (chunk: Uint8Array) => {
     if (overflowed) return false;
     const target = which === "out" ? out : err;
     const room = cap - bytes;
-    target.push(chunk.slice(0, Math.max(0, room)));
-    bytes += Math.min(chunk.length, Math.max(0, room));
+    const kept = chunk.slice(0, Math.max(0, room));
+    target.push(kept);
+    bytes += kept.length;
     if (chunk.length > room) overflowed = true;
+    if (listener && kept.length) {
+      const text = listener[which].decode(kept, { stream: true });
+      if (text) listener.onOutput(which === "out" ? "stdout" : "stderr", text);
+    }
     return !overflowed;
   };
   const decode = (chunks: Uint8Array[]) => {
@@ -42,7 +50,9 @@ export function createWasiHost(options: { maxOutputBytes: number; seed?: bigint;
   const stdin = new InputStream();
   /** The current run's arguments (after the program's name). */
   let args: readonly string[] = [];
-  const clocks = clockImports(() => deadline);
+  /** The current run's tape (seeds and clock readings recorded or replayed), if it has one. */
+  let tape: HostTape | undefined;
+  const clocks = clockImports(() => deadline, () => tape);
   return {
     /**
      * Makes the host new for another run of a pooled instance: empty output under `maxOutputBytes`.
@@ -64,9 +74,26 @@ export function createWasiHost(options: { maxOutputBytes: number; seed?: bigint;
     setStdin(text: string | undefined) {
       stdin.refill(text ? new TextEncoder().encode(text) : new Uint8Array());
     },
+    /**
+     * Sets where the output of the run about to start goes as it is written (undefined: nowhere). Call
+     * it again with undefined when the run ends: that flushes a character left incomplete at the end
+     * (decoded as the whole output is, to U+FFFD), so the chunks join to `stdout()` and `stderr()`.
+     */
+    setListener(onOutput: ((stream: "stdout" | "stderr", text: string) => void) | undefined) {
+      if (listener) {
+        const [outTail, errTail] = [listener.out.decode(), listener.err.decode()];
+        if (outTail) listener.onOutput("stdout", outTail);
+        if (errTail) listener.onOutput("stderr", errTail);
+      }
+      listener = onOutput && { onOutput, out: new TextDecoder(), err: new TextDecoder() };
+    },
     /** Sets the deadline of the run about to start (a sleep past it ends the run as a timeout). */
     setDeadline(at: number | undefined) {
       deadline = at;
+    },
+    /** Sets the tape of the run about to start (undefined after it): it keeps or answers each clock reading. */
+    setTape(next: HostTape | undefined) {
+      tape = next;
     },
     /** Restarts the random stream from `seed`: a runtime initialises on the fixed seed, a run draws from its own. */
     reseed: random.reseed,
