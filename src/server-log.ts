@@ -1,20 +1,64 @@
-/** Where host bugs (`error`) and the clients' own doings (`info`) are reported. */
+import { pino, type Level, type Logger as Pino } from "pino";
+
+/**
+ * Where host bugs (`error`) and the clients' own doings (`info`) are reported; `context` (a request's
+ * id, say) joins the line's fields. `console` is one; the server's is `jsonLogger`.
+ */
 export interface Logger {
-  error(message: string, detail?: unknown): void;
-  info?(message: string, detail?: unknown): void;
+  error(message: string, detail?: unknown, context?: Record<string, unknown>): void;
+  info?(message: string, detail?: unknown, context?: Record<string, unknown>): void;
 }
 
-/** Writes one structured JSON log line: `{"time","level","msg",…fields}`. Errors go to stderr. */
+/**
+ * The server's log: pino, one JSON line per entry, `{"level":"info","time":"<ISO 8601>",…fields,"msg"}`.
+ * Entries at `error` and above go to stderr, the rest to stdout; the level is `info` until the adapter
+ * sets KILN_LOG_LEVEL's (`setServerLogLevel`). An `error` field that is an Error is written as
+ * `{type, message, stack}`.
+ */
+export const serverLogger: Pino = pino(
+  {
+    level: "info",
+    base: undefined,
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+    serializers: { error: pino.stdSerializers.err },
+    // pino's browser build (the Worker's bundle takes it: workerd has no file descriptors) writes the same lines through the console.
+    browser: {
+      serialize: true,
+      write: (entry) => {
+        const { level, time, msg, ...fields } = entry as { level: number; time: number; msg?: string };
+        const label = pino.levels.labels[level] ?? "info";
+        const line = JSON.stringify({ level: label, time: new Date(time).toISOString(), ...fields, msg });
+        if (level >= pino.levels.values.error!) console.error(line);
+        else console.log(line);
+      },
+    },
+  },
+  // Node, Deno and Bun: synchronous writes to stdout, and to stderr from `error` up.
+  typeof pino.multistream === "function"
+    ? pino.multistream(
+        [
+          { level: "trace", stream: pino.destination({ dest: 1, sync: true }) },
+          { level: "error", stream: pino.destination({ dest: 2, sync: true }) },
+        ],
+        { dedupe: true },
+      )
+    : undefined,
+);
+
+/** Sets the server log's least level (KILN_LOG_LEVEL): entries below it are not written. */
+export function setServerLogLevel(level: Level | "silent"): void {
+  serverLogger.level = level;
+}
+
+/** Writes one server log entry: `msg` with `fields` beside it. */
 export function serverLog(level: "info" | "warn" | "error", msg: string, fields: Record<string, unknown> = {}): void {
-  const line = JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields }, (_k, v) =>
-    v instanceof Error ? { name: v.name, message: v.message, stack: v.stack } : v,
-  );
-  if (level === "error") console.error(line);
-  else console.log(line);
+  serverLogger[level](fields, msg);
 }
 
-/** The app's host-error logger, as structured JSON. */
+/** The app's logger on the server log: an error's detail is its `error` field; an object's fields join the line. */
 export const jsonLogger: Logger = {
-  error: (msg, detail) => serverLog("error", msg, { error: detail }),
-  info: (msg, detail) => serverLog("info", msg, detail && typeof detail === "object" ? (detail as Record<string, unknown>) : { detail }),
+  error: (msg, detail, context) => serverLogger.error({ ...context, error: detail }, msg),
+  info: (msg, detail, context) =>
+    serverLogger.info({ ...context, ...(detail && typeof detail === "object" ? (detail as Record<string, unknown>) : detail === undefined ? {} : { detail }) }, msg),
 };

@@ -7,7 +7,8 @@ import type { Principal, Scope } from "../platform/token-authority.ts";
 
 /** Hono's typing for Kiln's routes: every /v1 request carries a verified principal. */
 export interface KilnEnv {
-  Variables: { principal: Principal };
+  /** `requestId`: the request's id (the app's first middleware sets it; see src/http/request-log.ts). */
+  Variables: { principal: Principal; requestId: string };
 }
 
 /** Verifies the bearer token of every request it guards. */

@@ -19,10 +19,16 @@ export function createOnError(logger: Logger) {
     }
     // A client that hung up mid-request (its body cut short) is its own doing, not a Kiln bug; nobody reads the answer.
     if (c.req.raw.signal.aborted) {
-      logger.info?.(`client closed the connection during ${c.req.method} ${c.req.path}`, { error: err.message });
+      logger.info?.(`client closed the connection during ${c.req.method} ${c.req.path}`, { error: err.message }, ...requestContext(c));
       return c.json({ error: { code: "invalid_request", message: "The client closed the connection before the request was read" } }, 400);
     }
-    logger.error(`host error on ${c.req.method} ${c.req.path}`, err);
+    logger.error(`host error on ${c.req.method} ${c.req.path}`, err, ...requestContext(c));
     return c.json({ error: { code: "internal_error", message: "Internal error; it has been logged" } }, 500);
   };
+}
+
+/** The request's id (set by the app's `requestId` middleware) for the log line, where it has one. */
+function requestContext(c: Context): [] | [{ requestId: string }] {
+  const requestId = c.get("requestId") as string | undefined;
+  return requestId === undefined ? [] : [{ requestId }];
 }

@@ -1,12 +1,14 @@
 import type { Usage } from "../engine/engine.ts";
 import type { GuestErrorCode } from "../errors.ts";
 
-/** What every event of a run carries: when (ISO 8601), which run, and which script version (null for ad-hoc runs). */
+/** What every event of a run carries: when (ISO 8601), which run, which script version (null for ad-hoc runs), and which request asked for it. */
 interface RunEventBase {
   at: string;
   runId: string;
   script: string | null;
   version: number | null;
+  /** The id of the HTTP request that asked for the run (its `X-Request-Id`), where there was one: the server log's request lines carry it too. */
+  requestId?: string;
 }
 
 /** One line of a tenant's log stream: a `log.write` entry or console output of a run (SSE `event: log`). */

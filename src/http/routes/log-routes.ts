@@ -17,8 +17,8 @@ const streamRoute = createRoute({
   description: [
     "Events, each `data:` one JSON object:",
     "- `ready` once, first: `{tenant, script}` (the tenant's id, and the `script` filter or null).",
-    "- `log` for every `log.write` entry and the stdout and stderr of each run, sent when the run ends: `{at, runId, script, version, stream, level?, message}` (`stream` is `log`, `stdout` or `stderr`; `script` and `version` are null for ad-hoc runs).",
-    "- `run` after a run's `log` events, for every run, failed ones included: `{at, runId, script, version, stream: \"run\", language, outcome, message?, usage}` (`outcome` is `ok` or the error code, `message` the error's).",
+    "- `log` for every `log.write` entry and the stdout and stderr of each run, sent when the run ends: `{at, runId, script, version, requestId?, stream, level?, message}` (`stream` is `log`, `stdout` or `stderr`; `script` and `version` are null for ad-hoc runs).",
+    "- `run` after a run's `log` events, for every run, failed ones included: `{at, runId, script, version, requestId?, stream: \"run\", language, outcome, message?, usage}` (`outcome` is `ok` or the error code, `message` the error's).",
     "- `ping` with empty data after 15 s without events.",
     "`at` is ISO 8601.",
   ].join("\n"),
@@ -32,7 +32,13 @@ const streamRoute = createRoute({
 });
 
 /** The `data` of each event, as components of the document (a stream's body has no schema of its own). */
-const RUN_EVENT = { at: z.string().describe("ISO 8601"), runId: z.string(), script: z.string().nullable(), version: z.int().nullable() };
+const RUN_EVENT = {
+  at: z.string().describe("ISO 8601"),
+  runId: z.string(),
+  script: z.string().nullable(),
+  version: z.int().nullable(),
+  requestId: z.string().optional().describe("The id of the HTTP request that asked for the run (its `X-Request-Id` response header), as in the server log"),
+};
 const EVENTS = {
   LogStreamReady: z.strictObject({ tenant: z.string(), script: z.string().nullable() }).describe("`event: ready`, once, first"),
   LogLine: z
