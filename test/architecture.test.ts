@@ -49,7 +49,7 @@ describe("layout", () => {
  * exports) sits above the app but runs in callers' programs: of the core it takes only types (and base).
  */
 const LAYERS: Record<string, number> = {
-  client: 6.5,
+  client: 6.5, playground: 6.5,
   "app.ts": 6, "in-process-app.ts": 6, "quickjs-defaults.ts": 6, "served-languages.ts": 6, "prepared-component-engine.ts": 6,
   http: 5,
   platform: 4,
