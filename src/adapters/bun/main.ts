@@ -4,6 +4,13 @@ import { createInProcessApp } from "../../in-process-app.ts";
 import { loadPreparedComponentEngine } from "../../prepared-component-engine.ts";
 import { bunPreparedCache } from "./prepared-cache.ts";
 import { serverLog } from "../../server-log.ts";
+import { loadConfig } from "../../config.ts";
+import { WorkerBlockingHost } from "../../engine/component/worker-blocking-host.ts";
+import type { HostRequest } from "../../capabilities/host-call-protocol.ts";
+import { openBunSqlite } from "./bun-sqlite.ts";
+import { BunSqliteKvStore } from "./bun-sqlite-kv-store.ts";
+import { BunSqlitePlatformStore } from "./bun-sqlite-platform-store.ts";
+import type { HostWorkerInit } from "./host-worker.ts";
 
 declare const Bun: {
   env: Record<string, string | undefined>;
@@ -13,8 +20,23 @@ declare const Bun: {
 };
 
 const wasm = await Bun.file(Bun.resolveSync(defaultRuntimes.quickjs.artifact, (import.meta as ImportMeta & { dir: string }).dir)).arrayBuffer();
+// Tenants, scripts, secrets and kv in one SQLite file (KILN_DB_PATH, the tables Node uses), so a restart keeps every deploy.
+const { dbPath } = loadConfig(Bun.env);
+const db = openBunSqlite(dbPath);
+// Components' kv calls are answered by a helper worker with its own connection while the run waits (Atomics.wait).
+const blocking = new WorkerBlockingHost((slot) => {
+  const worker = new Worker(new URL("./host-worker.ts", import.meta.url).href, { type: "module" });
+  worker.postMessage({ slot, dbPath } satisfies HostWorkerInit);
+  return { post: (request: HostRequest) => worker.postMessage(request), terminate: () => worker.terminate() };
+});
 // Lua, Ruby and Python, those that `npm run prepare:runtimes` (or a Node server) prepared in KILN_CACHE_DIR.
-const components = await loadPreparedComponentEngine(bunPreparedCache(Bun.env.KILN_CACHE_DIR || ".kiln/cache"));
-const { app, port, host } = await createInProcessApp({ wasmModule: new WebAssembly.Module(wasm), env: Bun.env, engines: components ? [components] : [] });
+const components = await loadPreparedComponentEngine(bunPreparedCache(Bun.env.KILN_CACHE_DIR || ".kiln/cache"), { blocking });
+const { app, port, host } = await createInProcessApp({
+  wasmModule: new WebAssembly.Module(wasm),
+  env: Bun.env,
+  kv: new BunSqliteKvStore(db),
+  store: new BunSqlitePlatformStore(db),
+  engines: components ? [components] : [],
+});
 const server = Bun.serve({ port, hostname: host, fetch: app.fetch });
 serverLog("info", "listening", { url: `http://${server.hostname}:${server.port}` });

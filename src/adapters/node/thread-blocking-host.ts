@@ -1,8 +1,9 @@
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
-import { HostCallError, type HostErrorCode } from "../../errors.ts";
+import { HostCallError } from "../../errors.ts";
 import type { BlockingHost, BlockingRun } from "../../engine/component/blocking-host.ts";
 import type { RunGrants } from "../../capabilities/grants.ts";
 import type { HostLimits } from "../../capabilities/capability-limits.ts";
+import type { HostAnswer, HostRequest } from "../../capabilities/host-call-protocol.ts";
 
 export interface HostThreadInit {
   signal: SharedArrayBuffer;
@@ -10,11 +11,7 @@ export interface HostThreadInit {
   kvPath: string;
   redisUrl?: string;
 }
-export type HostRequest =
-  | { op: "open"; run: number; grants: RunGrants; limits: HostLimits; deadline: number }
-  | { op: "close"; run: number }
-  | { op: "call"; run: number; id: number; iface: string; fn: string; args: unknown[] };
-type HostAnswer = { id: number; value: unknown } | { id: number; error: { code: HostErrorCode; message: string } } | { id: number; bug: string };
+export type { HostRequest };
 
 const ENTRY = new URL("./host-thread-entry.mjs", import.meta.url);
 

@@ -20,7 +20,7 @@ type Method = Exclude<keyof PlatformStore, "dispose" | typeof Symbol.dispose>;
 const METHODS: Method[] = [
   "createTenant", "getTenant", "findTenantByName", "listTenants", "updateTenant", "deleteTenant", "putSecret", "deleteSecret", "getSecrets", "deployScript",
   "getActiveScript", "getScriptVersion", "listScripts", "listVersions", "activateVersion", "deleteScript", "getMeta", "setMetaIfAbsent",
-  "putComponent", "getComponent", "listComponents", "deleteComponent",
+  "putComponent", "getComponent", "listComponents", "deleteComponent", "putRun", "getRun", "listRuns",
 ];
 
 export class KilnPlatformObject extends DurableObject {

@@ -5,12 +5,17 @@
  * Object namespaces bound as `KILN_KV` (class `KilnKvObject`) and `KILN_PLATFORM` (class
  * `KilnPlatformObject`) store `kv` and the platform (tenants, scripts, secrets); without them, memory.
  * `GET /docs` serves Swagger UI from `kiln:docs-assets`, which the build fills from swagger-ui-dist.
+ * `GET /` serves the playground from `kiln:playground-assets`, which the build fills from KILN_CACHE_DIR.
+ * The component languages the build bundled (`kiln:component-runtimes`) run on the component engine.
  */
 import wasmModule from "kiln:quickjs-wasm";
 import docsAssets from "kiln:docs-assets";
+import playgroundAssets from "kiln:playground-assets";
+import componentBundles from "kiln:component-runtimes";
 import { createInProcessApp } from "../../in-process-app.ts";
 import { DurableObjectKvStore } from "./kv-durable-object.ts";
 import { durablePlatformStore, isPlatformBinding } from "./platform-durable-object.ts";
+import { bundledComponentEngine } from "./bundled-component-engine.ts";
 
 export { KilnKvObject } from "./kv-durable-object.ts";
 export { KilnPlatformObject } from "./platform-durable-object.ts";
@@ -23,7 +28,8 @@ export default {
       const vars = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => typeof e[1] === "string"));
       const kv = DurableObjectKvStore.isBinding(env.KILN_KV) ? new DurableObjectKvStore(env.KILN_KV) : undefined;
       const store = isPlatformBinding(env.KILN_PLATFORM) ? durablePlatformStore(env.KILN_PLATFORM) : undefined;
-      kiln = createInProcessApp({ wasmModule, env: vars, kv, store, docs: async () => docsAssets });
+      const components = bundledComponentEngine(componentBundles, vars);
+      kiln = createInProcessApp({ wasmModule, env: components?.env ?? vars, kv, store, docs: async () => docsAssets, playground: async () => playgroundAssets, engines: components ? [components.engine] : [] });
     }
     return (await kiln).app.fetch(request, env, ctx as never);
   },

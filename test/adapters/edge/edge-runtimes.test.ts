@@ -1,17 +1,20 @@
 /**
  * The same app on workerd, Deno and Bun (binaries from npm devDependencies), each booted on a free
- * loopback port and checked with the JavaScript and TypeScript conformance suite over HTTP.
+ * loopback port and checked with the conformance suite over HTTP, for the languages README's table
+ * ("Where it runs") says each serves: the test list is read from that table, so they cannot disagree.
  * Also `npm run test:edge`.
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { conformance } from "../../conformance/conformance.ts";
 import { httpEngine } from "../../helpers/http-engine.ts";
 import { componentRuntimesPrepared } from "../../helpers/fixtures.ts";
 import { freePort } from "../../helpers/kiln-process.ts";
+import { languages } from "../../../languages/index.ts";
 
 const ROOT = new URL("../../../", import.meta.url);
 const bin = (name: string) => new URL(`node_modules/.bin/${name}`, ROOT).pathname;
@@ -31,10 +34,16 @@ async function waitHealthy(base: string, child: ChildProcess, log: () => string)
 }
 
 const kvDir = mkdtempSync(join(tmpdir(), "kiln-workerd-kv-"));
+/** Deno's and Bun's durable state (Deno KV, a SQLite file), kept across the restart below. */
+const dataDir = mkdtempSync(join(tmpdir(), "kiln-edge-data-"));
 const targets: Record<string, (port: number) => [string, string[], Record<string, string>]> = {
   workerd: (port) => [bin("workerd"), ["serve", "dist/workerd/config.capnp", "--socket-addr", `http=127.0.0.1:${port}`, "--directory-path", `kv-disk=${kvDir}`], {}],
-  deno: (port) => [bin("deno"), ["run", "--allow-net", "--allow-read", "--allow-env", "src/adapters/deno/main.ts"], { PORT: String(port), KILN_HOST: "127.0.0.1" }],
-  bun: (port) => [bin("bun"), ["src/adapters/bun/main.ts"], { PORT: String(port), KILN_HOST: "127.0.0.1" }],
+  deno: (port) => [
+    bin("deno"),
+    ["run", "--unstable-kv", "--allow-net", "--allow-read", "--allow-write", "--allow-env", "--allow-sys=hostname", "src/adapters/deno/main.ts"],
+    { PORT: String(port), KILN_HOST: "127.0.0.1", KILN_DENO_KV_PATH: join(dataDir, "deno", "kiln.denokv") },
+  ],
+  bun: (port) => [bin("bun"), ["src/adapters/bun/main.ts"], { PORT: String(port), KILN_HOST: "127.0.0.1", KILN_DB_PATH: join(dataDir, "bun", "kiln.sqlite") }],
 };
 
 const bases: Record<string, string> = {};
@@ -85,30 +94,54 @@ function stop(name: string): Promise<void> {
   });
 }
 
-/** Languages each runtime serves: Deno and Bun also load the Lua, Ruby and Python components prepared by Node. */
-const LANGUAGES: Record<string, string[]> = {
-  workerd: ["javascript", "typescript"],
-  deno: ["javascript", "typescript", "lua", "ruby", "python"],
-  bun: ["javascript", "typescript", "lua", "ruby", "python"],
-};
+/**
+ * README's table "Where it runs": per runtime (its first word, lower-cased), the languages its
+ * `languages` cell names (a language's name, or "your components"; a parenthesis is a remark), in
+ * languages/index.ts's order, and whether its `components' kv` cell says yes. A name the table uses
+ * that is no language fails here, so the table cannot claim what the test does not run.
+ */
+function readmeRuntimes(readme: string): Record<string, { languages: string[]; componentKv: boolean }> {
+  const section = readme.split(/^## Where it runs$/m)[1]!.split(/^## /m)[0]!;
+  const rows = section.split("\n").filter((line) => line.startsWith("|")).map((line) => line.split("|").slice(1, -1).map((cell) => cell.trim()));
+  const [header, , ...body] = rows;
+  const column = (name: string) => header!.findIndex((cell) => cell.replace(/`/g, "") === name);
+  const [langs, kv] = [column("languages"), column("components' kv")];
+  if (langs < 0 || kv < 0) throw new Error("README's table lost its `languages` or `components' kv` column");
+  const known = new Map(languages.map((l) => [l.language.name, l.language.name]));
+  known.set("your components", "component");
+  return Object.fromEntries(
+    body.map((row) => {
+      const names = row[langs]!.replace(/\([^)]*\)/g, "").split(",").map((n) => n.trim().toLowerCase()).filter(Boolean);
+      const unknown = names.filter((n) => !known.has(n));
+      if (unknown.length) throw new Error(`README's table names no language: ${unknown.join(", ")}`);
+      const served = new Set(names.map((n) => known.get(n)!));
+      return [row[0]!.split(/\s+/)[0]!.toLowerCase().replace("cloudflare", "workerd"), { languages: languages.map((l) => l.language.name).filter((n) => served.has(n)), componentKv: /^yes\b/i.test(row[kv]!) }];
+    }),
+  );
+}
+const TABLE = readmeRuntimes(readFileSync(new URL("README.md", ROOT), "utf8"));
+const LANGUAGES = Object.fromEntries(Object.keys(targets).map((name) => [name, TABLE[name]!.languages]));
+const COMPONENT_LANGUAGES = languages.filter((l) => l.engine === "component").map((l) => l.language.name);
 
 beforeAll(async () => {
-  execFileSync(process.execPath, ["--import", "tsx", "src/adapters/workerd/build.ts"], { cwd: ROOT, stdio: "pipe" });
+  // Asynchronous, so the test worker keeps answering vitest while the Worker (with its component runtimes) builds.
+  await promisify(execFile)(process.execPath, ["--import", "tsx", "src/adapters/workerd/build.ts"], { cwd: ROOT });
   await componentRuntimesPrepared(); // into .kiln/cache, where Deno and Bun look by default
   await Promise.all(Object.keys(targets).map(boot));
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   await Promise.all(Object.keys(children).map(stop));
   rmSync(kvDir, { recursive: true, force: true });
+  rmSync(dataDir, { recursive: true, force: true });
 });
 
 const post = (name: string, body: unknown) =>
   fetch(`${bases[name]}/v1/run`, { method: "POST", body: JSON.stringify(body), headers: { authorization: `Bearer ${tokens[name]}` } }).then((r) => r.json());
 
 for (const name of Object.keys(targets)) {
-  // Without the Node adapter's blocking host thread, components' kv and http calls fail with `failed`.
-  conformance(`${name} over HTTP`, async () => httpEngine(bases[name]!, tokens[name]!), LANGUAGES[name], { kvFails: ["lua", "ruby", "python"] });
+  // Where the table says components' kv is not served (no blocking host), their kv calls must fail with `failed`.
+  conformance(`${name} over HTTP`, async () => httpEngine(bases[name]!, tokens[name]!), LANGUAGES[name], { kvFails: TABLE[name]!.componentKv ? [] : COMPONENT_LANGUAGES });
 
   describe(`${name}: the HTTP contract`, () => {
     it("answers a malformed request with 400 invalid_json", async () => {
@@ -147,3 +180,42 @@ describe("workerd: kv in SQLite-backed Durable Objects", () => {
     expect(await post("workerd", { language: "js", code, grants: { kv: { namespace: "restart" } } })).toMatchObject({ ok: true, result: "kept" });
   });
 });
+
+const call = (name: string, path: string, method: string, body?: unknown) =>
+  fetch(`${bases[name]}${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body), headers: { authorization: `Bearer ${tokens[name]}` } }).then(async (r) => ({ status: r.status, body: await r.json() }));
+
+describe("README's table", () => {
+  it("names every runtime this test boots, and Node", () => {
+    expect(Object.keys(TABLE).sort()).toEqual(["bun", "deno", "node", "workerd"]);
+  });
+});
+
+for (const name of ["deno", "bun"]) {
+  describe(`${name}: durable state`, () => {
+    it("keeps deploys and kv, from JavaScript and from Lua, Ruby and Python, across a kill and a restart", async () => {
+      const js = `import { kv } from "kiln"; export default async (input) => { if (input) await kv.set("durable", input, null); return kv.get("durable") }`;
+      const grants = { kv: { namespace: `restart-${name}` } };
+      expect(await call(name, "/v1/scripts/durable-js", "PUT", { language: "js", code: js, grants })).toMatchObject({ status: 201 });
+      expect(await call(name, "/v1/scripts/durable-js/invoke", "POST", "kept")).toMatchObject({ body: { ok: true, result: "kept" } });
+      // Each component language writes its own key, read back after the restart.
+      const component: Record<string, string> = {
+        lua: "function main(input) if input then kiln.kv.set('lua', input) end return kiln.kv.get('lua') end",
+        ruby: "def main(input)\n  Kiln::KV.set('ruby', input) if input\n  Kiln::KV.get('ruby')\nend",
+        python: "import kiln\ndef main(input):\n    if input:\n        kiln.kv.set('python', input)\n    return kiln.kv.get('python')",
+      };
+      const served = Object.keys(component).filter((l) => LANGUAGES[name]!.includes(l));
+      for (const language of served) {
+        expect(await call(name, `/v1/scripts/durable-${language}`, "PUT", { language, code: component[language], grants }), language).toMatchObject({ status: 201 });
+        expect(await call(name, `/v1/scripts/durable-${language}/invoke`, "POST", `from ${language}`), language).toMatchObject({ body: { ok: true, result: `from ${language}` } });
+      }
+      await stop(name);
+      await boot(name);
+      expect(await call(name, "/v1/scripts/durable-js/invoke", "POST")).toMatchObject({ body: { ok: true, result: "kept" } });
+      for (const language of served) {
+        expect(await call(name, `/v1/scripts/durable-${language}/invoke`, "POST"), language).toMatchObject({ body: { ok: true, result: `from ${language}` } });
+      }
+      // A benign request on the restarted server.
+      expect(await post(name, { language: "js", code: "export default () => 1 + 1" })).toMatchObject({ ok: true, result: 2 });
+    }, 180_000);
+  });
+}
