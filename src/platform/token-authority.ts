@@ -18,6 +18,12 @@ const AUDIENCE = "kiln";
 export class TokenAuthority {
   readonly #key: Uint8Array;
   readonly #adminDigest: Promise<Uint8Array> | undefined;
+  /**
+   * Tokens verified already, by the whole token (never by the signature alone: a payload could then be
+   * swapped under a known signature), each with its principal and expiry (seconds), until it expires.
+   * A request with a known token skips the HMAC and the claim checks; the oldest entry goes first.
+   */
+  readonly #verified = new Map<string, { principal: Principal; exp: number }>();
 
   constructor(options: { key: string; adminToken?: string }) {
     if (options.key.length < 32) throw new Error("the token signing key must be at least 32 characters");
@@ -41,6 +47,11 @@ export class TokenAuthority {
   async verify(header: string | undefined): Promise<Principal> {
     const token = /^Bearer ([^\s]+)$/i.exec(header ?? "")?.[1];
     if (!token) throw new RequestError("unauthorized", "A bearer token is required (Authorization: Bearer <token>)");
+    const known = this.#verified.get(token);
+    if (known) {
+      if (Date.now() / 1000 < known.exp) return known.principal;
+      this.#verified.delete(token);
+    }
     if (this.#adminDigest && equal(await digest(token), await this.#adminDigest)) return { kind: "admin" };
     try {
       const { payload } = await jwtVerify(token, this.#key, {
@@ -54,13 +65,25 @@ export class TokenAuthority {
         throw new Error("claims of the wrong type");
       }
       const scopes = (payload.scope ?? "").split(" ").filter((s): s is Scope => (SCOPES as readonly string[]).includes(s));
-      return scopes.includes("admin") ? { kind: "admin" } : { kind: "tenant", tenantId: payload.sub, scopes };
+      const principal: Principal = scopes.includes("admin") ? { kind: "admin" } : { kind: "tenant", tenantId: payload.sub, scopes };
+      this.#remember(token, principal, payload.exp!);
+      return principal;
     } catch (e) {
       const expired = (e as { code?: string }).code === "ERR_JWT_EXPIRED";
       throw new RequestError("unauthorized", expired ? "The token has expired" : "The token is not valid");
     }
   }
+
+  #remember(token: string, principal: Principal, exp: number): void {
+    // Frozen: a caller that mutated a cached principal would change every later request's.
+    if (principal.kind === "tenant") Object.freeze(principal.scopes);
+    this.#verified.set(token, { principal: Object.freeze(principal), exp });
+    if (this.#verified.size > MAX_VERIFIED) this.#verified.delete(this.#verified.keys().next().value!);
+  }
 }
+
+/** Verified tokens kept at most (each a few hundred bytes). */
+const MAX_VERIFIED = 10_000;
 
 async function digest(text: string): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));

@@ -11,7 +11,8 @@ import { QuickJSSession } from "./quickjs-session.ts";
 import { memoryDifferences } from "../wasm/restore-differences.ts";
 import { captureSnapshot, resetSession, restoreSnapshot, type QuickJSSnapshot } from "./quickjs-snapshot.ts";
 import { loadGuestUrl } from "./guest-url.ts";
-import { locateRandomState, readRandomState, reseedRandomState } from "./random-state.ts";
+import { drawSeed, locateRandomState, readRandomState, reseedRandomState } from "./random-state.ts";
+import { HostTape } from "../../capabilities/host-tape.ts";
 import { WarmPool, type Warm, type WarmPoolStats } from "../warm-pool.ts";
 import { snapshotBuildId, snapshotKey } from "./snapshot-key.ts";
 import { SlowCode, slowEnough } from "./slow-code.ts";
@@ -143,13 +144,18 @@ export class QuickJSEngine implements Engine {
     // Transpiling is part of the run's wall time (and stopped at its deadline, see prepareTypeScript).
     const spentMs = Date.now() - started;
     const { randomOffset, buildId } = await this.#snapshotSetup();
-    const key = buildId === undefined || source.error ? undefined : snapshotKey(source, { buildId, language: job.language, memoryMb: job.limits.memoryMb });
+    // A recorded run or a replay runs fresh: a snapshot's top level read the clock when it was taken.
+    const tape = HostTape.for(job);
+    // Keyed by the code as sent: what a language's driver makes of it is fixed for the process (CEL's is its 88 KB
+    // bundle around the rule, which would otherwise be hashed on every run).
+    const key = buildId === undefined || source.error || tape ? undefined : snapshotKey({ ...source, code: job.code }, { buildId, language: job.language, memoryMb: job.limits.memoryMb, owner: job.owner });
     const snapshot = key === undefined ? undefined : this.#sessions.pinned(key);
     // A budget smaller than the top level's fuel runs the top level again, to fail where it would have.
     if (snapshot && randomOffset !== undefined && job.limits.fuel >= snapshot.start.fuel) return this.#runFromSnapshot(snapshot, job, { ...options, randomOffset, source, spentMs });
     // On the instrumented build when this run may be snapshotted: the code was slow before, or it is a deploy check.
     const tracked = key !== undefined && this.#options.snapshotModule !== undefined && (this.#slow.has(key) || job.evaluateOnly === true);
-    return this.#runFresh(source, job, { ...options, key, randomOffset, started, tracked, spentMs });
+    const outcome = await this.#runFresh(source, job, { ...options, key, randomOffset, started, tracked, spentMs, tape });
+    return tape ? { ...outcome, ...tape.finish() } : outcome;
   }
 
   /** Snapshots and the sessions kept in their state: runs that found a warm session (hits) or restored one (misses), what is kept, and how restores went. */
@@ -162,7 +168,7 @@ export class QuickJSEngine implements Engine {
     return this.#live;
   }
 
-  async #runFresh(source: PreparedSource, job: RunJob, options: RunOptions & { key?: string; randomOffset?: number; started: number; tracked: boolean; spentMs: number }): Promise<RunOutcome> {
+  async #runFresh(source: PreparedSource, job: RunJob, options: RunOptions & { key?: string; randomOffset?: number; started: number; tracked: boolean; spentMs: number; tape?: HostTape }): Promise<RunOutcome> {
     const idle = await this.#acquire(job.limits.memoryMb, { tracked: options.tracked });
     const { instance } = idle;
     let kept: QuickJSSnapshot | undefined;
@@ -174,13 +180,13 @@ export class QuickJSEngine implements Engine {
       let outcome: RunOutcome | undefined;
       try {
         // QuickJS seeds Math.random from the clock in milliseconds: two contexts made within one would draw the same numbers.
-        if (options.randomOffset !== undefined) reseedRandomState(session.ctx, instance.memory, options.randomOffset);
+        if (options.randomOffset !== undefined) reseedRandomState(session.ctx, instance.memory, options.randomOffset, options.tape?.seed(drawSeed));
         const randomBefore = options.randomOffset === undefined ? undefined : readRandomState(session.ctx, instance.memory, options.randomOffset);
         const initStarted = performance.now();
         outcome = await run.initialize(source);
         const initMs = performance.now() - initStarted;
         const pure = !session.bridge?.calls && session.stdinReads === 0 && randomBefore === readRandomState(session.ctx, instance.memory, options.randomOffset!);
-        if (!outcome && options.key && pure && slowEnough({ initMs, initFuel: run.fuelUsed, tracked: options.tracked, memoryBytes: instance.memory.buffer.byteLength, minInitMs: this.#options.snapshotMinInitMs })) {
+        if (!outcome && options.key && pure && slowEnough({ initMs, initFuel: run.fuelUsed, tracked: options.tracked, memoryBytes: instance.memory.buffer.byteLength, minInitMs: this.#options.snapshotMinInitMs, instrumented: this.#options.snapshotModule !== undefined })) {
           // Snapshot on the second slow sighting (a first run is slowed by V8 compiling the wasm lazily), or
           // at once for a deploy check on the instrumented build.
           const seen = this.#slow.has(options.key) || (options.tracked && job.evaluateOnly === true);

@@ -17,7 +17,7 @@ import {
 } from "./quickjs-internals.ts";
 import type { RunStart } from "./quickjs-run.ts";
 import { QuickJSSession, type HostFunctionRole } from "./quickjs-session.ts";
-import { captureMemory, restoreAllMemory, restoreMemory, type MemorySnapshot } from "../wasm/memory-snapshot.ts";
+import { captureMemory, restoreMemory, writeMemory, type MemorySnapshot } from "../wasm/memory-snapshot.ts";
 
 /** How far below the resting C stack pointer the glue's own writes may reach. */
 const STACK_WINDOW = 128 * 1024;
@@ -115,7 +115,8 @@ export async function restoreSnapshot(snapshot: QuickJSSnapshot, options: { wasm
   }
   const p = snapshot.pointers;
   const { rt, ctx } = wrapRuntime(instance.module, { rt: p.rt, ctx: p.ctx });
-  restoreAllMemory(new Uint8Array(instance.memory.buffer), snapshot.memory);
+  // Only the pages that differ from a new instance's zeros: most of a small snapshot is never touched.
+  writeMemory(new Uint8Array(instance.memory.buffer), snapshot.memory);
   setScratchPointer(ctx, p.scratch, instance.memory);
   const session = new QuickJSSession(instance, rt, ctx);
   session.bindRuntime();

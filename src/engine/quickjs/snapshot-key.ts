@@ -22,12 +22,18 @@ export async function snapshotBuildId(options: { wasmSha256: string }): Promise<
 }
 
 /**
- * The key a QuickJS snapshot is stored under: the build id (hashes of everything the snapshot ran on),
- * the language, the memory cap, how the code is evaluated, the run's files and the code itself, verbatim: a lookup is
- * exact, and computing it needs no hash of the code on every run.
+ * The key a QuickJS snapshot is stored under: the tenant it belongs to, the build id (hashes of
+ * everything the snapshot ran on), the language, the memory cap, how the code is evaluated, the run's
+ * files and the code itself, verbatim: a lookup is exact, and computing it needs no hash of the code on
+ * every run. The engine passes the code as the caller sent it, not as the language's driver prepared it
+ * (a pure function of it within a process): a CEL rule's key is the rule, not the 88 KB bundle around it. The tenant comes first: two tenants running identical code never share a snapshot or a
+ * warm session, so `usage.start` and the timing of a run tell a tenant nothing about another's runs
+ * (a shared cache would be a side channel, like probing a shared CDN). Runs with no owner (the
+ * engine used directly, tests) share the empty tenant.
  */
-export function snapshotKey(source: Pick<PreparedSource, "kind" | "code" | "modules">, options: { buildId: string; language: string; memoryMb: number }): string {
+export function snapshotKey(source: Pick<PreparedSource, "kind" | "code" | "modules">, options: { buildId: string; language: string; memoryMb: number; owner?: string }): string {
   // The run's files are code too: a top level that imported one is the state of those files.
   const modules = source.modules?.length ? JSON.stringify(source.modules.map((m) => [m.name, m.code])) : "";
-  return `${options.buildId}/${options.language}/${options.memoryMb}/${source.kind}/${modules.length}\n${modules}${source.code}`;
+  // JSON-quoted, so no owner can end early and pose as another one's prefix.
+  return `${JSON.stringify(options.owner ?? "")}/${options.buildId}/${options.language}/${options.memoryMb}/${source.kind}/${modules.length}\n${modules}${source.code}`;
 }

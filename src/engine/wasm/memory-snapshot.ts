@@ -20,10 +20,50 @@ export interface WrittenPages {
   restore(snapshot: Uint8Array): number | undefined;
 }
 
-/** A copy of all of `memory` now; the pages `written` tracks start over from it. */
+const PAGE = 65_536;
+const PAGE_WORDS = PAGE / 4;
+
+/** Whether the 64 KiB page at word `from` of `words` is all zeros. */
+function zeroPage(words: Int32Array, from: number): boolean {
+  for (let i = from, end = from + PAGE_WORDS; i < end; i += 4) {
+    if ((words[i]! | words[i + 1]! | words[i + 2]! | words[i + 3]!) !== 0) return false;
+  }
+  return true;
+}
+
+/**
+ * A copy of all of `memory` now; the pages `written` tracks start over from it. Only the pages holding
+ * something are written into the copy: the rest of it stays as the allocator gave it, zeros the system
+ * has not backed with memory yet, so a snapshot of a 16 MiB instance whose program touched 2 MiB holds
+ * about 2 MiB (a full `slice()` would hold all 16).
+ */
 export function captureMemory(memory: WebAssembly.Memory, written?: WrittenPages): Uint8Array {
   written?.clear();
-  return new Uint8Array(memory.buffer).slice();
+  const bytes = new Uint8Array(memory.buffer);
+  const copy = new Uint8Array(bytes.length);
+  const words = new Int32Array(memory.buffer);
+  for (let page = 0; page * PAGE < bytes.length; page++) {
+    const from = page * PAGE;
+    if (!zeroPage(words, from / 4)) copy.set(bytes.subarray(from, from + PAGE), from);
+  }
+  return copy;
+}
+
+/**
+ * Writes `snapshot` over `bytes` (the memory of a new instance of the snapshot's module, at least as
+ * large), touching only the pages that differ from zeros on either side: pages of the snapshot holding
+ * something are copied, pages of the instance holding something the snapshot has as zeros are zeroed,
+ * and pages zero in both are left alone (never faulted in). What grew past the snapshot is zeroed. The
+ * result is all of `snapshot`, byte for byte, as restoreAllMemory's.
+ */
+export function writeMemory(bytes: Uint8Array, snapshot: Uint8Array): void {
+  if (bytes.byteOffset % 4 || snapshot.byteOffset % 4 || bytes.length % PAGE || snapshot.length % PAGE) return restoreAllMemory(bytes, snapshot);
+  const target = new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+  const source = new Int32Array(snapshot.buffer, snapshot.byteOffset, snapshot.length / 4);
+  for (let from = 0; from < bytes.length; from += PAGE) {
+    if (from < snapshot.length && !zeroPage(source, from / 4)) bytes.set(snapshot.subarray(from, from + PAGE), from);
+    else if (!zeroPage(target, from / 4)) bytes.fill(0, from, from + PAGE);
+  }
 }
 
 /**
