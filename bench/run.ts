@@ -19,6 +19,10 @@ import { celSection } from "./cel.ts";
 import { javascriptLibrariesSection } from "./libraries.ts";
 import { pistonSection } from "./piston.ts";
 import { pythonLibrariesSection } from "./python-libraries.ts";
+import { workerBundleSection } from "./worker-bundle.ts";
+import { playgroundSection } from "./playground.ts";
+import { replaySection } from "./replay.ts";
+import { streamingSection } from "./streaming.ts";
 import { startKiln } from "../test/helpers/kiln-process.ts";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -140,6 +144,12 @@ const snapshotSection = await quickjsSnapshotSection(wasmModule, config, { snaps
 // What guests can use (issue 16): a library import in a warm JavaScript run, a warm CEL rule against the library on the host.
 const librariesSection = await javascriptLibrariesSection(wasmModule, config, { snapshotModule });
 const celRuleSection = await celSection(wasmModule, config, { snapshotModule });
+// The playground's bundle against its 500 KB gzipped budget (a size, not a timing).
+const playgroundSizeSection = await playgroundSection();
+// What recording a run costs, and a replay (issue 20), on the kv example.
+const replayResults = await replaySection(wasmModule, config);
+// What streaming output costs over HTTP (issue 18): a run unstreamed vs with Accept: text/event-stream.
+const streamingResults = await streamingSection();
 
 // 2. Lua as a component: a fresh instance per run, and the cost of fuel metering.
 const preparedStart = performance.now();
@@ -436,7 +446,11 @@ JavaScript (\`while (true) {}\`) ${quickjsSpinMs.toFixed(0)} ms, Lua (\`while tr
 ${snapshotSection}
 ${librariesSection}
 ${celRuleSection}
+${playgroundSizeSection}
+${replayResults}
+${streamingResults}
 ${pythonLibrariesResults}
+${await workerBundleSection(config)}
 ## HTTP: \`POST /v1/run\` with that script (autocannon, 10 connections, ${DURATION} s, ${config.workers} worker threads)
 
 autocannon runs in the same process as the server, so it, the main thread and the workers share the same cores. Each
@@ -516,6 +530,6 @@ ${tails
 The first ${pyTierUp.n} runs of Python's \`print(1+1)\` after its module was compiled (one run before): p50 ${ms(pyTierUp.p50)} ms, p99 ${ms(pyTierUp.p99)} ms (${(pyTierUp.p99 / pyTierUp.p50).toFixed(1)}×), ${pyTierUp.slow} runs over 5× p50, ${pyTierUp.slowWithGc} of them with a GC inside. V8 recompiles a module's hot functions with TurboFan on background threads during its first few hundred runs; on 2 cores those threads take the run's core (\`bench/tail-probe.ts\` reads the thread's scheduler counters: in the slow runs the main thread waited 8–16 ms in the run queue while V8's worker threads used 20–40 ms of CPU). The runs of a new instance per run (Lua with the pool off, a caller's component) end most of their slow runs in a full GC: each run leaves a wasm memory behind, and V8 collects them every ~30 runs.
 `;
 // The soak (bench/soak.ts, minutes long) keeps its own section; a benchmark run carries it over.
-const soak = readFileSync(new URL("./RESULTS.md", import.meta.url), "utf8").match(/<!-- soak [a-z-]+ -->[\s\S]*?<!-- \/soak [a-z-]+ -->\n/g)?.join("\n");
+const soak = readFileSync(new URL("./RESULTS.md", import.meta.url), "utf8").match(/<!-- (?:soak [a-z-]+|peers) -->[\s\S]*?<!-- \/(?:soak [a-z-]+|peers) -->\n/g)?.join("\n");
 writeFileSync(new URL("./RESULTS.md", import.meta.url), soak ? `${md.trimEnd()}\n\n${soak}` : md);
 console.log(md);

@@ -56,8 +56,10 @@ export interface Config {
   hostLimits: ConfiguredHostLimits;
   /** The most any run may be granted. */
   grants: ConfiguredGrants;
-  /** The SQLite file on Node: tenants, scripts, secrets and `kv`. */
+  /** The SQLite file on Node and Bun: tenants, scripts, secrets and `kv`. */
   dbPath: string;
+  /** The Deno KV database on Deno (`KILN_DENO_KV_PATH`): tenants, scripts, secrets and `kv`. */
+  denoKvPath: string;
   /** Where prepared component runtimes are cached (`KILN_CACHE_DIR`). */
   cacheDir: string;
   /** With `KILN_REDIS_URL`, tenants, scripts, secrets, `kv`, logs and rate limits live in Redis, shared by every node. */
@@ -76,8 +78,27 @@ export interface Config {
   tokenTtlSeconds: number;
   /** The longest lifetime a token may be issued with (`KILN_TOKEN_MAX_TTL_SECONDS`). */
   tokenMaxTtlSeconds: number;
-  rate: { tenantPerMinute: number; scriptPerMinute: number; quarantineThreshold: number; quarantineWindowMs: number; stoppedThreshold: number };
+  /** Rate limits, quarantine, and the fuel a tenant's runs may burn per minute and per day (`KILN_FUEL_PER_MINUTE`, `KILN_FUEL_PER_DAY`; undefined: unlimited). A tenant's quotas override the tenant's. */
+  rate: {
+    tenantPerMinute: number;
+    scriptPerMinute: number;
+    quarantineThreshold: number;
+    quarantineWindowMs: number;
+    stoppedThreshold: number;
+    fuelPerMinute?: number;
+    fuelPerDay?: number;
+  };
+  /** Runs kept per tenant for `GET /v1/runs` (`KILN_RUN_HISTORY_MAX`, 0: none) and for how many days (`KILN_RUN_HISTORY_DAYS`). A tenant's quotas override them. */
+  runHistory: { maxRuns: number; days: number };
+  /** The server log's least level (`KILN_LOG_LEVEL`): trace, debug, info, warn, error, fatal or silent. */
+  logLevel: LogLevel;
+  /** A second listener on 127.0.0.1 serving only `GET /metrics`, without a token (`KILN_METRICS_PORT`, Node); undefined: none. */
+  metricsPort?: number;
 }
+
+/** The server log's levels, least severe first (pino's), and `silent`. */
+export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Caps on what one run may do through the host interfaces (KILN_LOG_*, KILN_KV_*, KILN_HTTP_*). */
 export interface ConfiguredHostLimits {
@@ -228,6 +249,7 @@ const VARIABLES = z.object({
   KILN_GRANTS: json(GRANTS, "{}"),
   KILN_SECRETS: json(SECRETS, "{}"),
   KILN_DB_PATH: text(".kiln/kiln.sqlite"),
+  KILN_DENO_KV_PATH: text(".kiln/kiln.denokv"),
   KILN_CACHE_DIR: text(".kiln/cache"),
   KILN_REDIS_URL: z.preprocess(unset, z.string().regex(/^rediss?:\/\/\S+$/, { error: "must be a redis:// or rediss:// URL" }).optional()),
   KILN_PUBLIC_TENANT: z.preprocess(unset, z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, { error: "must be a tenant name (1-64 letters, digits, _ or -)" }).optional()),
@@ -241,6 +263,12 @@ const VARIABLES = z.object({
   KILN_QUARANTINE_THRESHOLD: count(10, { min: 1 }),
   KILN_QUARANTINE_WINDOW_MS: count(60_000, { min: 1 }),
   KILN_QUARANTINE_STOPPED_THRESHOLD: count(3, { min: 1 }),
+  KILN_FUEL_PER_MINUTE: optionalCount({ min: 1 }),
+  KILN_FUEL_PER_DAY: optionalCount({ min: 1 }),
+  KILN_RUN_HISTORY_MAX: count(1_000),
+  KILN_RUN_HISTORY_DAYS: count(7, { min: 1 }),
+  KILN_LOG_LEVEL: oneOf(LOG_LEVELS, "info", LOG_LEVELS.join(", ")),
+  KILN_METRICS_PORT: optionalCount({ min: 1, max: 65_535, tooBig: "a TCP port (1 to 65535)" }),
 });
 
 /** Each default limit and the maximum it may not exceed. */
@@ -328,6 +356,7 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
       secrets: v.KILN_SECRETS,
     },
     dbPath: v.KILN_DB_PATH,
+    denoKvPath: v.KILN_DENO_KV_PATH,
     redisUrl: v.KILN_REDIS_URL,
     publicTenant: v.KILN_PUBLIC_TENANT,
     cacheDir: v.KILN_CACHE_DIR,
@@ -343,6 +372,11 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
       quarantineThreshold: v.KILN_QUARANTINE_THRESHOLD,
       quarantineWindowMs: v.KILN_QUARANTINE_WINDOW_MS,
       stoppedThreshold: v.KILN_QUARANTINE_STOPPED_THRESHOLD,
+      fuelPerMinute: v.KILN_FUEL_PER_MINUTE,
+      fuelPerDay: v.KILN_FUEL_PER_DAY,
     },
+    runHistory: { maxRuns: v.KILN_RUN_HISTORY_MAX, days: v.KILN_RUN_HISTORY_DAYS },
+    logLevel: v.KILN_LOG_LEVEL,
+    metricsPort: v.KILN_METRICS_PORT,
   };
 }

@@ -1,6 +1,6 @@
 import type { Hono } from "hono";
 import { createApp } from "./app.ts";
-import { jsonLogger, serverLog } from "./server-log.ts";
+import { jsonLogger, serverLog, setServerLogLevel } from "./server-log.ts";
 import type { KilnEnv } from "./http/authenticate.ts";
 import { createPlatform, devBootstrap } from "./platform/create-platform.ts";
 import { MemoryPlatformStore } from "./platform/memory-platform-store.ts";
@@ -12,6 +12,7 @@ import type { HttpTransport } from "./capabilities/http-transport.ts";
 import { MemoryKvStore, type KvStore } from "./capabilities/kv-store.ts";
 import type { TypeScriptTranspiler } from "./engine/quickjs/typescript-transpiler.ts";
 import type { LoadDocsAssets } from "./http/docs-page.ts";
+import type { LoadPlaygroundAssets } from "./http/playground-page.ts";
 
 /**
  * The app with its engine in the same thread: how Kiln runs on edge runtimes (workerd, Deno, Bun),
@@ -34,8 +35,11 @@ export async function createInProcessApp(options: {
   typescript?: TypeScriptTranspiler;
   /** Swagger UI's script and stylesheet for `GET /docs`, where the adapter has them (the Worker's bundle). */
   docs?: LoadDocsAssets;
+  /** The playground's bundle for `GET /`, where the adapter has it (the Worker's bundle, or KILN_CACHE_DIR on Deno and Bun). */
+  playground?: LoadPlaygroundAssets;
 }): Promise<{ app: Hono<KilnEnv>; engine: Engine; port: number; host: string }> {
   const config = loadConfig(options.env);
+  setServerLogLevel(config.logLevel);
   const engine = createQuickJSEngine(options.wasmModule, {
     services: { kv: options.kv ?? new MemoryKvStore(), http: options.http },
     warmInstances: config.warmInstances,
@@ -47,5 +51,5 @@ export async function createInProcessApp(options: {
   const platform = await createPlatform({ config, store: options.store ?? new MemoryPlatformStore() });
   const boot = await devBootstrap(platform, config);
   if (boot) serverLog("info", "dev mode (KILN_ENV=production turns it off): tokens for trying Kiln out", boot);
-  return { app: createApp({ config, engines: [engine, ...(options.engines ?? [])], platform, logger: jsonLogger, docs: options.docs }), engine, port: config.port, host: config.host };
+  return { app: createApp({ config, engines: [engine, ...(options.engines ?? [])], platform, logger: jsonLogger, docs: options.docs, playground: options.playground }), engine, port: config.port, host: config.host };
 }

@@ -71,3 +71,16 @@ export type LogStreamEvent = { event: "ready"; data: Schemas["LogStreamReady"] }
 export type DevTokens = Response<"/dev/token", "get">;
 /** `GET /healthz`. */
 export type Health = Response<"/healthz", "get">;
+
+/** `GET /v1/runs`'s filters and page (`cursor`: the previous page's). */
+export type RunQuery = NonNullable<paths["/v1/runs"]["get"]["parameters"]["query"]>;
+/** A page of the tenant's recent runs, newest first; `cursor` is null after the last page. */
+export type RunPage = Response<"/v1/runs", "get">;
+/** One run as `GET /v1/runs/:id` keeps it: its outcome, output, logs and usage. */
+export type RunRecord = Schemas["RunRecord"];
+/** What a replay answers: the new run, and how it compares with its recording. */
+export type ReplayOutcome = Schemas["ReplayOutcome"];
+/** How a replay compares with its recording. */
+export type ReplayReport = Schemas["ReplayReport"];
+/** The tenant's fuel and runs this minute and day, with its quotas (`GET /v1/usage`). */
+export type TenantUsage = Schemas["TenantUsage"];

@@ -17,6 +17,10 @@ import type {
   InvokeResult,
   LanguageInfo,
   LogStreamEvent,
+  ReplayOutcome,
+  RunPage,
+  RunQuery,
+  RunRecord,
   RunRequest,
   RunResult,
   ScriptSummary,
@@ -27,6 +31,7 @@ import type {
   NewTenant,
   Tenant,
   TenantChanges,
+  TenantUsage,
   TokenRequest,
 } from "./kiln-api.ts";
 import { KilnError } from "./kiln-error.ts";
@@ -44,9 +49,33 @@ export interface KilnClientOptions {
   fetch?: typeof fetch;
 }
 
+/**
+ * One event of a streamed run (`Accept: text/event-stream`), as it happens: a chunk of stdout or
+ * stderr, a log entry, then the one `result`, the body the same request answers unstreamed.
+ */
+export type RunStreamEvent<R = RunResult> =
+  | { event: "stdout" | "stderr"; data: { text: string } }
+  | { event: "log"; data: { level: "debug" | "info" | "warn" | "error"; message: string } }
+  | { event: "result"; data: R };
+
 export interface KilnClient {
   /** `POST /v1/run`: runs code (or a stored component) once. */
   run(request: RunRequest, options?: CallOptions): Promise<RunResult>;
+  /** `POST /v1/runs/:id/replay`: runs a recorded run again, its host calls answered from the recording (`code`: ad-hoc runs, other code). */
+  replay(runId: string, request?: { code?: string }, options?: CallOptions): Promise<ReplayOutcome>;
+  runs: {
+    /** `GET /v1/runs`: a page of the tenant's recent runs, newest first (`query.cursor`: the previous page's `cursor`). */
+    list(query?: RunQuery, options?: CallOptions): Promise<RunPage>;
+    /** `GET /v1/runs/:id`: one run with its output, logs and result. */
+    get(runId: string, options?: CallOptions): Promise<RunRecord>;
+  };
+  /** `GET /v1/usage`: the tenant's fuel and runs this minute and day, and its quotas. */
+  usage(options?: CallOptions): Promise<TenantUsage>;
+  /**
+   * `POST /v1/run` with `Accept: text/event-stream`: the run's output as it happens, then its `result`.
+   * A request the server refuses throws a `KilnError` before any event; so does a host failure mid-stream.
+   */
+  runStream(request: RunRequest, options?: CallOptions): AsyncGenerator<RunStreamEvent, void, undefined>;
   /** `GET /v1/languages`. */
   languages(options?: CallOptions): Promise<LanguageInfo[]>;
   scripts: {
@@ -54,6 +83,8 @@ export interface KilnClient {
     deploy(name: string, script: DeployRequest, options?: CallOptions): Promise<ScriptVersion>;
     /** `POST /v1/scripts/:name/invoke`: runs the live version with `input`. */
     invoke(name: string, input?: unknown, options?: CallOptions): Promise<InvokeResult>;
+    /** The same, streamed (see `runStream`). */
+    invokeStream(name: string, input?: unknown, options?: CallOptions): AsyncGenerator<RunStreamEvent<InvokeResult>, void, undefined>;
     /** `GET /v1/scripts`. */
     list(options?: CallOptions): Promise<ScriptSummary[]>;
     /** `GET /v1/scripts/:name`: the live version, with its code. */
@@ -148,13 +179,38 @@ export function createKilnClient(options: KilnClientOptions): KilnClient {
     return (await response.json()) as T;
   }
 
+  async function* stream<R>(path: string, body: unknown, call?: CallOptions): AsyncGenerator<RunStreamEvent<R>, void, undefined> {
+    const response = await send("POST", path, { body: JSON.stringify(body), type: "application/json", accept: "text/event-stream", signal: call?.signal });
+    if (!response.body) return;
+    for await (const { event, data } of serverSentEvents(response.body)) {
+      if (event === "error") {
+        const { error } = JSON.parse(data) as { error: { code: string; message: string } };
+        throw new KilnError(500, error.code, error.message);
+      }
+      if (event === "stdout" || event === "stderr" || event === "log" || event === "result") yield { event, data: JSON.parse(data) } as RunStreamEvent<R>;
+      if (event === "result") return;
+    }
+    throw new KilnError(0, "connection_failed", `The stream from ${base}${path} ended before the run's result`);
+  }
+
   return {
     run: (request, call) => json<RunResult>("POST", "/v1/run", request, call),
+    runStream: (request, call) => stream<RunResult>("/v1/run", request, call),
+    replay: (runId, request, call) => json<ReplayOutcome>("POST", `/v1/runs/${segment(runId)}/replay`, request ?? {}, call),
+    runs: {
+      list: (query, call) => {
+        const search = new URLSearchParams(Object.entries(query ?? {}).flatMap(([k, v]) => (v === undefined ? [] : [[k, String(v)]])));
+        return json<RunPage>("GET", `/v1/runs${search.size ? `?${search}` : ""}`, undefined, call);
+      },
+      get: (runId, call) => json<RunRecord>("GET", `/v1/runs/${segment(runId)}`, undefined, call),
+    },
+    usage: (call) => json<TenantUsage>("GET", "/v1/usage", undefined, call),
     languages: async (call) => (await json<{ languages: LanguageInfo[] }>("GET", "/v1/languages", undefined, call)).languages,
     scripts: {
       deploy: (name, script, call) => json<ScriptVersion>("PUT", `/v1/scripts/${segment(name)}`, script, call),
       // The body is the input itself; JSON `null` when there is none.
       invoke: (name, input, call) => json<InvokeResult>("POST", `/v1/scripts/${segment(name)}/invoke`, input ?? null, call),
+      invokeStream: (name, input, call) => stream<InvokeResult>(`/v1/scripts/${segment(name)}/invoke`, input ?? null, call),
       list: async (call) => (await json<{ scripts: ScriptSummary[] }>("GET", "/v1/scripts", undefined, call)).scripts,
       get: (name, call) => json<ScriptWithCode>("GET", `/v1/scripts/${segment(name)}`, undefined, call),
       versions: (name, call) => json<ScriptVersions>("GET", `/v1/scripts/${segment(name)}/versions`, undefined, call),

@@ -3,6 +3,45 @@
  * from Kiln's OpenAPI document (GET /openapi.json). Do not edit: change the routes' schemas instead.
  */
 export type paths = {
+    "/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The playground: an editor to run code, deploy scripts and follow logs
+         * @description A static page whose script (bundled with esbuild at install time, no CDN) calls this API. Where the adapter has no bundle, a page saying how to make one.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The playground page */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/html": string;
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/dev/token": {
         parameters: {
             query?: never;
@@ -325,6 +364,108 @@ export type paths = {
                         } & {
                             [key: string]: unknown;
                         };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/playground/{asset}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The playground's script and stylesheet
+         * @description `?v=` is the content's hash, so a new bundle is never served from a stale cache.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    v?: string;
+                };
+                header?: never;
+                path: {
+                    asset: "playground.js" | "playground.css";
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The asset */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/css": string;
+                        "text/javascript": string;
+                    };
+                };
+                /** @description The request is malformed */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error400"];
+                    };
+                };
+                /** @description No valid bearer token */
+                401: {
+                    headers: {
+                        /** @description Bearer realm="kiln" */
+                        "WWW-Authenticate"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error401"];
+                    };
+                };
+                /** @description No such thing */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error404"];
+                    };
+                };
+                /** @description The body or a field is over its cap */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error413"];
+                    };
+                };
+                /** @description A bug in Kiln; logged on the server */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error500"];
+                    };
+                };
+                /** @description Overloaded or a store is unavailable; Retry-After says when to retry */
+                503: {
+                    headers: {
+                        /** @description Seconds after which a retry may succeed */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error503"];
                     };
                 };
             };
@@ -831,8 +972,8 @@ export type paths = {
          * The tenant's live log events (server-sent events)
          * @description Events, each `data:` one JSON object:
          *     - `ready` once, first: `{tenant, script}` (the tenant's id, and the `script` filter or null).
-         *     - `log` for every `log.write` entry and the stdout and stderr of each run, sent when the run ends: `{at, runId, script, version, stream, level?, message}` (`stream` is `log`, `stdout` or `stderr`; `script` and `version` are null for ad-hoc runs).
-         *     - `run` after a run's `log` events, for every run, failed ones included: `{at, runId, script, version, stream: "run", language, outcome, message?, usage}` (`outcome` is `ok` or the error code, `message` the error's).
+         *     - `log` for every `log.write` entry and the stdout and stderr of each run, sent when the run ends: `{at, runId, script, version, requestId?, stream, level?, message}` (`stream` is `log`, `stdout` or `stderr`; `script` and `version` are null for ad-hoc runs).
+         *     - `run` after a run's `log` events, for every run, failed ones included: `{at, runId, script, version, requestId?, stream: "run", language, outcome, message?, usage}` (`outcome` is `ok` or the error code, `message` the error's).
          *     - `ping` with empty data after 15 s without events.
          *     `at` is ISO 8601.
          */
@@ -936,7 +1077,7 @@ export type paths = {
         put?: never;
         /**
          * Run code (or an uploaded component) once
-         * @description Any run answers 200: `ok: true` and its result, or `ok: false` and the guest's error. A request that cannot run is a 4xx.
+         * @description Any run answers 200: `ok: true` and its result, or `ok: false` and the guest's error. A request that cannot run is a 4xx. With `Accept: text/event-stream` the output arrives as the run goes, then the same body as a `result` event.
          */
         post: {
             parameters: {
@@ -958,6 +1099,7 @@ export type paths = {
                     };
                     content: {
                         "application/json": components["schemas"]["RunOutcome"];
+                        "text/event-stream": string;
                     };
                 };
                 /** @description The request is malformed */
@@ -1045,6 +1187,365 @@ export type paths = {
                     };
                     content: {
                         "application/json": components["schemas"]["Error501"];
+                    };
+                };
+                /** @description Overloaded or a store is unavailable; Retry-After says when to retry */
+                503: {
+                    headers: {
+                        /** @description Seconds after which a retry may succeed */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error503"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The tenant's recent runs, newest first
+         * @description A page of runs (`limit`, default 50, at most 200); `cursor` is the next page's, null after the last. Runs are kept per tenant up to KILN_RUN_HISTORY_MAX runs and KILN_RUN_HISTORY_DAYS days (or the tenant's quotas).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description The `cursor` of the previous page */
+                    cursor?: string;
+                    /** @description Runs per page: default 50, lowered to 200 */
+                    limit?: number;
+                    /** @description Only runs that ended so */
+                    outcome?: "ok" | "syntax_error" | "guest_error" | "fuel_exhausted" | "memory_exhausted" | "timeout" | "output_limit";
+                    /** @description Only this deployed script's runs */
+                    script?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of runs and the next page's cursor */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            cursor: string | null;
+                            runs: components["schemas"]["RunSummary"][];
+                        };
+                    };
+                };
+                /** @description The request is malformed */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error400"];
+                    };
+                };
+                /** @description No valid bearer token */
+                401: {
+                    headers: {
+                        /** @description Bearer realm="kiln" */
+                        "WWW-Authenticate"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error401"];
+                    };
+                };
+                /** @description The token may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error403"];
+                    };
+                };
+                /** @description The body or a field is over its cap */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error413"];
+                    };
+                };
+                /** @description A bug in Kiln; logged on the server */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error500"];
+                    };
+                };
+                /** @description Overloaded or a store is unavailable; Retry-After says when to retry */
+                503: {
+                    headers: {
+                        /** @description Seconds after which a retry may succeed */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error503"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/runs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One run, with its output, logs and result */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The run's `runId` */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The run */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RunRecord"];
+                    };
+                };
+                /** @description The request is malformed */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error400"];
+                    };
+                };
+                /** @description No valid bearer token */
+                401: {
+                    headers: {
+                        /** @description Bearer realm="kiln" */
+                        "WWW-Authenticate"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error401"];
+                    };
+                };
+                /** @description The token may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error403"];
+                    };
+                };
+                /** @description No such thing */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error404"];
+                    };
+                };
+                /** @description The body or a field is over its cap */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error413"];
+                    };
+                };
+                /** @description A bug in Kiln; logged on the server */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error500"];
+                    };
+                };
+                /** @description Overloaded or a store is unavailable; Retry-After says when to retry */
+                503: {
+                    headers: {
+                        /** @description Seconds after which a retry may succeed */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error503"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/runs/{id}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run a recorded run again, its host calls answered from the recording
+         * @description Replays a run made with `record: true` (or an invocation of a script deployed with it): the same seeds, clock readings and answers of kv and http as recorded, so the same code gives the same result, output and fuel. A script's run replays the script's active version; ad-hoc code replays as recorded, or `code` in its place. A replay is itself a run (rate limits, fuel quota, run history). Secrets are never recorded: `secrets.get` is answered from the secret's current value, with a warning.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The recorded run's `runId` */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["ReplayRequest"];
+                };
+            };
+            responses: {
+                /** @description The replay's outcome and how it compares with the recording */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ReplayOutcome"];
+                    };
+                };
+                /** @description The request is malformed */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error400"];
+                    };
+                };
+                /** @description No valid bearer token */
+                401: {
+                    headers: {
+                        /** @description Bearer realm="kiln" */
+                        "WWW-Authenticate"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error401"];
+                    };
+                };
+                /** @description The token may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error403"];
+                    };
+                };
+                /** @description No such thing */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error404"];
+                    };
+                };
+                /** @description It exists already */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error409"];
+                    };
+                };
+                /** @description The body or a field is over its cap */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error413"];
+                    };
+                };
+                /** @description Quarantined; Retry-After says until when */
+                423: {
+                    headers: {
+                        /** @description Seconds after which a retry may succeed */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error423"];
+                    };
+                };
+                /** @description Rate limited; Retry-After says when to retry */
+                429: {
+                    headers: {
+                        /** @description Seconds after which a retry may succeed */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error429"];
+                    };
+                };
+                /** @description A bug in Kiln; logged on the server */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error500"];
                     };
                 };
                 /** @description Overloaded or a store is unavailable; Retry-After says when to retry */
@@ -1507,6 +2008,7 @@ export type paths = {
                     };
                     content: {
                         "application/json": components["schemas"]["InvocationOutcome"];
+                        "text/event-stream": string;
                     };
                 };
                 /** @description The request is malformed */
@@ -2849,6 +3351,103 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The tenant's fuel and runs this minute and day, with its quotas
+         * @description Windows are fixed: each opens when the first run ends in it and lasts a minute or a day. Over a fuel quota, runs get 429 `quota_exceeded` until the window resets.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Fuel and runs per window */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TenantUsage"];
+                    };
+                };
+                /** @description The request is malformed */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error400"];
+                    };
+                };
+                /** @description No valid bearer token */
+                401: {
+                    headers: {
+                        /** @description Bearer realm="kiln" */
+                        "WWW-Authenticate"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error401"];
+                    };
+                };
+                /** @description The token may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error403"];
+                    };
+                };
+                /** @description The body or a field is over its cap */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error413"];
+                    };
+                };
+                /** @description A bug in Kiln; logged on the server */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error500"];
+                    };
+                };
+                /** @description Overloaded or a store is unavailable; Retry-After says when to retry */
+                503: {
+                    headers: {
+                        /** @description Seconds after which a retry may succeed */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error503"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 };
 export type webhooks = Record<string, never>;
 export type components = {
@@ -2896,6 +3495,8 @@ export type components = {
                 memoryMb?: number | null;
                 timeoutMs?: number | null;
             } | null;
+            /** @description Record the run (a deploy: each invocation) for replay with POST /v1/runs/{id}/replay. */
+            record?: boolean;
             /** @description The text on standard input, at most 1048576 bytes; without it, reads see end of file. */
             stdin?: string;
             /**
@@ -2938,6 +3539,8 @@ export type components = {
                 memoryMb?: number | null;
                 timeoutMs?: number | null;
             } | null;
+            /** @description Record the run (a deploy: each invocation) for replay with POST /v1/runs/{id}/replay. */
+            record?: boolean;
             /** @description The text on standard input, at most 1048576 bytes; without it, reads see end of file. */
             stdin?: string;
         };
@@ -2973,6 +3576,8 @@ export type components = {
                 memoryMb?: number | null;
                 timeoutMs?: number | null;
             } | null;
+            /** @description Record the run (a deploy: each invocation) for replay with POST /v1/runs/{id}/replay. */
+            record?: boolean;
             /** @description The text on standard input, at most 1048576 bytes; without it, reads see end of file. */
             stdin?: string;
             /**
@@ -3017,7 +3622,7 @@ export type components = {
         Error409: {
             error: {
                 /** @enum {string} */
-                code: "conflict";
+                code: "conflict" | "not_recorded";
                 message: string;
             };
         };
@@ -3041,7 +3646,7 @@ export type components = {
         Error429: {
             error: {
                 /** @enum {string} */
-                code: "rate_limited";
+                code: "rate_limited" | "quota_exceeded";
                 message: string;
             };
         };
@@ -3086,6 +3691,8 @@ export type components = {
             /** @enum {boolean} */
             ok: true;
             result?: unknown;
+            /** @description The run's id: `GET /v1/runs/{id}`, and `runId` in its log events */
+            runId: string;
             script: {
                 name: string;
                 version: number;
@@ -3102,6 +3709,8 @@ export type components = {
             }[];
             /** @enum {boolean} */
             ok: false;
+            /** @description The run's id: `GET /v1/runs/{id}`, and `runId` in its log events */
+            runId: string;
             script: {
                 name: string;
                 version: number;
@@ -3133,6 +3742,8 @@ export type components = {
             at: string;
             level?: string;
             message: string;
+            /** @description The id of the HTTP request that asked for the run (its `X-Request-Id` response header), as in the server log */
+            requestId?: string;
             runId: string;
             script: string | null;
             /** @enum {string} */
@@ -3144,6 +3755,61 @@ export type components = {
             script: string | null;
             tenant: string;
         };
+        ReplayOutcome: {
+            logs: {
+                /** @enum {string} */
+                level: "debug" | "info" | "warn" | "error";
+                message: string;
+            }[];
+            /** @enum {boolean} */
+            ok: true;
+            replay: components["schemas"]["ReplayReport"];
+            result?: unknown;
+            runId: string;
+            stderr: string;
+            stdout: string;
+            usage: components["schemas"]["Usage"];
+        } | {
+            error: components["schemas"]["GuestError"];
+            logs: {
+                /** @enum {string} */
+                level: "debug" | "info" | "warn" | "error";
+                message: string;
+            }[];
+            /** @enum {boolean} */
+            ok: false;
+            replay: components["schemas"]["ReplayReport"];
+            runId: string;
+            stderr: string;
+            stdout: string;
+            usage: components["schemas"]["Usage"];
+        };
+        ReplayReport: {
+            differences: {
+                /** @enum {string} */
+                field: "result" | "error" | "stdout" | "stderr" | "logs" | "fuel";
+                recorded?: unknown;
+                replayed?: unknown;
+            }[];
+            /** @description Where the replay left the recorded host calls (its code changed): that call and every later one failed */
+            diverged?: {
+                /** @description The call the replay made; null: it made no more */
+                actual: string | null;
+                /** @description The index of the first host call that differs (0: the first) */
+                at: number;
+                /** @description The recorded call there, e.g. kv.get("k"); null: the recording had no more */
+                expected: string | null;
+            };
+            /** @description Result (or error), stdout, stderr, logs and fuel are the recorded ones, and every host call was the recorded one */
+            identical: boolean;
+            /** @description The recorded run's id */
+            of: string;
+            warnings: string[];
+        };
+        ReplayRequest: {
+            /** @description Ad-hoc runs: replay this code instead of the recorded one */
+            code?: string;
+        };
         /** @description `event: run`: how a run ended, after its lines */
         RunEnded: {
             /** @description ISO 8601 */
@@ -3152,6 +3818,8 @@ export type components = {
             message?: string;
             /** @enum {string} */
             outcome: "ok" | "syntax_error" | "guest_error" | "fuel_exhausted" | "memory_exhausted" | "timeout" | "output_limit";
+            /** @description The id of the HTTP request that asked for the run (its `X-Request-Id` response header), as in the server log */
+            requestId?: string;
             runId: string;
             script: string | null;
             /** @enum {string} */
@@ -3173,7 +3841,8 @@ export type components = {
          *         "memoryBytes": 16777216,
          *         "wallMs": 2,
          *         "start": "warm"
-         *       }
+         *       },
+         *       "runId": "0b5f3c8e-2f4a-4d7c-9a51-3e2d1c0b9a87"
          *     }
          */
         RunOutcome: {
@@ -3185,6 +3854,8 @@ export type components = {
             /** @enum {boolean} */
             ok: true;
             result?: unknown;
+            /** @description The run's id: `GET /v1/runs/{id}`, and `runId` in its log events */
+            runId: string;
             stderr: string;
             stdout: string;
             usage: components["schemas"]["Usage"];
@@ -3197,9 +3868,75 @@ export type components = {
             }[];
             /** @enum {boolean} */
             ok: false;
+            /** @description The run's id: `GET /v1/runs/{id}`, and `runId` in its log events */
+            runId: string;
             stderr: string;
             stdout: string;
             usage: components["schemas"]["Usage"];
+        };
+        RunRecord: {
+            /** @description The error of a run that did not */
+            error?: {
+                /** @enum {string} */
+                code: "syntax_error" | "guest_error" | "fuel_exhausted" | "memory_exhausted" | "timeout" | "output_limit";
+                column?: number;
+                line?: number;
+                message: string;
+                stack?: string;
+            };
+            id: string;
+            /**
+             * @description `invoke`: a deployed script's invocation; `run`: ad-hoc code or a component (Piston and Judge0 runs too)
+             * @enum {string}
+             */
+            kind: "run" | "invoke";
+            language: string;
+            logs: {
+                /** @enum {string} */
+                level: "debug" | "info" | "warn" | "error";
+                message: string;
+            }[];
+            /**
+             * @description `ok` or the guest error's code
+             * @enum {string}
+             */
+            outcome: "ok" | "syntax_error" | "guest_error" | "fuel_exhausted" | "memory_exhausted" | "timeout" | "output_limit";
+            /** @description Whether the run was recorded for replay */
+            recorded: boolean;
+            /** @description The result of a run that ended `ok` */
+            result?: unknown;
+            /** @description The deployed script; null for an ad-hoc run */
+            script: string | null;
+            /** @description ISO 8601 */
+            startedAt: string;
+            stderr: string;
+            stdout: string;
+            usage: components["schemas"]["Usage"];
+            /** @description The script's version that ran; null for an ad-hoc run */
+            version: number | null;
+        };
+        RunSummary: {
+            id: string;
+            /**
+             * @description `invoke`: a deployed script's invocation; `run`: ad-hoc code or a component (Piston and Judge0 runs too)
+             * @enum {string}
+             */
+            kind: "run" | "invoke";
+            language: string;
+            /**
+             * @description `ok` or the guest error's code
+             * @enum {string}
+             */
+            outcome: "ok" | "syntax_error" | "guest_error" | "fuel_exhausted" | "memory_exhausted" | "timeout" | "output_limit";
+            /** @description Whether the run was recorded for replay */
+            recorded: boolean;
+            /** @description The deployed script; null for an ad-hoc run */
+            script: string | null;
+            /** @description ISO 8601 */
+            startedAt: string;
+            usage: components["schemas"]["Usage"];
+            /** @description The script's version that ran; null for an ad-hoc run */
+            version: number | null;
         };
         ScriptVersion: {
             args?: string[];
@@ -3227,6 +3964,11 @@ export type components = {
                 timeoutMs?: number | null;
             } | null;
             name: string;
+            /**
+             * @description Each invocation is recorded for replay (POST /v1/runs/{id}/replay)
+             * @enum {boolean}
+             */
+            record?: true;
             stdin?: string;
             /** @enum {string} */
             type?: "module" | "script";
@@ -3259,6 +4001,11 @@ export type components = {
                 timeoutMs?: number | null;
             } | null;
             name: string;
+            /**
+             * @description Each invocation is recorded for replay (POST /v1/runs/{id}/replay)
+             * @enum {boolean}
+             */
+            record?: true;
             stdin?: string;
             /** @enum {string} */
             type?: "module" | "script";
@@ -3292,6 +4039,14 @@ export type components = {
             };
         };
         TenantQuotas: {
+            /** @description Fuel its runs may burn per day, in place of KILN_FUEL_PER_DAY */
+            fuelPerDay?: number;
+            /** @description Fuel its runs may burn per minute, in place of KILN_FUEL_PER_MINUTE */
+            fuelPerMinute?: number;
+            /** @description Days its runs are kept, in place of KILN_RUN_HISTORY_DAYS */
+            runHistoryDays?: number;
+            /** @description Runs kept in its run history (0: none), in place of KILN_RUN_HISTORY_MAX */
+            runHistoryMax?: number;
             /** @description Runs per minute, in place of KILN_RATE_TENANT_PER_MINUTE */
             runsPerMinute?: number;
         };
@@ -3300,6 +4055,32 @@ export type components = {
             expiresAt: string;
             scopes: ("run" | "deploy" | "logs")[];
             token: string;
+        };
+        TenantUsage: {
+            day: {
+                /** @description Fuel the tenant's runs burnt in the window */
+                fuel: number;
+                /** @description The fuel budget for the window; null: unlimited */
+                fuelQuota: number | null;
+                /** @description Seconds until the window's counts start again; null: no run ended in it */
+                resetsInSeconds: number | null;
+                /** @description Runs that ended in the window */
+                runs: number;
+                /** @description Runs the rate limit allows in the window; null: unlimited */
+                runsQuota: number | null;
+            };
+            minute: {
+                /** @description Fuel the tenant's runs burnt in the window */
+                fuel: number;
+                /** @description The fuel budget for the window; null: unlimited */
+                fuelQuota: number | null;
+                /** @description Seconds until the window's counts start again; null: no run ended in it */
+                resetsInSeconds: number | null;
+                /** @description Runs that ended in the window */
+                runs: number;
+                /** @description Runs the rate limit allows in the window; null: unlimited */
+                runsQuota: number | null;
+            };
         };
         Usage: {
             fuel: number | null;

@@ -2,6 +2,7 @@ import type { GuestError } from "../errors.ts";
 import type { RunGrants } from "../capabilities/grants.ts";
 import type { HostLimits } from "../capabilities/capability-limits.ts";
 import type { LogEntry } from "../capabilities/log.ts";
+import type { Divergence, Tape } from "../capabilities/host-tape.ts";
 import type { RunLimits } from "../limits/run-limits.ts";
 import type { RunFile } from "../limits/run-inputs.ts";
 
@@ -41,6 +42,10 @@ export interface RunJob {
   args?: string[];
   /** Files the code imports, read-only, by relative path (names checked by `isSafeFileName`). */
   files?: RunFile[];
+  /** Keep the run's tape (seeds, clock readings, host answers: src/capabilities/host-tape.ts), handed back as `recording`. */
+  record?: true;
+  /** Answer seeds, clock readings and host calls from this tape instead of live sources (a replay). */
+  replay?: Tape;
 }
 
 /** What a run consumed. `null` where the count was lost (a worker killed by the watchdog). */
@@ -65,7 +70,11 @@ interface Captured {
 }
 
 /** A run's result. A guest failure is data, never an exception. */
-export type RunOutcome = ({ ok: true; result: unknown } | { ok: false; error: GuestError }) & Captured;
+export type RunOutcome = ({ ok: true; result: unknown } | { ok: false; error: GuestError }) & Captured & {
+  /** The run's tape, for a job that asked to `record` or `replay`; `diverged`: where a replay left its tape. */
+  recording?: Tape;
+  diverged?: Divergence;
+};
 
 /** A language as `GET /v1/languages` lists it. */
 /** What a language folder says about its language, as `GET /v1/languages` lists it. */
@@ -99,7 +108,18 @@ export interface LanguageInfo {
   sourceTypes?: readonly SourceType[];
 }
 
+/**
+ * A piece of a run's output as it happens: a chunk of stdout or stderr (only what the output cap kept:
+ * the chunks of a stream join to its text in the outcome), or an entry of the `log` stream.
+ */
+export type OutputEvent = { stream: "stdout" | "stderr"; text: string } | ({ stream: "log" } & LogEntry);
+
 export interface RunOptions {
+  /**
+   * Called with each piece of output while the run goes, in order (streamed responses). Called from
+   * inside the guest's writes: it must return at once and never throw.
+   */
+  onOutput?: (event: OutputEvent) => void;
   /** Called with the fuel used so far each time the engine polls its meter. */
   onFuel?: (used: number) => void;
   /**

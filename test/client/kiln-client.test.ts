@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { createKilnClient, KilnError, type Component, type InvokeResult, type IssuedToken, type KilnClient, type LanguageInfo, type LogEvent, type RunResult, type ScriptVersion, type ScriptWithCode, type Tenant } from "kiln/client";
+import { createKilnClient, KilnError, type Component, type InvokeResult, type IssuedToken, type KilnClient, type LanguageInfo, type LogEvent, type RunResult, type RunStreamEvent, type ScriptVersion, type ScriptWithCode, type Tenant } from "kiln/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, ROOT, startKiln } from "../helpers/kiln-process.ts";
 
@@ -58,10 +58,37 @@ async function refusal(call: Promise<unknown>): Promise<KilnError> {
 describe("kiln/client", () => {
   it("runs code: a result, or a failure as data", async () => {
     const ok = await kiln.run({ language: "js", code: "export default (i) => { console.log('hi'); return i.a + 1 }", input: { a: 41 } });
-    expect(ok).toEqual({ ok: true, result: 42, stdout: "hi\n", stderr: "", logs: [], usage } satisfies RunResult);
+    expect(ok).toEqual({ ok: true, result: 42, stdout: "hi\n", stderr: "", logs: [], usage, runId: expect.any(String) } satisfies RunResult);
     const failed = await kiln.run({ language: "js", code: "while (true) {}", limits: { fuel: 50 } });
-    expect(failed).toEqual({ ok: false, error: { code: "fuel_exhausted", message: expect.any(String) }, stdout: "", stderr: "", logs: [], usage } satisfies RunResult);
+    expect(failed).toEqual({ ok: false, error: { code: "fuel_exhausted", message: expect.any(String) }, stdout: "", stderr: "", logs: [], usage, runId: expect.any(String) } satisfies RunResult);
   });
+
+  it("streams a run and an invocation: output as it happens, then the result the unstreamed call answers", async () => {
+    const request = { language: "js", code: "import { log } from 'kiln'; export default (i) => { console.log('a'); log.write('info', 'l'); console.error('b'); return i.n + 1 }", input: { n: 1 } };
+    const events: RunStreamEvent[] = [];
+    for await (const event of kiln.runStream(request)) events.push(event);
+    const once = await kiln.run(request);
+    expect(events.slice(0, -1)).toEqual([
+      { event: "stdout", data: { text: "a\n" } },
+      { event: "log", data: { level: "info", message: "l" } },
+      { event: "stderr", data: { text: "b\n" } },
+    ] satisfies RunStreamEvent[]);
+    const last = events.at(-1)!;
+    expect(last.event).toBe("result");
+    const { usage: _u, ...streamed } = last.data as RunResult & Record<string, unknown>;
+    const { usage: _v, ...plain } = once as RunResult & Record<string, unknown>;
+    expect({ ...streamed, runId: undefined }).toEqual({ ...plain, runId: undefined });
+    await kiln.scripts.deploy("streamed", { language: "js", code: "export default (i) => { console.log(i); return 2 }" });
+    const invoked: RunStreamEvent<InvokeResult>[] = [];
+    for await (const event of kiln.scripts.invokeStream("streamed", 7)) invoked.push(event);
+    expect(invoked.map((e) => e.event)).toEqual(["stdout", "result"]);
+    expect(invoked[1]!.data).toMatchObject({ ok: true, result: 2, stdout: "7\n", script: { name: "streamed", version: 1 } });
+    // A refusal throws before any event.
+    const refused = await refusal((async () => {
+      for await (const _ of kiln.runStream({ language: "cobol", code: "1" })) expect.fail("no event expected");
+    })());
+    expect([refused.status, refused.code]).toEqual([400, "unsupported_language"]);
+  }, 120_000);
 
   it("lists the languages", async () => {
     const languages = await kiln.languages();
@@ -82,14 +109,15 @@ describe("kiln/client", () => {
     expect(v1).toEqual({ name: "pricing", version: 1, language: "typescript", grants: {}, limits: null, createdAt: expect.any(String) } satisfies ScriptVersion);
     await kiln.scripts.deploy("pricing", { language: "ts", code: "export default (o: { qty: number }) => o.qty * 12", limits: { fuel: 100 } });
     const invoked = await kiln.scripts.invoke("pricing", { qty: 3 });
-    expect(invoked).toEqual({ ok: true, result: 36, stdout: "", stderr: "", logs: [], usage, script: { name: "pricing", version: 2 } } satisfies InvokeResult);
+    expect(invoked).toEqual({ ok: true, result: 36, stdout: "", stderr: "", logs: [], usage, runId: expect.any(String), script: { name: "pricing", version: 2 } } satisfies InvokeResult);
     const versions = await kiln.scripts.versions("pricing");
     expect(versions).toEqual({ active: 2, versions: [v1, { ...v1, version: 2, limits: { fuel: 100 }, createdAt: expect.any(String) }] });
     expect(await kiln.scripts.rollback("pricing", 1)).toEqual(v1);
     expect((await kiln.scripts.invoke("pricing", { qty: 3 })).script).toEqual({ name: "pricing", version: 1 });
     expect(await kiln.scripts.get("pricing")).toEqual({ ...v1, code: "export default (o: { qty: number }) => o.qty * 10" } satisfies ScriptWithCode);
     expect(await kiln.scripts.version("pricing", 2)).toEqual({ ...v1, version: 2, limits: { fuel: 100 }, createdAt: expect.any(String), code: "export default (o: { qty: number }) => o.qty * 12" });
-    expect(await kiln.scripts.list()).toEqual([{ name: "pricing", activeVersion: 1, latestVersion: 2, language: "typescript", updatedAt: expect.any(String) }]);
+    // Another test deploys a script of its own: this one is listed with its versions.
+    expect((await kiln.scripts.list()).filter((s) => s.name === "pricing")).toEqual([{ name: "pricing", activeVersion: 1, latestVersion: 2, language: "typescript", updatedAt: expect.any(String) }]);
     await kiln.scripts.delete("pricing");
     const gone = await refusal(kiln.scripts.get("pricing"));
     expect({ status: gone.status, code: gone.code, message: gone.message }).toEqual({ status: 404, code: "not_found", message: "No script named 'pricing'" });
@@ -105,7 +133,7 @@ describe("kiln/client", () => {
       // A first Lua run on a loaded machine compiles the runtime: room for that.
       limits: { timeoutMs: 20_000 },
     });
-    expect(run).toEqual({ ok: true, result: null, stdout: "PIPED\t-v,x\t42\n", stderr: "", logs: [], usage });
+    expect(run).toEqual({ ok: true, result: null, stdout: "PIPED\t-v,x\t42\n", stderr: "", logs: [], usage, runId: expect.any(String) });
   });
 
   it("stores, lists and deletes secrets, and a run reads one it is granted", async () => {
@@ -138,7 +166,7 @@ describe("kiln/client", () => {
       if (e.event !== "ready") events.push(e.data);
       if (e.event === "run") break;
     }
-    const shape = { at: expect.any(String), runId: expect.any(String), script: "chatty", version: 1 };
+    const shape = { at: expect.any(String), runId: expect.any(String), script: "chatty", version: 1, requestId: expect.any(String) };
     expect(events).toEqual([
       { ...shape, stream: "log", level: "info", message: "hello" } satisfies LogEvent,
       { ...shape, stream: "stdout", message: "out\n" } satisfies LogEvent,
@@ -210,6 +238,23 @@ describe("kiln/client", () => {
     for (const { stdout } of [deno, bun]) expect(JSON.parse(stdout)).toEqual({ result: 42, first: "ready", refused: "not_found" });
   });
 
+  it("reads the run history and the tenant's usage, and replays a recorded run", async () => {
+    const recorded = await kiln.run({ language: "js", code: "export default () => Math.random() < 2 && Date.now() > 0", record: true });
+    const plain = await kiln.run({ language: "js", code: "export default () => 7" });
+    const page = await kiln.runs.list({ limit: 1 });
+    expect(page.runs.map((r) => r.id)).toEqual([plain.runId]);
+    expect(page.cursor).toEqual(expect.any(String));
+    const next = await kiln.runs.list({ limit: 1, cursor: page.cursor! });
+    expect(next.runs.map((r) => r.id)).toEqual([recorded.runId]);
+    expect(await kiln.runs.get(plain.runId)).toMatchObject({ id: plain.runId, result: 7, recorded: false });
+    const replayed = await kiln.replay(recorded.runId);
+    expect(replayed).toMatchObject({ ok: true, result: true, replay: { identical: true, differences: [] } });
+    expect((await refusal(kiln.replay(plain.runId))).code).toBe("not_recorded");
+    expect((await refusal(kiln.runs.get("no-such-run"))).status).toBe(404);
+    const usage = await kiln.usage();
+    expect(usage.minute.runs).toBeGreaterThanOrEqual(3);
+  });
+
   it("covers every operation of the server's OpenAPI document, and calls nothing else (runs last)", async () => {
     expect(await kiln.health()).toEqual({ status: "ok" });
     const document = (await (await fetch(`${base}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
@@ -219,7 +264,8 @@ describe("kiln/client", () => {
         .map((m) => ({ name: `${m.toUpperCase()} ${path}`, pattern: new RegExp(`^${m.toUpperCase()} ${path.replace(/\{[^}]+\}/g, "[^/]+")}$`) })),
     );
     // The document itself and its reference page are for people and generators, not for this client.
-    const forPeople = ["GET /openapi.json", "GET /docs", "GET /docs/{asset}"];
+    // So are the playground and its assets, and `/metrics` is an operator's (admin token, Prometheus text).
+    const forPeople = ["GET /openapi.json", "GET /docs", "GET /docs/{asset}", "GET /", "GET /playground/{asset}", "GET /metrics"];
     expect(operations.filter((o) => !forPeople.includes(o.name) && ![...sent].some((call) => o.pattern.test(call))).map((o) => o.name)).toEqual([]);
     expect([...sent].filter((call) => !operations.some((o) => o.pattern.test(call)))).toEqual([]);
   });

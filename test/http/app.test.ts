@@ -24,6 +24,7 @@ describe("POST /v1/run", () => {
       stderr: "",
       logs: [],
       usage: { fuel: expect.any(Number), memoryBytes: expect.any(Number), wallMs: expect.any(Number), start: expect.stringMatching(/^(fresh|warm|restored)$/) },
+      runId: expect.any(String),
     });
   });
 

@@ -4,7 +4,9 @@ import { createApp } from "../../app.ts";
 import { loadConfig } from "../../config.ts";
 import { defaultRuntimes } from "../../quickjs-defaults.ts";
 import { QuickJSEngine } from "../../engine/quickjs/quickjs-engine.ts";
-import { jsonLogger, serverLog } from "../../server-log.ts";
+import { jsonLogger, serverLog, setServerLogLevel } from "../../server-log.ts";
+import { PrometheusMetrics } from "./prometheus-metrics.ts";
+import { metricsOnlyApp } from "../../http/routes/metrics-routes.ts";
 import { componentRuntimes } from "../../../languages/index.ts";
 import { ComponentEngine, type PreparedComponentRuntime } from "../../engine/component/component-engine.ts";
 import { loadArtifact } from "./load-artifact.ts";
@@ -25,6 +27,7 @@ import { startSubmissionConsumer } from "../../platform/submission-consumer.ts";
 import { WorkerPoolEngine } from "./worker-pool.ts";
 import { createNodeServer } from "./http-server.ts";
 import { nodeDocsAssets } from "./docs-assets.ts";
+import { nodePlaygroundAssets } from "./playground-assets.ts";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { createNodeWebSocket } from "@hono/node-ws";
 import type { Hono } from "hono";
@@ -36,6 +39,7 @@ try {
   serverLog("error", "invalid configuration", { error: e instanceof Error ? e.message : String(e) });
   process.exit(1);
 }
+setServerLogLevel(config.logLevel);
 const runtime = defaultRuntimes.quickjs;
 const wasmModule = await loadArtifact(runtime.artifact);
 let snapshotModule;
@@ -64,6 +68,8 @@ function warmUpLanguages(names: string[] | undefined): string[] {
     process.exit(1);
   });
 }
+// GET /metrics (prom-client): runs, requests, the pool's workers and warm pools, the process.
+const metrics = new PrometheusMetrics();
 const engine = new WorkerPoolEngine({
   size: config.workers,
   spares: config.spareWorkers,
@@ -80,7 +86,9 @@ const engine = new WorkerPoolEngine({
   snapshots: { ...config.snapshots, module: snapshotModule },
   // Each worker starts the kept-warm runtimes (Lua, Ruby, Python) before it serves, so no caller pays for their first start.
   warmUp: { languages: warmUpLanguages(config.warmUp), memoryMb: config.defaults.memoryMb },
+  metrics,
 });
+metrics.observe(engine);
 await engine.ready();
 let store: PlatformStore;
 let platform;
@@ -107,12 +115,25 @@ const callbacks = new NodeHttpTransport();
 const consumer = startSubmissionConsumer({ config, platform, engines: [engine], queue: submissions, transport: callbacks, onError: (e) => serverLog("error", "judge0 submission", { error: e }) });
 // WebSockets (Piston's /api/v2/connect): the upgrade is routed through the app, made just below.
 const nodeWs = createNodeWebSocket({ app: { request: (...args: Parameters<Hono["request"]>) => app.request(...args) } as Hono });
-const app = createApp({ config, engines: [engine], platform, logger: jsonLogger, components: new ThreadedComponentChecker({ cacheDir: config.cacheDir, timeoutMs: config.componentCheckTimeoutMs }), docs: nodeDocsAssets(), connInfo: getConnInfo, submissions, http: callbacks, upgradeWebSocket: nodeWs.upgradeWebSocket });
+// The playground's bundle (`npm ci` made it): made again now, in the background, if it is missing or older than its source.
+const playground = nodePlaygroundAssets(config.cacheDir);
+playground().catch((e: unknown) => serverLog("error", "bundling the playground failed", { error: e instanceof Error ? e.message : String(e) }));
+const app = createApp({ config, engines: [engine], platform, logger: jsonLogger, components: new ThreadedComponentChecker({ cacheDir: config.cacheDir, timeoutMs: config.componentCheckTimeoutMs }), docs: nodeDocsAssets(), playground, connInfo: getConnInfo, submissions, http: callbacks, upgradeWebSocket: nodeWs.upgradeWebSocket, metrics });
 const server = createNodeServer(app.fetch).listen(config.port, config.host, () => {
   const info = server.address() as AddressInfo;
   serverLog("info", "listening", { url: `http://${info.address}:${info.port}` });
 });
 nodeWs.injectWebSocket(server);
+// KILN_METRICS_PORT: `GET /metrics` alone, without a token, on loopback only (a Prometheus on this host scrapes it).
+const metricsServer =
+  config.metricsPort === undefined
+    ? undefined
+    : createNodeServer(metricsOnlyApp(metrics).fetch)
+        .listen(config.metricsPort, "127.0.0.1", () => serverLog("info", "metrics listening", { metricsUrl: `http://127.0.0.1:${(metricsServer!.address() as AddressInfo).port}/metrics` }))
+        .once("error", (e: NodeJS.ErrnoException) => {
+          serverLog("error", "cannot listen", { error: e.code === "EADDRINUSE" ? `port ${config.metricsPort} is in use (KILN_METRICS_PORT sets another)` : e.message, code: e.code });
+          process.exit(1);
+        });
 // A port in use or a host that is not this machine's: one line saying so, not a stack trace.
 server.once("error", (e: NodeJS.ErrnoException) => {
   const why = e.code === "EADDRINUSE" ? `port ${config.port} is in use (PORT sets another)` : e.code === "EADDRNOTAVAIL" ? `${config.host} is not an address of this machine (KILN_HOST)` : e.code === "EACCES" ? `no permission to listen on port ${config.port}` : e.message;
@@ -123,6 +144,7 @@ server.once("error", (e: NodeJS.ErrnoException) => {
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {
     server.close();
+    metricsServer?.close();
     void consumer.stop().then(() => engine.close()).then(() => {
       void submissions.dispose();
       store.dispose();

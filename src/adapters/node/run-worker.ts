@@ -4,13 +4,16 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { createQuickJSEngine } from "../../quickjs-defaults.ts";
+import { loadConfig } from "../../config.ts";
+import { setServerLogLevel } from "../../server-log.ts";
 import { NodeHttpTransport } from "./node-http-transport.ts";
 import { connectRedis } from "./redis/redis-connection.ts";
 import { RedisKvStore } from "./redis/redis-kv-store.ts";
 import { SqliteKvStore } from "./sqlite-kv-store.ts";
 import { callerComponents, componentRuntimes } from "../../../languages/index.ts";
 import { ComponentEngine } from "../../engine/component/component-engine.ts";
-import type { Engine, RunJob } from "../../engine/engine.ts";
+import type { Engine, OutputEvent, RunJob } from "../../engine/engine.ts";
+import { OutputBatcher } from "./output-batcher.ts";
 import { prepareComponentRuntime } from "./prepare-component-runtime.ts";
 import { prepareCallerComponent } from "./prepare-caller-component.ts";
 import { preparedFolder } from "./prepared-folder.ts";
@@ -38,9 +41,16 @@ export interface WorkerInit {
   /** QuickJS snapshot settings (engine defaults when absent). */
   snapshots?: { minInitMs: number; cacheBytes: number; module?: { module: WebAssembly.Module; sha256: string } };
 }
-export type WorkerRequest = { id: number; job: RunJob };
-export type WorkerReply = { id: number; outcome: import("../../engine/engine.ts").RunOutcome } | { id: number; hostError: string };
+/** `stream`: the job's output goes to the main thread as it happens (`output` messages, before its reply). */
+export type WorkerRequest = { id: number; job: RunJob; stream?: boolean };
+/** `pools`: the worker's warm pools' counts so far (QuickJS's snapshot sessions, the component instances), which the pool adds up as metrics. */
+export type WorkerReply = ({ id: number; outcome: import("../../engine/engine.ts").RunOutcome } | { id: number; hostError: string }) & { pools?: WorkerPools };
+export type WorkerPools = Record<"quickjs-snapshots" | "components", import("../../engine/warm-pool.ts").WarmPoolStats>;
+/** A batch of a streamed job's output (OutputBatcher), posted while the job runs. */
+export type WorkerOutput = { id: number; output: OutputEvent[] };
 
+// The worker's own log lines (a host call that failed) at KILN_LOG_LEVEL too; the main thread checked the variable.
+setServerLogLevel(loadConfig(process.env).logLevel);
 const { wasmModule, fuel, kvPath, redisUrl, cacheDir, preparedDirs, warmInstances, warmPoolBytes, maxMemoryMb, snapshots } = workerData as WorkerInit;
 const fuelView = new Int32Array(fuel);
 const kv = redisUrl ? new RedisKvStore(connectRedis(redisUrl)) : new SqliteKvStore(kvPath);
@@ -63,18 +73,26 @@ const components = new ComponentEngine(runtimes, {
 const engines = new Map<string, Engine>([quickjs, components].flatMap((e) => e.languages.map((l) => [l.name, e] as const)));
 const port = parentPort!;
 
-port.on("message", async ({ id, job }: WorkerRequest) => {
+port.on("message", async ({ id, job, stream }: WorkerRequest) => {
   Atomics.store(fuelView, 0, 0);
   Atomics.store(fuelView, 1, 0);
   let reply: WorkerReply;
   try {
     const engine = engines.get(job.language);
     if (!engine) throw new Error(`no engine for ${job.language}`);
-    const outcome = await engine.run(job, { onFuel: (used) => Atomics.store(fuelView, 0, used), onGuestStart: () => Atomics.store(fuelView, 1, 1) });
+    using output = stream ? new OutputBatcher((events) => port.postMessage({ id, output: events } satisfies WorkerOutput)) : undefined;
+    const outcome = await engine.run(job, {
+      onFuel: (used) => {
+        Atomics.store(fuelView, 0, used);
+        output?.poll();
+      },
+      onGuestStart: () => Atomics.store(fuelView, 1, 1),
+      ...(output && { onOutput: (event: OutputEvent) => output.push(event) }),
+    });
     reply = { id, outcome };
   } catch (e) {
     reply = { id, hostError: e instanceof Error ? (e.stack ?? e.message) : String(e) };
   }
-  port.postMessage(reply);
+  port.postMessage({ ...reply, pools: { "quickjs-snapshots": quickjs.poolStats, components: components.poolStats } } satisfies WorkerReply);
 });
 port.postMessage({ ready: true });

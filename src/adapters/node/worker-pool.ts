@@ -1,11 +1,11 @@
 import { Worker } from "node:worker_threads";
 import { MIN_MEMORY_MB } from "../../config.ts";
-import type { Engine, LanguageInfo, RunJob, RunOutcome } from "../../engine/engine.ts";
+import type { Engine, LanguageInfo, RunJob, RunOptions, RunOutcome } from "../../engine/engine.ts";
 import { DisposedError, RequestError } from "../../errors.ts";
 import { serverLog } from "../../server-log.ts";
 import { quickjsLanguages } from "../../../languages/index.ts";
 import { FairQueue } from "./fair-queue.ts";
-import type { WorkerInit, WorkerReply } from "./run-worker.ts";
+import type { WorkerInit, WorkerOutput, WorkerPools, WorkerReply, WorkerRequest } from "./run-worker.ts";
 
 export interface WorkerPoolOptions {
   /** Worker threads, each running one job at a time. */
@@ -44,10 +44,22 @@ export interface WorkerPoolOptions {
    * after a kill do not pay for a cold Ruby or Python. Default 0.
    */
   spares?: number;
+  /** Told of what the pool sees as it happens: a worker replaced, and the warm pools' counts the workers report with each reply. */
+  metrics?: WorkerPoolMetrics;
+}
+
+/** What the pool reports (the Node adapter's metrics): each fact once, here, where the pool learns it. */
+export interface WorkerPoolMetrics {
+  /** A worker thread was replaced: stopped by the watchdog, or it exited by itself. */
+  workerRestarted(reason: "watchdog" | "exit"): void;
+  /** A worker's warm pool (by name) counted more hits, misses or evictions since its last reply. */
+  warmPool(pool: string, added: { hits: number; misses: number; evictions: number }): void;
 }
 
 interface Task {
   job: RunJob;
+  /** A streamed run's listener: the worker posts its output while it runs. */
+  onOutput?: RunOptions["onOutput"];
   resolve(outcome: RunOutcome): void;
   reject(error: Error): void;
 }
@@ -62,6 +74,8 @@ interface Slot {
   task?: Task & { id: number; startedAt: number; watchdog: ReturnType<typeof setTimeout> };
   /** What the worker publishes: [fuel used, 1 once its run's guest code started]. */
   shared: Int32Array;
+  /** Its warm pools' counts as of its last reply (the next reply's counts less these are what happened since). */
+  pools?: WorkerPools;
 }
 
 /** How long Kiln's own setup of a run (starting or compiling an instance) may take before the worker is stopped anyway. */
@@ -120,13 +134,14 @@ export class WorkerPoolEngine implements Engine {
     });
   }
 
-  run(job: RunJob): Promise<RunOutcome> {
+  /** Only `onOutput` of `options` applies (the worker serves fuel and the guest's start to the watchdog itself). */
+  run(job: RunJob, options: RunOptions = {}): Promise<RunOutcome> {
     if (this.#disposed) return Promise.reject(new DisposedError("the worker pool was disposed"));
     if (this.#queue.size >= this.#options.maxQueue) {
       return Promise.reject(new RequestError("overloaded", "Too many runs are waiting; try again later"));
     }
     return new Promise((resolve, reject) => {
-      this.#queue.push(job.owner ?? "", { job, resolve, reject });
+      this.#queue.push(job.owner ?? "", { job, resolve, reject, ...(options.onOutput && { onOutput: options.onOutput }) });
       this.#dispatch();
     });
   }
@@ -188,6 +203,7 @@ export class WorkerPoolEngine implements Engine {
         for (const task of this.#queue.drain()) task.reject(new Error("worker threads fail to start"));
         return;
       }
+      this.#options.metrics?.workerRestarted(slot.killed ? "watchdog" : "exit");
       const spare = [...this.#slots].find((s) => s.spare && s.ready);
       if (slot.spare) this.#spawn({ spare: true });
       else if (spare) {
@@ -198,11 +214,17 @@ export class WorkerPoolEngine implements Engine {
       } else this.#spawn({ initial: !slot.ready && !slot.killed && options.initial }); // a warm-up the watchdog stopped is not tried again
     });
     worker.on("error", (err) => serverLog("error", "worker thread error", { error: err }));
-    worker.on("message", (message: WorkerReply | { ready: true }) => {
+    worker.on("message", (message: WorkerReply | WorkerOutput | { ready: true }) => {
       if ("ready" in message) {
         this.#warmUp(slot, { languages: options.initial === true || options.spare === true });
         return;
       }
+      if ("output" in message) {
+        // Output of a run the watchdog already ended is dropped with it.
+        if (slot.task?.id === message.id) for (const event of message.output) slot.task.onOutput?.(event);
+        return;
+      }
+      if (message.pools) this.#countPools(slot, message.pools);
       if (slot.task?.id === message.id) this.#finish(slot, message);
       this.#dispatch();
     });
@@ -244,7 +266,7 @@ export class WorkerPoolEngine implements Engine {
         else if (slot.task?.id === id) this.#kill(slot);
       }, limit);
     slot.task = { ...task, id, startedAt: Date.now(), watchdog: check(Date.now()) };
-    slot.worker.postMessage({ id, job: task.job });
+    slot.worker.postMessage({ id, job: task.job, ...(task.onOutput && { stream: true }) } satisfies WorkerRequest);
   }
 
   #dispatch(): void {
@@ -287,6 +309,36 @@ export class WorkerPoolEngine implements Engine {
     clearTimeout(task.watchdog);
     if ("outcome" in reply) task.resolve(reply.outcome);
     else task.reject(new Error(`worker: ${reply.hostError}`));
+  }
+
+  /** Reports what a worker's warm pools counted since its last reply. */
+  #countPools(slot: Slot, pools: WorkerPools): void {
+    const metrics = this.#options.metrics;
+    for (const [name, now] of Object.entries(pools)) {
+      const before = slot.pools?.[name as keyof WorkerPools];
+      const added = { hits: now.hits - (before?.hits ?? 0), misses: now.misses - (before?.misses ?? 0), evictions: now.evictions - (before?.evictions ?? 0) };
+      if (added.hits || added.misses || added.evictions) metrics?.warmPool(name, added);
+    }
+    slot.pools = pools;
+  }
+
+  /** Runs waiting for a worker now. */
+  get queueDepth(): number {
+    return this.#queue.size;
+  }
+
+  /** Workers running a job now (warm-ups included). */
+  get busyWorkers(): number {
+    let busy = 0;
+    for (const slot of this.#slots) if (slot.task) busy++;
+    return busy;
+  }
+
+  /** Bytes the live workers' warm pools hold, by pool, as of each worker's last reply. */
+  get warmPoolBytes(): Record<string, number> {
+    const bytes: Record<string, number> = {};
+    for (const slot of this.#slots) for (const [name, stats] of Object.entries(slot.pools ?? {})) bytes[name] = (bytes[name] ?? 0) + stats.bytes;
+    return bytes;
   }
 
   /** Stops every worker and rejects waiting jobs. */
