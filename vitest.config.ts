@@ -8,9 +8,10 @@ import { configDefaults, defineConfig } from "vitest/config";
  * - fire: Kiln under fire: the seeded fuzz slice, the memory sweep, restarts after SIGKILL mid-traffic
  *   (of the server, and of the node holding 50 queued Judge0 submissions), and two nodes on one
  *   redis-server (killed and restarted under traffic; a node killed while the other finishes its
- *   submissions), and two nodes on one Redis sharing a tenant's fuel quota;
- * - server: a Kiln server process as its users and operators see it, each file booting its own: output
- *   streamed in every language, /metrics scraped, the request log, and the playground driven in Chromium.
+ *   submissions), two nodes on one Redis sharing a tenant's fuel quota, and the worker pool's watchdog
+ *   (workers stuck in native code killed and replaced, overload, quarantine, tenants served in turns);
+ * - server: a Kiln server process as its users and operators see it, each file booting its own: the CLI,
+ *   output streamed in every language, /metrics scraped, the request log, and the playground in Chromium.
  */
 const SUITES: Record<string, string[]> = {
   differential: ["test/languages/*/differential.test.ts"],
@@ -24,8 +25,9 @@ const SUITES: Record<string, string[]> = {
     "test/adapters/node/submission-durability.test.ts",
     "test/adapters/node/redis-submission-nodes.test.ts",
     "test/adapters/node/redis/redis-fuel-quota.test.ts",
+    "test/adapters/node/worker-pool.test.ts",
   ],
-  server: ["test/http/run-stream.test.ts", "test/http/metrics-routes.test.ts", "test/http/request-log.test.ts", "test/http/playground.test.ts"],
+  server: ["test/cli/kiln-cli.test.ts", "test/http/run-stream.test.ts", "test/http/metrics-routes.test.ts", "test/http/request-log.test.ts", "test/http/playground.test.ts"],
 };
 const suite = process.env.KILN_SUITE;
 if (suite !== undefined && !(suite in SUITES)) throw new Error(`KILN_SUITE must be one of ${Object.keys(SUITES).join(", ")}`);

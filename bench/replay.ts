@@ -27,6 +27,8 @@ const p99 = (samples: number[]) => [...samples].sort((a, b) => a - b)[Math.min(s
 
 export async function replaySection(wasmModule: WebAssembly.Module, config: Config, options: { n?: number } = {}): Promise<string> {
   const n = options.n ?? Number(process.env.BENCH_REPLAY_N ?? 2000);
+  // Each replay is a run too: the history keeps every run of the section, so the replayed one stays in it.
+  config = { ...config, runHistory: { ...config.runHistory, maxRuns: 5 * n + 1000 } };
   using engine = createQuickJSEngine(wasmModule, { services: { kv: new MemoryKvStore() } });
   const platform = await createPlatform({ config, store: new MemoryPlatformStore() });
   const tokens = await devBootstrap(platform, config);

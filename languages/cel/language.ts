@@ -12,6 +12,8 @@ export const cel: QuickJSLanguageDescriptor = {
     name: "cel",
     aliases: [],
     example: `'hi ' + name`,
+    // A CEL expression reads like a JavaScript one.
+    syntax: "javascript",
     version: `CEL by @marcbachmann/cel-js ${CEL_LIBRARY_VERSION}, run on QuickJS 2025-09-13`,
     libraries: [{ name: "@marcbachmann/cel-js", version: CEL_LIBRARY_VERSION }],
   },
@@ -29,6 +31,7 @@ export const celpp: QuickJSLanguageDescriptor = {
     name: "cel++",
     aliases: ["celpp"],
     example: `statements:\n  - return: "'hi ' + name"`,
+    syntax: "yaml",
     version: `CEL++ (IBM Security Verify's YAML statements) by @marcbachmann/cel-js ${CEL_LIBRARY_VERSION} and yaml ${YAML_LIBRARY_VERSION}, run on QuickJS 2025-09-13`,
     libraries: [
       { name: "@marcbachmann/cel-js", version: CEL_LIBRARY_VERSION },

@@ -10,7 +10,7 @@ import { JAVASCRIPT_LIBRARIES, loadJavaScriptLibraries } from "./libraries.ts";
  */
 export const javascript: QuickJSLanguageDescriptor = {
   engine: "quickjs",
-  language: { name: "javascript", aliases: ["js"], version: "ES2023 (QuickJS 2025-09-13, quickjs-emscripten 0.32.0)", libraries: JAVASCRIPT_LIBRARIES, example: `export default (input) => "hi " + input.name` },
+  language: { name: "javascript", aliases: ["js"], version: "ES2023 (QuickJS 2025-09-13, quickjs-emscripten 0.32.0)", libraries: JAVASCRIPT_LIBRARIES, example: `export default (input) => "hi " + input.name`, syntax: "javascript" },
   libraryModules: loadJavaScriptLibraries,
   driver: {
     prepare: (code, { kind, files, timeoutMs, transpiler }) => (files?.length ? withModules(prepareSource(code, kind), files, transpiler, { timeoutMs }) : prepareSource(code, kind)),

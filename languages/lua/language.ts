@@ -30,6 +30,7 @@ world lua {
     name: "lua",
     aliases: ["lua5.4"],
     example: `function main(i) return "hi " .. i.name end`,
+    syntax: "lua",
     version: "Lua 5.4.4 (Debian 5.4.4-3+deb12u1), as a WASI 0.2 component",
     libraries: LUA_LIBRARIES.map(({ name, version }) => ({ name, version })),
   },

@@ -26,6 +26,7 @@ world python {
     name: "python",
     aliases: ["py", "python3", "python3.11"],
     example: `def main(i):\n    return "hi " + i["name"]`,
+    syntax: "python",
     version: "CPython 3.11.2 (Debian source package 3.11.2-6+deb12u8), as a WASI 0.2 component",
     // Upstream versions of the Debian packages pinned in packages.lock (the import names are in the README).
     libraries: [

@@ -24,6 +24,7 @@ export const ruby: ComponentRuntimeDescriptor = {
     name: "ruby",
     aliases: ["rb", "ruby3.4"],
     example: `def main(i) = "hi " + i["name"]`,
+    syntax: "ruby",
     version: "CRuby 3.4 (@ruby/3.4-wasm-wasi 2.10.1), as a WASI 0.2 component",
     libraries: RUBY_LIBRARIES.map(({ name, version }) => ({ name, version })),
   },

@@ -9,7 +9,7 @@ import { prepareTypeScript, withModules } from "../../src/engine/quickjs/prepare
  */
 export const typescript: QuickJSLanguageDescriptor = {
   engine: "quickjs",
-  language: { name: "typescript", aliases: ["ts"], version: "transpiled by esbuild 0.28 (types stripped, not checked), run on QuickJS 2025-09-13", example: `export default (input: { name: string }): string => "hi " + input.name` },
+  language: { name: "typescript", aliases: ["ts"], version: "transpiled by esbuild 0.28 (types stripped, not checked), run on QuickJS 2025-09-13", example: `export default (input: { name: string }): string => "hi " + input.name`, syntax: "typescript" },
   libraryModules: { sameAs: "javascript" },
   /** A new worker's first TypeScript check loads esbuild. */
   warmUp: "export default (input: unknown): unknown => input",

@@ -3733,6 +3733,11 @@ export type components = {
                 minMemoryMb?: number;
                 name: string;
                 sourceTypes?: ("module" | "script")[];
+                /**
+                 * @description How an editor highlights the language's code
+                 * @enum {string}
+                 */
+                syntax?: "javascript" | "typescript" | "python" | "lua" | "ruby" | "yaml";
                 version: string;
             }[];
         };

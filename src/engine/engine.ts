@@ -85,7 +85,13 @@ export interface LanguageDescription {
   readonly libraries?: readonly LanguageLibrary[];
   /** A handler answering `"hi " + input.name` (its fixtures' `greet` case): the example a reader sees first. */
   readonly example: string;
+  /** How an editor highlights its code (the playground's highlighters are by syntax, never by language). */
+  readonly syntax?: EditorSyntax;
 }
+
+/** The syntaxes an editor can highlight; a language names the one its code reads as. */
+export const EDITOR_SYNTAXES = ["javascript", "typescript", "python", "lua", "ruby", "yaml"] as const;
+export type EditorSyntax = (typeof EDITOR_SYNTAXES)[number];
 
 /** A library a language's guests may import or require by name, with its pinned version. */
 export interface LanguageLibrary {
@@ -101,6 +107,8 @@ export interface LanguageInfo {
   libraries?: readonly LanguageLibrary[];
   /** A small handler in the language, answering `"hi " + input.name`: the API reference's and a playground's example. */
   example?: string;
+  /** How an editor highlights its code. */
+  syntax?: EditorSyntax;
   engine: string;
   /** The smallest memory cap the language starts under (runs asking for less get this much). */
   minMemoryMb?: number;

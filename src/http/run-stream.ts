@@ -17,7 +17,7 @@ export function runResponse<R extends { description: string; content: { "applica
 }
 
 const EVENT_STREAM_DESCRIPTION =
-  "With `Accept: text/event-stream`: server-sent events as the run goes: `stdout` and `stderr` (`{\"text\"}`, the chunks a stream's output cap kept) and `log` (`{\"level\",\"message\"}`), then one `result` whose data is the JSON body this route answers without the header. A host failure mid-stream is an `error` event (`{\"error\":{\"code\":\"internal\",\"message\"}}`). A request refused before its run starts answers its JSON 4xx as usual.";
+  "With `Accept: text/event-stream`: server-sent events as the run goes: `stdout` and `stderr` (`{\"text\"}`, the chunks a stream's output cap kept) and `log` (`{\"level\",\"message\"}`), then one `result` whose data is the JSON body this route answers without the header. A host failure mid-stream is an `error` event (`{\"error\":{\"code\":\"internal_error\",\"message\"}}`). A request refused before its run starts answers its JSON 4xx as usual.";
 
 /**
  * Answers a run: its JSON body, or, when the request asked for `text/event-stream`, its output as it
@@ -68,7 +68,7 @@ export async function respondWithRun(c: Context<KilnEnv>, start: (onOutput?: Run
       }
       const error = ended.error;
       if (!(error instanceof RequestError)) serverLog("error", `host error on ${c.req.method} ${c.req.path} (streamed)`, { error, requestId: c.get("requestId") });
-      const described = error instanceof RequestError ? { code: error.code, message: error.message } : { code: "internal", message: "Internal error; it has been logged" };
+      const described = error instanceof RequestError ? { code: error.code, message: error.message } : { code: "internal_error", message: "Internal error; it has been logged" };
       await stream.writeSSE({ event: "error", data: JSON.stringify({ error: described }) });
     } catch (e) {
       // The client went away mid-write: nobody reads the rest. The run itself goes on to its end.

@@ -123,8 +123,12 @@ export class MemoryPlatformStore implements PlatformStore {
 
   async putRun(record: RunRecord, retention: RunRetention) {
     const cutoff = Date.now() - retention.maxAgeMs;
-    const runs = [...(this.#runs.get(record.tenantId) ?? []), structuredClone(record)].sort(newestFirst);
-    this.#runs.set(record.tenantId, runs.filter((r) => r.startedAt >= cutoff).slice(0, retention.maxRuns));
+    let runs = this.#runs.get(record.tenantId);
+    if (!runs) this.#runs.set(record.tenantId, (runs = []));
+    // Newest first: a new run almost always goes at the front; the oldest (past the count or the age) go from the back.
+    const at = runs.findIndex((r) => newestFirst(record, r) < 0);
+    runs.splice(at === -1 ? runs.length : at, 0, structuredClone(record));
+    while (runs.length > retention.maxRuns || (runs.length && runs[runs.length - 1]!.startedAt < cutoff)) runs.pop();
   }
   async getRun(tenantId: string, id: string, since: number) {
     const run = this.#runs.get(tenantId)?.find((r) => r.id === id && r.startedAt >= since);
@@ -137,8 +141,14 @@ export class MemoryPlatformStore implements PlatformStore {
 
   async putRecording(tenantId: string, recording: Recording, retention: RunRetention) {
     const cutoff = Date.now() - retention.maxAgeMs;
-    const kept = [...(this.#recordings.get(tenantId)?.values() ?? []), structuredClone(recording)].filter((r) => r.recordedAt >= cutoff);
-    this.#recordings.set(tenantId, new Map(kept.slice(Math.max(0, kept.length - retention.maxRuns)).map((r) => [r.runId, r])));
+    let kept = this.#recordings.get(tenantId);
+    if (!kept) this.#recordings.set(tenantId, (kept = new Map()));
+    kept.set(recording.runId, structuredClone(recording));
+    // In the order they were recorded: the oldest (past the count or the age) go from the front.
+    for (const [runId, r] of kept) {
+      if (kept.size <= retention.maxRuns && r.recordedAt >= cutoff) break;
+      kept.delete(runId);
+    }
   }
   async getRecording(tenantId: string, runId: string) {
     return structuredClone(this.#recordings.get(tenantId)?.get(runId));

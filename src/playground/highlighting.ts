@@ -9,8 +9,8 @@ import type { Extension } from "@codemirror/state";
 const stream = (parser: StreamParser<unknown>) => StreamLanguage.define(parser);
 
 /**
- * The editor's highlighters, by the names and aliases `GET /v1/languages` gives (a CEL expression reads
- * like a JavaScript one; CEL++ is YAML). A language the table does not know is edited as plain text.
+ * The editor's highlighters, by the `syntax` each language in `GET /v1/languages` names (a language
+ * says how its code reads; this page never names a language). Without a syntax it is plain text.
  */
 const HIGHLIGHTERS: Record<string, () => LanguageSupport | StreamLanguage<unknown>> = {
   javascript: () => javascript(),
@@ -18,15 +18,11 @@ const HIGHLIGHTERS: Record<string, () => LanguageSupport | StreamLanguage<unknow
   python: () => python(),
   lua: () => stream(lua as StreamParser<unknown>),
   ruby: () => stream(ruby as StreamParser<unknown>),
-  cel: () => javascript(),
-  "cel++": () => stream(yaml as StreamParser<unknown>),
+  yaml: () => stream(yaml as StreamParser<unknown>),
 };
 
-/** The highlighting for a language, found by its name or one of its aliases. */
-export function highlighting(language: { name: string; aliases: readonly string[] }): Extension {
-  for (const name of [language.name, ...language.aliases]) {
-    const make = HIGHLIGHTERS[name.toLowerCase()];
-    if (make) return make();
-  }
-  return [];
+/** The highlighting for a language's code, by the syntax it names. */
+export function highlighting(language: { syntax?: string }): Extension {
+  const make = language.syntax === undefined ? undefined : HIGHLIGHTERS[language.syntax];
+  return make ? make() : [];
 }

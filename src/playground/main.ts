@@ -8,13 +8,10 @@ import { CodeEditor } from "./editor.ts";
 import { highlighting } from "./highlighting.ts";
 import { LogsTab } from "./logs-tab.ts";
 import { OutputPanes, type RunLimits } from "./output-panes.ts";
+import type { LanguageInfo } from "../client/kiln-api.ts";
 
-interface Language {
-  name: string;
-  aliases: string[];
-  version: string;
-  example?: string;
-}
+/** A language as `GET /v1/languages` lists it (the client's type, from the OpenAPI document). */
+type Language = LanguageInfo;
 
 /** The server's limit defaults and maxima, which the page's HTML carries. */
 const SERVER_LIMITS = JSON.parse(document.getElementById("kiln-limits")!.textContent!) as { defaults: RunLimits; maxima: RunLimits };

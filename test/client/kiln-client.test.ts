@@ -101,6 +101,7 @@ describe("kiln/client", () => {
       sourceTypes: ["module", "script"],
       libraries: expect.arrayContaining([{ name: "lodash", version: expect.any(String) }]),
       example: 'export default (input) => "hi " + input.name',
+      syntax: "javascript",
     } satisfies LanguageInfo);
   });
 

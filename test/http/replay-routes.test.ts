@@ -4,7 +4,7 @@
  * then kv changes and the server stops, and the replay still gives the same result, stdout and fuel.
  * A redeploy whose code calls the host differently is reported as diverged at that call.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -142,6 +142,29 @@ describe.each(Object.keys(PROGRAMS))("%s", (language) => {
     expect(replay.status).toBe(200);
     expect(replay.body.replay.identical).toBe(false);
     expect(replay.body.replay.diverged).toEqual({ at: 0, expected: 'kv.get("k")', actual: 'kv.get("other")' });
+  }, 120_000);
+});
+
+describe("component", () => {
+  it("replays a caller's component from its recording, without writing to the live kv", async () => {
+    const bytes = readFileSync(new URL("../fixtures/components/conformance.component.wasm", import.meta.url));
+    const uploaded = await ctx.h.app.request("/v1/components", { method: "POST", headers: { authorization: `Bearer ${ctx.h.token}`, "content-type": "application/wasm" }, body: new Uint8Array(bytes) });
+    expect(uploaded.status).toBe(201);
+    const { id } = (await uploaded.json()) as { id: string };
+    const kvGrant = { kv: { namespace: "replay-component" } };
+    // Its "kv" case sets greeting to "hi", then reads it back.
+    const recorded = await ctx.h.post({ component: id, input: "kv", grants: kvGrant, record: true });
+    expect(recorded.body, JSON.stringify(recorded.body)).toMatchObject({ ok: true });
+    const greeting = (value?: string) =>
+      ctx.h.post({ language: "javascript", code: `import { kv } from "kiln"; export default async () => { ${value === undefined ? "" : `await kv.set("greeting", ${JSON.stringify(value)}); `}return kv.get("greeting") }`, grants: kvGrant });
+    expect((await greeting("changed")).body.result).toBe("changed");
+
+    const replay = await ctx.h.request(`/v1/runs/${recorded.body.runId}/replay`, { method: "POST" });
+    expect(replay.body.replay, JSON.stringify(replay.body)).toEqual({ of: recorded.body.runId, identical: true, differences: [], warnings: [] });
+    expect(replay.body.result).toEqual(recorded.body.result);
+    expect(replay.body.usage.fuel).toBe(recorded.body.usage.fuel);
+    // The set was answered from the recording: the live value is still the one written after the run.
+    expect((await greeting()).body.result).toBe("changed");
   }, 120_000);
 });
 

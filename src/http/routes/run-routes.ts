@@ -1,4 +1,5 @@
 import { languages } from "../../../languages/index.ts";
+import { EDITOR_SYNTAXES } from "../../engine/engine.ts";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppContext } from "../app-context.ts";
 import { requireTenant, type KilnEnv } from "../authenticate.ts";
@@ -18,6 +19,7 @@ const LANGUAGES = z
         minMemoryMb: z.int().optional(),
         sourceTypes: z.array(z.enum(["module", "script"])).optional(),
         example: z.string().optional().meta({ description: 'A handler answering "hi " + input.name' }),
+        syntax: z.enum(EDITOR_SYNTAXES).optional().meta({ description: "How an editor highlights the language's code" }),
         libraries: z
           .array(z.strictObject({ name: z.string(), version: z.string() }))
           .optional()

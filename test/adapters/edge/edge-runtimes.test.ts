@@ -163,6 +163,20 @@ for (const name of Object.keys(targets)) {
       expect(await post(name, { language: "js", code: other, grants: { kv: { namespace: "elsewhere" } } })).toMatchObject({ ok: true, result: null });
     });
 
+    it("serves the playground: its page and the versioned assets it names", async () => {
+      const page = await fetch(`${bases[name]}/`);
+      expect([page.status, page.headers.get("content-type")]).toEqual([200, expect.stringContaining("text/html")]);
+      const html = await page.text();
+      expect(html).toContain('id="kiln-limits"');
+      const assets = [...html.matchAll(/(?:src|href)="(\/playground\/[^"]+)"/g)].map((m) => m[1]!);
+      expect(assets.map((a) => a.split("?")[0])).toEqual(expect.arrayContaining(["/playground/playground.js", "/playground/playground.css"]));
+      for (const asset of assets) {
+        const res = await fetch(`${bases[name]}${asset}`);
+        expect([asset, res.status, res.headers.get("content-type")]).toEqual([asset, 200, expect.stringMatching(asset.includes(".css") ? /text\/css/ : /javascript/)]);
+        expect((await res.text()).length).toBeGreaterThan(100);
+      }
+    });
+
     it("does not grant http", async () => {
       const code = `import { http } from "kiln"; export default async () => { try { await http.fetch("https://example.com/") } catch (e) { return e.code } }`;
       expect(await post(name, { language: "js", code })).toMatchObject({ ok: true, result: "capability_denied" });
