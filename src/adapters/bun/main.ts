@@ -5,6 +5,7 @@ import { loadPreparedComponentEngine } from "../../prepared-component-engine.ts"
 import { bunPreparedCache } from "./prepared-cache.ts";
 import { serverLog } from "../../server-log.ts";
 import { loadConfig } from "../../config.ts";
+import { cachedPlaygroundAssets } from "../../http/playground-page.ts";
 import { WorkerBlockingHost } from "../../engine/component/worker-blocking-host.ts";
 import type { HostRequest } from "../../capabilities/host-call-protocol.ts";
 import { openBunSqlite } from "./bun-sqlite.ts";
@@ -21,7 +22,7 @@ declare const Bun: {
 
 const wasm = await Bun.file(Bun.resolveSync(defaultRuntimes.quickjs.artifact, (import.meta as ImportMeta & { dir: string }).dir)).arrayBuffer();
 // Tenants, scripts, secrets and kv in one SQLite file (KILN_DB_PATH, the tables Node uses), so a restart keeps every deploy.
-const { dbPath } = loadConfig(Bun.env);
+const { dbPath, cacheDir } = loadConfig(Bun.env);
 const db = openBunSqlite(dbPath);
 // Components' kv calls are answered by a helper worker with its own connection while the run waits (Atomics.wait).
 const blocking = new WorkerBlockingHost((slot) => {
@@ -37,6 +38,8 @@ const { app, port, host } = await createInProcessApp({
   kv: new BunSqliteKvStore(db),
   store: new BunSqlitePlatformStore(db),
   engines: components ? [components] : [],
+  // The playground's bundle, as `npm ci` (or a Node server) wrote it into KILN_CACHE_DIR.
+  playground: cachedPlaygroundAssets(async (file) => new TextDecoder().decode(await Bun.file(`${cacheDir}/${file}`).arrayBuffer())),
 });
 const server = Bun.serve({ port, hostname: host, fetch: app.fetch });
 serverLog("info", "listening", { url: `http://${server.hostname}:${server.port}` });
