@@ -1,45 +1,9 @@
 /** Recordings in every platform store on Node: kept per tenant, within retention, gone with their tenant; a script's `record` deploy option survives storage. */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectRedis, redisReady } from "../../src/adapters/node/redis/redis-connection.ts";
-import { RedisPlatformStore } from "../../src/adapters/node/redis/redis-platform-store.ts";
-import { SqlitePlatformStore } from "../../src/adapters/node/sqlite-platform-store.ts";
-import { MemoryPlatformStore } from "../../src/platform/memory-platform-store.ts";
-import type { PlatformStore } from "../../src/platform/platform-store.ts";
+import { describe, expect, it } from "vitest";
+import { nodePlatformStores } from "../helpers/platform-stores.ts";
 import type { Recording } from "../../src/platform/recording.ts";
-import { startRedisServer } from "../helpers/redis-server.ts";
-import { hasService } from "../helpers/services.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "kiln-replay-store-"));
-const withRedis = hasService("redis-server", "redis-server", "RedisPlatformStore recording tests");
-let redis: Awaited<ReturnType<typeof startRedisServer>> | undefined;
-const connections: Redis[] = [];
-beforeAll(async () => {
-  if (withRedis) redis = await startRedisServer();
-});
-afterAll(() => {
-  for (const c of connections) c.disconnect();
-  redis?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-const stores: [string, () => PlatformStore | Promise<PlatformStore>][] = [
-  ["MemoryPlatformStore", () => new MemoryPlatformStore()],
-  ["SqlitePlatformStore", () => new SqlitePlatformStore(join(dir, `${Math.random()}.sqlite`))],
-  [
-    "RedisPlatformStore",
-    async () => {
-      const connection = connectRedis(redis!.url);
-      connections.push(connection);
-      await redisReady(connection);
-      await connection.flushall();
-      return new RedisPlatformStore(connection);
-    },
-  ],
-];
+const { stores, skip } = nodePlatformStores("recording tests");
 
 const recording = (runId: string, recordedAt = Date.now()): Recording => ({
   format: 1,
@@ -57,7 +21,7 @@ const tenant = (id: string) => ({ id, name: `name-${id}`, grants: { httpAllow: [
 const keep = { maxRuns: 2, maxAgeMs: 60_000 };
 
 for (const [name, make] of stores) {
-  describe.skipIf(name.startsWith("Redis") && !withRedis)(name, () => {
+  describe.skipIf(skip(name))(name, () => {
     it("keeps a tenant's recordings, its newest within the retention's count and age, and another tenant's apart", async () => {
       using store = await make();
       const first = recording("r1", Date.now() - 3);

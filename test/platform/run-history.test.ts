@@ -1,45 +1,9 @@
 /** Run history in every PlatformStore (memory, SQLite, Redis): storing, paging newest first, filters, retention, tenants kept apart. */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectRedis, redisReady } from "../../src/adapters/node/redis/redis-connection.ts";
-import { RedisPlatformStore } from "../../src/adapters/node/redis/redis-platform-store.ts";
-import { SqlitePlatformStore } from "../../src/adapters/node/sqlite-platform-store.ts";
-import { MemoryPlatformStore } from "../../src/platform/memory-platform-store.ts";
-import type { PlatformStore } from "../../src/platform/platform-store.ts";
+import { describe, expect, it } from "vitest";
+import { nodePlatformStores } from "../helpers/platform-stores.ts";
 import { decodeCursor, encodeCursor, newestFirst, runSummary, type RunRecord, type RunRetention } from "../../src/platform/run-history.ts";
-import { startRedisServer } from "../helpers/redis-server.ts";
-import { hasService } from "../helpers/services.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "kiln-runs-"));
-const withRedis = hasService("redis-server", "redis-server", "RedisPlatformStore run history tests");
-let redis: Awaited<ReturnType<typeof startRedisServer>> | undefined;
-const connections: Redis[] = [];
-beforeAll(async () => {
-  if (withRedis) redis = await startRedisServer();
-});
-afterAll(() => {
-  for (const c of connections) c.disconnect();
-  redis?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-const stores: [string, () => PlatformStore | Promise<PlatformStore>][] = [
-  ["MemoryPlatformStore", () => new MemoryPlatformStore()],
-  ["SqlitePlatformStore", () => new SqlitePlatformStore(join(dir, `${Math.random()}.sqlite`))],
-  [
-    "RedisPlatformStore",
-    async () => {
-      const connection = connectRedis(redis!.url);
-      connections.push(connection);
-      await redisReady(connection);
-      await connection.flushall();
-      return new RedisPlatformStore(connection);
-    },
-  ],
-];
+const { stores, skip } = nodePlatformStores("run history tests");
 
 const KEEP_ALL: RunRetention = { maxRuns: 100_000, maxAgeMs: 7 * 86_400_000 };
 const now = Date.now();
@@ -70,7 +34,7 @@ const ids = (runs: { id: string }[]) => runs.map((r) => r.id);
 const since = 0;
 
 for (const [name, make] of stores) {
-  describe.skipIf(name.startsWith("Redis") && !withRedis)(name, () => {
+  describe.skipIf(skip(name))(name, () => {
     it("keeps a run whole and shows it only to its tenant", async () => {
       using store = await make();
       const a = run("a", 1, { stdout: "é ✓ ".repeat(10_000), result: { deep: [1, "two", null] } });
