@@ -34,11 +34,13 @@ export const serverLogger: Pino = pino(
       },
     },
   },
-  // Node, Deno and Bun: synchronous writes to stdout, and to stderr from `error` up.
+  // Node, Deno and Bun: stdout written asynchronously (lines logged while a write is under way go out
+  // together in the next one; pino flushes what is left when the process exits), and stderr, from
+  // `error` up, synchronously.
   typeof pino.multistream === "function"
     ? pino.multistream(
         [
-          { level: "trace", stream: pino.destination({ dest: 1, sync: true }) },
+          { level: "trace", stream: pino.destination({ dest: 1, sync: false }) },
           { level: "error", stream: pino.destination({ dest: 2, sync: true }) },
         ],
         { dedupe: true },

@@ -1,4 +1,5 @@
 import { adHocCodeKey } from "./ad-hoc-code-key.ts";
+import { newRunId } from "./run-id.ts";
 import { callerComponents } from "../../languages/index.ts";
 import type { Config } from "../config.ts";
 import { DEPLOY_CHECK_REFUSAL } from "../capabilities/run-host.ts";
@@ -160,7 +161,7 @@ export class Runs {
     const fuel = FuelQuota.of(guard);
     await fuel.admit(tenantId, tenant.quotas, job.limits.fuel);
     await guard.admit(tenantId, script?.name, tenant.quotas?.runsPerMinute);
-    const runId = crypto.randomUUID();
+    const runId = newRunId();
     const startedAt = Date.now();
     const ran = await engine.run({ ...job, owner: tenantId, ...(origin.record && { record: true }), ...(origin.replay && { replay: origin.replay }) }, origin.onOutput ? { onOutput: origin.onOutput } : undefined);
     // The tape goes to the recording, never into the response.

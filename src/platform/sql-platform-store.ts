@@ -1,3 +1,4 @@
+import type { Logger } from "../server-log.ts";
 import { fromBase64, toBase64 } from "./base64.ts";
 import type { Recording } from "./recording.ts";
 import type { ComponentRecord, PlatformStore, ScriptSpec, ScriptSummary, ScriptVersion, Tenant } from "./platform-store.ts";
@@ -45,7 +46,33 @@ export interface SqlDriver {
   /** Runs a statement; returns the number of rows it changed. */
   run(sql: string, ...args: unknown[]): number;
   transaction<T>(fn: () => T): T;
+  /**
+   * A transaction whose commit need not wait for the disk (run history: a power loss may lose the
+   * newest entries, never the file's consistency). Without it, history commits as `transaction`.
+   */
+  relaxedTransaction?<T>(fn: () => T): T;
 }
+
+/** How a store writes run history behind the runs (see the SqlPlatformStore constructor). */
+export interface HistoryWrites {
+  delayMs: number;
+  maxPending: number;
+  log: Logger;
+}
+
+/** A run or recording waiting for the next history commit, and who waits on it. */
+interface PendingHistory {
+  write(): void;
+  tenantId: string;
+  retention: RunRetention;
+  settle(error?: unknown): void;
+}
+
+/** Runs `fn` once the current turn's I/O is done (Node, Bun and Deno have setImmediate; workerd takes a zero timeout). */
+const afterThisTurn: (fn: () => void) => void =
+  typeof (globalThis as { setImmediate?: unknown }).setImmediate === "function"
+    ? (fn) => (globalThis as unknown as { setImmediate(f: () => void): void }).setImmediate(fn)
+    : (fn) => void setTimeout(fn, 0);
 
 /**
  * A `PlatformStore` in SQLite tables, over any `SqlDriver`. Secrets arrive sealed; this store never
@@ -53,9 +80,16 @@ export interface SqlDriver {
  */
 export class SqlPlatformStore implements PlatformStore {
   readonly #db: SqlDriver;
+  readonly #history: HistoryWrites | undefined;
 
-  constructor(driver: SqlDriver) {
+  /**
+   * `history`, for a store only its own process writes (a SQLite file): run history is written behind,
+   * at most `delayMs` after the run (or once `maxPending` entries wait), and a failed write goes to
+   * `log`. Without it, a run's history has committed when its `putRun` resolves.
+   */
+  constructor(driver: SqlDriver, history?: HistoryWrites) {
     this.#db = driver;
+    this.#history = history;
     for (const statement of SCHEMA.split(";").map((s) => s.trim()).filter(Boolean)) driver.exec(statement);
     // Databases from before script_versions had `type` (module or script) and `inputs` (stdin, args, files), and tenants `scopes` and `quotas`, get the column, empty for their rows.
     for (const column of ["script_versions ADD COLUMN type TEXT", "script_versions ADD COLUMN inputs TEXT", "tenants ADD COLUMN scopes TEXT", "tenants ADD COLUMN quotas TEXT"]) {
@@ -109,6 +143,7 @@ export class SqlPlatformStore implements PlatformStore {
     return this.#run("UPDATE tenants SET grants = ?, scopes = ?, quotas = ? WHERE id = ?", JSON.stringify(t.grants), json(t.scopes), json(t.quotas), t.id) > 0;
   }
   async deleteTenant(id: string) {
+    this.#commitHistory();
     return this.#db.transaction(() => {
       for (const table of ["secrets", "script_versions", "scripts", "components", "runs", "recordings"]) this.#run(`DELETE FROM ${table} WHERE tenant_id = ?`, id);
       return this.#run("DELETE FROM tenants WHERE id = ?", id) > 0;
@@ -188,41 +223,89 @@ export class SqlPlatformStore implements PlatformStore {
     return this.#run("DELETE FROM components WHERE tenant_id = ? AND id = ?", tenantId, id) > 0;
   }
 
-  async putRun(record: RunRecord, retention: RunRetention) {
+  /**
+   * Run history is written in batches: the runs and recordings that finish together (in one turn of
+   * the event loop, or within the write-behind delay) commit in one transaction, and each tenant among
+   * them is trimmed to its retention once. Reads commit what is waiting first, so a run is listed as
+   * soon as its caller has its id. Written behind, `putRun` resolves once the entry waits; otherwise
+   * once it has committed (or failed to).
+   */
+  putRun(record: RunRecord, retention: RunRetention): Promise<void> {
     const { stdout, stderr, logs, result, error } = record;
-    const t = record.tenantId;
-    this.#db.transaction(() => {
+    return this.#queueHistory(record.tenantId, retention, () =>
       this.#run(
         "INSERT OR REPLACE INTO runs (tenant_id, id, started_at, script, outcome, summary, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        t, record.id, record.startedAt, record.script, record.outcome, JSON.stringify(runSummary(record)), JSON.stringify({ stdout, stderr, logs, result, error }),
-      );
-      this.#run("DELETE FROM runs WHERE tenant_id = ? AND started_at < ?", t, Date.now() - retention.maxAgeMs);
-      // Everything from the (maxRuns + 1)-th newest on.
-      this.#run(
-        "DELETE FROM runs WHERE tenant_id = ? AND (started_at, id) <= (SELECT started_at, id FROM runs WHERE tenant_id = ? ORDER BY started_at DESC, id DESC LIMIT 1 OFFSET ?)",
-        t, t, retention.maxRuns,
-      );
+        record.tenantId, record.id, record.startedAt, record.script, record.outcome, JSON.stringify(runSummary(record)), JSON.stringify({ stdout, stderr, logs, result, error }),
+      ),
+    );
+  }
+  putRecording(tenantId: string, recording: Recording, retention: RunRetention): Promise<void> {
+    return this.#queueHistory(tenantId, retention, () =>
+      this.#run("INSERT OR REPLACE INTO recordings (tenant_id, run_id, recorded_at, recording) VALUES (?, ?, ?, ?)", tenantId, recording.runId, recording.recordedAt, JSON.stringify(recording)),
+    );
+  }
+
+  #pendingHistory: PendingHistory[] = [];
+  #historyTimer: ReturnType<typeof setTimeout> | undefined;
+  #queueHistory(tenantId: string, retention: RunRetention, write: () => void): Promise<void> {
+    const behind = this.#history;
+    if (behind) {
+      this.#pendingHistory.push({ write, tenantId, retention, settle: (error) => error !== undefined && behind.log.error("run history was not written", error, { tenantId }) });
+      if (this.#pendingHistory.length >= behind.maxPending) this.#commitHistory();
+      else this.#historyTimer ??= setTimeout(() => this.#commitHistory(), behind.delayMs);
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => {
+      this.#pendingHistory.push({ write, tenantId, retention, settle: (error) => (error === undefined ? resolve() : reject(error)) });
+      if (this.#pendingHistory.length === 1) afterThisTurn(() => this.#commitHistory());
     });
   }
-  async putRecording(tenantId: string, recording: Recording, retention: RunRetention) {
-    this.#db.transaction(() => {
-      this.#run("INSERT OR REPLACE INTO recordings (tenant_id, run_id, recorded_at, recording) VALUES (?, ?, ?, ?)", tenantId, recording.runId, recording.recordedAt, JSON.stringify(recording));
-      this.#run("DELETE FROM recordings WHERE tenant_id = ? AND recorded_at < ?", tenantId, Date.now() - retention.maxAgeMs);
-      this.#run(
-        "DELETE FROM recordings WHERE tenant_id = ? AND (recorded_at, run_id) <= (SELECT recorded_at, run_id FROM recordings WHERE tenant_id = ? ORDER BY recorded_at DESC, run_id DESC LIMIT 1 OFFSET ?)",
-        tenantId, tenantId, retention.maxRuns,
-      );
-    });
+  /** Commits the waiting history entries, then trims each of their tenants' runs and recordings. */
+  #commitHistory(): void {
+    clearTimeout(this.#historyTimer);
+    this.#historyTimer = undefined;
+    const batch = this.#pendingHistory;
+    if (!batch.length) return;
+    this.#pendingHistory = [];
+    // The last retention given for a tenant in the batch is the one that holds (it is the tenant's current one).
+    const retentions = new Map(batch.map((p) => [p.tenantId, p.retention]));
+    const commit = (fn: () => void) => (this.#db.relaxedTransaction ?? this.#db.transaction).call(this.#db, fn);
+    try {
+      commit(() => {
+        for (const p of batch) p.write();
+        const now = Date.now();
+        for (const [t, retention] of retentions) {
+          this.#run("DELETE FROM runs WHERE tenant_id = ? AND started_at < ?", t, now - retention.maxAgeMs);
+          // Everything from the (maxRuns + 1)-th newest on.
+          this.#run(
+            "DELETE FROM runs WHERE tenant_id = ? AND (started_at, id) <= (SELECT started_at, id FROM runs WHERE tenant_id = ? ORDER BY started_at DESC, id DESC LIMIT 1 OFFSET ?)",
+            t, t, retention.maxRuns,
+          );
+          this.#run("DELETE FROM recordings WHERE tenant_id = ? AND recorded_at < ?", t, now - retention.maxAgeMs);
+          this.#run(
+            "DELETE FROM recordings WHERE tenant_id = ? AND (recorded_at, run_id) <= (SELECT recorded_at, run_id FROM recordings WHERE tenant_id = ? ORDER BY recorded_at DESC, run_id DESC LIMIT 1 OFFSET ?)",
+            t, t, retention.maxRuns,
+          );
+        }
+      });
+    } catch (e) {
+      for (const p of batch) p.settle(e);
+      return;
+    }
+    for (const p of batch) p.settle();
   }
   async getRecording(tenantId: string, runId: string) {
+    this.#commitHistory();
     const r = this.#get("SELECT recording FROM recordings WHERE tenant_id = ? AND run_id = ?", tenantId, runId);
     return r && (JSON.parse(r.recording) as Recording);
   }
   async getRun(tenantId: string, id: string, since: number) {
+    this.#commitHistory();
     const r = this.#get("SELECT summary, detail FROM runs WHERE tenant_id = ? AND id = ? AND started_at >= ?", tenantId, id, since);
     return r && ({ ...JSON.parse(r.summary), ...JSON.parse(r.detail) } as RunRecord);
   }
   async listRuns(tenantId: string, q: RunListQuery) {
+    this.#commitHistory();
     const where = ["tenant_id = ?", "started_at >= ?"];
     const args: unknown[] = [tenantId, q.since];
     const filter = (clause: string, ...values: unknown[]) => {
@@ -245,7 +328,10 @@ export class SqlPlatformStore implements PlatformStore {
     return (await this.getMeta(key))!;
   }
 
-  dispose(): void {}
+  /** Commits the history still waiting; a subclass that closes its database calls this first. */
+  dispose(): void {
+    this.#commitHistory();
+  }
   [Symbol.dispose](): void {
     this.dispose();
   }

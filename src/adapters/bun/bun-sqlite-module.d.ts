@@ -3,7 +3,8 @@ declare module "bun:sqlite" {
   export class Database {
     constructor(path: string, options?: { create?: boolean; strict?: boolean });
     exec(sql: string): void;
-    query<Row = Record<string, unknown>>(sql: string): { all(...args: unknown[]): Row[]; get(...args: unknown[]): Row | null };
+    /** A statement Bun prepares once per SQL text and caches. */
+    query<Row = Record<string, unknown>>(sql: string): { all(...args: unknown[]): Row[]; get(...args: unknown[]): Row | null; run(...args: unknown[]): { changes: number } };
     prepare(sql: string): { run(...args: unknown[]): { changes: number } };
     transaction<A extends unknown[], T>(fn: (...args: A) => T): ((...args: A) => T) & { immediate(...args: A): T };
     close(): void;

@@ -1,5 +1,6 @@
 import type { Database } from "bun:sqlite";
 import { RequestError } from "../../errors.ts";
+import { jsonLogger } from "../../server-log.ts";
 import { SqlPlatformStore, type Row, type SqlDriver } from "../../platform/sql-platform-store.ts";
 import { isStorageFailure } from "./bun-sqlite.ts";
 
@@ -24,10 +25,11 @@ export class BunSqlitePlatformStore extends SqlPlatformStore {
     const driver: SqlDriver = {
       exec: (sql) => guarded(() => db.exec(sql)),
       all: (sql, ...args) => db.query<Row>(sql).all(...args),
-      run: (sql, ...args) => guarded(() => db.prepare(sql).run(...args).changes),
+      run: (sql, ...args) => guarded(() => db.query(sql).run(...args).changes),
       transaction: (fn) => guarded(() => db.transaction(fn).immediate()),
     };
-    super(driver);
+    // Run history is written behind the runs, in batches (one commit per 10 ms or 256 runs).
+    super(driver, { delayMs: 10, maxPending: 256, log: jsonLogger });
     this.#db = db;
   }
 
@@ -39,7 +41,9 @@ export class BunSqlitePlatformStore extends SqlPlatformStore {
   }
 
   override dispose(): void {
-    if (this.#open) this.#db.close();
+    if (!this.#open) return;
+    super.dispose();
+    this.#db.close();
     this.#open = false;
   }
 }

@@ -2,8 +2,9 @@ import type Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { RequestError } from "../../errors.ts";
+import { jsonLogger } from "../../server-log.ts";
+import type { Tenant } from "../../platform/platform-store.ts";
 import { SqlPlatformStore, type Row, type SqlDriver } from "../../platform/sql-platform-store.ts";
-import type { RunRecord, RunRetention } from "../../platform/run-history.ts";
 import { isStorageFailure, openSqlite } from "./sqlite-storage.ts";
 
 /**
@@ -26,14 +27,59 @@ export class SqlitePlatformStore extends SqlPlatformStore {
         throw e;
       }
     };
+    // Statements are prepared once per SQL text (the store's texts are a small fixed set).
+    const statements = new Map<string, Database.Statement>();
+    const statement = (sql: string) => {
+      let st = statements.get(sql);
+      if (!st) statements.set(sql, (st = db.prepare(sql)));
+      return st;
+    };
     const driver: SqlDriver = {
       exec: (sql) => guarded(() => void db.exec(sql)),
-      all: (sql, ...args) => db.prepare(sql).all(...args) as Row[],
-      run: (sql, ...args) => guarded(() => db.prepare(sql).run(...args).changes),
+      all: (sql, ...args) => statement(sql).all(...args) as Row[],
+      run: (sql, ...args) => guarded(() => statement(sql).run(...args).changes),
       transaction: (fn) => guarded(() => db.transaction(fn).immediate()),
+      // Run history commits without waiting for the disk: synchronous=NORMAL for its transaction (in WAL
+      // mode a commit is then not fsynced). An fsync per commit would cost every run one (about 0.4 ms on
+      // the test machine, tens of ms on a busy disk). A power loss may lose the newest runs' history,
+      // never the file's consistency, nor a deploy, secret or `kv` write (those stay FULL); the
+      // transaction runs synchronously within this call, so nothing else commits under NORMAL.
+      relaxedTransaction: (fn) => {
+        db.pragma("synchronous = NORMAL");
+        try {
+          return guarded(() => db.transaction(fn).immediate());
+        } finally {
+          db.pragma("synchronous = FULL");
+        }
+      },
     };
-    super(driver);
+    // Run history is written behind the runs, in batches (one commit per 10 ms or 256 runs).
+    super(driver, { delayMs: 10, maxPending: 256, log: jsonLogger });
     this.#db = db;
+    this.#version = db.prepare("SELECT data_version, total_changes() FROM pragma_data_version").raw();
+  }
+
+  /**
+   * Tenants are read on every request, and change rarely: a lookup is kept until anything is written
+   * to the file, by this connection (`total_changes()`) or any other (`data_version`), which a single
+   * statement tells for a third of a lookup's cost.
+   */
+  readonly #version: Database.Statement;
+  #tenants = new Map<string, Tenant | undefined>();
+  #tenantsAt = "";
+  override async getTenant(id: string): Promise<Tenant | undefined> {
+    const at = (this.#version.get() as number[]).join();
+    if (at !== this.#tenantsAt) {
+      this.#tenants.clear();
+      this.#tenantsAt = at;
+    }
+    if (this.#tenants.has(id)) return this.#tenants.get(id);
+    const tenant = await super.getTenant(id);
+    // The row was read at `at` (the read runs synchronously); a write since then leaves it uncached.
+    if (this.#tenantsAt !== at || (this.#version.get() as number[]).join() !== at) return tenant;
+    if (this.#tenants.size >= 10_000) this.#tenants.clear();
+    this.#tenants.set(id, tenant);
+    return tenant;
   }
 
   override async deleteTenant(id: string): Promise<boolean> {
@@ -46,23 +92,9 @@ export class SqlitePlatformStore extends SqlPlatformStore {
     return true;
   }
 
-  /**
-   * Run history is written without waiting for the disk (synchronous=NORMAL for its transaction; in WAL
-   * mode a commit is then not fsynced): an fsync per run would cost every run one (about 0.4 ms on the test
-   * machine, tens of ms on a busy disk). A power loss may lose the newest runs' history, never the file's
-   * consistency, nor a deploy, secret or `kv` write (those stay FULL). The transaction runs synchronously
-   * within this call, so nothing else commits under NORMAL.
-   */
-  override putRun(record: RunRecord, retention: RunRetention): Promise<void> {
-    this.#db.pragma("synchronous = NORMAL");
-    try {
-      return super.putRun(record, retention);
-    } finally {
-      this.#db.pragma("synchronous = FULL");
-    }
-  }
-
   override dispose(): void {
-    if (this.#db.open) this.#db.close();
+    if (!this.#db.open) return;
+    super.dispose();
+    this.#db.close();
   }
 }
