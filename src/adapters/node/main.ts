@@ -100,7 +100,7 @@ try {
     const logs = new RedisLogBus(publisher!, subscriber!);
     platform = await createPlatform({ config, store, logs, counters: new RedisCounterStore(main!) });
   } else {
-    store = new SqlitePlatformStore(config.dbPath);
+    store = new SqlitePlatformStore(config.dbPath, { backgroundCheckpoints: true });
     platform = await createPlatform({ config, store });
   }
 } catch (e) {

@@ -6,6 +6,7 @@ import { jsonLogger } from "../../server-log.ts";
 import type { Tenant } from "../../platform/platform-store.ts";
 import { SqlPlatformStore, type Row, type SqlDriver } from "../../platform/sql-platform-store.ts";
 import { isStorageFailure, openSqlite } from "./sqlite-storage.ts";
+import { WalCheckpointer } from "./wal-checkpointer.ts";
 
 /**
  * The Node `PlatformStore`: its tables live in the same SQLite file as `kv` (WAL, synchronous=FULL,
@@ -14,8 +15,13 @@ import { isStorageFailure, openSqlite } from "./sqlite-storage.ts";
 export class SqlitePlatformStore extends SqlPlatformStore {
   readonly #db: Database.Database;
 
-  /** `maxPages` caps the file (a full disk, for tests). */
-  constructor(path: string, options: { maxPages?: number } = {}) {
+  readonly #checkpointer: WalCheckpointer | undefined;
+
+  /**
+   * `maxPages` caps the file (a full disk, for tests). `backgroundCheckpoints` (the server's) moves the
+   * WAL's checkpoints to a thread of their own (wal-checkpointer.ts).
+   */
+  constructor(path: string, options: { maxPages?: number; backgroundCheckpoints?: boolean } = {}) {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
     const db = openSqlite(path, options);
     // A full or failing disk is a 503 the caller can retry, not a host bug; nothing was written.
@@ -56,33 +62,51 @@ export class SqlitePlatformStore extends SqlPlatformStore {
     // Run history is written behind the runs, in batches (one commit per 10 ms or 256 runs).
     super(driver, { delayMs: 10, maxPending: 256, log: jsonLogger });
     this.#db = db;
-    this.#version = db.prepare("SELECT data_version, total_changes() FROM pragma_data_version").raw();
+    this.#version = db.prepare("PRAGMA data_version").pluck();
+    if (options.backgroundCheckpoints && path !== ":memory:") this.#checkpointer = new WalCheckpointer(db, path);
   }
 
   /**
-   * Tenants are read on every request, and change rarely: a lookup is kept until anything is written
-   * to the file, by this connection (`total_changes()`) or any other (`data_version`), which a single
-   * statement tells for a third of a lookup's cost.
+   * Tenants are read on every request and change rarely, so lookups are kept. This connection's own
+   * tenant writes drop them at once. A write through another connection to the file (the CLI's, say)
+   * is noticed by `data_version`, asked at most every 250 ms: asking costs as much as a lookup (each
+   * starts a read transaction on the shared file), so asking per request would save nothing.
    */
   readonly #version: Database.Statement;
   #tenants = new Map<string, Tenant | undefined>();
-  #tenantsAt = "";
+  #tenantsVersion = -1;
+  #tenantsCheckedAt = 0;
+  #dropTenants(): void {
+    this.#tenants = new Map();
+  }
   override async getTenant(id: string): Promise<Tenant | undefined> {
-    const at = (this.#version.get() as number[]).join();
-    if (at !== this.#tenantsAt) {
-      this.#tenants.clear();
-      this.#tenantsAt = at;
+    const now = Date.now();
+    if (now - this.#tenantsCheckedAt >= 250) {
+      const version = this.#version.get() as number;
+      if (version !== this.#tenantsVersion) this.#dropTenants();
+      this.#tenantsVersion = version;
+      this.#tenantsCheckedAt = now;
     }
     if (this.#tenants.has(id)) return this.#tenants.get(id);
+    const generation = this.#tenants;
     const tenant = await super.getTenant(id);
-    // The row was read at `at` (the read runs synchronously); a write since then leaves it uncached.
-    if (this.#tenantsAt !== at || (this.#version.get() as number[]).join() !== at) return tenant;
-    if (this.#tenants.size >= 10_000) this.#tenants.clear();
+    // A tenant write while this lookup was settling (it replaced the map) leaves it uncached.
+    if (generation !== this.#tenants) return tenant;
+    if (this.#tenants.size >= 10_000) this.#dropTenants();
     this.#tenants.set(id, tenant);
     return tenant;
   }
+  override async createTenant(t: Tenant) {
+    this.#dropTenants();
+    return super.createTenant(t);
+  }
+  override async updateTenant(t: Tenant) {
+    this.#dropTenants();
+    return super.updateTenant(t);
+  }
 
   override async deleteTenant(id: string): Promise<boolean> {
+    this.#dropTenants();
     if (!(await super.deleteTenant(id))) return false;
     // The kv table is the worker threads' (sqlite-kv-store.ts), made on their first start; namespaces are `<tenant id>/<name>`.
     if (this.#db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'kv'").get()) {
@@ -95,6 +119,7 @@ export class SqlitePlatformStore extends SqlPlatformStore {
   override dispose(): void {
     if (!this.#db.open) return;
     super.dispose();
+    this.#checkpointer?.dispose();
     this.#db.close();
   }
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -30,7 +30,9 @@ const record = (tenantId: string, id: string): RunRecord => ({
 const keep = { maxRuns: 100, maxAgeMs: 86_400_000 };
 
 describe("SqlitePlatformStore", () => {
-  it("sees a tenant changed or deleted through another connection to the file (the CLI's, say), though it keeps lookups", async () => {
+  const laterThanTheCheck = () => new Promise((r) => setTimeout(r, 300));
+
+  it("sees a tenant changed or deleted through another connection to the file (the CLI's, say) within 250 ms, though it keeps lookups", async () => {
     const path = file();
     using server = new SqlitePlatformStore(path);
     await server.createTenant(tenant("t1"));
@@ -41,12 +43,14 @@ describe("SqlitePlatformStore", () => {
       await cli.updateTenant(tenant("t1", { quotas: { runsPerMinute: 5 } }));
       await cli.createTenant(tenant("t2"));
     }
+    await laterThanTheCheck();
     expect((await server.getTenant("t1"))?.quotas).toEqual({ runsPerMinute: 5 });
     expect((await server.getTenant("t2"))?.id).toBe("t2");
     {
       using cli = new SqlitePlatformStore(path);
       await cli.deleteTenant("t1");
     }
+    await laterThanTheCheck();
     expect(await server.getTenant("t1")).toBeUndefined();
     // Its own writes too.
     await server.updateTenant(tenant("t2", { scopes: ["run"] }));
@@ -73,5 +77,19 @@ describe("SqlitePlatformStore", () => {
     for (let i = 0; i < 20; i++) void store.putRun({ ...record(i % 2 ? "a" : "b", `r${String(i).padStart(2, "0")}`), startedAt: 1_000_000_000_000 + i }, { maxRuns: 3, maxAgeMs: Number.MAX_SAFE_INTEGER });
     expect((await store.listRuns("a", { since: 0, limit: 10 })).map((r) => r.id)).toEqual(["r19", "r17", "r15"]);
     expect((await store.listRuns("b", { since: 0, limit: 10 })).map((r) => r.id)).toEqual(["r18", "r16", "r14"]);
+  });
+
+  it("with background checkpoints, copies the write-ahead log into the database from its own thread", async () => {
+    const path = file();
+    using store = new SqlitePlatformStore(path, { backgroundCheckpoints: true });
+    await store.createTenant(tenant("t1"));
+    const before = statSync(path).size;
+    for (let i = 0; i < 300; i++) await store.putRun({ ...record("t1", `r${i}`), stdout: "x".repeat(2000) }, keep);
+    await store.getRun("t1", "r0", 0);
+    // The main connection does not checkpoint: 300 runs of 2 KB stay in the log for now.
+    expect(statSync(path).size).toBe(before);
+    expect(statSync(`${path}-wal`).size).toBeGreaterThan(300 * 2000);
+    await expect.poll(() => statSync(path).size, { timeout: 5000, interval: 100 }).toBeGreaterThan(before + 100 * 2000);
+    expect((await store.listRuns("t1", { since: 0, limit: 1000 })).length).toBe(100);
   });
 });
