@@ -1,12 +1,12 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Hono } from "hono";
 import type { GetConnInfo } from "hono/conninfo";
-import { bodyLimit } from "hono/body-limit";
 import type { Config } from "./config.ts";
 import type { ComponentChecker } from "./engine/component/component-checker.ts";
 import type { Engine } from "./engine/engine.ts";
 import { RequestError } from "./errors.ts";
 import { authenticate, type KilnEnv } from "./http/authenticate.ts";
+import { bodyLimit } from "./http/body-limit.ts";
 import { docsRoutes, type LoadDocsAssets } from "./http/docs-page.ts";
 import { playgroundRoutes, type LoadPlaygroundAssets } from "./http/playground-page.ts";
 import { healthRoutes } from "./http/health-routes.ts";
@@ -80,14 +80,7 @@ export function createApp(deps: AppDependencies): Hono<KilnEnv> {
   if (deps.metrics) metricsRoutes(app, platform, deps.metrics);
   playgroundRoutes(app, config, deps.playground);
   app.route("/", devRoutes(ctx, deps.connInfo));
-  const limit = (maxSize: number) =>
-    bodyLimit({
-      maxSize,
-      onError: () => {
-        throw new RequestError("payload_too_large", `The request body is larger than ${maxSize} bytes`);
-      },
-    });
-  const bodyLimits = { json: limit(config.maxBodyBytes), component: limit(config.maxComponentBytes) };
+  const bodyLimits = { json: bodyLimit(config.maxBodyBytes, { text: true }), component: bodyLimit(config.maxComponentBytes, { text: false }) };
   app.use("/v1/*", (c, next) => (c.req.path === "/v1/components" ? bodyLimits.component : bodyLimits.json)(c, next), authenticate(platform));
   for (const routes of [runRoutes, scriptRoutes, secretRoutes, tenantRoutes, logRoutes, componentRoutes, runHistoryRoutes, replayRoutes, usageRoutes]) app.route("/v1", routes(ctx));
   mountPistonRoutes(app, ctx, deps.upgradeWebSocket);

@@ -1,3 +1,4 @@
+import type { BodyReader } from "./body-limit.ts";
 import type { Context, MiddlewareHandler } from "hono";
 import { RequestError } from "../errors.ts";
 import type { Platform } from "../platform/platform.ts";
@@ -9,6 +10,8 @@ import type { Principal, Scope } from "../platform/token-authority.ts";
 export interface KilnEnv {
   /** `requestId`: the request's id (the app's first middleware sets it; see src/http/request-log.ts). */
   Variables: { principal: Principal; requestId: string };
+  /** What the adapter passes beside the request (src/http/body-limit.ts). */
+  Bindings: BodyReader | undefined;
 }
 
 /** Verifies the bearer token of every request it guards. */

@@ -1,3 +1,4 @@
+import { BodyCutShort } from "./body-limit.ts";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { RequestError } from "../errors.ts";
@@ -18,7 +19,7 @@ export function createOnError(logger: Logger) {
       return c.json({ error: { code, message: err.message || "Bad request" } }, err.status);
     }
     // A client that hung up mid-request (its body cut short) is its own doing, not a Kiln bug; nobody reads the answer.
-    if (c.req.raw.signal.aborted) {
+    if (err instanceof BodyCutShort || c.req.raw.signal.aborted) {
       logger.info?.(`client closed the connection during ${c.req.method} ${c.req.path}`, { error: err.message }, ...requestContext(c));
       return c.json({ error: { code: "invalid_request", message: "The client closed the connection before the request was read" } }, 400);
     }

@@ -6,15 +6,34 @@
  * HTTP/1.1 request without Host) the same way.
  * Here both get Kiln's `{error:{code,message}}` like every other request error.
  */
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { Socket } from "node:net";
-import { getRequestListener } from "@hono/node-server";
+import { getRequestListener, type HttpBindings } from "@hono/node-server";
+import { BodyCutShort, type BodyReader } from "../../http/body-limit.ts";
+
+/** What the app gets beside each request: Node's own request and response, and the body read from the former. */
+type NodeBindings = BodyReader & HttpBindings;
+
+const utf8 = new TextDecoder();
+
+/** The body as `Request.text()` reads it (UTF-8, a leading BOM dropped), without the web stream around Node's. */
+function readBodyText(incoming: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    if (incoming.destroyed && !incoming.complete) return reject(new BodyCutShort());
+    const chunks: Buffer[] = [];
+    incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
+    incoming.once("end", () => resolve(utf8.decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks))));
+    incoming.once("error", () => reject(new BodyCutShort()));
+    incoming.once("aborted", () => reject(new BodyCutShort()));
+  });
+}
 
 const errorJson = (status: number, message: string) =>
   new Response(JSON.stringify({ error: { code: "invalid_request", message } }), { status, headers: { "content-type": "application/json" } });
 
-export function createNodeServer(fetch: (request: Request) => Response | Promise<Response>): Server {
-  const listener = getRequestListener(fetch, {
+export function createNodeServer(fetch: (request: Request, env: NodeBindings) => Response | Promise<Response>): Server {
+  // The server is HTTP/1.1 (createServer below), so its bindings are HttpBindings.
+  const listener = getRequestListener((request, env) => fetch(request, { ...(env as HttpBindings), readBodyText: () => readBodyText((env as HttpBindings).incoming) }), {
     // Called only when the adapter cannot build the Request (the app itself never throws: its onError answers).
     errorHandler: (e) => errorJson(400, `The request cannot be read: ${e instanceof Error ? e.message : String(e)}`),
   });

@@ -114,7 +114,7 @@ const submissions = await openSubmissionQueue(config);
 const callbacks = new NodeHttpTransport();
 const consumer = startSubmissionConsumer({ config, platform, engines: [engine], queue: submissions, transport: callbacks, onError: (e) => serverLog("error", "judge0 submission", { error: e }) });
 // WebSockets (Piston's /api/v2/connect): the upgrade is routed through the app, made just below.
-const nodeWs = createNodeWebSocket({ app: { request: (...args: Parameters<Hono["request"]>) => app.request(...args) } as Hono });
+const nodeWs = createNodeWebSocket({ app: { request: (...args: Parameters<Hono["request"]>) => app.request(...(args as Parameters<typeof app.request>)) } as Hono });
 // The playground's bundle (`npm ci` made it): made again now, in the background, if it is missing or older than its source.
 const playground = nodePlaygroundAssets(config.cacheDir);
 playground().catch((e: unknown) => serverLog("error", "bundling the playground failed", { error: e instanceof Error ? e.message : String(e) }));

@@ -15,6 +15,10 @@ const SCHEMA = `CREATE TABLE IF NOT EXISTS submissions (
   expires_at INTEGER
 )`;
 
+/** Whether a poll has anything to do: a submission to claim, or a finished one to delete. */
+const WORK_WAITING =
+  "SELECT 1 FROM submissions WHERE state = 'queued' OR (state = 'running' AND lease_until <= ?) UNION ALL SELECT 1 FROM submissions WHERE state = 'done' AND expires_at <= ? LIMIT 1";
+
 type Row = { seq: number; token: string; record: string; state: string; attempts: number };
 
 /**
@@ -96,6 +100,9 @@ export class SqliteSubmissionQueue implements SubmissionQueue {
   #take(): SubmissionClaim | undefined {
     if (this.#disposed) return undefined;
     const now = Date.now();
+    // A poll with nothing to claim or expire only reads: a write transaction per poll would take the
+    // file's write lock four times a second, and its commit may fall to checkpoint the shared log.
+    if (!this.#db.prepare(WORK_WAITING).get(now, now)) return undefined;
     return this.#write(() => {
       this.#db.prepare("DELETE FROM submissions WHERE state = 'done' AND expires_at <= ?").run(now);
       const row = this.#db

@@ -44,3 +44,33 @@ describe("the Node server's own request errors", () => {
     expect(JSON.parse(reply.body)).toEqual({ method: "GET", url: "http://h/x?y=1" });
   });
 });
+
+describe("the body as the Node server reads it for the app (readBodyText)", () => {
+  let reader: Server;
+  let url = "";
+  beforeAll(async () => {
+    reader = createNodeServer(async (req, env) => Response.json({ text: await env.readBodyText!(), viaRequest: await new Request("http://x", { method: "POST", body: new Uint8Array(bytes) }).text() }));
+    await new Promise<void>((r) => reader.listen(0, "127.0.0.1", r));
+    url = `http://127.0.0.1:${(reader.address() as AddressInfo).port}/`;
+  });
+  afterAll(() => new Promise<void>((r) => reader.close(() => r())));
+  // A byte-order mark, then characters of two, three and four bytes, sent in pieces that split them.
+  const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"a":"é€😀"}')]);
+
+  it("decodes as Request.text() does, whatever the chunks", async () => {
+    const { connect } = await import("node:net");
+    const socket = connect((reader.address() as AddressInfo).port, "127.0.0.1");
+    let answer = "";
+    socket.on("data", (d) => (answer += d));
+    const ended = new Promise((r) => socket.once("end", r));
+    socket.write(`POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ${bytes.length}\r\nConnection: close\r\n\r\n`);
+    for (let i = 0; i < bytes.length; i += 2) {
+      socket.write(bytes.subarray(i, i + 2));
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await ended;
+    const body = JSON.parse(answer.slice(answer.indexOf("\r\n\r\n") + 4));
+    expect(body.text).toBe('{"a":"é€😀"}');
+    expect(body.text).toBe(body.viaRequest);
+  });
+});
