@@ -4,7 +4,6 @@ import type { GetConnInfo } from "hono/conninfo";
 import type { Config } from "./config.ts";
 import type { ComponentChecker } from "./engine/component/component-checker.ts";
 import type { Engine } from "./engine/engine.ts";
-import { RequestError } from "./errors.ts";
 import { authenticate, type KilnEnv } from "./http/authenticate.ts";
 import { bodyLimit } from "./http/body-limit.ts";
 import { docsRoutes, type LoadDocsAssets } from "./http/docs-page.ts";
