@@ -1,5 +1,5 @@
+import { bodyLimit } from "../body-limit.ts";
 import { Hono, type Context } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { mount } from "hono/mount";
 import type { UpgradeWebSocket } from "hono/ws";
@@ -80,12 +80,7 @@ export function pistonRoutes(ctx: AppContext, upgradeWebSocket?: UpgradeWebSocke
     };
   };
   const tenantOf = (c: Context<KilnEnv>) => pistonTenant(c, { config, platform }, c.req.param("token"));
-  const limit = bodyLimit({
-    maxSize: config.maxBodyBytes,
-    onError: () => {
-      throw new RequestError("payload_too_large", `The request body is larger than ${config.maxBodyBytes} bytes`);
-    },
-  });
+  const limit = bodyLimit(config.maxBodyBytes, { text: true });
 
   for (const prefix of PREFIXES) {
     // The list of runtimes needs no valid token (it is no secret), so piston-client, which reads it before every execute, gets to the execute's own answer about a bad token.
