@@ -79,7 +79,7 @@ export function createApp(deps: AppDependencies): Hono<KilnEnv> {
   if (deps.metrics) metricsRoutes(app, platform, deps.metrics);
   playgroundRoutes(app, config, deps.playground);
   app.route("/", devRoutes(ctx, deps.connInfo));
-  const bodyLimits = { json: bodyLimit(config.maxBodyBytes, { text: true }), component: bodyLimit(config.maxComponentBytes, { text: false }) };
+  const bodyLimits = { json: bodyLimit<KilnEnv>(config.maxBodyBytes, { text: true }), component: bodyLimit<KilnEnv>(config.maxComponentBytes, { text: false }) };
   app.use("/v1/*", (c, next) => (c.req.path === "/v1/components" ? bodyLimits.component : bodyLimits.json)(c, next), authenticate(platform));
   for (const routes of [runRoutes, scriptRoutes, secretRoutes, tenantRoutes, logRoutes, componentRoutes, runHistoryRoutes, replayRoutes, usageRoutes]) app.route("/v1", routes(ctx));
   mountPistonRoutes(app, ctx, deps.upgradeWebSocket);

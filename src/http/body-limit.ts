@@ -1,7 +1,6 @@
 import { bodyLimit as honoBodyLimit } from "hono/body-limit";
 import type { MiddlewareHandler } from "hono";
 import { RequestError } from "../errors.ts";
-import type { KilnEnv } from "./authenticate.ts";
 
 /** What an adapter may hand the app beside the request (see `KilnEnv`'s Bindings). */
 export interface BodyReader {
@@ -29,7 +28,7 @@ const payloadTooLarge = (maxSize: number) => new RequestError("payload_too_large
  * as text (`text`: the JSON routes), one with a Content-Length (and no Transfer-Encoding) is decided from
  * that header and read by the adapter, so the request never becomes a web stream.
  */
-export function bodyLimit(maxSize: number, options: { text: boolean }): MiddlewareHandler<KilnEnv> {
+export function bodyLimit<E extends { Bindings: BodyReader | undefined }>(maxSize: number, options: { text: boolean }): MiddlewareHandler<E> {
   const counted = honoBodyLimit({
     maxSize,
     onError: () => {
@@ -39,7 +38,7 @@ export function bodyLimit(maxSize: number, options: { text: boolean }): Middlewa
   return (c, next) => {
     const method = c.req.method;
     if (method === "GET" || method === "HEAD") return next();
-    const read = options.text ? c.env?.readBodyText : undefined;
+    const read = options.text ? (c.env as BodyReader | undefined)?.readBodyText : undefined;
     const length = c.req.header("content-length");
     if (!read || length === undefined || c.req.header("transfer-encoding") !== undefined) return counted(c, next);
     if (parseInt(length, 10) > maxSize) throw payloadTooLarge(maxSize);

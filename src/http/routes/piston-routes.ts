@@ -80,7 +80,7 @@ export function pistonRoutes(ctx: AppContext, upgradeWebSocket?: UpgradeWebSocke
     };
   };
   const tenantOf = (c: Context<KilnEnv>) => pistonTenant(c, { config, platform }, c.req.param("token"));
-  const limit = bodyLimit(config.maxBodyBytes, { text: true });
+  const limit = bodyLimit<KilnEnv>(config.maxBodyBytes, { text: true });
 
   for (const prefix of PREFIXES) {
     // The list of runtimes needs no valid token (it is no secret), so piston-client, which reads it before every execute, gets to the execute's own answer about a bad token.
