@@ -13,6 +13,7 @@ import { MemoryKvStore, type KvStore } from "./capabilities/kv-store.ts";
 import type { TypeScriptTranspiler } from "./engine/quickjs/typescript-transpiler.ts";
 import type { LoadDocsAssets } from "./http/docs-page.ts";
 import type { LoadPlaygroundAssets } from "./http/playground-page.ts";
+import type { ComponentChecker } from "./engine/component/component-checker.ts";
 
 /**
  * The app with its engine in the same thread: how Kiln runs on edge runtimes (workerd, Deno, Bun),
@@ -37,6 +38,8 @@ export async function createInProcessApp(options: {
   docs?: LoadDocsAssets;
   /** The playground's bundle for `GET /`, where the adapter has it (the Worker's bundle, or KILN_CACHE_DIR on Deno and Bun). */
   playground?: LoadPlaygroundAssets;
+  /** Checks callers' components on upload, where the adapter can run jco (Deno, Bun); without it `POST /v1/components` is `not_supported`. */
+  components?: ComponentChecker;
 }): Promise<{ app: Hono<KilnEnv>; engine: Engine; port: number; host: string }> {
   const config = loadConfig(options.env);
   setServerLogLevel(config.logLevel);
@@ -51,5 +54,5 @@ export async function createInProcessApp(options: {
   const platform = await createPlatform({ config, store: options.store ?? new MemoryPlatformStore() });
   const boot = await devBootstrap(platform, config);
   if (boot) serverLog("info", "dev mode (KILN_ENV=production turns it off): tokens for trying Kiln out", boot);
-  return { app: createApp({ config, engines: [engine, ...(options.engines ?? [])], platform, logger: jsonLogger, docs: options.docs, playground: options.playground }), engine, port: config.port, host: config.host };
+  return { app: createApp({ config, engines: [engine, ...(options.engines ?? [])], platform, logger: jsonLogger, docs: options.docs, playground: options.playground, components: options.components }), engine, port: config.port, host: config.host };
 }

@@ -13,8 +13,9 @@ export interface PreparedCache {
 /**
  * The component engine with every runtime of the list (languages/index.ts) found prepared in the
  * cache, loaded without jco: how runtimes that cannot prepare them (Deno, Bun) serve Lua, Ruby and
- * Python once `npm run prepare:runtimes` or a Node server start prepared them. Undefined when none is.
- * `options` go to the engine (the adapter's `blocking` host for kv).
+ * Python once `npm run prepare:runtimes` or a Node server start prepared them. Undefined when none is
+ * and `options` bring no `callerComponents`. `options` go to the engine (the adapter's `blocking` host
+ * for kv, its loader of callers' components).
  */
 export async function loadPreparedComponentEngine(cache: PreparedCache, options: ConstructorParameters<typeof ComponentEngine>[1] = {}): Promise<ComponentEngine | undefined> {
   const runtimes: PreparedComponentRuntime[] = [];
@@ -22,5 +23,5 @@ export async function loadPreparedComponentEngine(cache: PreparedCache, options:
     const folder = await cache.folder(await preparedFolderName(descriptor, await cache.readArtifact(descriptor.artifact)));
     if (folder) runtimes.push(await loadPreparedRuntime(descriptor, folder));
   }
-  return runtimes.length ? new ComponentEngine(runtimes, options) : undefined;
+  return runtimes.length || options.callerComponents ? new ComponentEngine(runtimes, options) : undefined;
 }

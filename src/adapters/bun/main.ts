@@ -2,6 +2,9 @@
 import { defaultRuntimes } from "../../quickjs-defaults.ts";
 import { createInProcessApp } from "../../in-process-app.ts";
 import { loadPreparedComponentEngine } from "../../prepared-component-engine.ts";
+import { CallerComponentPreparer } from "../../engine/component/caller-component-preparer.ts";
+import { usePreview2ShimBrowser } from "./preview2-shim-browser.ts";
+import { callerComponents } from "../../../languages/index.ts";
 import { bunPreparedCache } from "./prepared-cache.ts";
 import { serverLog } from "../../server-log.ts";
 import { loadConfig } from "../../config.ts";
@@ -30,14 +33,19 @@ const blocking = new WorkerBlockingHost((slot) => {
   worker.postMessage({ slot, dbPath } satisfies HostWorkerInit);
   return { post: (request: HostRequest) => worker.postMessage(request), terminate: () => worker.terminate() };
 });
-// Lua, Ruby and Python, those that `npm run prepare:runtimes` (or a Node server) prepared in KILN_CACHE_DIR.
-const components = await loadPreparedComponentEngine(bunPreparedCache(Bun.env.KILN_CACHE_DIR || ".kiln/cache"), { blocking });
+usePreview2ShimBrowser(); // before jco is first imported (the first upload)
+const cache = bunPreparedCache(Bun.env.KILN_CACHE_DIR || ".kiln/cache");
+// Callers' components: checked and prepared with jco on upload (in this thread), into KILN_CACHE_DIR.
+const callers = callerComponents && new CallerComponentPreparer(cache, callerComponents);
+// Lua, Ruby and Python, those that `npm run prepare:runtimes` (or a Node server) prepared in KILN_CACHE_DIR, and callers' components.
+const components = await loadPreparedComponentEngine(cache, { blocking, callerComponents: callers && { language: callers.language, load: (bytes) => callers.load(bytes) } });
 const { app, port, host } = await createInProcessApp({
   wasmModule: new WebAssembly.Module(wasm),
   env: Bun.env,
   kv: new BunSqliteKvStore(db),
   store: new BunSqlitePlatformStore(db),
   engines: components ? [components] : [],
+  components: callers,
   // The playground's bundle, as `npm ci` (or a Node server) wrote it into KILN_CACHE_DIR.
   playground: cachedPlaygroundAssets(async (file) => new TextDecoder().decode(await Bun.file(`${cacheDir}/${file}`).arrayBuffer())),
 });

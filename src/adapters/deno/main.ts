@@ -3,6 +3,8 @@ import { defaultRuntimes } from "../../quickjs-defaults.ts";
 import { createInProcessApp } from "../../in-process-app.ts";
 import { cachedPlaygroundAssets } from "../../http/playground-page.ts";
 import { loadPreparedComponentEngine } from "../../prepared-component-engine.ts";
+import { CallerComponentPreparer } from "../../engine/component/caller-component-preparer.ts";
+import { callerComponents } from "../../../languages/index.ts";
 import { denoPreparedCache } from "./prepared-cache.ts";
 import { serverLog } from "../../server-log.ts";
 import { loadConfig } from "../../config.ts";
@@ -33,8 +35,11 @@ const blocking = new WorkerBlockingHost((slot) => {
   worker.postMessage({ slot, kvPath: denoKvPath } satisfies HostWorkerInit);
   return { post: (request: HostRequest) => worker.postMessage(request), terminate: () => worker.terminate() };
 });
-// Lua, Ruby and Python, those that `npm run prepare:runtimes` (or a Node server) prepared in KILN_CACHE_DIR.
-const components = await loadPreparedComponentEngine(denoPreparedCache(env.KILN_CACHE_DIR || ".kiln/cache"), { blocking });
+const cache = denoPreparedCache(env.KILN_CACHE_DIR || ".kiln/cache");
+// Callers' components: checked and prepared with jco on upload (in this thread), into KILN_CACHE_DIR.
+const callers = callerComponents && new CallerComponentPreparer(cache, callerComponents);
+// Lua, Ruby and Python, those that `npm run prepare:runtimes` (or a Node server) prepared in KILN_CACHE_DIR, and callers' components.
+const components = await loadPreparedComponentEngine(cache, { blocking, callerComponents: callers && { language: callers.language, load: (bytes) => callers.load(bytes) } });
 // TypeScript through esbuild-wasm, compiled on the first TypeScript run: esbuild's binary would need --allow-run.
 const esbuildWasm = async () => new WebAssembly.Module(await Deno.readFile(new URL(import.meta.resolve(esbuildWasmArtifact.specifier))));
 const typescript = esbuildWasmTranspiler(esbuildWasm);
@@ -44,6 +49,7 @@ const { app, port, host } = await createInProcessApp({
   kv: new DenoKvStore(kv),
   store: new DenoKvPlatformStore(kv),
   engines: components ? [components] : [],
+  components: callers,
   typescript,
   // The playground's bundle, as `npm ci` (or a Node server) wrote it into KILN_CACHE_DIR.
   playground: cachedPlaygroundAssets((file) => Deno.readTextFile(`${loadConfig(env).cacheDir}/${file}`)),
