@@ -1,18 +1,20 @@
 import type { GuestError } from "../../src/errors.ts";
-import type { GuestDriver, GuestResult } from "../../src/engine/component/guest-driver.ts";
+import { guestCall, type GuestDriver, type GuestResult } from "../../src/engine/component/guest-driver.ts";
 import { wrapLua } from "./binding.ts";
 
 /** Drives the Lua reactor: one call of its `run` export with the wrapped chunk. */
 export const luaDriver: GuestDriver = {
   run(instance, job, { seed, reseed }) {
     reseed();
-    try {
-      return { ok: true, json: instance.run(wrapLua(job.code, job.inputJson, seed, { evaluateOnly: job.evaluateOnly === true, stdin: job.stdin, args: job.args, files: job.files })) };
-    } catch (e) {
-      const payload = (e as { payload?: unknown }).payload;
-      if (typeof payload === "string") return luaFailure(payload, job.code);
-      throw e;
-    }
+    return guestCall(
+      () => instance.run(wrapLua(job.code, job.inputJson, seed, { evaluateOnly: job.evaluateOnly === true, stdin: job.stdin, args: job.args, files: job.files })) as string | Promise<string>,
+      (json): GuestResult => ({ ok: true, json }),
+      (e) => {
+        const payload = (e as { payload?: unknown }).payload;
+        if (typeof payload === "string") return luaFailure(payload, job.code);
+        throw e;
+      },
+    );
   },
 };
 

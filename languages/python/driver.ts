@@ -1,4 +1,4 @@
-import { guestResultOf, type GuestDriver } from "../../src/engine/component/guest-driver.ts";
+import { guestCall, guestResultOf, type GuestDriver, type GuestResult } from "../../src/engine/component/guest-driver.ts";
 import { wrapPython } from "./binding.ts";
 
 /**
@@ -10,15 +10,15 @@ import { wrapPython } from "./binding.ts";
 export const pythonDriver: GuestDriver = {
   run(instance, job, { seed, reseed }) {
     reseed();
-    let text: string;
-    try {
-      text = instance.run(wrapPython(job.code, job.inputJson, seed, { evaluateOnly: job.evaluateOnly, args: job.args, files: job.files }));
-    } catch (e) {
-      const payload = (e as { payload?: unknown }).payload;
-      if (typeof payload !== "string") throw e;
-      if (payload.startsWith("memory:")) return { ok: false, outOfMemory: true };
-      return { ok: false, error: { code: "guest_error", message: payload.replace(/^runtime:/, "") } };
-    }
-    return guestResultOf(text);
+    return guestCall(
+      () => instance.run(wrapPython(job.code, job.inputJson, seed, { evaluateOnly: job.evaluateOnly, args: job.args, files: job.files })) as string | Promise<string>,
+      guestResultOf,
+      (e): GuestResult => {
+        const payload = (e as { payload?: unknown }).payload;
+        if (typeof payload !== "string") throw e;
+        if (payload.startsWith("memory:")) return { ok: false, outOfMemory: true };
+        return { ok: false, error: { code: "guest_error", message: payload.replace(/^runtime:/, "") } };
+      },
+    );
   },
 };

@@ -1,4 +1,4 @@
-import { guestResultOf, type GuestDriver, type GuestResult } from "../../src/engine/component/guest-driver.ts";
+import { guestCall, guestResultOf, type GuestDriver, type GuestResult } from "../../src/engine/component/guest-driver.ts";
 import { RUBY_PRELUDE, wrapRuby } from "./binding.ts";
 
 /**
@@ -10,18 +10,30 @@ export const RUBY_INIT_ARGS = ["ruby", "-EUTF-8", "--disable-gems", "-rjson", "-
 
 /** Drives the prepared Ruby core: `ruby-init` and Kiln's prelude when an instance starts, then one eval per run. */
 export const rubyDriver: GuestDriver = {
+  // Each export answers a promise on workerd (JSPI glue), a value elsewhere: guestCall chains either way.
   init(instance) {
-    instance.rubyInit(RUBY_INIT_ARGS);
-    const [, preludeState] = instance.evaluate(RUBY_PRELUDE) as [number, number];
-    if (preludeState !== 0) throw new Error(`ruby: the Kiln prelude failed to load (Ruby state ${preludeState})`);
+    return guestCall(
+      () => instance.rubyInit(RUBY_INIT_ARGS) as void | Promise<void>,
+      () =>
+        guestCall(
+          () => instance.evaluate(RUBY_PRELUDE) as [number, number] | Promise<[number, number]>,
+          ([, preludeState]) => {
+            if (preludeState !== 0) throw new Error(`ruby: the Kiln prelude failed to load (Ruby state ${preludeState})`);
+          },
+        ),
+    );
   },
   run(instance, job, { seed, reseed }) {
     reseed();
     // Every seed has the same bit length (30 bits, top bit set): srand's work, and so the fuel, does not vary with it.
     const program = wrapRuby(job.code, job.inputJson, (seed >>> 2) | 0x40000000, { evaluateOnly: job.evaluateOnly === true, args: job.args, files: job.files });
-    const [value, state] = instance.evaluate(program) as [number, number];
-    if (state !== 0) return { ok: false, error: { code: "guest_error", message: `the script ended abnormally (Ruby state ${state})` } };
-    return rubyResultOf(instance.rstringPtr(value), job.code);
+    return guestCall(
+      () => instance.evaluate(program) as [number, number] | Promise<[number, number]>,
+      ([value, state]): GuestResult | Promise<GuestResult> => {
+        if (state !== 0) return { ok: false, error: { code: "guest_error", message: `the script ended abnormally (Ruby state ${state})` } };
+        return guestCall(() => instance.rstringPtr(value) as string | Promise<string>, (text) => rubyResultOf(text, job.code));
+      },
+    );
   },
 };
 

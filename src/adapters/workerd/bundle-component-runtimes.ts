@@ -4,7 +4,8 @@
  * runs): jco's glue is bundled as code, every core module becomes a wasm module of the Worker, the
  * metered main module once per memory variant (its declared maximum patched, see patch-memory-max.ts),
  * and mounted files (Python's standard library zip) data modules. Each staged file gets a name of its
- * own (`lua.runtime.core2.wasm`), as module names are flat in workerd.
+ * own (`lua.runtime.core2.wasm`), as module names are flat in workerd. The glue is jco's JSPI glue
+ * (jspi-glue.ts), so that components' `kv` calls suspend the guest instead of blocking a thread.
  */
 import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -15,6 +16,7 @@ import { GLUE_NAME, MAIN_FILE, METERED_FILE, MOUNT_PREFIX, preparedFolderName } 
 import type { ComponentRuntimeDescriptor } from "../../engine/component/runtime-descriptor.ts";
 import { patchMemoryMax } from "../../engine/wasm/patch-memory-max.ts";
 import { memoryPages } from "../../limits/memory.ts";
+import { jspiGlue } from "./jspi-glue.ts";
 
 /** What the Worker carries, chosen at build time. */
 export interface WorkerComponentOptions {
@@ -61,6 +63,7 @@ export async function componentRuntimesPlugin(options: WorkerComponentOptions & 
   const folders = await preparedFolders(descriptors, options.cacheDir, options.root);
   const lines = [`import { componentRuntimes } from ${JSON.stringify(join(options.root, "languages/index.ts"))};`];
   const entries: string[] = [];
+  const glues = await Promise.all(descriptors.map((descriptor, i) => jspiGlue(descriptor, folders[i]!)));
   descriptors.forEach((descriptor, i) => {
     const name = descriptor.language.name;
     const dir = folders[i]!;
@@ -81,7 +84,7 @@ export async function componentRuntimesPlugin(options: WorkerComponentOptions & 
     // Mounted files are stored decompressed in the prepared folder; the Worker's upload is compressed as a whole.
     const mounts = (descriptor.mounts ?? []).map((m) => `${JSON.stringify(m.file)}: ${stage(`${MOUNT_PREFIX}${m.file}`)}`);
     const glue = `g${i}`;
-    lines.push(`import { instantiate as ${glue} } from ${JSON.stringify(join(dir, `${GLUE_NAME}.js`))};`);
+    lines.push(`import { instantiate as ${glue} } from ${JSON.stringify(glues[i]!)};`);
     entries.push(
       `{ descriptor: componentRuntimes.find((d) => d.language.name === ${JSON.stringify(name)}), instantiate: ${glue}, mainModuleName: ${JSON.stringify(main)}, modules: { ${modules.join(", ")} }, variants: { ${variants.join(", ")} }, mounts: { ${mounts.join(", ")} } }`,
     );

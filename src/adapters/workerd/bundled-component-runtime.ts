@@ -50,6 +50,8 @@ export function bundledRuntime(bundled: BundledComponentRuntime): PreparedCompon
     initFuel: descriptor.initFuel ?? 0n,
     minMemoryMb: descriptor.minMemoryMb ?? 0,
     warm: descriptor.warm ?? false,
+    // The bundle carries jco's JSPI glue (jspi-glue.ts): exports answer promises, host calls may await.
+    suspending: true,
     mounts: (descriptor.mounts ?? []).map((m) => {
       const data = bundled.mounts[m.file];
       if (!data) throw new Error(`${descriptor.language.name}: the bundle lacks ${m.file}`);

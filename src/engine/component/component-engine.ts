@@ -129,7 +129,7 @@ export class ComponentEngine implements Engine {
     const started = Date.now();
     // A recorded run keeps its seeds, clock readings and host answers; a replay is answered from them.
     const tape = HostTape.for(job);
-    using kiln = new ComponentHost(job, { services: this.#services, blocking: this.#blocking, deadline: started + job.limits.timeoutMs, onOutput: runOptions.onOutput, tape });
+    using kiln = new ComponentHost(job, { services: this.#services, blocking: this.#blocking, suspending: runtime.suspending === true, deadline: started + job.limits.timeoutMs, onOutput: runOptions.onOutput, tape });
     // A new seed for every run: the instance's WASI random source and the language's own generator.
     const draw = () => crypto.getRandomValues(new BigUint64Array(1))[0]!;
     const [wasiSeed, seed] = tape ? [tape.seed(draw), tape.seed(draw)] : crypto.getRandomValues(new BigUint64Array(2));
@@ -192,7 +192,9 @@ export class ComponentEngine implements Engine {
         runOptions.onGuestStart?.();
         instance.fuel.value = budget;
         // A program (asProgram) is its top level alone, which is what the drivers run for evaluateOnly.
-        outcome = runtime.driver.run(instance.instance, job.asProgram ? { ...job, evaluateOnly: true } : job, { seed: Number(seed! >> 32n), reseed: () => instance.host.reseed(wasiSeed!) });
+        const ran = runtime.driver.run(instance.instance, job.asProgram ? { ...job, evaluateOnly: true } : job, { seed: Number(seed! >> 32n), reseed: () => instance.host.reseed(wasiSeed!) });
+        // A promise only from JSPI glue (workerd); synchronous glue answers at once, and a warm run never yields.
+        outcome = ran instanceof Promise ? await ran : ran;
       } catch (e) {
         const error = escapedError(
           e,

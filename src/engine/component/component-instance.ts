@@ -62,7 +62,8 @@ export class ComponentInstance {
       }
       return inst;
     });
-    runtime.driver.init?.(instance);
+    const initialised = runtime.driver.init?.(instance);
+    if (initialised instanceof Promise) await initialised;
     // Only now: the bitmap's pages then lie past everything initialisation allocated.
     const memory = core!.exports.memory as WebAssembly.Memory;
     const dirty = tracked.length && !untracked ? DirtyBitmap.enable(memory, tracked) : undefined;

@@ -13,14 +13,34 @@ export type GuestResult = { ok: true; json: string } | { ok: false; error: Guest
  * propagate to the engine, which classifies them.
  */
 export interface GuestDriver {
-  /** Initialises a new instance on the runtime's init fuel, before it may be snapshotted (Ruby: ruby-init and Kiln's prelude). */
-  init?(instance: any): void;
+  /**
+   * Initialises a new instance on the runtime's init fuel, before it may be snapshotted (Ruby: ruby-init and Kiln's prelude).
+   * A runtime whose glue suspends (`PreparedComponentRuntime.suspending`, JSPI) answers every export call with a promise:
+   * drivers chain on them with `guestCall`, and answer at once where the glue does.
+   */
+  init?(instance: any): void | Promise<void>;
   /**
    * Runs one script on the run's fuel budget (already set); with `evaluateOnly` (a deploy-time check) only its top level, the result being null.
    * `args` are the script's arguments after its name; `files` the modules it may import (names already
    * checked, see isSafeFileName). The run's stdin is on the instance's WASI stdin already.
    */
-  run(instance: any, job: { code: string; inputJson: string; evaluateOnly?: boolean; stdin?: string; args?: string[]; files?: RunFile[] }, options: { seed: number; reseed: () => void }): GuestResult;
+  run(instance: any, job: { code: string; inputJson: string; evaluateOnly?: boolean; stdin?: string; args?: string[]; files?: RunFile[] }, options: { seed: number; reseed: () => void }): GuestResult | Promise<GuestResult>;
+}
+
+/**
+ * Calls an export: `onValue` gets its answer, `onError` what it threw. Synchronous glue answers at once,
+ * and so does this (a warm run then borrows, runs and gives its instance back without yielding); JSPI
+ * glue (`PreparedComponentRuntime.suspending`) answers a promise, and this chains on it.
+ */
+export function guestCall<T, R>(call: () => T | Promise<T>, onValue: (value: T) => R | Promise<R>, onError?: (e: unknown) => R): R | Promise<R> {
+  let value: T | Promise<T>;
+  try {
+    value = call();
+  } catch (e) {
+    if (!onError) throw e;
+    return onError(e);
+  }
+  return value instanceof Promise ? value.then(onValue, onError) : onValue(value);
 }
 
 /** The JSON envelope the Ruby and Python wrappers return. */

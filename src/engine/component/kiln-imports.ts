@@ -28,7 +28,7 @@ export function kilnImports(call: Call, options: { redact: (text: string) => str
   };
   return {
     "kiln:runtime/host": {
-      call(name: string, argsJson: string): string {
+      call(name: string, argsJson: string): string | Promise<string> {
         const [iface = "", fn = ""] = name.split(".");
         let args: unknown;
         try {
@@ -36,14 +36,9 @@ export function kilnImports(call: Call, options: { redact: (text: string) => str
         } catch {
           throw { payload: "invalid_argument: the arguments are not JSON" };
         }
-        try {
-          return (options.answer ?? JSON.stringify)(call(iface, fn, Array.isArray(args) ? args : []) ?? null);
-        } catch (e) {
-          if (e instanceof HostCallError) throw { payload: `${e.code}: ${options.redact(e.message)}` };
-          throw e;
-        }
+        return answered(() => call(iface, fn, Array.isArray(args) ? args : []), options.answer ?? JSON.stringify);
       },
-      callJson(request: string): string {
+      callJson(request: string): string | Promise<string> {
         let name: unknown, args: unknown;
         try {
           [name, args] = JSON.parse(request) as [unknown, unknown];
@@ -51,16 +46,28 @@ export function kilnImports(call: Call, options: { redact: (text: string) => str
           throw { payload: "invalid_argument: the request is not JSON [name, [arguments]]" };
         }
         const [iface = "", fn = ""] = typeof name === "string" ? name.split(".") : [];
-        try {
-          return JSON.stringify(call(iface, fn, Array.isArray(args) ? args : []) ?? null);
-        } catch (e) {
-          if (e instanceof HostCallError) throw { payload: `${e.code}: ${options.redact(e.message)}` };
-          throw e;
-        }
+        return answered(() => call(iface, fn, Array.isArray(args) ? args : []), JSON.stringify);
       },
     },
     ...(sandboxImports(guarded) as unknown as SandboxImports),
   };
+
+  /**
+   * A `kiln:runtime/host` answer encoded, or its `HostCallError` as the error payload. A call may answer
+   * a promise only where jco's glue awaits this import (JSPI, see PreparedComponentRuntime.suspending).
+   */
+  function answered(run: () => unknown, encode: (value: unknown) => string): string | Promise<string> {
+    const failure = (e: unknown): never => {
+      if (e instanceof HostCallError) throw { payload: `${e.code}: ${options.redact(e.message)}` };
+      throw e;
+    };
+    try {
+      const value = run();
+      return value instanceof Promise ? value.then((v: unknown) => encode(v ?? null)).catch(failure) : encode(value ?? null);
+    } catch (e) {
+      return failure(e);
+    }
+  }
 }
 
 type Convert = (value: unknown) => unknown;

@@ -30,6 +30,11 @@ export interface PreparedComponentRuntime {
   mounts: readonly Mount[];
   /** Instances are kept initialised and restored after each run (WarmPool). */
   warm: boolean;
+  /**
+   * jco's glue was made for JSPI (workerd): its exports answer promises and its `kiln:runtime/host`
+   * import may await, so `kv` is answered without a blocking host (ComponentHost). Absent: synchronous glue.
+   */
+  suspending?: boolean;
 }
 
 /** Compiled main modules kept per runtime, one per ceiling (normally one), least recently used out first. */

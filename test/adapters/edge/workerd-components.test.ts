@@ -1,8 +1,9 @@
 /**
  * Lua, Python and Ruby on workerd (src/adapters/workerd/): the Worker bundled with the component
  * runtimes as wasm and data modules (bundle-component-runtimes.ts), served by workerd from npm, and
- * driven over HTTP: the languages run, fuel and the memory cap end runs as they do on Node, and the
- * default build stays within Cloudflare's Worker size limit. Part of `npm run test:edge`.
+ * driven over HTTP: the languages run, fuel and the memory cap end runs as they do on Node, their `kv`
+ * and `secrets` calls are answered (kv through JSPI, jspi-glue.ts, in the Durable Object JavaScript uses
+ * too), and the default build stays within Cloudflare's Worker size limit. Part of `npm run test:edge`.
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { promisify } from "node:util";
@@ -114,6 +115,33 @@ describe("workerd: component languages over HTTP", () => {
     const lua = await run({ language: "lua", code: 'local t = {} local s = string.rep("x", 1 << 20) for i = 1, 1e6 do t[i] = s .. i end', limits: { memoryMb: 32, fuel: 1_000_000 } });
     expect(lua).toMatchObject({ ok: false, error: { code: "memory_exhausted" } });
     expect(await run({ language: "python", code: "print(1+1)" })).toMatchObject({ ok: true, stdout: "2\n" });
+  });
+
+  it("answers kv from Lua, Python and Ruby through JSPI, in the store JavaScript reads, then runs a benign script", async () => {
+    const grants = { kv: { namespace: "jspi" } };
+    // Each language sets its key and reads back the one the language before it set: the calls reach one shared store.
+    expect(await run({ language: "lua", code: 'function main(i) kiln.kv.set("lua", i) return { kiln.kv.get("lua"), kiln.kv.get("nothing") } end', input: "from lua", grants })).toMatchObject({ ok: true, result: ["from lua"] });
+    const python = 'import kiln\ndef main(i):\n    kiln.kv.set("python", i)\n    return [kiln.kv.get("python"), kiln.kv.get("lua"), kiln.kv.list("", 10)]';
+    expect(await run({ language: "python", code: python, input: "from python", grants })).toMatchObject({ ok: true, result: ["from python", "from lua", ["lua", "python"]] });
+    const ruby = 'def main(i)\n  Kiln::KV.set("ruby", i)\n  [Kiln::KV.get("ruby"), Kiln::KV.get("python")]\nend';
+    expect(await run({ language: "ruby", code: ruby, input: "from ruby", grants })).toMatchObject({ ok: true, result: ["from ruby", "from python"] });
+    const js = `import { kv } from "kiln"; export default async () => [await kv.get("lua"), await kv.get("python"), await kv.get("ruby")]`;
+    expect(await run({ language: "js", code: js, grants })).toMatchObject({ ok: true, result: ["from lua", "from python", "from ruby"] });
+    // Many calls in one run, each suspending the guest while the Durable Object answers.
+    const loop = 'function main() for n = 1, 40 do kiln.kv.set("k" .. n, tostring(n)) end local s = 0 for n = 1, 40 do s = s + tonumber(kiln.kv.get("k" .. n)) end return s end';
+    expect(await run({ language: "lua", code: loop, grants })).toMatchObject({ ok: true, result: 820 });
+    // Refusals come back to the guest as they do on Node: no grant, a bad argument.
+    expect(await run({ language: "python", code: 'import kiln\ndef main(i):\n    return kiln.kv.get("lua")' })).toMatchObject({ ok: false, error: { code: "guest_error", message: expect.stringContaining("capability_denied") } });
+    expect(await run({ language: "lua", code: 'function main() return kiln.kv.set("n", 1) end', grants })).toMatchObject({ ok: false, error: { code: "guest_error", message: expect.stringContaining("invalid_argument") } });
+    expect(await run({ language: "lua", code: "function main() return 1 + 1 end" })).toMatchObject({ ok: true, result: 2 });
+  });
+
+  it("answers secrets from Lua and Python", async () => {
+    const put = await fetch(`${base}/v1/secrets/EDGE_KEY`, { method: "PUT", headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ value: "edge-secret" }) });
+    expect(put.status).toBeLessThan(300);
+    const grants = { secrets: ["EDGE_KEY"] };
+    expect(await run({ language: "lua", code: 'function main() return kiln.secrets.get("EDGE_KEY") == "edge-secret" end', grants })).toMatchObject({ ok: true, result: true });
+    expect(await run({ language: "python", code: 'import kiln\ndef main(i):\n    return kiln.secrets.get("EDGE_KEY") == "edge-secret"', grants })).toMatchObject({ ok: true, result: true });
   });
 
   it("lowers a memory cap above the bundled variants to the server's largest (no 500)", async () => {
