@@ -16,7 +16,7 @@ export const defaultTypeScript = esbuildTranspiler(() => import("esbuild"));
 /** The QuickJS engine for the languages the list gives it (JavaScript and TypeScript), given the compiled QuickJS wasm, the host services and snapshot settings. */
 export function createQuickJSEngine(
   wasmModule: WebAssembly.Module,
-  options: Pick<QuickJSEngineOptions, "services" | "snapshotMinInitMs" | "snapshotCacheBytes" | "warmInstances" | "snapshotModule" | "verifyRestores"> & Partial<Pick<QuickJSEngineOptions, "typescript">> = {},
+  options: Pick<QuickJSEngineOptions, "services" | "snapshotMinInitMs" | "snapshotCacheBytes" | "warmInstances" | "snapshotModule" | "verifyRestores" | "pristineSessions"> & Partial<Pick<QuickJSEngineOptions, "typescript">> = {},
 ): QuickJSEngine {
   return new QuickJSEngine({ ...options, typescript: options.typescript ?? defaultTypeScript, runtime: quickjsRuntime, languages: quickjsLanguages, wasmModule });
 }

@@ -1,4 +1,4 @@
-import { MAX_GROWTH, type MemorySnapshot } from "./wasm/memory-snapshot.ts";
+import { heldBytes, MAX_GROWTH, type MemorySnapshot } from "./wasm/memory-snapshot.ts";
 
 /** An instance the pool can keep: anything with a linear memory (a component instance, a QuickJS session or instance). */
 export interface PooledInstance {
@@ -21,7 +21,11 @@ export interface WarmPoolStats {
   instances: number;
   /** Snapshots kept now (pinned per key, or one per kept instance). */
   snapshots: number;
-  /** Bytes the kept instances' memories and the snapshots hold. */
+  /**
+   * Bytes the kept instances and the snapshots really hold: a snapshot its pages holding something (the
+   * rest of its copy is never backed), an instance all of its memory (a capture reads every page of it,
+   * and a read backs a page as a write does).
+   */
   bytes: number;
   /** Instances and snapshots dropped for the byte budget, least recently used first. */
   evictions: number;
@@ -123,10 +127,10 @@ export class WarmPool<I extends PooledInstance, S extends MemorySnapshot | undef
    * its state), then evicts down to the budget. False when it alone is larger than the budget.
    */
   pin(key: string, snapshot: NonNullable<S>): boolean {
-    if (this.#disposed || snapshot.memory.length > this.#maxBytes) return false;
+    if (this.#disposed || heldBytes(snapshot) > this.#maxBytes) return false;
     this.evict(key);
     this.#shelves.set(key, { snapshot, idle: [] });
-    this.#bytes += snapshot.memory.length;
+    this.#bytes += heldBytes(snapshot);
     this.#fit();
     return true;
   }
@@ -198,7 +202,7 @@ export class WarmPool<I extends PooledInstance, S extends MemorySnapshot | undef
     if (!shelf) return;
     this.#shelves.delete(key);
     for (const warm of shelf.idle.splice(0)) this.#let(warm);
-    if (shelf.snapshot) this.#bytes -= shelf.snapshot.memory.length;
+    if (shelf.snapshot) this.#bytes -= heldBytes(shelf.snapshot);
   }
 
   /** Drops everything kept. */
@@ -227,7 +231,7 @@ export class WarmPool<I extends PooledInstance, S extends MemorySnapshot | undef
       if (shelf.snapshot && this.#bytes > this.#maxBytes) this.#evictions++;
       else if (shelf.snapshot) continue;
       this.#shelves.delete(key);
-      if (shelf.snapshot) this.#bytes -= shelf.snapshot.memory.length;
+      if (shelf.snapshot) this.#bytes -= heldBytes(shelf.snapshot);
     }
   }
 
@@ -237,9 +241,9 @@ export class WarmPool<I extends PooledInstance, S extends MemorySnapshot | undef
     this.#options.drop?.(warm.instance);
   }
 
-  /** What a kept instance costs: its memory, and its own snapshot's (a pinned one is charged to its key). */
+  /** What a kept instance costs: its memory, and its own snapshot's held pages (a pinned one is charged to its key). */
   #cost(warm: Warm<I, S>): number {
-    const own = this.#options.snapshots === "own" && warm.snapshot !== undefined ? warm.snapshot.memory.length : 0;
+    const own = this.#options.snapshots === "own" && warm.snapshot !== undefined ? heldBytes(warm.snapshot) : 0;
     return warm.instance.memory.buffer.byteLength + own;
   }
 

@@ -75,8 +75,9 @@ export const GUEST_PRELUDE = String.raw`(function (write, loadGlobals, stdin) {
     try { json = stringify(value); } catch (e) {
       throw new TypeError("The result is not JSON-serialisable: " + (e && e.message));
     }
-    // A plain script has no entry point: like a process, it runs until no job or timer is left.
-    return { json: json === undefined ? "null" : json, drain: !entry };
+    // One string, read by the host in one call: "d" (a plain script has no entry point: like a process,
+    // it runs until no job or timer is left, so the host drains it) or "r", then the result's JSON.
+    return (entry ? "r" : "d") + (json === undefined ? "null" : json);
   };
 
   const describe = (e) => {

@@ -52,12 +52,21 @@ export interface QuickJSEngineOptions {
   snapshotModule?: { module: WebAssembly.Module; sha256: string };
   /** After every restore of a session to its snapshot, compare all of memory with the snapshot and throw on a difference (tests; slow). */
   verifyRestores?: boolean;
+  /**
+   * With the instrumented build: a fresh run starts from a pristine session (runtime, context and prelude,
+   * no script) reset to its snapshot after each run, instead of opening a runtime, context and prelude
+   * of its own. Default true. The prelude's fuel is counted as before; the run's code runs on the
+   * instrumented build (slower on store-heavy code). False: every fresh run builds its own on the plain build.
+   */
+  pristineSessions?: boolean;
 }
 
 /** A QuickJS instance between runs, kept with no snapshot (each run opens its own runtime and context in it). */
 type IdleInstance = Warm<QuickJSInstance, undefined>;
 /** A session kept in its snapshot's state. */
 type WarmSession = Warm<QuickJSSession, QuickJSSnapshot>;
+/** A pristine session (runtime, context and prelude, no script: nothing of any tenant or run) with its own snapshot. */
+type PristineSession = Warm<QuickJSSession, QuickJSSnapshot>;
 
 /**
  * Runs JavaScript and TypeScript in QuickJS compiled to WebAssembly.
@@ -82,6 +91,8 @@ export class QuickJSEngine implements Engine {
   readonly #idle: WarmPool<QuickJSInstance>;
   /** Snapshots by key, each with the sessions kept in its state (`warmInstances`), within `snapshotCacheBytes`. */
   readonly #sessions: WarmPool<QuickJSSession, QuickJSSnapshot>;
+  /** Pristine sessions by memory cap (`pristineSessions`): at most `idlePerCap` each and `idleBytes` in all, snapshots included. */
+  readonly #pristine: WarmPool<QuickJSSession, QuickJSSnapshot>;
   readonly #typescript: TypeScriptTranspiler;
   readonly #drivers = new Map<string, SourceDriver>();
   readonly #descriptors: readonly QuickJSLanguageDescriptor[];
@@ -93,7 +104,7 @@ export class QuickJSEngine implements Engine {
   #disposed = false;
 
   constructor(options: QuickJSEngineOptions) {
-    this.#options = { recycleBytes: 32 << 20, idlePerCap: 2, idleBytes: 64 << 20, services: {}, snapshotMinInitMs: 2, snapshotCacheBytes: 256 << 20, warmInstances: 1, verifyRestores: false, typescriptCacheBytes: 8 << 20, ...options };
+    this.#options = { recycleBytes: 32 << 20, idlePerCap: 2, idleBytes: 64 << 20, services: {}, snapshotMinInitMs: 2, snapshotCacheBytes: 256 << 20, warmInstances: 1, verifyRestores: false, typescriptCacheBytes: 8 << 20, pristineSessions: true, ...options };
     this.#typescript = cachedTranspiler(this.#options.typescript, { maxBytes: this.#options.typescriptCacheBytes });
     this.languages = QuickJSEngine.languagesOf(options.languages);
     this.#descriptors = options.languages;
@@ -107,6 +118,19 @@ export class QuickJSEngine implements Engine {
       differences: (session, snapshot) => memoryDifferences(session.memory, snapshot.memory),
       verifyRestores: this.#options.verifyRestores,
       // A session's memory goes with its instance: nothing in it is freed.
+      drop: (session) => this.#drop(session.instance),
+    });
+    this.#pristine = new WarmPool<QuickJSSession, QuickJSSnapshot>({
+      perKey: this.#options.idlePerCap,
+      maxBytes: this.#options.idleBytes,
+      snapshots: "own",
+      restore: (session, snapshot) => {
+        const { pages } = resetSession(session, snapshot);
+        session.rewind();
+        return pages;
+      },
+      differences: (session, snapshot) => memoryDifferences(session.memory, snapshot.memory),
+      verifyRestores: this.#options.verifyRestores,
       drop: (session) => this.#drop(session.instance),
     });
   }
@@ -154,13 +178,22 @@ export class QuickJSEngine implements Engine {
     if (snapshot && randomOffset !== undefined && job.limits.fuel >= snapshot.start.fuel) return this.#runFromSnapshot(snapshot, job, { ...options, randomOffset, source, spentMs });
     // On the instrumented build when this run may be snapshotted: the code was slow before, or it is a deploy check.
     const tracked = key !== undefined && this.#options.snapshotModule !== undefined && (this.#slow.has(key) || job.evaluateOnly === true);
-    const outcome = await this.#runFresh(source, job, { ...options, key, randomOffset, started, tracked, spentMs, tape });
+    // Any other fresh run starts from a pristine session when there is one to reset (a recorded run or a replay builds its own).
+    const pristine = !tracked && !tape && randomOffset !== undefined && this.#options.pristineSessions && this.#options.snapshotModule !== undefined;
+    const outcome = pristine
+      ? await this.#runPristine(source, job, { ...options, key, randomOffset: randomOffset!, started, spentMs })
+      : await this.#runFresh(source, job, { ...options, key, randomOffset, started, tracked, spentMs, tape });
     return tape ? { ...outcome, ...tape.finish() } : outcome;
   }
 
   /** Snapshots and the sessions kept in their state: runs that found a warm session (hits) or restored one (misses), what is kept, and how restores went. */
   get poolStats(): WarmPoolStats {
     return this.#sessions.stats;
+  }
+
+  /** Pristine sessions (`pristineSessions`): fresh runs that found one (hits) or built one (misses), and their resets. */
+  get pristineStats(): WarmPoolStats {
+    return this.#pristine.stats;
   }
 
   /** Instances alive now (idle, running or kept warm by a snapshot); tests use it to check that nothing leaks. */
@@ -220,6 +253,64 @@ export class QuickJSEngine implements Engine {
         }
         this.#release(idle);
       }
+    }
+  }
+
+  /**
+   * A fresh run in a pristine session: its top level and entry point run in a runtime, context and prelude
+   * made before (for no one: nothing in them belongs to a tenant or a run), with a new `Math.random` seed;
+   * afterwards its memory is reset to the pristine snapshot, verified byte for byte under `verifyRestores`.
+   * It uses the same fuel as a run that builds its own: the prelude's is counted at its start, and QuickJS's
+   * interrupt countdown is in the snapshot. A slow top level is noted as on the plain build (never captured here).
+   */
+  async #runPristine(source: PreparedSource, job: RunJob, options: RunOptions & { key?: string; randomOffset: number; started: number; spentMs: number }): Promise<RunOutcome> {
+    const key = pristineKey(job.limits.memoryMb);
+    const warm = this.#pristine.borrow(key) ?? (await this.#newPristine(job.limits.memoryMb));
+    const session = warm.instance;
+    const { instance } = session;
+    reseedRandomState(session.ctx, instance.memory, options.randomOffset);
+    const randomBefore = readRandomState(session.ctx, instance.memory, options.randomOffset);
+    const run = new QuickJSRun(session, job, { ...options, services: this.#options.services, start: warm.snapshot.start });
+    let clean = false;
+    try {
+      const initStarted = performance.now();
+      let outcome = await run.initialize(source);
+      const initMs = performance.now() - initStarted;
+      const pure = !session.bridge?.calls && session.stdinReads === 0 && randomBefore === readRandomState(session.ctx, instance.memory, options.randomOffset);
+      if (!outcome && options.key && pure && slowEnough({ initMs, initFuel: run.fuelUsed, tracked: false, memoryBytes: instance.memory.buffer.byteLength, minInitMs: this.#options.snapshotMinInitMs, instrumented: true })) {
+        this.#slow.remember(options.key);
+      }
+      if (!outcome) outcome = job.evaluateOnly ? run.evaluatedOutcome() : await run.invoke();
+      clean = true;
+      return this.#settled(outcome, instance, { job, start: "fresh" });
+    } catch (e) {
+      return escaped(e, instance, job, { started: options.started, start: "fresh" });
+    } finally {
+      // Nothing is freed: the reset puts the pristine memory back.
+      run.release();
+      // As an idle instance would be: not poisoned, not near its cap, not grown past `recycleBytes`.
+      if (clean) this.#pristine.give(key, warm, instance.reusable({ recycleBytes: this.#options.recycleBytes }));
+      else this.#drop(instance);
+    }
+  }
+
+  /** A new pristine session at a memory cap, on the instrumented build, and its snapshot. */
+  async #newPristine(memoryMb: number): Promise<PristineSession> {
+    const instance = await QuickJSInstance.create(this.#options.snapshotModule!.module, { memoryMb, initialPages: this.#options.runtime.initialPages, tracked: true });
+    this.#live++;
+    try {
+      const session = QuickJSSession.open(instance, { memoryMb });
+      session.installPrelude();
+      // A snapshot is of an evaluated session; this one holds no script (a run's initialize replaces this).
+      session.evaluated = { kind: "script", namespace: undefined };
+      const snapshot = captureSnapshot(session, { key: pristineKey(memoryMb), memoryMb, start: { fuel: session.preludeFuel, stdout: "", stderr: "" } });
+      if (!snapshot) throw new Error("QuickJS engine: a pristine session could not be captured");
+      session.markPristine();
+      session.rewind();
+      return { instance: session, snapshot };
+    } catch (e) {
+      this.#drop(instance);
+      throw e;
     }
   }
 
@@ -315,6 +406,7 @@ export class QuickJSEngine implements Engine {
     this.#disposed = true;
     this.#idle.dispose();
     this.#sessions.dispose();
+    this.#pristine.dispose();
   }
 
   [Symbol.dispose](): void {
@@ -327,6 +419,9 @@ function librarySource(language: QuickJSLanguageDescriptor | undefined, all: rea
   const modules = language?.libraryModules;
   return modules && typeof modules !== "function" ? all.find((l) => l.language.name === modules.sameAs) : language;
 }
+
+/** The pristine sessions' key: only the memory cap (a pristine session holds nothing of a tenant or a run). */
+const pristineKey = (memoryMb: number) => `pristine/${memoryMb}`;
 
 /** The idle instances' key: a cap is fixed when an instance's memory is made, and the instrumented build is kept apart. */
 const idleKey = (memoryMb: number, tracked: boolean) => `${tracked ? "tracked" : "plain"}/${memoryMb}`;

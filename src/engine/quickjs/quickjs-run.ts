@@ -167,8 +167,10 @@ export class QuickJSRun implements SessionRun, Disposable {
     if ("error" in promise) return this.#fail(promise.error, api);
     const settled = await this.#settle(promise.value, api.tick);
     if (!("value" in settled)) return this.#fail(errorOf(settled), api);
-    const json = this.#ctx.getString(this.#own(this.#ctx.getProp(settled.value, "json")));
-    if (this.#ctx.dump(this.#own(this.#ctx.getProp(settled.value, "drain")))) {
+    // The prelude's invoke answers "r" or "d" (drain: a plain script runs on until nothing is left), then the JSON.
+    const answer = this.#ctx.getString(settled.value);
+    const json = answer.slice(1);
+    if (answer[0] === "d") {
       const drained = await this.#settle(undefined, api.tick);
       if (!("value" in drained)) return this.#fail(errorOf(drained), api);
     }

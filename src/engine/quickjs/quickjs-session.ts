@@ -106,7 +106,34 @@ export class QuickJSSession implements Disposable {
     );
     // Kiln's own prelude is counted but never cut short (a 1 ms deadline could interrupt it into a host
     // error): the run's fuel and deadline stop it from the guest's first line on.
-    this.rt.setInterruptHandler(() => this.run?.interrupt(this.#inPrelude) ?? !this.#inPrelude);
+    this.rt.setInterruptHandler(() => {
+      // With no run attached (a pristine session being built), the prelude's polls are counted for the runs that start from it.
+      if (this.#inPrelude && !this.run) this.preludeFuel++;
+      return this.run?.interrupt(this.#inPrelude) ?? !this.#inPrelude;
+    });
+  }
+
+  /** Fuel the prelude used while no run was attached (a pristine session: every run from it starts with this much). */
+  preludeFuel = 0;
+
+  /** The JS-side state `rewind` puts back: the handles the session kept when it was marked pristine. */
+  #pristineHandles: number | undefined;
+
+  /**
+   * Marks the session as it is now (runtime, context and prelude, no script yet) as its pristine state,
+   * which a snapshot taken at this moment holds: after each run its memory is reset to that snapshot and
+   * `rewind` puts back the JS side (a run's handles are dropped, never freed: their memory is gone).
+   */
+  markPristine(): void {
+    this.#pristineHandles = this.#handles.length;
+  }
+
+  /** The JS-side state of `markPristine`, for a session whose memory was (or is being) reset to its pristine snapshot. */
+  rewind(): void {
+    if (this.#pristineHandles === undefined) throw new Error("QuickJSSession: rewind of a session never marked pristine");
+    this.#handles.length = this.#pristineHandles;
+    this.evaluated = undefined;
+    this.stdinReads = 0;
   }
 
   /** Evaluates the prelude (under the attached run's fuel) and keeps its driver functions. */

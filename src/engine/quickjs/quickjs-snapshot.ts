@@ -17,7 +17,13 @@ import {
 } from "./quickjs-internals.ts";
 import type { RunStart } from "./quickjs-run.ts";
 import { QuickJSSession, type HostFunctionRole } from "./quickjs-session.ts";
-import { captureMemory, restoreMemory, writeMemory, type MemorySnapshot } from "../wasm/memory-snapshot.ts";
+import { capturePages, nonZeroPages, restoreMemory, writeHeldPages, type MemorySnapshot } from "../wasm/memory-snapshot.ts";
+
+/**
+ * The pages holding something in a new instance of each module, before anything ran in it (data
+ * segments, the library's setup): the same in every instance, so found once, by a scan of the first.
+ */
+const startingPages = new WeakMap<WebAssembly.Module, readonly number[]>();
 
 /** How far below the resting C stack pointer the glue's own writes may reach. */
 const STACK_WINDOW = 128 * 1024;
@@ -28,7 +34,7 @@ const STACK_WINDOW = 128 * 1024;
  * session keeps, and the host refs by role). Made only by the host, from code it ran; never accepted
  * from outside (isolated-vm's cachedData CVE is why).
  */
-export interface QuickJSSnapshot extends MemorySnapshot {
+export interface QuickJSSnapshot extends Required<MemorySnapshot> {
   /** What the snapshot is of (see snapshot-key.ts): wasm build, library, language, code, memory cap. */
   key: string;
   memoryMb: number;
@@ -59,12 +65,13 @@ export function captureSnapshot(session: QuickJSSession, options: { key: string;
   const hostRefs = recordHostRefs(rt, (value) => roles.get(value));
   if (!hostRefs) return undefined;
   // The marks restart here: the snapshot holds a clear bitmap, and a restore copies what was marked since.
-  const memory = captureMemory(session.instance.memory, session.instance.tracking?.bitmap);
+  const { memory, held } = capturePages(session.instance.memory, session.instance.tracking?.bitmap);
   return {
     key: options.key,
     memoryMb: options.memoryMb,
     tracked: session.instance.tracking !== undefined,
     memory,
+    held,
     pointers: {
       rt: runtimePointer(rt),
       ctx: contextPointer(ctx),
@@ -92,7 +99,7 @@ export function resetSession(session: QuickJSSession, snapshot: QuickJSSnapshot)
   const tracking = session.instance.tracking;
   // The glue writes call arguments (an evaluated string, a function's name) just below the resting stack pointer.
   tracking?.bitmap.markRange(tracking.stackTop - STACK_WINDOW, tracking.stackTop);
-  const pages = restoreMemory(session.instance.memory, snapshot.memory, tracking?.bitmap);
+  const pages = restoreMemory(session.instance.memory, snapshot.memory, tracking?.bitmap, snapshot.held);
   setLazyHandles(session.ctx, snapshot.pointers.lazy);
   // A bridge a run opened (a dynamic `import("kiln")`) is gone with the memory it lived in.
   if (snapshot.pointers.bridge === undefined) session.dropBridge();
@@ -115,8 +122,12 @@ export async function restoreSnapshot(snapshot: QuickJSSnapshot, options: { wasm
   }
   const p = snapshot.pointers;
   const { rt, ctx } = wrapRuntime(instance.module, { rt: p.rt, ctx: p.ctx });
-  // Only the pages that differ from a new instance's zeros: most of a small snapshot is never touched.
-  writeMemory(new Uint8Array(instance.memory.buffer), snapshot.memory);
+  // Only the pages the snapshot holds, and zeros over the few a new instance starts with (learnt from the
+  // first new instance of the module): no other page is read or written, so none is faulted in.
+  const bytes = new Uint8Array(instance.memory.buffer);
+  let dirty = startingPages.get(options.wasmModule);
+  if (!dirty) startingPages.set(options.wasmModule, (dirty = nonZeroPages(bytes)));
+  writeHeldPages(bytes, snapshot, dirty);
   setScratchPointer(ctx, p.scratch, instance.memory);
   const session = new QuickJSSession(instance, rt, ctx);
   session.bindRuntime();

@@ -48,12 +48,21 @@ export function readRandomState(ctx: QuickJSContext, memory: WebAssembly.Memory,
   return new DataView(memory.buffer).getBigUint64(contextPointer(ctx) + offset, true);
 }
 
-/** A fresh non-zero seed from the host's CSPRNG. */
+/** Seeds drawn from the host's CSPRNG ahead, a batch at a time (one `getRandomValues` call per run was a visible share of a fresh run). */
+const seeds = new BigUint64Array(64);
+let nextSeed = seeds.length;
+
+/** A fresh non-zero seed from the host's CSPRNG (each handed out once). */
 export function drawSeed(): bigint {
-  const seed = new BigUint64Array(1);
-  do crypto.getRandomValues(seed);
-  while (seed[0] === 0n);
-  return seed[0]!;
+  for (;;) {
+    if (nextSeed === seeds.length) {
+      crypto.getRandomValues(seeds);
+      nextSeed = 0;
+    }
+    const seed = seeds[nextSeed]!;
+    seeds[nextSeed++] = 0n;
+    if (seed !== 0n) return seed;
+  }
 }
 
 /** Writes a seed (by default a fresh one from the host's CSPRNG; a replay's recorded one) into a context's random state. */

@@ -106,7 +106,7 @@ export class DirtyBitmap implements WrittenPages {
    * marks the page its address is in, and may run up to 15 bytes into the next). Returns the pages
    * copied, or undefined when the marks were not trusted and all of memory was copied. Clears the marks.
    */
-  restore(snapshot: Uint8Array): number | undefined {
+  restore(snapshot: Uint8Array, held?: Uint8Array): number | undefined {
     const bytes = new Uint8Array(this.memory.buffer);
     const pages = this.dirtyPages();
     if (!pages) {
@@ -114,10 +114,21 @@ export class DirtyBitmap implements WrittenPages {
       this.clear();
       return undefined;
     }
+    // A page the snapshot does not hold is zeros there: written as zeros, never read (reading would back it with memory).
+    const copy = (from: number, to: number) => {
+      if (!held) return bytes.set(snapshot.subarray(from, to), from);
+      for (let at = from; at < to; ) {
+        const page = Math.floor(at / PAGE);
+        const end = Math.min(to, (page + 1) * PAGE);
+        if (held[page]) bytes.set(snapshot.subarray(at, end), at);
+        else bytes.fill(0, at, end);
+        at = end;
+      }
+    };
     const putBack = (from: number, to: number) => {
       const end = Math.min(to, bytes.length);
       const copied = Math.min(end, snapshot.length);
-      if (from < copied) bytes.set(snapshot.subarray(from, copied), from);
+      if (from < copied) copy(from, copied);
       if (Math.max(from, copied) < end) bytes.fill(0, Math.max(from, copied), end);
     };
     for (let i = 0; i < pages.length; ) {

@@ -3,9 +3,30 @@
  * that starts from it. Shared by both engines (QuickJS sessions and component instances).
  */
 export interface MemorySnapshot {
-  /** A copy of all of linear memory when the snapshot was taken. */
+  /**
+   * A copy of all of linear memory when the snapshot was taken. Only the pages `held` marks were
+   * written into it; the rest are zeros the system never backed with memory, and nothing reads them.
+   */
   readonly memory: Uint8Array;
+  /** One byte per page of `memory`: 1 where the page holds something (undefined: any page may). */
+  readonly held?: Uint8Array;
 }
+
+/** What a snapshot really holds: its pages holding something (the other pages of its copy were never backed). */
+export function heldBytes(snapshot: MemorySnapshot): number {
+  const { held } = snapshot;
+  if (!held) return snapshot.memory.length;
+  let bytes = heldCounts.get(held);
+  if (bytes === undefined) {
+    let pages = 0;
+    for (const h of held) pages += h;
+    heldCounts.set(held, (bytes = pages * PAGE));
+  }
+  return bytes;
+}
+
+/** heldBytes by `held` array (a snapshot's never changes), counted once: the warm pool asks on every run. */
+const heldCounts = new WeakMap<Uint8Array, number>();
 
 /**
  * Memory an instance kept warm may have grown past its snapshot (pages a restore zeroes and leaves to
@@ -17,7 +38,7 @@ export const MAX_GROWTH = 16 << 20;
 export interface WrittenPages {
   clear(): void;
   /** Puts the written pages back from `snapshot`; the pages copied, or undefined when it copied all of memory. */
-  restore(snapshot: Uint8Array): number | undefined;
+  restore(snapshot: Uint8Array, held?: Uint8Array): number | undefined;
 }
 
 const PAGE = 65_536;
@@ -38,15 +59,48 @@ function zeroPage(words: Int32Array, from: number): boolean {
  * about 2 MiB (a full `slice()` would hold all 16).
  */
 export function captureMemory(memory: WebAssembly.Memory, written?: WrittenPages): Uint8Array {
+  return capturePages(memory, written).memory;
+}
+
+/** captureMemory's copy, with which of its pages hold something (a MemorySnapshot's two fields). */
+export function capturePages(memory: WebAssembly.Memory, written?: WrittenPages): { memory: Uint8Array; held: Uint8Array } {
   written?.clear();
   const bytes = new Uint8Array(memory.buffer);
   const copy = new Uint8Array(bytes.length);
+  const held = new Uint8Array(bytes.length / PAGE);
   const words = new Int32Array(memory.buffer);
-  for (let page = 0; page * PAGE < bytes.length; page++) {
+  for (let page = 0; page < held.length; page++) {
     const from = page * PAGE;
-    if (!zeroPage(words, from / 4)) copy.set(bytes.subarray(from, from + PAGE), from);
+    if (!zeroPage(words, from / 4)) (copy.set(bytes.subarray(from, from + PAGE), from), (held[page] = 1));
   }
-  return copy;
+  return { memory: copy, held };
+}
+
+/** The pages of `bytes` holding something: a full scan (it reads, and so faults in, every page). */
+export function nonZeroPages(bytes: Uint8Array): number[] {
+  const words = new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+  const pages: number[] = [];
+  for (let page = 0; page * PAGE < bytes.length; page++) if (!zeroPage(words, (page * PAGE) / 4)) pages.push(page);
+  return pages;
+}
+
+/**
+ * Writes a snapshot over the memory of a new instance whose only pages holding something are `dirty`
+ * (what instantiation wrote: the same pages in every new instance of a module): the snapshot's held
+ * pages are copied and the other dirty pages zeroed. No other page is read or written, so none is
+ * faulted in: the cost is the copy of what the snapshot holds.
+ */
+export function writeHeldPages(bytes: Uint8Array, snapshot: Required<MemorySnapshot>, dirty: readonly number[]): void {
+  const { memory, held } = snapshot;
+  for (let page = 0; page < held.length; page++) {
+    if (!held[page]) continue;
+    // Runs of held pages go in one copy.
+    let end = page + 1;
+    while (end < held.length && held[end]) end++;
+    bytes.set(memory.subarray(page * PAGE, end * PAGE), page * PAGE);
+    page = end;
+  }
+  for (const page of dirty) if (!(page < held.length && held[page])) bytes.fill(0, page * PAGE, (page + 1) * PAGE);
 }
 
 /**
@@ -71,8 +125,8 @@ export function writeMemory(bytes: Uint8Array, snapshot: Uint8Array): void {
  * falls back to all of memory when its marks are not trusted), without it all of memory. Memory cannot
  * shrink: what grew past the snapshot is zeroed. The pages copied, or undefined for a full copy.
  */
-export function restoreMemory(memory: WebAssembly.Memory, snapshot: Uint8Array, written?: WrittenPages): number | undefined {
-  if (written) return written.restore(snapshot);
+export function restoreMemory(memory: WebAssembly.Memory, snapshot: Uint8Array, written?: WrittenPages, held?: Uint8Array): number | undefined {
+  if (written) return written.restore(snapshot, held);
   restoreAllMemory(new Uint8Array(memory.buffer), snapshot);
   return undefined;
 }

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { QuickJSEngine } from "../../../src/engine/quickjs/quickjs-engine.ts";
 import { createQuickJSEngine } from "../../../src/quickjs-defaults.ts";
-import { coreEngine, job, quickjsWasm } from "../../helpers/fixtures.ts";
+import { MemoryKvStore } from "../../../src/capabilities/kv-store.ts";
+import { coreEngine, job, quickjsSnapshotModule, quickjsWasm } from "../../helpers/fixtures.ts";
 
 let engine: QuickJSEngine;
 beforeAll(async () => {
@@ -284,5 +285,74 @@ describe("code nested deeper than the host's stack", () => {
       expect(out.ok ? out : out.error, code.slice(0, 20)).toMatchObject({ code: "guest_error", message: expect.stringContaining("stack overflow") });
       expect((await engine.run(job("javascript", "export default () => 42"))).ok).toBe(true);
     }
+  });
+});
+
+describe("pristine sessions (fresh runs on the instrumented build)", () => {
+  const scripts = [
+    "export default (i) => i.a + 1",
+    "export default () => { let s = 0; for (let i = 0; i < 300_000; i++) s += i; return s }",
+    'console.log("hi", { a: [1] }); setTimeout(() => console.log("later"), 5); export default async () => { await null; return new URL("https://a.test/p?q=1").searchParams.get("q") }',
+    'export default () => [btoa("hi"), new TextEncoder().encode("é").length, structuredClone({ a: new Map([[1, 2]]) }).a.get(1)]',
+    "export default () => { throw new RangeError('no') }",
+    "const x = ; export default 1",
+    'import { kv } from "kiln"; export default async () => { await kv.set("k", "v"); return kv.get("k") }',
+    "let n = 0; setInterval(() => n++, 1); export default () => n",
+    "module.exports = (i, ctx) => [i, ctx.language]",
+    "export default () => { const a = []; for (;;) a.push(a.length) }",
+  ];
+  const grants = { kv: { namespace: "t" }, secrets: {} };
+  /** Two engines with the instrumented build: fresh runs in pristine sessions, or each in its own runtime and context (the plain build). */
+  const engines = async () => {
+    const [wasm, snapshotModule] = [await quickjsWasm(), await quickjsSnapshotModule()];
+    const make = (pristineSessions: boolean) => createQuickJSEngine(wasm, { snapshotModule, verifyRestores: true, pristineSessions, services: { kv: new MemoryKvStore() } });
+    return { pristine: make(true), own: make(false) };
+  };
+
+  it("uses the fuel, and gives the results and output, of a run that builds its own runtime, context and prelude", async () => {
+    const { pristine, own } = await engines();
+    using _p = pristine;
+    using _o = own;
+    for (const [i, code] of scripts.entries()) {
+      const limits = { fuel: 50_000, memoryMb: 32 };
+      // Unique code each time (never a snapshot), twice on each: fuel is the same on both and from one run to the next.
+      const outs = [];
+      for (const e of [pristine, own, pristine, own]) outs.push(await e.run(job("javascript", `${code}\n// ${i} ${outs.length}`, { input: { a: i }, limits, grants })));
+      const seen = outs.map((o) => ({ ok: o.ok, result: o.ok ? o.result : o.error.code, stdout: o.stdout, stderr: o.stderr, fuel: o.usage.fuel, start: o.usage.start }));
+      for (const o of seen.slice(1)) expect(o, code).toEqual(seen[0]);
+      expect(seen[0]!.start).toBe("fresh");
+    }
+    // Every run but the first at the cap reset a pristine session (verified byte for byte: verifyRestores).
+    expect(pristine.pristineStats).toMatchObject({ misses: expect.any(Number), fullRestores: 0 });
+    expect(pristine.pristineStats.hits).toBeGreaterThan(2 * scripts.length - 4);
+    expect(own.pristineStats).toMatchObject({ hits: 0, misses: 0, instances: 0 });
+  });
+
+  it("starts every run clean, with its own Math.random seed, and survives hostile runs", async () => {
+    const { pristine, own } = await engines();
+    own.dispose();
+    using e = pristine;
+    const run = (code: string, limits = {}) => e.run(job("javascript", code, { limits }));
+    await run(`globalThis.leak = 1; Object.prototype.polluted = true; Array.prototype.push = () => 0; console.log = null; URL = null;
+      crypto.getRandomValues = (a) => a; Math.random = () => 4; JSON.parse = () => 0`);
+    const out = await run(`export default () => [typeof leak, ({}).polluted, [].push(1), typeof console.log, typeof URL, crypto.getRandomValues(new Uint8Array(64)).some((b) => b !== 0), Math.random() < 1]`);
+    expect(out).toMatchObject({ ok: true, result: ["undefined", null, 1, "function", "function", true, true] });
+    const draws = new Set<unknown>();
+    for (let i = 0; i < 20; i++) {
+      const drew = await run(`export default () => Math.random() // ${i}`);
+      if (drew.ok) draws.add(drew.result);
+    }
+    expect(draws.size).toBe(20);
+    // Out of memory, out of fuel, a host-stack overflow: each followed by a benign run on the same engine.
+    for (const [code, limits, error] of [
+      ["const a = []; for (;;) a.push({ i: a.length })", { memoryMb: 32 }, "memory_exhausted"],
+      ["for (;;) {}", { fuel: 1000 }, "fuel_exhausted"],
+      [`export default () => ${"[".repeat(5000)}${"]".repeat(5000)}`, {}, "guest_error"],
+    ] as const) {
+      expect(await run(code, limits)).toMatchObject({ ok: false, error: { code: error } });
+      expect(await run("export default () => 42", limits)).toMatchObject({ ok: true, result: 42, usage: { start: "fresh" } });
+    }
+    expect(e.pristineStats.fullRestores).toBe(0);
+    expect(e.liveInstances).toBeLessThanOrEqual(3);
   });
 });
