@@ -19,6 +19,7 @@ import { DeadlineReached } from "./wasi/clocks.ts";
 import { HostTape } from "../../capabilities/host-tape.ts";
 import { OutputLimitExceeded } from "./wasi/io.ts";
 import type { Mount } from "./wasi/filesystem.ts";
+import { drawSeed } from "../seed.ts";
 
 /** Callers' components kept prepared per process. */
 const MAX_COMPONENTS = 64;
@@ -131,8 +132,7 @@ export class ComponentEngine implements Engine {
     const tape = HostTape.for(job);
     using kiln = new ComponentHost(job, { services: this.#services, blocking: this.#blocking, suspending: runtime.suspending === true, deadline: started + job.limits.timeoutMs, onOutput: runOptions.onOutput, tape });
     // A new seed for every run: the instance's WASI random source and the language's own generator.
-    const draw = () => crypto.getRandomValues(new BigUint64Array(1))[0]!;
-    const [wasiSeed, seed] = tape ? [tape.seed(draw), tape.seed(draw)] : crypto.getRandomValues(new BigUint64Array(2));
+    const [wasiSeed, seed] = tape ? [tape.seed(drawSeed), tape.seed(drawSeed)] : [drawSeed(), drawSeed()];
     const budget = BigInt(job.limits.fuel) * FUEL_UNIT;
     const options = { memoryMb: job.limits.memoryMb, ceilingMb: this.#ceilingMb, maxOutputBytes: job.limits.maxOutputBytes, fuel: budget };
     let core: WebAssembly.Instance | undefined;

@@ -1,6 +1,7 @@
 import type { QuickJSContext } from "quickjs-emscripten-core";
 import { contextPointer } from "./quickjs-internals.ts";
 import { QuickJSInstance } from "./quickjs-instance.ts";
+import { drawSeed } from "../seed.ts";
 
 const MASK = (1n << 64n) - 1n;
 /** How far into the context struct the search looks. */
@@ -46,23 +47,6 @@ export async function locateRandomState(wasmModule: WebAssembly.Module, options:
 /** The 64-bit random state of a context, given its offset. */
 export function readRandomState(ctx: QuickJSContext, memory: WebAssembly.Memory, offset: number): bigint {
   return new DataView(memory.buffer).getBigUint64(contextPointer(ctx) + offset, true);
-}
-
-/** Seeds drawn from the host's CSPRNG ahead, a batch at a time (one `getRandomValues` call per run was a visible share of a fresh run). */
-const seeds = new BigUint64Array(64);
-let nextSeed = seeds.length;
-
-/** A fresh non-zero seed from the host's CSPRNG (each handed out once). */
-export function drawSeed(): bigint {
-  for (;;) {
-    if (nextSeed === seeds.length) {
-      crypto.getRandomValues(seeds);
-      nextSeed = 0;
-    }
-    const seed = seeds[nextSeed]!;
-    seeds[nextSeed++] = 0n;
-    if (seed !== 0n) return seed;
-  }
 }
 
 /** Writes a seed (by default a fresh one from the host's CSPRNG; a replay's recorded one) into a context's random state. */
