@@ -35,7 +35,7 @@ export class CallerComponentPreparer implements ComponentChecker {
 
   /** What a caller's component imports and exports; prepares it, so its first run finds it ready. */
   async check(bytes: Uint8Array): Promise<{ imports: string[]; exports: string[] }> {
-    const shape = await inspect(bytes);
+    const shape = await inspectCallerComponent(bytes);
     await this.load(bytes);
     return shape;
   }
@@ -45,7 +45,7 @@ export class CallerComponentPreparer implements ComponentChecker {
     const name = `component-${(await componentId(bytes)).slice(0, 32)}-edge${PREPARE_VERSION}`;
     let folder = await this.cache.folder(name);
     if (!folder) {
-      await this.cache.write(name, await prepare(bytes));
+      await this.cache.write(name, await prepareCallerComponentFiles(bytes));
       folder = await this.cache.folder(name);
       if (!folder) throw new Error(`the prepared folder ${name} was written but cannot be read`);
     }
@@ -53,9 +53,9 @@ export class CallerComponentPreparer implements ComponentChecker {
   }
 }
 
-/** jco's glue and core modules, and the metered main module; refuses what is no component Kiln runs. */
-async function prepare(bytes: Uint8Array): Promise<Record<string, Uint8Array | string>> {
-  await inspect(bytes);
+/** jco's glue and core modules, and the metered main module, as a prepared folder's files; refuses what is no component Kiln runs. */
+export async function prepareCallerComponentFiles(bytes: Uint8Array): Promise<Record<string, Uint8Array | string>> {
+  await inspectCallerComponent(bytes);
   const [{ transpile }, { instrumentFuel }] = await Promise.all([jco(), import("../wasm/instrument-fuel.ts")]);
   let files: Record<string, Uint8Array>;
   try {
@@ -79,7 +79,8 @@ async function prepare(bytes: Uint8Array): Promise<Record<string, Uint8Array | s
   return { "package.json": '{"type":"module"}\n', ...kept, [`${METERED_FILE}.wasm`]: metered, [MAIN_FILE]: main };
 }
 
-async function inspect(bytes: Uint8Array): Promise<{ imports: string[]; exports: string[] }> {
+/** What a caller's component imports and exports; refuses anything but a component of world `script` within Kiln's imports. */
+export async function inspectCallerComponent(bytes: Uint8Array): Promise<{ imports: string[]; exports: string[] }> {
   let wit: string;
   try {
     const { componentWit } = await jco();
