@@ -1,43 +1,26 @@
-/** Every KvStore behaves the same: the in-memory one and the SQLite one. */
+/** Every KvStore behaves the same: the in-memory, SQLite and Redis ones. */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectRedis, redisReady } from "../../src/adapters/node/redis/redis-connection.ts";
+import { afterAll, describe, expect, it } from "vitest";
 import { RedisKvStore } from "../../src/adapters/node/redis/redis-kv-store.ts";
-import { startRedisServer } from "../helpers/redis-server.ts";
-import { hasService } from "../helpers/services.ts";
+import { suiteRedis } from "../helpers/redis-server.ts";
 import { SqliteKvStore } from "../../src/adapters/node/sqlite-kv-store.ts";
 import { MemoryKvStore, type KvStore } from "../../src/capabilities/kv-store.ts";
 import { kvStoreCases, opts } from "./kv-store-cases.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "kiln-kv-"));
-const withRedis = hasService("redis-server", "redis-server", "RedisKvStore tests");
-let redis: Awaited<ReturnType<typeof startRedisServer>> | undefined;
-beforeAll(async () => {
-  if (withRedis) redis = await startRedisServer();
-});
-afterAll(() => {
-  redis?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const redis = suiteRedis("RedisKvStore tests");
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const stores: [string, () => KvStore | Promise<KvStore>][] = [
   ["MemoryKvStore", () => new MemoryKvStore()],
   ["SqliteKvStore", () => new SqliteKvStore(join(dir, `${Math.random()}.sqlite`))],
-  [
-    "RedisKvStore",
-    async () => {
-      const connection = connectRedis(redis!.url);
-      await redisReady(connection);
-      await connection.flushall();
-      return new RedisKvStore(connection);
-    },
-  ],
+  ["RedisKvStore", async () => new RedisKvStore(await redis.connect())],
 ];
 
 for (const [name, make] of stores) {
-  describe.skipIf(name.startsWith("Redis") && !withRedis)(name, () => kvStoreCases(make));
+  describe.skipIf(name.startsWith("Redis") && !redis.available)(name, () => kvStoreCases(make));
 }
 
 describe("SqliteKvStore", () => {

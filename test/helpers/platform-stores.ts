@@ -6,42 +6,21 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Redis } from "ioredis";
-import { afterAll, beforeAll } from "vitest";
-import { connectRedis, redisReady } from "../../src/adapters/node/redis/redis-connection.ts";
+import { afterAll } from "vitest";
 import { RedisPlatformStore } from "../../src/adapters/node/redis/redis-platform-store.ts";
 import { SqlitePlatformStore } from "../../src/adapters/node/sqlite-platform-store.ts";
 import { MemoryPlatformStore } from "../../src/platform/memory-platform-store.ts";
 import type { PlatformStore } from "../../src/platform/platform-store.ts";
-import { startRedisServer } from "./redis-server.ts";
-import { hasService } from "./services.ts";
+import { suiteRedis } from "./redis-server.ts";
 
-export function nodePlatformStores(suite: string): { stores: [string, () => PlatformStore | Promise<PlatformStore>][]; skip: (name: string) => boolean } {
+export function nodePlatformStores(suite: string): { stores: [string, () => PlatformStore | Promise<PlatformStore>][]; skip: (name: string) => boolean; redis: ReturnType<typeof suiteRedis> } {
   const dir = mkdtempSync(join(tmpdir(), "kiln-stores-"));
-  const withRedis = hasService("redis-server", "redis-server", `RedisPlatformStore ${suite}`);
-  let redis: Awaited<ReturnType<typeof startRedisServer>> | undefined;
-  const connections: Redis[] = [];
-  beforeAll(async () => {
-    if (withRedis) redis = await startRedisServer();
-  });
-  afterAll(() => {
-    for (const c of connections) c.disconnect();
-    redis?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const redis = suiteRedis(`RedisPlatformStore ${suite}`);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const stores: [string, () => PlatformStore | Promise<PlatformStore>][] = [
     ["MemoryPlatformStore", () => new MemoryPlatformStore()],
     ["SqlitePlatformStore", () => new SqlitePlatformStore(join(dir, `${Math.random()}.sqlite`))],
-    [
-      "RedisPlatformStore",
-      async () => {
-        const connection = connectRedis(redis!.url);
-        connections.push(connection);
-        await redisReady(connection);
-        await connection.flushall();
-        return new RedisPlatformStore(connection);
-      },
-    ],
+    ["RedisPlatformStore", async () => new RedisPlatformStore(await redis.connect())],
   ];
-  return { stores, skip: (name) => name.startsWith("Redis") && !withRedis };
+  return { stores, skip: (name) => name.startsWith("Redis") && !redis.available, redis };
 }

@@ -1,40 +1,19 @@
 /** Fuel quotas over the counter stores: budgets per minute and per day, the tenant's own over the server's, refusal with Retry-After, usage. */
-import type { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectRedis, redisReady } from "../../src/adapters/node/redis/redis-connection.ts";
+import { describe, expect, it } from "vitest";
 import { RedisCounterStore } from "../../src/adapters/node/redis/redis-counter-store.ts";
 import { FuelQuota } from "../../src/platform/fuel-quota.ts";
 import { MemoryCounterStore, type CounterStore } from "../../src/platform/run-guard.ts";
-import { startRedisServer } from "../helpers/redis-server.ts";
-import { hasService } from "../helpers/services.ts";
+import { suiteRedis } from "../helpers/redis-server.ts";
 
-const withRedis = hasService("redis-server", "redis-server", "fuel quotas over RedisCounterStore");
-let redis: Awaited<ReturnType<typeof startRedisServer>> | undefined;
-const connections: Redis[] = [];
-beforeAll(async () => {
-  if (withRedis) redis = await startRedisServer();
-});
-afterAll(() => {
-  for (const c of connections) c.disconnect();
-  redis?.stop();
-});
+const redis = suiteRedis("fuel quotas over RedisCounterStore");
 
 const counterStores: [string, () => Promise<CounterStore>][] = [
   ["MemoryCounterStore", async () => new MemoryCounterStore()],
-  [
-    "RedisCounterStore",
-    async () => {
-      const connection = connectRedis(redis!.url);
-      connections.push(connection);
-      await redisReady(connection);
-      await connection.flushall();
-      return new RedisCounterStore(connection);
-    },
-  ],
+  ["RedisCounterStore", async () => new RedisCounterStore(await redis.connect())],
 ];
 
 for (const [name, make] of counterStores) {
-  describe.skipIf(name.startsWith("Redis") && !withRedis)(name, () => {
+  describe.skipIf(name.startsWith("Redis") && !redis.available)(name, () => {
     it("adds amounts within a window", async () => {
       const counters = await make();
       expect((await counters.increment("k", 60_000, 250)).count).toBe(250);

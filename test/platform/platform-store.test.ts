@@ -1,50 +1,21 @@
-/** Every PlatformStore behaves the same: the in-memory one and the SQLite one. */
+/** Every PlatformStore behaves the same: the in-memory, SQLite and Redis ones. */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectRedis, redisReady } from "../../src/adapters/node/redis/redis-connection.ts";
+import { afterAll, describe, expect, it } from "vitest";
 import { RedisPlatformStore } from "../../src/adapters/node/redis/redis-platform-store.ts";
-import { startRedisServer } from "../helpers/redis-server.ts";
-import { hasService } from "../helpers/services.ts";
+import { nodePlatformStores } from "../helpers/platform-stores.ts";
 import { SqlitePlatformStore } from "../../src/adapters/node/sqlite-platform-store.ts";
-import { MemoryPlatformStore } from "../../src/platform/memory-platform-store.ts";
-import type { PlatformStore } from "../../src/platform/platform-store.ts";
 import { SqliteKvStore } from "../../src/adapters/node/sqlite-kv-store.ts";
 import { RedisKvStore } from "../../src/adapters/node/redis/redis-kv-store.ts";
 import { platformStoreCases, spec, tenant } from "./platform-store-cases.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "kiln-platform-"));
-const withRedis = hasService("redis-server", "redis-server", "RedisPlatformStore tests");
-let redis: Awaited<ReturnType<typeof startRedisServer>> | undefined;
-const connections: Redis[] = [];
-beforeAll(async () => {
-  if (withRedis) redis = await startRedisServer();
-});
-afterAll(() => {
-  for (const c of connections) c.disconnect();
-  redis?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-const stores: [string, () => PlatformStore | Promise<PlatformStore>][] = [
-  ["MemoryPlatformStore", () => new MemoryPlatformStore()],
-  ["SqlitePlatformStore", () => new SqlitePlatformStore(join(dir, `${Math.random()}.sqlite`))],
-  [
-    "RedisPlatformStore",
-    async () => {
-      const connection = connectRedis(redis!.url);
-      connections.push(connection);
-      await redisReady(connection);
-      await connection.flushall();
-      return new RedisPlatformStore(connection);
-    },
-  ],
-];
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const { stores, skip, redis } = nodePlatformStores("tests");
 
 for (const [name, make] of stores) {
-  describe.skipIf(name.startsWith("Redis") && !withRedis)(name, () => platformStoreCases(make));
+  describe.skipIf(skip(name))(name, () => platformStoreCases(make));
 }
 
 describe("SqlitePlatformStore", () => {
@@ -99,11 +70,8 @@ describe("deleting a tenant removes its kv entries", () => {
     expect(await kv.get("b/one", "k")).toBe("b/one");
   });
 
-  it.skipIf(!withRedis)("in Redis", async () => {
-    const connection = connectRedis(redis!.url);
-    connections.push(connection);
-    await redisReady(connection);
-    await connection.flushall();
+  it.skipIf(!redis.available)("in Redis", async () => {
+    const connection = await redis.connect();
     const store = new RedisPlatformStore(connection);
     const kv = new RedisKvStore(connection);
     await store.createTenant(tenant("a"));
