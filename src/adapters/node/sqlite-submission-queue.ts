@@ -33,6 +33,7 @@ export class SqliteSubmissionQueue implements SubmissionQueue {
   readonly #options: SubmissionQueueOptions;
   readonly #waiters = new Set<() => void>();
   #disposed = false;
+  #workWaiting: Database.Statement | undefined;
 
   constructor(path: string, options: SubmissionQueueOptions) {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
@@ -102,7 +103,7 @@ export class SqliteSubmissionQueue implements SubmissionQueue {
     const now = Date.now();
     // A poll with nothing to claim or expire only reads: a write transaction per poll would take the
     // file's write lock four times a second, and its commit may fall to checkpoint the shared log.
-    if (!this.#db.prepare(WORK_WAITING).get(now, now)) return undefined;
+    if (!(this.#workWaiting ??= this.#db.prepare(WORK_WAITING)).get(now, now)) return undefined;
     return this.#write(() => {
       this.#db.prepare("DELETE FROM submissions WHERE state = 'done' AND expires_at <= ?").run(now);
       const row = this.#db
