@@ -3,7 +3,8 @@ import { configDefaults, defineConfig } from "vitest/config";
 /**
  * Suites that run as their own npm scripts, outside `npm test` (which must stay within 6 minutes on
  * CI's two cores); `.ci/run` runs each after `npm test`. `KILN_SUITE` names the one to run.
- * - differential: each language against its reference interpreter (about a minute);
+ * - differential: each language against its reference interpreter, and dirty-page resets against full
+ *   restores in every language (about two minutes);
  * - edge: the same app on workerd, Deno and Bun;
  * - fire: Kiln under fire: the seeded fuzz slice, the memory sweep, restarts after SIGKILL mid-traffic
  *   (of the server, and of the node holding 50 queued Judge0 submissions), and two nodes on one
@@ -14,7 +15,7 @@ import { configDefaults, defineConfig } from "vitest/config";
  *   output streamed in every language, /metrics scraped, the request log, and the playground in Chromium.
  */
 const SUITES: Record<string, string[]> = {
-  differential: ["test/languages/*/differential.test.ts"],
+  differential: ["test/languages/*/differential.test.ts", "test/engine/wasm/dirty-bitmap.test.ts"],
   // The conformance suite over HTTP on workerd, Deno and Bun (about 75 s: each boots, and workerd's bundle is built).
   edge: ["test/adapters/edge/**/*.test.ts"],
   fire: [
