@@ -3,6 +3,7 @@ import variant from "@jitl/quickjs-wasmfile-release-sync";
 import { createCappedMemory } from "../../limits/memory.ts";
 import { endedNearCap } from "../outcome.ts";
 import { DirtyBitmap, dirtyGlobalsOf } from "../wasm/dirty-bitmap.ts";
+import { nonZeroPages } from "../wasm/memory-snapshot.ts";
 
 /**
  * The page the dirty bitmap of an instrumented QuickJS instance lives in: the bottom of emscripten's
@@ -17,6 +18,22 @@ export const STACK_POINTER_EXPORT = "__kiln_sp";
 export interface InstanceTracking {
   bitmap: DirtyBitmap;
   stackTop: number;
+  /** The pages holding something when the instance was new (the same in every instance of its module). */
+  starting: readonly number[];
+}
+
+/**
+ * The pages holding something in a new instance of each module, before anything ran in it (data
+ * segments, the library's setup): the same in every instance, so found once, by a scan of the first
+ * (which faults that one instance's pages in; every other instance reads only the pages it wrote).
+ */
+const startingPages = new WeakMap<WebAssembly.Module, readonly number[]>();
+
+/** startingPages of `wasmModule`, scanned from `memory` (a new instance's) the first time. */
+export function startingPagesOf(wasmModule: WebAssembly.Module, memory: WebAssembly.Memory): readonly number[] {
+  let starting = startingPages.get(wasmModule);
+  if (!starting) startingPages.set(wasmModule, (starting = nonZeroPages(new Uint8Array(memory.buffer))));
+  return starting;
 }
 
 /**
@@ -61,6 +78,8 @@ export class QuickJSInstance implements Disposable {
       throw new Error("QuickJSInstance: the snapshot build lacks dirty tracking, or its bitmap page is in use");
     }
     const bitmap = DirtyBitmap.at(memory, [globals], { page: BITMAP_PAGE });
+    const starting = startingPagesOf(wasmModule, memory);
+    bitmap.knowTouched(starting);
     // The library writes strings and buffers into blocks it takes from malloc (not through guest stores).
     const emscripten = (module as unknown as { module: { _malloc(size: number): number } }).module;
     const malloc = emscripten._malloc;
@@ -69,7 +88,7 @@ export class QuickJSInstance implements Disposable {
       bitmap.markRange(ptr, ptr + size);
       return ptr;
     };
-    return new QuickJSInstance(module, memory, options.memoryMb, { bitmap, stackTop: sp.value as number }, clock);
+    return new QuickJSInstance(module, memory, options.memoryMb, { bitmap, stackTop: sp.value as number, starting }, clock);
   }
 
   /** Marks the instance unusable; it is dropped instead of being reused. */

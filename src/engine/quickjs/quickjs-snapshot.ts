@@ -1,6 +1,6 @@
 import type { PreparedSource } from "./prepare-source.ts";
 import { QuickJSBridge } from "./quickjs-bridge.ts";
-import { QuickJSInstance } from "./quickjs-instance.ts";
+import { QuickJSInstance, startingPagesOf } from "./quickjs-instance.ts";
 import {
   adoptHandle,
   contextPointer,
@@ -17,13 +17,7 @@ import {
 } from "./quickjs-internals.ts";
 import type { RunStart } from "./quickjs-run.ts";
 import { QuickJSSession, type HostFunctionRole } from "./quickjs-session.ts";
-import { capturePages, nonZeroPages, restoreMemory, writeHeldPages, type MemorySnapshot } from "../wasm/memory-snapshot.ts";
-
-/**
- * The pages holding something in a new instance of each module, before anything ran in it (data
- * segments, the library's setup): the same in every instance, so found once, by a scan of the first.
- */
-const startingPages = new WeakMap<WebAssembly.Module, readonly number[]>();
+import { capturePages, heldPageList, restoreMemory, writeHeldPages, type MemorySnapshot } from "../wasm/memory-snapshot.ts";
 
 /** How far below the resting C stack pointer the glue's own writes may reach. */
 const STACK_WINDOW = 128 * 1024;
@@ -65,6 +59,9 @@ export function captureSnapshot(session: QuickJSSession, options: { key: string;
   const hostRefs = recordHostRefs(rt, (value) => roles.get(value));
   if (!hostRefs) return undefined;
   // The marks restart here: the snapshot holds a clear bitmap, and a restore copies what was marked since.
+  // The glue's writes below the resting stack pointer are marked first: the capture reads only touched pages.
+  const tracking = session.instance.tracking;
+  tracking?.bitmap.markRange(tracking.stackTop - STACK_WINDOW, tracking.stackTop);
   const { memory, held } = capturePages(session.instance.memory, session.instance.tracking?.bitmap);
   return {
     key: options.key,
@@ -125,9 +122,9 @@ export async function restoreSnapshot(snapshot: QuickJSSnapshot, options: { wasm
   // Only the pages the snapshot holds, and zeros over the few a new instance starts with (learnt from the
   // first new instance of the module): no other page is read or written, so none is faulted in.
   const bytes = new Uint8Array(instance.memory.buffer);
-  let dirty = startingPages.get(options.wasmModule);
-  if (!dirty) startingPages.set(options.wasmModule, (dirty = nonZeroPages(bytes)));
-  writeHeldPages(bytes, snapshot, dirty);
+  writeHeldPages(bytes, snapshot, startingPagesOf(options.wasmModule, instance.memory));
+  // Written by the host, not marked: the held pages now hold something.
+  instance.tracking?.bitmap.touch(heldPageList(snapshot.held));
   setScratchPointer(ctx, p.scratch, instance.memory);
   const session = new QuickJSSession(instance, rt, ctx);
   session.bindRuntime();

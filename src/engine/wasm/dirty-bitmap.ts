@@ -45,6 +45,14 @@ export class DirtyBitmap implements WrittenPages {
   ) {}
 
   /**
+   * Pages that may hold something (`knowTouched`): those holding something when it was called, those
+   * marked since, and those the host wrote itself (`touch`). Undefined: not known, any page may. A scan
+   * of memory reads only these: reading any other would back it with memory for nothing (V8 faults a
+   * wasm memory's pages in on reads too: a scan of a 16 MiB QuickJS instance made all 16 MiB resident).
+   */
+  #touched: Uint8Array | undefined;
+
+  /**
    * Grows memory by the guard and bitmap pages and points every module's marks at the bitmap.
    * Undefined (no tracking: restores copy everything) when memory is at its cap.
    */
@@ -81,12 +89,58 @@ export class DirtyBitmap implements WrittenPages {
     this.marks.fill(1, Math.floor(start / PAGE), Math.floor((end - 1) / PAGE) + 1);
   }
 
+  /** From now on, tracks which pages may hold something: `pages` do now (nothing else must, but marked ones). */
+  knowTouched(pages: Iterable<number>): void {
+    this.#touched = new Uint8Array(this.memory.buffer.byteLength / PAGE);
+    this.touch(pages);
+  }
+
+  /** Pages the host wrote without marking them (a snapshot written into a new instance). */
+  touch(pages: Iterable<number>): void {
+    if (!this.#touched) return;
+    for (const p of pages) this.#touchedAt(p);
+  }
+
+  /** The pages that may hold something (sorted), or undefined when that is not known. */
+  touchedPages(): number[] | undefined {
+    this.#fold(this.dirtyPages());
+    const touched = this.#touched;
+    if (!touched) return undefined;
+    const pages: number[] = [];
+    for (let p = 0; p < touched.length; p++) if (touched[p]) pages.push(p);
+    return pages;
+  }
+
+  /** The marked pages (and the page after each, which a store's overhang may reach) join the touched ones; untrusted marks (undefined) forget them. */
+  #fold(marked: readonly number[] | undefined): void {
+    if (!this.#touched) return;
+    if (!marked) {
+      this.#touched = undefined;
+      return;
+    }
+    for (const p of marked) (this.#touchedAt(p), this.#touchedAt(p + 1));
+  }
+
+  #touchedAt(page: number): void {
+    let touched = this.#touched!;
+    const pages = this.memory.buffer.byteLength / PAGE;
+    if (page >= pages) return;
+    if (touched.length < pages) {
+      // Memory grew: its new pages were zeros.
+      const grown = new Uint8Array(pages);
+      grown.set(touched);
+      this.#touched = touched = grown;
+    }
+    touched[page] = 1;
+  }
+
   /** The marks, one byte per page. */
   get marks(): Uint8Array {
     return new Uint8Array(this.memory.buffer, this.bitmapPage * PAGE, PAGE);
   }
 
   clear(): void {
+    if (this.#touched) this.#fold(this.dirtyPages());
     this.marks.fill(0);
   }
 
@@ -111,7 +165,8 @@ export class DirtyBitmap implements WrittenPages {
     const pages = this.dirtyPages();
     if (!pages) {
       restoreAllMemory(bytes, snapshot);
-      this.clear();
+      this.#touched = undefined;
+      this.marks.fill(0);
       return undefined;
     }
     // A page the snapshot does not hold is zeros there: written as zeros, never read (reading would back it with memory).
@@ -139,7 +194,8 @@ export class DirtyBitmap implements WrittenPages {
       putBack(start * PAGE, end * PAGE);
       putBack(end * PAGE, end * PAGE + STORE_OVERHANG);
     }
-    this.clear();
+    this.#fold(pages);
+    this.marks.fill(0);
     return pages.length;
   }
 }

@@ -37,6 +37,8 @@ export const MAX_GROWTH = 16 << 20;
 /** What tracks the pages written since a snapshot (a DirtyBitmap): cleared when one is taken, asked to put them back. */
 export interface WrittenPages {
   clear(): void;
+  /** The pages that may hold something (the rest are zeros never written), or undefined when any may. */
+  touchedPages?(): readonly number[] | undefined;
   /** Puts the written pages back from `snapshot`; the pages copied, or undefined when it copied all of memory. */
   restore(snapshot: Uint8Array, held?: Uint8Array): number | undefined;
 }
@@ -64,16 +66,25 @@ export function captureMemory(memory: WebAssembly.Memory, written?: WrittenPages
 
 /** captureMemory's copy, with which of its pages hold something (a MemorySnapshot's two fields). */
 export function capturePages(memory: WebAssembly.Memory, written?: WrittenPages): { memory: Uint8Array; held: Uint8Array } {
+  // Only the pages that may hold something are read, when the tracker knows them: reading the others would fault them in.
+  const touched = written?.touchedPages?.();
   written?.clear();
   const bytes = new Uint8Array(memory.buffer);
   const copy = new Uint8Array(bytes.length);
   const held = new Uint8Array(bytes.length / PAGE);
   const words = new Int32Array(memory.buffer);
-  for (let page = 0; page < held.length; page++) {
+  const hold = (page: number) => {
     const from = page * PAGE;
     if (!zeroPage(words, from / 4)) (copy.set(bytes.subarray(from, from + PAGE), from), (held[page] = 1));
-  }
+  };
+  if (touched) for (const page of touched) hold(page);
+  else for (let page = 0; page < held.length; page++) hold(page);
   return { memory: copy, held };
+}
+
+/** The pages a snapshot's `held` marks. */
+export function* heldPageList(held: Uint8Array): Generator<number> {
+  for (let page = 0; page < held.length; page++) if (held[page]) yield page;
 }
 
 /** The pages of `bytes` holding something: a full scan (it reads, and so faults in, every page). */

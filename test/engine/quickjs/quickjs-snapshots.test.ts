@@ -8,6 +8,7 @@ import { QuickJSInstance } from "../../../src/engine/quickjs/quickjs-instance.ts
 import { QuickJSRun } from "../../../src/engine/quickjs/quickjs-run.ts";
 import { QuickJSSession } from "../../../src/engine/quickjs/quickjs-session.ts";
 import { captureSnapshot, resetSession, restoreSnapshot } from "../../../src/engine/quickjs/quickjs-snapshot.ts";
+import { capturePages, heldPageList } from "../../../src/engine/wasm/memory-snapshot.ts";
 import { snapshotBuildId, snapshotKey } from "../../../src/engine/quickjs/snapshot-key.ts";
 import { createQuickJSEngine } from "../../../src/quickjs-defaults.ts";
 import { MemoryKvStore } from "../../../src/capabilities/kv-store.ts";
@@ -265,6 +266,37 @@ describe("capture, restore and reset", () => {
     expect(same(new Uint8Array(restored.instance.memory.buffer), snapshot.memory)).toBe(false);
     resetSession(restored, snapshot);
     expect(same(new Uint8Array(restored.instance.memory.buffer), snapshot.memory)).toBe(true);
+    restored.instance.dispose();
+  });
+
+  it("on the instrumented build, captures by reading only the pages an instance touched, and misses none of the pages holding something", async () => {
+    const { module: wasmModule } = await quickjsSnapshotModule();
+    const full = (memory: WebAssembly.Memory) => capturePages(memory);
+    using origin = await QuickJSInstance.create(wasmModule, { memoryMb: limits.memoryMb, initialPages: 256, tracked: true });
+    const session = QuickJSSession.open(origin, { memoryMb: limits.memoryMb });
+    session.installPrelude();
+    const source = { kind: "module" as const, code: HEAVY, fileName: "script.js" };
+    const first = new QuickJSRun(session, job("javascript", HEAVY), {});
+    expect(await first.initialize(source)).toBeUndefined();
+    const touched = origin.tracking!.bitmap.touchedPages()!;
+    // The heavy top level touches a few MiB of its 16+ MiB: the rest is never read, so never backed with memory.
+    expect(touched.length).toBeLessThan(origin.memory.buffer.byteLength / 65_536);
+    const snapshot = captureSnapshot(session, { key: "test", memoryMb: limits.memoryMb, start: { fuel: first.fuelUsed, ...first.printed } })!;
+    // All of memory read after the capture (which cleared the marks: the bitmap page is zeros again in both).
+    const scanned = full(origin.memory);
+    first.release();
+    expect([...heldPageList(snapshot.held)]).toEqual([...heldPageList(scanned.held)]);
+    expect(Buffer.compare(snapshot.memory, scanned.memory)).toBe(0);
+
+    // A new instance from the snapshot knows its held pages as touched; a run and a reset later, a capture still misses nothing.
+    const restored = await restoreSnapshot(snapshot, { wasmModule });
+    const run = new QuickJSRun(restored, job("javascript", HEAVY, { input: { key: "k9" } }), { start: snapshot.start });
+    expect(await run.invoke()).toMatchObject({ ok: true, result: { size: 20000, hit: 9 } });
+    run.release();
+    const recaptured = captureSnapshot(restored, { key: "test", memoryMb: limits.memoryMb, start: snapshot.start })!;
+    const again = full(restored.instance.memory);
+    expect([...heldPageList(recaptured.held)]).toEqual([...heldPageList(again.held)]);
+    expect(Buffer.compare(recaptured.memory, again.memory)).toBe(0);
     restored.instance.dispose();
   });
 
