@@ -3,6 +3,8 @@ import { heldBytes, MAX_GROWTH, type MemorySnapshot } from "./wasm/memory-snapsh
 /** An instance the pool can keep: anything with a linear memory (a component instance, a QuickJS session or instance). */
 export interface PooledInstance {
   readonly memory: WebAssembly.Memory;
+  /** The bytes of memory the instance really holds, when it knows (pages never touched hold none); else all of it counts. */
+  residentBytes?(): number | undefined;
 }
 
 /** A kept instance and the snapshot it is restored to after each run (undefined: it is kept as the run left it). */
@@ -241,10 +243,10 @@ export class WarmPool<I extends PooledInstance, S extends MemorySnapshot | undef
     this.#options.drop?.(warm.instance);
   }
 
-  /** What a kept instance costs: its memory, and its own snapshot's held pages (a pinned one is charged to its key). */
+  /** What a kept instance costs: its memory (the pages it touched, when it knows them), and its own snapshot's held pages (a pinned one is charged to its key). */
   #cost(warm: Warm<I, S>): number {
     const own = this.#options.snapshots === "own" && warm.snapshot !== undefined ? heldBytes(warm.snapshot) : 0;
-    return warm.instance.memory.buffer.byteLength + own;
+    return (warm.instance.residentBytes?.() ?? warm.instance.memory.buffer.byteLength) + own;
   }
 
   /** The shelf for `key`, now the most recently used. */

@@ -34,7 +34,7 @@ export interface QuickJSEngineOptions {
   recycleBytes?: number;
   /** Idle instances kept per memory cap. Default 2. */
   idlePerCap?: number;
-  /** Bytes all idle instances may hold together, across memory caps (least recently used out first). Default 64 MiB. */
+  /** Bytes all idle instances may hold together, across memory caps (least recently used out first), pristine sessions included. Default 64 MiB. */
   idleBytes?: number;
   /** Storage and network behind the WIT host interfaces. Without them kv and http are never granted. */
   services?: HostServices;
@@ -56,10 +56,10 @@ export interface QuickJSEngineOptions {
   /**
    * With the instrumented build: a fresh run starts from a pristine session (runtime, context and prelude,
    * no script) reset to its snapshot after each run, instead of opening a runtime, context and prelude
-   * of its own. Default false: with it on, the Node server's RSS outgrew its documented bound when runs
-   * swept many memory caps (test/adapters/node/memory-bound.test.ts: the pristine pool's byte count is
-   * below what its sessions hold), so it stays off until that count is right. The prelude's fuel is counted as before; the run's code runs on the
-   * instrumented build (slower on store-heavy code). False: every fresh run builds its own on the plain build.
+   * of its own. Default true. The pristine sessions and the idle instances share `idleBytes` (half each),
+   * and a session counts the pages it touched, its JS side and its snapshot's held pages (what it holds).
+   * The prelude's fuel is counted as before; the run's code runs on the instrumented build (slower on
+   * store-heavy code). False: every fresh run builds its own on the plain build.
    */
   pristineSessions?: boolean;
 }
@@ -94,7 +94,7 @@ export class QuickJSEngine implements Engine {
   readonly #idle: WarmPool<QuickJSInstance>;
   /** Snapshots by key, each with the sessions kept in its state (`warmInstances`), within `snapshotCacheBytes`. */
   readonly #sessions: WarmPool<QuickJSSession, QuickJSSnapshot>;
-  /** Pristine sessions by memory cap (`pristineSessions`): at most `idlePerCap` each and `idleBytes` in all, snapshots included. */
+  /** Pristine sessions by memory cap (`pristineSessions`): at most `idlePerCap` each and half of `idleBytes` in all, snapshots included. */
   readonly #pristine: WarmPool<QuickJSSession, QuickJSSnapshot>;
   readonly #typescript: TypeScriptTranspiler;
   readonly #drivers = new Map<string, SourceDriver>();
@@ -107,12 +107,14 @@ export class QuickJSEngine implements Engine {
   #disposed = false;
 
   constructor(options: QuickJSEngineOptions) {
-    this.#options = { recycleBytes: 32 << 20, idlePerCap: 2, idleBytes: 64 << 20, services: {}, snapshotMinInitMs: 2, snapshotCacheBytes: 256 << 20, warmInstances: 1, verifyRestores: false, typescriptCacheBytes: 8 << 20, pristineSessions: false, ...options };
+    this.#options = { recycleBytes: 32 << 20, idlePerCap: 2, idleBytes: 64 << 20, services: {}, snapshotMinInitMs: 2, snapshotCacheBytes: 256 << 20, warmInstances: 1, verifyRestores: false, typescriptCacheBytes: 8 << 20, pristineSessions: true, ...options };
+    // One budget for idle instances of both kinds: with pristine sessions, each pool has half of it.
+    const idleBytes = this.#options.pristineSessions ? this.#options.idleBytes / 2 : this.#options.idleBytes;
     this.#typescript = cachedTranspiler(this.#options.typescript, { maxBytes: this.#options.typescriptCacheBytes });
     this.languages = QuickJSEngine.languagesOf(options.languages);
     this.#descriptors = options.languages;
     for (const l of options.languages) this.#drivers.set(l.language.name, l.driver);
-    this.#idle = new WarmPool<QuickJSInstance>({ perKey: this.#options.idlePerCap, maxBytes: this.#options.idleBytes, snapshots: "own", drop: (instance) => this.#drop(instance) });
+    this.#idle = new WarmPool<QuickJSInstance>({ perKey: this.#options.idlePerCap, maxBytes: idleBytes, snapshots: "own", drop: (instance) => this.#drop(instance) });
     this.#sessions = new WarmPool<QuickJSSession, QuickJSSnapshot>({
       perKey: this.#options.warmInstances,
       maxBytes: this.#options.snapshotCacheBytes,
@@ -125,7 +127,7 @@ export class QuickJSEngine implements Engine {
     });
     this.#pristine = new WarmPool<QuickJSSession, QuickJSSnapshot>({
       perKey: this.#options.idlePerCap,
-      maxBytes: this.#options.idleBytes,
+      maxBytes: idleBytes,
       snapshots: "own",
       restore: (session, snapshot) => {
         const { pages } = resetSession(session, snapshot);

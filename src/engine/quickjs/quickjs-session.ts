@@ -41,6 +41,13 @@ export type HostFunctionRole = "write" | "loadGlobals" | "stdin" | "bridge";
  * session can serve many runs: a snapshot restores the session's memory between them.
  * The session owns its handles; `dispose` frees them, the context and the runtime.
  */
+/**
+ * What a kept instance holds outside its linear memory: emscripten's module object, the library's
+ * wrappers, their views. Measured: 50 warm tiny scripts grew a process by 1.3 to 1.6 MiB of RSS each,
+ * 0.75 MiB of it their touched pages and snapshots; this rounds the rest up.
+ */
+const JS_SIDE_BYTES = 1 << 20;
+
 export class QuickJSSession implements Disposable {
   run: SessionRun | undefined;
   api: SessionApi | undefined;
@@ -82,6 +89,15 @@ export class QuickJSSession implements Disposable {
   /** The instance's linear memory. */
   get memory(): WebAssembly.Memory {
     return this.instance.memory;
+  }
+
+  /**
+   * On the instrumented build, what the instance holds: the pages it touched, and its JS side (the warm
+   * pools count this); else undefined (all of its memory counts).
+   */
+  residentBytes(): number | undefined {
+    const touched = this.instance.tracking?.bitmap.touchedBytes();
+    return touched === undefined ? undefined : touched + JS_SIDE_BYTES;
   }
 
   /** A new runtime and context in `instance`, with the limits every run has. */

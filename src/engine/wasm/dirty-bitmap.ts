@@ -51,6 +51,7 @@ export class DirtyBitmap implements WrittenPages {
    * wasm memory's pages in on reads too: a scan of a 16 MiB QuickJS instance made all 16 MiB resident).
    */
   #touched: Uint8Array | undefined;
+  #touchedCount = 0;
 
   /**
    * Grows memory by the guard and bitmap pages and points every module's marks at the bitmap.
@@ -92,6 +93,7 @@ export class DirtyBitmap implements WrittenPages {
   /** From now on, tracks which pages may hold something: `pages` do now (nothing else must, but marked ones). */
   knowTouched(pages: Iterable<number>): void {
     this.#touched = new Uint8Array(this.memory.buffer.byteLength / PAGE);
+    this.#touchedCount = 0;
     this.touch(pages);
   }
 
@@ -109,6 +111,11 @@ export class DirtyBitmap implements WrittenPages {
     const pages: number[] = [];
     for (let p = 0; p < touched.length; p++) if (touched[p]) pages.push(p);
     return pages;
+  }
+
+  /** The bytes of the touched pages as of the last clear or restore (undefined when not known): what the instance really holds in memory. */
+  touchedBytes(): number | undefined {
+    return this.#touched && this.#touchedCount * PAGE;
   }
 
   /** The marked pages (and the page after each, which a store's overhang may reach) join the touched ones; untrusted marks (undefined) forget them. */
@@ -131,7 +138,7 @@ export class DirtyBitmap implements WrittenPages {
       grown.set(touched);
       this.#touched = touched = grown;
     }
-    touched[page] = 1;
+    if (!touched[page]) (this.#touchedCount++, (touched[page] = 1));
   }
 
   /** The marks, one byte per page. */

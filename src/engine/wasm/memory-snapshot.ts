@@ -64,13 +64,23 @@ export function captureMemory(memory: WebAssembly.Memory, written?: WrittenPages
   return capturePages(memory, written).memory;
 }
 
+/**
+ * `length` zero bytes that take no memory until written. A resizable ArrayBuffer is reserved and
+ * committed as pages of its own (V8: never from malloc), so its untouched pages stay unbacked; a plain
+ * one may come from malloc's heap, which zeroes it by writing every byte (glibc does once its mmap
+ * threshold has risen past the size, after a buffer that large was freed) and so backs all of it.
+ */
+function unbackedZeros(length: number): Uint8Array {
+  return new Uint8Array(new ArrayBuffer(length, { maxByteLength: length }), 0, length);
+}
+
 /** captureMemory's copy, with which of its pages hold something (a MemorySnapshot's two fields). */
 export function capturePages(memory: WebAssembly.Memory, written?: WrittenPages): { memory: Uint8Array; held: Uint8Array } {
   // Only the pages that may hold something are read, when the tracker knows them: reading the others would fault them in.
   const touched = written?.touchedPages?.();
   written?.clear();
   const bytes = new Uint8Array(memory.buffer);
-  const copy = new Uint8Array(bytes.length);
+  const copy = unbackedZeros(bytes.length);
   const held = new Uint8Array(bytes.length / PAGE);
   const words = new Int32Array(memory.buffer);
   const hold = (page: number) => {
