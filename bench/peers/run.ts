@@ -172,7 +172,7 @@ let memory = "";
   const after = process.memoryUsage();
   const stats = engine.poolStats;
   const mib = (b: number) => (b / 2 ** 20).toFixed(2);
-  memory = `${K} distinct tiny scripts, each run 3 times on one engine (snapshot threshold 0, starts seen: ${[...startsSeen].join(", ")}): ${stats.snapshots} snapshots and ${stats.instances} warm instances holding ${mib(stats.bytes)} MiB, **${mib(stats.bytes / Math.max(1, stats.snapshots))} MiB per warm script** (its snapshot plus its kept instance, as the pool counts them); the process grew by ${mib((after.rss - before.rss) / K)} MiB RSS and ${mib((after.arrayBuffers - before.arrayBuffers) / K)} MiB of ArrayBuffers per script.`;
+  memory = `${K} distinct tiny scripts, each run 3 times on one engine (snapshot threshold 0, starts seen: ${[...startsSeen].join(", ")}): ${stats.snapshots} snapshots and ${stats.instances} warm instances holding ${mib(stats.bytes)} MiB as the pool counts them (${mib(stats.bytes / Math.max(1, stats.snapshots))} MiB per warm script: its snapshot's held pages, its kept instance's touched pages and JS side). The process grew by **${mib((after.rss - before.rss) / K)} MiB RSS per warm script**, snapshot and instance included (${mib((after.arrayBuffers - before.arrayBuffers) / K)} MiB of ArrayBuffers per script by length: a snapshot's copy and an instance's memory are as long as its 16 MiB, but only the pages holding something are backed).`;
   engine.dispose();
 }
 
