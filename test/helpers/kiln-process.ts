@@ -31,11 +31,17 @@ export function startKiln(env: Record<string, string>): Promise<{ base: string; 
   child.once("exit", () => process.off("exit", orphan));
   return new Promise((resolve, reject) => {
     let out = "";
-    child.stdout!.on("data", (d) => {
+    const read = (d: Buffer) => {
       out += d;
       const port = /"url":"http:\/\/[^:]+:(\d+)"/.exec(out)?.[1];
-      if (port) resolve({ base: `http://127.0.0.1:${port}`, token: /"tenantToken":"([^"]+)"/.exec(out)?.[1] ?? "", child });
-    });
+      if (!port) return;
+      resolve({ base: `http://127.0.0.1:${port}`, token: /"tenantToken":"([^"]+)"/.exec(out)?.[1] ?? "", child });
+      // Its request log from here on is drained unread: kept and searched, it grew without bound and cost
+      // this process more CPU with every line (a benchmark's loaded server logs thousands a second).
+      child.stdout!.off("data", read);
+      child.stdout!.resume();
+    };
+    child.stdout!.on("data", read);
     child.once("exit", (code) => reject(new Error(`kiln exited (${code}): ${out}`)));
   });
 }
