@@ -21,6 +21,22 @@ export class FairQueue<T> {
     this.#size++;
   }
 
+  /** Whether `owner` has runs waiting. */
+  has(owner: string): boolean {
+    return this.#lines.has(owner);
+  }
+
+  /** Puts a run back at the front: first in its owner's line, and its owner served next (a run a stopped worker never started). */
+  unshift(owner: string, item: T): void {
+    const line = this.#lines.get(owner) ?? [];
+    line.unshift(item);
+    const rest = [...this.#lines].filter(([o]) => o !== owner);
+    this.#lines.clear();
+    this.#lines.set(owner, line);
+    for (const [o, l] of rest) this.#lines.set(o, l);
+    this.#size++;
+  }
+
   /** The next owner's oldest run; that owner goes to the back of the turn order. */
   shift(): T | undefined {
     for (const [owner, line] of this.#lines) {

@@ -19,10 +19,11 @@ import { prepareCallerComponent } from "./prepare-caller-component.ts";
 import { preparedFolder } from "./prepared-folder.ts";
 import { loadPreparedRuntime } from "../../engine/component/prepared-runtime.ts";
 import { ThreadBlockingHost } from "./thread-blocking-host.ts";
+import { claimQueued, FUEL_CELL, STARTED_CELL } from "./worker-cells.ts";
 
 export interface WorkerInit {
   wasmModule: WebAssembly.Module;
-  /** [fuel used so far, 1 once the guest's code started (Kiln's setup is done)]. */
+  /** The cells the worker shares with the pool (worker-cells.ts). */
   fuel: SharedArrayBuffer;
   /** The SQLite file behind `kv`, opened by each worker… */
   kvPath: string;
@@ -42,7 +43,12 @@ export interface WorkerInit {
   snapshots?: { minInitMs: number; cacheBytes: number; module?: { module: WebAssembly.Module; sha256: string } };
 }
 /** `stream`: the job's output goes to the main thread as it happens (`output` messages, before its reply). */
-export type WorkerRequest = { id: number; job: RunJob; stream?: boolean };
+/**
+ * A job. `queued`: sent while the worker still runs another (worker-pool.ts pipelines one job per
+ * worker); the worker starts it only if it can claim it first (see CLAIM_CELL), else the pool took it back.
+ */
+export type WorkerRequest = { id: number; job: RunJob; stream?: boolean; queued?: boolean };
+
 /** `pools`: the worker's warm pools' counts so far (QuickJS's snapshot sessions, the component instances), which the pool adds up as metrics. */
 export type WorkerReply = ({ id: number; outcome: import("../../engine/engine.ts").RunOutcome } | { id: number; hostError: string }) & { pools?: WorkerPools };
 export type WorkerPools = Record<"quickjs-snapshots" | "components", import("../../engine/warm-pool.ts").WarmPoolStats>;
@@ -73,9 +79,17 @@ const components = new ComponentEngine(runtimes, {
 const engines = new Map<string, Engine>([quickjs, components].flatMap((e) => e.languages.map((l) => [l.name, e] as const)));
 const port = parentPort!;
 
-port.on("message", async ({ id, job, stream }: WorkerRequest) => {
-  Atomics.store(fuelView, 0, 0);
-  Atomics.store(fuelView, 1, 0);
+// Jobs run one at a time, in the order sent (a queued one waits for the one before, however it awaits).
+let running: Promise<void> = Promise.resolve();
+port.on("message", (request: WorkerRequest) => {
+  running = running.then(() => serve(request));
+});
+
+async function serve({ id, job, stream, queued }: WorkerRequest): Promise<void> {
+  // A queued job the pool took back (for a worker that fell idle) is not this worker's any more.
+  if (queued && !claimQueued(fuelView, id)) return;
+  Atomics.store(fuelView, FUEL_CELL, 0);
+  Atomics.store(fuelView, STARTED_CELL, 0);
   let reply: WorkerReply;
   try {
     const engine = engines.get(job.language);
@@ -83,10 +97,10 @@ port.on("message", async ({ id, job, stream }: WorkerRequest) => {
     using output = stream ? new OutputBatcher((events) => port.postMessage({ id, output: events } satisfies WorkerOutput)) : undefined;
     const outcome = await engine.run(job, {
       onFuel: (used) => {
-        Atomics.store(fuelView, 0, used);
+        Atomics.store(fuelView, FUEL_CELL, used);
         output?.poll();
       },
-      onGuestStart: () => Atomics.store(fuelView, 1, 1),
+      onGuestStart: () => Atomics.store(fuelView, STARTED_CELL, 1),
       ...(output && { onOutput: (event: OutputEvent) => output.push(event) }),
     });
     reply = { id, outcome };
@@ -94,5 +108,5 @@ port.on("message", async ({ id, job, stream }: WorkerRequest) => {
     reply = { id, hostError: e instanceof Error ? (e.stack ?? e.message) : String(e) };
   }
   port.postMessage({ ...reply, pools: { "quickjs-snapshots": quickjs.poolStats, components: components.poolStats } } satisfies WorkerReply);
-});
+}
 port.postMessage({ ready: true });

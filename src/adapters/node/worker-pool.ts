@@ -6,6 +6,7 @@ import { serverLog } from "../../server-log.ts";
 import { quickjsLanguages } from "../../../languages/index.ts";
 import { FairQueue } from "./fair-queue.ts";
 import type { WorkerInit, WorkerOutput, WorkerPools, WorkerReply, WorkerRequest } from "./run-worker.ts";
+import { CLAIM_CELL, claimQueued, offerQueued, SHARED_BYTES, STARTED_CELL } from "./worker-cells.ts";
 
 export interface WorkerPoolOptions {
   /** Worker threads, each running one job at a time. */
@@ -72,11 +73,21 @@ interface Slot {
   /** Kept aside (see WorkerPoolOptions.spares): takes no jobs until it replaces a stopped worker. */
   spare?: boolean;
   task?: Task & { id: number; startedAt: number; watchdog: ReturnType<typeof setTimeout> };
-  /** What the worker publishes: [fuel used, 1 once its run's guest code started]. */
+  /**
+   * A job sent while `task` runs, so the worker starts it the moment `task` ends instead of waiting
+   * for this thread to hear of the end and send another (a queue of one per worker, filled only when
+   * no worker is idle). Its deadline is armed when it becomes `task`; a worker that falls idle meanwhile
+   * takes it back if this one has not started it (worker-cells.ts: CLAIM_CELL).
+   */
+  queued?: Task & { id: number };
+  /** The cells the worker shares (worker-cells.ts): fuel used, guest started, the queued job's claim. */
   shared: Int32Array;
   /** Its warm pools' counts as of its last reply (the next reply's counts less these are what happened since). */
   pools?: WorkerPools;
 }
+
+/** How long the watchdog waits for the reply of a job whose worker already started the job queued behind it. */
+const REPLY_WAIT_MS = 20;
 
 /** How long Kiln's own setup of a run (starting or compiling an instance) may take before the worker is stopped anyway. */
 const SETUP_LIMIT_MS = 30_000;
@@ -137,11 +148,16 @@ export class WorkerPoolEngine implements Engine {
   /** Only `onOutput` of `options` applies (the worker serves fuel and the guest's start to the watchdog itself). */
   run(job: RunJob, options: RunOptions = {}): Promise<RunOutcome> {
     if (this.#disposed) return Promise.reject(new DisposedError("the worker pool was disposed"));
-    if (this.#queue.size >= this.#options.maxQueue) {
+    if (this.queueDepth >= this.#options.maxQueue) {
       return Promise.reject(new RequestError("overloaded", "Too many runs are waiting; try again later"));
     }
     return new Promise((resolve, reject) => {
-      this.#queue.push(job.owner ?? "", { job, resolve, reject, ...(options.onOutput && { onOutput: options.onOutput }) });
+      const owner = job.owner ?? "";
+      const newcomer = !this.#queue.has(owner);
+      this.#queue.push(owner, { job, resolve, reject, ...(options.onOutput && { onOutput: options.onOutput }) });
+      // An owner that starts waiting gets its turn as if no job had been queued on a worker ahead of time:
+      // other owners' queued jobs the workers have not started go back to the front of their lines.
+      if (newcomer) for (const slot of this.#slots) if (slot.queued && (slot.queued.job.owner ?? "") !== owner) this.#requeue(slot, { dispatch: false });
       this.#dispatch();
     });
   }
@@ -181,7 +197,7 @@ export class WorkerPoolEngine implements Engine {
    */
   #spawn(options: { initial?: boolean; spare?: boolean } = {}): void {
     // The worker publishes its fuel here; a kill reports none (see #kill), but the worker still expects it.
-    const fuel = new SharedArrayBuffer(8);
+    const fuel = new SharedArrayBuffer(SHARED_BYTES);
     const worker = new Worker(WORKER_URL, {
       workerData: { wasmModule: this.#options.wasmModule, fuel, kvPath: this.#options.kvPath, redisUrl: this.#options.redisUrl, cacheDir: this.#options.cacheDir, preparedDirs: this.#options.preparedDirs, warmInstances: this.#options.warmInstances ?? 1, warmPoolBytes: this.#options.warmPoolBytes, maxMemoryMb: this.#options.maxMemoryMb, snapshots: this.#options.snapshots } satisfies WorkerInit,
       stdout: false,
@@ -196,6 +212,7 @@ export class WorkerPoolEngine implements Engine {
       this.#slots.delete(slot);
       this.#checkReady();
       if (slot.task) this.#finish(slot, { hostError: "a worker thread exited while running a job" });
+      this.#requeue(slot);
       // A worker that dies before it is ready will not do better on retry: stop after a few.
       this.#failedStarts = slot.ready || slot.killed ? 0 : this.#failedStarts + 1;
       if (this.#disposed) return;
@@ -226,6 +243,12 @@ export class WorkerPoolEngine implements Engine {
       }
       if (message.pools) this.#countPools(slot, message.pools);
       if (slot.task?.id === message.id) this.#finish(slot, message);
+      // The queued job runs now (or already does): its deadline starts.
+      if (!slot.task && slot.queued) {
+        const { id, ...task } = slot.queued;
+        slot.queued = undefined;
+        this.#arm(slot, task, id);
+      }
       this.#dispatch();
     });
   }
@@ -255,25 +278,84 @@ export class WorkerPoolEngine implements Engine {
 
   #assign(slot: Slot, task: Task): void {
     const id = this.#nextId++;
-    const limit = task.job.limits.timeoutMs + this.#options.graceMs;
-    Atomics.store(slot.shared, 1, 0);
-    // The deadline counts from the guest's start: while the worker is still starting an instance (a cold
-    // Ruby takes seconds) the watchdog waits, up to SETUP_LIMIT_MS, so a short deadline cannot get every
-    // worker killed mid-setup again and again.
-    const check = (armedAt: number): ReturnType<typeof setTimeout> =>
-      setTimeout(() => {
-        if (Atomics.load(slot.shared, 1) === 0 && Date.now() - armedAt < SETUP_LIMIT_MS && slot.task?.id === id) slot.task.watchdog = check(armedAt);
-        else if (slot.task?.id === id) this.#kill(slot);
-      }, limit);
-    slot.task = { ...task, id, startedAt: Date.now(), watchdog: check(Date.now()) };
+    Atomics.store(slot.shared, STARTED_CELL, 0);
+    this.#arm(slot, task, id);
     slot.worker.postMessage({ id, job: task.job, ...(task.onOutput && { stream: true }) } satisfies WorkerRequest);
   }
 
+  /** Sends `task` to a busy worker, to start when its running job ends. */
+  #queueOn(slot: Slot, task: Task): void {
+    const id = this.#nextId++;
+    slot.queued = { ...task, id };
+    offerQueued(slot.shared, id);
+    slot.worker.postMessage({ id, job: task.job, queued: true, ...(task.onOutput && { stream: true }) } satisfies WorkerRequest);
+  }
+
+  /** `task` is the worker's running job from now: its watchdog is armed. */
+  #arm(slot: Slot, task: Task, id: number): void {
+    const limit = task.job.limits.timeoutMs + this.#options.graceMs;
+    // The deadline counts from the guest's start: while the worker is still starting an instance (a cold
+    // Ruby takes seconds) the watchdog waits, up to SETUP_LIMIT_MS, so a short deadline cannot get every
+    // worker killed mid-setup again and again.
+    const check = (armedAt: number, after = limit): ReturnType<typeof setTimeout> =>
+      setTimeout(() => {
+        if (slot.task?.id !== id) return;
+        // The worker started its queued job: this one ended, and its reply is on its way (timers run before messages).
+        if (slot.queued && Atomics.load(slot.shared, CLAIM_CELL) !== slot.queued.id) slot.task.watchdog = check(armedAt, REPLY_WAIT_MS);
+        else if (Atomics.load(slot.shared, STARTED_CELL) === 0 && Date.now() - armedAt < SETUP_LIMIT_MS) slot.task.watchdog = check(armedAt);
+        else this.#kill(slot);
+      }, after);
+    slot.task = { ...task, id, startedAt: Date.now(), watchdog: check(Date.now()) };
+  }
+
+  /**
+   * Idle workers take waiting jobs; with none waiting, a job queued on a busy worker that has not started
+   * it. Then, while jobs still wait, each busy worker gets one queued behind its running job.
+   */
   #dispatch(): void {
+    const serving = (slot: Slot) => slot.ready && !slot.spare;
+    for (const slot of this.#slots) {
+      if (!serving(slot) || slot.task) continue;
+      const task = this.#queue.shift() ?? this.#takeBack();
+      if (!task) return;
+      this.#assign(slot, task);
+    }
     for (const slot of this.#slots) {
       if (!this.#queue.size) return;
-      if (!slot.ready || slot.task || slot.spare) continue;
-      this.#assign(slot, this.#queue.shift()!);
+      // A job promoted from queued that the worker has yet to claim holds the cell: nothing more until it does.
+      if (serving(slot) && slot.task && !slot.queued && Atomics.load(slot.shared, CLAIM_CELL) === 0) this.#queueOn(slot, this.#queue.shift()!);
+    }
+  }
+
+  /** A job queued on a busy worker that had not started it, taken back (undefined: none). */
+  #takeBack(): Task | undefined {
+    for (const slot of this.#slots) {
+      const queued = slot.queued;
+      if (!queued || !claimQueued(slot.shared, queued.id)) continue;
+      slot.queued = undefined;
+      const { id: _, ...task } = queued;
+      return task;
+    }
+    return undefined;
+  }
+
+  /**
+   * A worker's queued job back to the front of its owner's line, if the worker has not started it; a
+   * stopped worker's that it had started is lost with it.
+   */
+  #requeue(slot: Slot, options: { dispatch?: boolean } = {}): void {
+    const queued = slot.queued;
+    if (!queued) return;
+    slot.queued = undefined;
+    const { id, ...task } = queued;
+    if (!claimQueued(slot.shared, id)) {
+      // Started: a live worker runs it (its reply promotes it as usual); a stopped one lost it.
+      if (slot.killed || !this.#slots.has(slot)) task.reject(new Error("worker: a worker thread exited while running a job"));
+      else slot.queued = queued;
+    } else if (this.#disposed) task.reject(new DisposedError("the worker pool was disposed"));
+    else {
+      this.#queue.unshift(task.job.owner ?? "", task);
+      if (options.dispatch !== false) this.#dispatch();
     }
   }
 
@@ -288,6 +370,8 @@ export class WorkerPoolEngine implements Engine {
     // Marked first: finishing a warm-up would otherwise hand the dying worker a job.
     slot.ready = false;
     slot.killed = true;
+    // Its queued job is taken back before the worker can start it (a native call may still return before the thread stops).
+    this.#requeue(slot);
     const { timeoutMs } = task.job.limits;
     this.#finish(slot, {
       outcome: {
@@ -322,9 +406,11 @@ export class WorkerPoolEngine implements Engine {
     slot.pools = pools;
   }
 
-  /** Runs waiting for a worker now. */
+  /** Runs waiting for a worker now (those queued on a busy worker included). */
   get queueDepth(): number {
-    return this.#queue.size;
+    let queued = 0;
+    for (const slot of this.#slots) if (slot.queued) queued++;
+    return this.#queue.size + queued;
   }
 
   /** Workers running a job now (warm-ups included). */

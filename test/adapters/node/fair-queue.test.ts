@@ -25,6 +25,18 @@ describe("FairQueue", () => {
     expect([q.shift(), q.shift(), q.shift()]).toEqual(["b1", "a2", "c1"]);
   });
 
+  it("puts a run taken back first in its owner's line, and that owner first in the turn order", () => {
+    const q = new FairQueue<string>();
+    q.push("a", "a2");
+    q.push("b", "b1");
+    expect(q.has("c")).toBe(false);
+    q.unshift("b", "b0");
+    q.unshift("c", "c0");
+    expect(q.has("c")).toBe(true);
+    expect(q.size).toBe(4);
+    expect([q.shift(), q.shift(), q.shift(), q.shift()]).toEqual(["c0", "b0", "a2", "b1"]);
+  });
+
   it("drains every waiting run", () => {
     const q = new FairQueue<number>();
     q.push("a", 1);

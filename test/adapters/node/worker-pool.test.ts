@@ -110,6 +110,28 @@ describe("WorkerPoolEngine", () => {
     expect(finished).toEqual(["a1", "a2", "b1", "a3", "a4", "a5"]);
   });
 
+  it("queues a job behind a busy worker's run, and a worker that falls idle takes it back unstarted", async () => {
+    pool = await workerPool({ size: 2 });
+    await pool.ready();
+    const finished: string[] = [];
+    const run = (name: string, code: string, fuel = 10_000) =>
+      pool!.run(job("javascript", code, { limits: { fuel } })).then((out) => {
+        expect(out).toMatchObject({ ok: true });
+        finished.push(name);
+      });
+    // `long` and `short` take the two workers; `next` is queued behind one of them (the pool counts it as waiting).
+    const long = run("long", "export default () => { let s = 0; for (let i = 0; i < 3e7; i++) s += i; return s }", 1e9);
+    const short = run("short", "export default () => 1");
+    const next = run("next", "export default () => 2");
+    expect(pool.queueDepth).toBe(1);
+    await Promise.all([long, short, next]);
+    // Queued behind `long`, `next` would have ended after it: the worker `short` left idle took it back.
+    expect(finished).toEqual(["short", "next", "long"]);
+    // Many jobs through both workers, queued or not: each answered once, with its own result.
+    const many = await Promise.all(Array.from({ length: 40 }, (_, i) => pool!.run(job("javascript", "export default (n) => n * 3", { input: i }))));
+    many.forEach((o, i) => expect(o).toMatchObject({ ok: true, result: i * 3 }));
+  });
+
   it("quarantines ad-hoc code the watchdog keeps having to stop, for its tenant only", async () => {
     pool = await workerPool({ size: 1 });
     const h = await appWith(pool, loadConfig({ KILN_QUARANTINE_STOPPED_THRESHOLD: "1" }));
