@@ -159,21 +159,17 @@ let python = "";
   }
 }
 
-// ---- Idle memory per warm tiny-script instance ----
+// ---- Idle memory per warm tiny-script instance (in a process of its own) ----
 let memory = "";
 {
-  const K = QUICK ? 5 : 20;
-  const engine = createQuickJSEngine(wasm, { snapshotModule, snapshotMinInitMs: 0, snapshotCacheBytes: 1 << 30 });
-  gc();
-  const before = process.memoryUsage();
-  const startsSeen = new Set<string>();
-  for (let k = 0; k < K; k++) for (let r = 0; r < 3; r++) startsSeen.add((await engine.run(job("javascript", `${TINY} + ${k}`, { input: INPUT }))).usage.start ?? "none");
-  gc();
-  const after = process.memoryUsage();
-  const stats = engine.poolStats;
+  const K = QUICK ? 10 : 50;
+  const child = spawn(process.execPath, ["--expose-gc", "--import", "tsx", "bench/peers/warm-memory.ts", String(K)], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
+  let out = "";
+  child.stdout!.on("data", (d) => (out += d));
+  await new Promise((resolve) => child.once("exit", resolve));
+  const m = JSON.parse(out.trim().split("\n").at(-1)!) as { K: number; starts: string[]; snapshots: number; instances: number; poolBytesPerScript: number; rssPerScript: number };
   const mib = (b: number) => (b / 2 ** 20).toFixed(2);
-  memory = `${K} distinct tiny scripts, each run 3 times on one engine (snapshot threshold 0, starts seen: ${[...startsSeen].join(", ")}): ${stats.snapshots} snapshots and ${stats.instances} warm instances holding ${mib(stats.bytes)} MiB as the pool counts them (${mib(stats.bytes / Math.max(1, stats.snapshots))} MiB per warm script: its snapshot's held pages, its kept instance's touched pages and JS side). The process grew by **${mib((after.rss - before.rss) / K)} MiB RSS per warm script**, snapshot and instance included (${mib((after.arrayBuffers - before.arrayBuffers) / K)} MiB of ArrayBuffers per script by length: a snapshot's copy and an instance's memory are as long as its 16 MiB, but only the pages holding something are backed).`;
-  engine.dispose();
+  memory = `${m.K} distinct tiny scripts, each run 3 times on one engine in a process of its own (\`bench/peers/warm-memory.ts\`; snapshot threshold 0, starts seen: ${m.starts.join(", ")}): ${m.snapshots} snapshots and ${m.instances} warm instances more. The process grew by **${mib(m.rssPerScript)} MiB RSS per warm script**, its snapshot and its kept instance included; the pool counts ${mib(m.poolBytesPerScript)} MiB for each (its snapshot's held pages, its instance's touched pages and about 1 MiB for its JS side). A snapshot's copy and an instance's memory are each as long as the instance's 16 MiB; only their pages holding something are backed.`;
 }
 
 // ---- Over HTTP ----
