@@ -11,7 +11,6 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os, { tmpdir } from "node:os";
 import { join } from "node:path";
-import v8 from "node:v8";
 import vm from "node:vm";
 import { createQuickJSEngine } from "../../src/quickjs-defaults.ts";
 import { job, quickjsSnapshotModule, quickjsWasm } from "./kiln-in-process.ts";
@@ -31,8 +30,6 @@ const TINY = "export default (i) => i.a + 1";
 const HEAVY = "const m = new Map();\nfor (let k = 0; k < 50000; k++) m.set('k' + k, k);\nexport default (i) => i.a + m.size";
 const INPUT = { a: 1 };
 
-v8.setFlagsFromString("--expose-gc");
-const gc = vm.runInNewContext("gc") as () => void;
 
 function stats(samples: number[]) {
   const s = [...samples].sort((a, b) => a - b);
