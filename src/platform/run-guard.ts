@@ -84,9 +84,14 @@ export class RunGuard {
     }
   }
 
-  /** Refuses ad-hoc code (by its `codeKey`, a hash) that the watchdog stopped `stoppedThreshold` times within the window. */
-  async admitCode(tenantId: string, codeKey: string): Promise<void> {
-    const stopped = await this.counters.get(`qc:${tenantId}:${codeKey}`);
+  /**
+   * Refuses ad-hoc code (by its `codeKey`, a hash) that the watchdog stopped `stoppedThreshold` times
+   * within the window. The key is asked for only when the tenant had a run stopped lately: for nearly
+   * every run the check is a look at the tenant's marks, not a digest of the code.
+   */
+  async admitCode(tenantId: string, codeKey: () => Promise<string>): Promise<void> {
+    if (!(await this.#stoppedLately(tenantId))) return;
+    const stopped = await this.counters.get(`qc:${tenantId}:${await codeKey()}`);
     if (stopped && stopped.count >= this.limits.stoppedThreshold) {
       throw new RequestError(
         "quarantined",
@@ -96,9 +101,21 @@ export class RunGuard {
     }
   }
 
-  /** Records that the watchdog stopped a run of ad-hoc code. */
+  /** Records that the watchdog stopped a run of ad-hoc code, and marks its tenant (see #stoppedLately). */
   async recordStopped(tenantId: string, codeKey: string): Promise<void> {
-    await this.counters.increment(`qc:${tenantId}:${codeKey}`, this.limits.quarantineWindowMs);
+    const window = this.limits.quarantineWindowMs;
+    await this.counters.increment(`qc:${tenantId}:${codeKey}`, window);
+    await this.counters.increment(`qs:${tenantId}:${Math.floor(Date.now() / window)}`, 2 * window);
+  }
+
+  /**
+   * Whether a code's counter of this tenant may still be live: a stop in window-long period p marks p
+   * for two windows, so its code's counter (one window from its first stop, at most one period back)
+   * never outlives the marks of this period and the one before.
+   */
+  async #stoppedLately(tenantId: string): Promise<boolean> {
+    const period = Math.floor(Date.now() / this.limits.quarantineWindowMs);
+    return (await this.counters.get(`qs:${tenantId}:${period}`)) !== undefined || (await this.counters.get(`qs:${tenantId}:${period - 1}`)) !== undefined;
   }
 
   /** Records how a script's run ended; traps count toward quarantine. */

@@ -156,7 +156,9 @@ export class Runs {
     const { guard, logs } = this.#platform;
     const { script, requestId } = origin;
     const tenantId = tenant.id;
-    const codeKey = script ? undefined : await adHocCodeKey(job);
+    // Ad-hoc code is named (a digest) only when the quarantine check or a watchdog stop needs its name.
+    let named: Promise<string> | undefined;
+    const codeKey = script ? undefined : () => (named ??= adHocCodeKey(job));
     if (codeKey) await guard.admitCode(tenantId, codeKey);
     const fuel = FuelQuota.of(guard);
     await fuel.admit(tenantId, tenant.quotas, job.limits.fuel);
@@ -169,7 +171,7 @@ export class Runs {
     // Its fuel is charged when it ends; a run the watchdog stopped lost its count and is charged its limit.
     await fuel.charge(tenantId, outcome.usage.fuel ?? job.limits.fuel);
     if (script) await guard.record(tenantId, script.name, outcome.ok ? undefined : outcome.error.code);
-    if (codeKey && stoppedByWatchdog(outcome)) await guard.recordStopped(tenantId, codeKey);
+    if (codeKey && stoppedByWatchdog(outcome)) await guard.recordStopped(tenantId, await codeKey());
     const base = { at: new Date().toISOString(), runId, script: script?.name ?? null, version: script?.version ?? null, ...(requestId !== undefined && { requestId }) };
     const events: LogEvent[] = [
       ...outcome.logs.map((l) => ({ ...base, stream: "log" as const, level: l.level, message: l.message })),
