@@ -42,10 +42,10 @@ export interface WorkerInit {
   /** QuickJS snapshot settings (engine defaults when absent). */
   snapshots?: { minInitMs: number; cacheBytes: number; module?: { module: WebAssembly.Module; sha256: string } };
 }
-/** `stream`: the job's output goes to the main thread as it happens (`output` messages, before its reply). */
 /**
- * A job. `queued`: sent while the worker still runs another (worker-pool.ts pipelines one job per
- * worker); the worker starts it only if it can claim it first (see CLAIM_CELL), else the pool took it back.
+ * A job. `stream`: its output goes to the main thread as it happens (`output` messages, before its
+ * reply). `queued`: sent while the worker still runs another (worker-pool.ts sends one job ahead per
+ * worker); the worker starts it only if it can claim it first (worker-cells.ts), else the pool took it back.
  */
 export type WorkerRequest = { id: number; job: RunJob; stream?: boolean; queued?: boolean };
 

@@ -36,18 +36,18 @@ export interface SessionApi {
 export type HostFunctionRole = "write" | "loadGlobals" | "stdin" | "bridge";
 
 /**
- * A QuickJS runtime and context with Kiln's prelude: what a script is evaluated in. The host
- * callbacks (interrupt, output, module loader, bridge) go to the run attached at that moment, so one
- * session can serve many runs: a snapshot restores the session's memory between them.
- * The session owns its handles; `dispose` frees them, the context and the runtime.
- */
-/**
  * What a kept instance holds outside its linear memory: emscripten's module object, the library's
  * wrappers, their views. Measured: 50 warm tiny scripts grew a process by 1.3 to 1.6 MiB of RSS each,
  * 0.75 MiB of it their touched pages and snapshots; this rounds the rest up.
  */
 const JS_SIDE_BYTES = 1 << 20;
 
+/**
+ * A QuickJS runtime and context with Kiln's prelude: what a script is evaluated in. The host
+ * callbacks (interrupt, output, module loader, bridge) go to the run attached at that moment, so one
+ * session can serve many runs: a snapshot restores the session's memory between them.
+ * The session owns its handles; `dispose` frees them, the context and the runtime.
+ */
 export class QuickJSSession implements Disposable {
   run: SessionRun | undefined;
   api: SessionApi | undefined;

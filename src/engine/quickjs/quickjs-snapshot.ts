@@ -1,6 +1,6 @@
 import type { PreparedSource } from "./prepare-source.ts";
 import { QuickJSBridge } from "./quickjs-bridge.ts";
-import { QuickJSInstance, startingPagesOf } from "./quickjs-instance.ts";
+import { QuickJSInstance, startingPagesOf, type InstanceTracking } from "./quickjs-instance.ts";
 import {
   adoptHandle,
   contextPointer,
@@ -21,6 +21,11 @@ import { capturePages, heldPageList, restoreMemory, writeHeldPages, type MemoryS
 
 /** How far below the resting C stack pointer the glue's own writes may reach. */
 const STACK_WINDOW = 128 * 1024;
+
+/** Marks what the glue writes below the resting stack pointer (call arguments: an evaluated string, a function's name), which no guest store marks. */
+function markGlueWrites(tracking: InstanceTracking): void {
+  tracking.bitmap.markRange(tracking.stackTop - STACK_WINDOW, tracking.stackTop);
+}
 
 /**
  * A QuickJS session captured after a script's top level ran: a copy of the instance's linear memory,
@@ -59,10 +64,10 @@ export function captureSnapshot(session: QuickJSSession, options: { key: string;
   const hostRefs = recordHostRefs(rt, (value) => roles.get(value));
   if (!hostRefs) return undefined;
   // The marks restart here: the snapshot holds a clear bitmap, and a restore copies what was marked since.
-  // The glue's writes below the resting stack pointer are marked first: the capture reads only touched pages.
+  // The glue's writes are marked first: the capture reads only touched pages.
   const tracking = session.instance.tracking;
-  tracking?.bitmap.markRange(tracking.stackTop - STACK_WINDOW, tracking.stackTop);
-  const { memory, held } = capturePages(session.instance.memory, session.instance.tracking?.bitmap);
+  if (tracking) markGlueWrites(tracking);
+  const { memory, held } = capturePages(session.instance.memory, tracking?.bitmap);
   return {
     key: options.key,
     memoryMb: options.memoryMb,
@@ -94,8 +99,7 @@ export function captureSnapshot(session: QuickJSSession, options: { key: string;
  */
 export function resetSession(session: QuickJSSession, snapshot: QuickJSSnapshot): { pages: number | undefined } {
   const tracking = session.instance.tracking;
-  // The glue writes call arguments (an evaluated string, a function's name) just below the resting stack pointer.
-  tracking?.bitmap.markRange(tracking.stackTop - STACK_WINDOW, tracking.stackTop);
+  if (tracking) markGlueWrites(tracking);
   const pages = restoreMemory(session.instance.memory, snapshot.memory, tracking?.bitmap, snapshot.held);
   setLazyHandles(session.ctx, snapshot.pointers.lazy);
   // A bridge a run opened (a dynamic `import("kiln")`) is gone with the memory it lived in.
